@@ -1,0 +1,55 @@
+# switchboard — the two commands: `make run` and `make test`.
+# Both create .venv and install what they need on a fresh machine.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test lint typecheck unit bench train clean browser
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+
+# torch is pinned to the CPU build first so nothing pulls the CUDA wheels.
+$(VENV)/.stamp-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q "torch==2.13.0"
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-runtime
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+run: $(VENV)/.stamp-runtime
+	$(BIN)/switchboard serve --host 127.0.0.1 --port 8000
+
+# Headless Chromium for the web-page tests (Debian packages; we run as root here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+	  || echo "WARNING: could not install chromium; browser tests will skip"; }
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check src tests bench
+
+typecheck: $(VENV)/.stamp-dev
+	$(BIN)/mypy src
+
+test: $(VENV)/.stamp-dev browser lint typecheck
+	$(BIN)/pytest -q -rs
+
+unit: $(VENV)/.stamp-dev
+	$(BIN)/pytest -q -rs tests/unit
+
+train: $(VENV)/.stamp-runtime
+	$(BIN)/switchboard train
+
+bench: $(VENV)/.stamp-runtime
+	$(BIN)/python bench/turn_latency.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

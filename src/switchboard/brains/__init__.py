@@ -1,0 +1,1 @@
+"""brains room."""

@@ -1,0 +1,328 @@
+"""Pure domain types shared by every room (no I/O, no vendor imports).
+
+The names follow the contact-center field: a *contact* is one customer
+conversation on one channel; a *turn* is one customer utterance and the
+agent's reply; a *handover* passes the contact to a human agent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """Return a new random identifier (UUID4 hex string with dashes)."""
+    return str(uuid.uuid4())
+
+
+class Locale(StrEnum):
+    """Supported locales (seed 1 §2 "Localization & Region Awareness")."""
+
+    EN_GB = "en_GB"
+    EN_US = "en_US"
+    FR_FR = "fr_FR"
+
+
+class Channel(StrEnum):
+    """How the customer reached us."""
+
+    CHAT = "chat"
+    VOICE = "voice"
+    API = "api"
+    CLI = "cli"
+
+
+class Source(StrEnum):
+    """Who produced an event or message (habit 1 in DESIGN.md)."""
+
+    CUSTOMER = "CUSTOMER"
+    AI_AGENT = "AI_AGENT"
+    HUMAN_AGENT = "HUMAN_AGENT"
+    SYSTEM = "SYSTEM"
+
+
+class Role(StrEnum):
+    """Conversation-history role (seed 2 "Conversation History Model")."""
+
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+class Route(StrEnum):
+    """Where a customer utterance belongs (shared/data README "Route names")."""
+
+    ACCOUNT_OPENING = "account_opening"
+    CARD_INFO = "card_info"
+    BRANCH = "branch"
+    SMALLTALK = "smalltalk"
+    HANDOVER = "handover"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+#: Routes answered from the banking tools.
+TOOL_ROUTES = frozenset({Route.ACCOUNT_OPENING, Route.CARD_INFO, Route.BRANCH})
+
+
+class Action(StrEnum):
+    """What the agent did with the turn."""
+
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    HANDOVER = "handover"
+    DECLINE = "decline"
+
+
+class HandoverReason(StrEnum):
+    """Handover triggers (seed 2 "Agent Handover Design" / "Handover Messages")."""
+
+    EXPLICIT_REQUEST = "explicit_request"
+    CUSTOMER_FRUSTRATION = "customer_frustration"
+    REPEATED_QUERY = "repeated_query"
+    CAPABILITY_LIMITATION = "capability_limitation"
+    TECHNICAL_ISSUES = "technical_issues"
+    COMPLEX_SCENARIO = "complex_scenario"
+    SENSITIVE_TOPIC = "sensitive_topic"
+    VALIDATION_FAILURE = "validation_failure"
+
+
+class Severity(StrEnum):
+    """Hallucination severity (seed 2 §3 "Hallucination Response Strategy")."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3}
+
+
+class HallucinationType(StrEnum):
+    """Kinds of validation finding (seed 2 "Hallucination Log Model")."""
+
+    FABRICATED_DATA = "fabricated_data"
+    OFF_TOPIC = "off_topic"
+    INCORRECT_DOCUMENTS = "incorrect_documents"
+    INCORRECT_BRANCH = "incorrect_branch"
+
+
+class ValidationAction(StrEnum):
+    """What the turn loop did about a finding (seed 2 ``action_taken``)."""
+
+    NONE = "none"
+    LOGGED = "logged"
+    REGENERATED = "regenerated"
+    FALLBACK = "fallback"
+
+
+class Message(BaseModel):
+    """One message of the conversation history."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Role
+    content: str
+    timestamp: datetime = Field(default_factory=utcnow)
+    route: Route | None = None
+    intent: str | None = None
+
+
+class ToolSpec(BaseModel):
+    """A tool as a brain sees it (maps 1:1 to Bedrock ``toolSpec``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+
+
+class ToolCall(BaseModel):
+    """A brain's request to run one tool."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(default_factory=new_id)
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class ToolErrorInfo(BaseModel):
+    """A structured tool error the brain can act on.
+
+    ``code`` is one of: ``invalid_argument``, ``not_found``, ``unknown_tool``,
+    ``timeout``, ``unavailable``, ``internal``. ``field`` names the argument
+    at fault; ``allowed`` lists acceptable values where there is a closed set.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    message: str
+    field: str | None = None
+    allowed: list[str] | None = None
+
+
+class ToolResult(BaseModel):
+    """The outcome of one tool call: output on success, error otherwise."""
+
+    model_config = ConfigDict(frozen=True)
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    output: dict[str, Any] | None = None
+    error: ToolErrorInfo | None = None
+    latency_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the tool returned output and no error."""
+        return self.error is None and self.output is not None
+
+
+class Finding(BaseModel):
+    """One validation finding: a claim in the reply the tool data does not support."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: HallucinationType
+    severity: Severity
+    claim: str
+    detail: str
+    check: str
+
+
+class ValidationResult(BaseModel):
+    """The validation agent's verdict on one reply (seed 2 ``validation_check`` event)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    passed: bool
+    findings: list[Finding] = Field(default_factory=list)
+    severity: Severity | None = None
+    checks_performed: list[str] = Field(default_factory=list)
+    confidence_score: float = 1.0
+    action_taken: ValidationAction = ValidationAction.NONE
+
+    @property
+    def hallucination_detected(self) -> bool:
+        """True when at least one finding was raised."""
+        return bool(self.findings)
+
+
+class ConversationSummary(BaseModel):
+    """Context for the human who takes over (seed 2 "Handover Execution")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    customer_query: str
+    conversation_turns: int
+    topics_discussed: list[str]
+    information_collected: dict[str, str]
+    handover_reason: HandoverReason
+    timestamp: datetime = Field(default_factory=utcnow)
+
+
+class Handover(BaseModel):
+    """A decision to pass the contact to a human agent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: HandoverReason
+    message: str
+    summary: ConversationSummary
+
+
+class AgentReply(BaseModel):
+    """The result of one turn, as every channel adapter receives it."""
+
+    contact_id: str
+    text: str
+    route: Route
+    action: Action
+    intent: str | None = None
+    confidence: float | None = None
+    tools: list[ToolResult] = Field(default_factory=list)
+    validation: ValidationResult | None = None
+    handover: Handover | None = None
+    latency_ms: float = 0.0
+    turn_index: int = 0
+
+
+class EventType(StrEnum):
+    """Seed 2 "Log Event Types", plus the reply the customer saw."""
+
+    CONVERSATION_START = "conversation_start"
+    USER_INPUT = "user_input"
+    GUARDRAIL = "guardrail"
+    BRAIN_INVOCATION = "brain_invocation"
+    BRAIN_RESPONSE = "brain_response"
+    TOOL_INVOCATION = "tool_invocation"
+    VALIDATION_CHECK = "validation_check"
+    HANDOVER_DECISION = "handover_decision"
+    AGENT_REPLY = "agent_reply"
+    CONVERSATION_END = "conversation_end"
+    ERROR = "error"
+
+
+class Event(BaseModel):
+    """One typed event of a contact; the audit log, metrics and console read these."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str = Field(default_factory=new_id)
+    contact_id: str
+    type: EventType
+    source: Source
+    timestamp: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ContactStatus(StrEnum):
+    """Lifecycle of a contact (seed 2 ``resolution_status``)."""
+
+    ACTIVE = "active"
+    RESOLVED = "resolved"
+    TRANSFERRED = "transferred"
+    ABANDONED = "abandoned"
+
+
+class Contact(BaseModel):
+    """A contact and its dialogue state as stored between turns."""
+
+    contact_id: str = Field(default_factory=new_id)
+    channel: Channel = Channel.CHAT
+    locale: Locale = Locale.EN_GB
+    status: ContactStatus = ContactStatus.ACTIVE
+    created_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    customer_endpoint: str | None = None
+    #: Brain-owned dialogue state (slots, pending question, counters); JSON-serialisable.
+    state: dict[str, Any] = Field(default_factory=dict)
+
+
+class HallucinationLog(BaseModel):
+    """A row of the hallucination log (seed 2 "Hallucination Log Model"; ttl 90 days)."""
+
+    log_id: str = Field(default_factory=new_id)
+    timestamp: datetime = Field(default_factory=utcnow)
+    user_query: str
+    tool_name: str
+    tool_results: dict[str, Any]
+    model_response: str
+    hallucination_type: HallucinationType
+    severity: Severity
+    validation_details: dict[str, Any]
+    action_taken: ValidationAction
+    session_id: str
+    ttl: int = Field(description="epoch seconds after which the row expires")

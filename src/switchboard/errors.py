@@ -1,0 +1,110 @@
+"""One error root for switchboard.
+
+Every error the product raises derives from :class:`SwitchboardError` and
+says whether retrying the same call may succeed (``retryable``). The API
+maps them to HTTP responses in one place (``switchboard.api.errors``).
+
+Tree::
+
+    SwitchboardError
+    ├── ConfigError                 bad or missing settings
+    ├── InputError                  a malformed request, event or argument (HTTP 422)
+    │   └── UnknownContactError     no such contact id (HTTP 404)
+    ├── ToolError                   a tool call failed
+    │   ├── ToolArgumentError       the brain sent arguments a tool rejects (not retryable)
+    │   └── ToolUnavailableError    the tool host cannot be reached (retryable)
+    ├── BrainError                  a brain could not produce a step (retryable)
+    ├── ValidationAgentError        the validation agent itself failed
+    ├── StoreError                  the database failed (retryable)
+    └── RouterModelError            the embedded router is missing or cannot load
+        └── TrainingDataMissingError  ../shared/data (or data/) is not where training expects it
+"""
+
+from __future__ import annotations
+
+
+class SwitchboardError(Exception):
+    """Root of every switchboard error.
+
+    Attributes:
+        retryable: True when the same call may succeed if tried again.
+        code: a short machine-readable code used in API error bodies.
+    """
+
+    retryable: bool = False
+    code: str = "switchboard_error"
+
+    def __init__(self, message: str, *, retryable: bool | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class ConfigError(SwitchboardError):
+    """Settings are invalid or a required setting is missing."""
+
+    code = "config_error"
+
+
+class InputError(SwitchboardError):
+    """A request, event or argument is malformed; nothing was changed."""
+
+    code = "invalid_input"
+
+
+class UnknownContactError(InputError):
+    """The contact id does not exist in the store."""
+
+    code = "unknown_contact"
+
+
+class ToolError(SwitchboardError):
+    """A tool call failed."""
+
+    code = "tool_error"
+
+
+class ToolArgumentError(ToolError):
+    """The tool rejected its arguments (unknown enum value, malformed postcode...)."""
+
+    code = "tool_argument_error"
+
+
+class ToolUnavailableError(ToolError):
+    """The tool host could not be reached or timed out."""
+
+    code = "tool_unavailable"
+    retryable = True
+
+
+class BrainError(SwitchboardError):
+    """A brain failed to produce a step (provider down, timeout, bad output)."""
+
+    code = "brain_error"
+    retryable = True
+
+
+class ValidationAgentError(SwitchboardError):
+    """The validation agent itself failed (not: it found a hallucination)."""
+
+    code = "validation_agent_error"
+
+
+class StoreError(SwitchboardError):
+    """The database could not be read or written."""
+
+    code = "store_error"
+    retryable = True
+
+
+class RouterModelError(SwitchboardError):
+    """The embedded router artifact is missing, corrupt or cannot be loaded."""
+
+    code = "router_model_error"
+
+
+class TrainingDataMissingError(RouterModelError):
+    """Training data for the embedded router is not where it is expected."""
+
+    code = "training_data_missing"
