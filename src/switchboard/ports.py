@@ -27,6 +27,22 @@ from switchboard.domain.types import (
 )
 
 
+class RouteDecision(BaseModel):
+    """The router's reading of one utterance.
+
+    ``intent`` is the fine-grained intent (a BANKING77/CLINC150/NLU++/own label);
+    ``route_scores`` sums intent probabilities per route (DESIGN.md router note);
+    ``out_of_scope`` is True when calibrated rejection fired.
+    """
+
+    route: Route
+    intent: str
+    confidence: float
+    route_scores: dict[str, float] = Field(default_factory=dict)
+    top_intents: list[tuple[str, float]] = Field(default_factory=list)
+    out_of_scope: bool = False
+
+
 class BrainTurn(BaseModel):
     """Everything a brain sees for one step of one turn.
 
@@ -46,6 +62,8 @@ class BrainTurn(BaseModel):
     round: int = 0
     strict: bool = False
     validation_feedback: list[str] = Field(default_factory=list)
+    #: The router's reading of ``user_text`` (the turn loop classifies once per turn).
+    nlu: RouteDecision | None = None
 
 
 class BrainStep(BaseModel):
@@ -97,22 +115,6 @@ class ToolHost(Protocol):
     async def aclose(self) -> None:
         """Release clients and sessions."""
         ...
-
-
-class RouteDecision(BaseModel):
-    """The router's reading of one utterance.
-
-    ``intent`` is the fine-grained intent (a BANKING77/CLINC150/NLU++/own label);
-    ``route_scores`` sums intent probabilities per route (DESIGN.md router note);
-    ``out_of_scope`` is True when calibrated rejection fired.
-    """
-
-    route: Route
-    intent: str
-    confidence: float
-    route_scores: dict[str, float] = Field(default_factory=dict)
-    top_intents: list[tuple[str, float]] = Field(default_factory=list)
-    out_of_scope: bool = False
 
 
 @runtime_checkable

@@ -1,0 +1,589 @@
+"""The turn loop: one customer utterance in, one validated :class:`AgentReply` out.
+
+Follows seed 2 "Lambda Function (Primary Orchestrator)":
+
+1. load the contact and its last N (20) messages from the store;
+2. input guardrail (clean, bound, decline instruction-override attempts);
+3. classify the utterance once (router) and run the handover policy;
+4. brain step with the locale-aware system prompt and the tool specs;
+5. tool calls through the tool host (MCP), at most ``max_tool_rounds`` rounds;
+6. the validation agent judges the reply against the turn's tool results:
+   low → log, medium → regenerate once with the stricter instruction,
+   high (or still failing) → safe fallback message + transfer (seed 2 §3);
+7. output guardrail, persist, emit ``agent_reply``.
+
+Every step emits a typed :class:`Event` (seed 2 "Log Event Types"). The
+customer is never dropped: a dead brain, a timeout or repeated tool failures
+end in a handover with the conversation kept, and the log says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from switchboard.agent import guardrail
+from switchboard.agent.handover import HandoverDecision, HandoverPolicy, build_summary
+from switchboard.agent.messages import AFTER_HANDOVER, fallback_message, handover_message, language
+from switchboard.agent.prompts import system_prompt
+from switchboard.agent.slots import extract_slots
+from switchboard.audit import redact
+from switchboard.brains.local.brain import fills_pending
+from switchboard.config import AgentSettings
+from switchboard.domain.types import (
+    Action,
+    AgentReply,
+    Contact,
+    ContactStatus,
+    Event,
+    EventType,
+    Handover,
+    HandoverReason,
+    Message,
+    Role,
+    Route,
+    Severity,
+    Source,
+    ToolResult,
+    ToolSpec,
+    ValidationAction,
+    ValidationResult,
+)
+from switchboard.errors import SwitchboardError
+from switchboard.ports import (
+    Brain,
+    BrainStep,
+    BrainTurn,
+    EventSink,
+    IntentRouter,
+    RouteDecision,
+    Store,
+    ToolHost,
+    Validator,
+)
+from switchboard.validation import STRICT_INSTRUCTION, build_hallucination_logs
+
+log = logging.getLogger("switchboard.agent")
+
+#: Recent intents kept per contact for the repeated-query trigger.
+_INTENT_MEMORY = 8
+
+
+class TurnLoop:
+    """Runs one turn of one contact. Stateless between turns: state lives in the store.
+
+    Args:
+        settings: turn-loop limits (history size, rounds, timeouts, thresholds).
+        store: contacts, messages, events and hallucination logs.
+        events: receives every event (audit log, store, metrics).
+        brain: decides tool calls and writes the reply.
+        tools: runs tool calls (MCP client).
+        router: classifies utterances for the handover policy and the brain; None
+            disables route-based handover triggers.
+        validator: judges replies; None disables validation.
+        hallucination_ttl_days: ttl of hallucination-log rows (seed 2: 90 days).
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: AgentSettings,
+        store: Store,
+        events: EventSink,
+        brain: Brain,
+        tools: ToolHost,
+        router: IntentRouter | None,
+        validator: Validator | None,
+        hallucination_ttl_days: int = 90,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.events = events
+        self.brain = brain
+        self.tools = tools
+        self.router = router
+        self.validator = validator if settings.validation_enabled else None
+        self.ttl_days = hallucination_ttl_days
+        self.policy = HandoverPolicy(
+            repeated_query_threshold=settings.repeated_query_threshold,
+            tool_failure_threshold=settings.tool_failure_threshold,
+        )
+        self._tool_specs: dict[str, list[ToolSpec]] = {}
+
+    # -- events ---------------------------------------------------------------------------
+
+    def _emit(self, contact: Contact, kind: EventType, source: Source, **data: Any) -> None:
+        self.events.emit(Event(contact_id=contact.contact_id, type=kind, source=source, data=data))
+
+    # -- the turn -------------------------------------------------------------------------
+
+    async def run(self, contact: Contact, raw_text: str) -> AgentReply:
+        """Run one turn and persist it.
+
+        Args:
+            contact: the contact as loaded from the store (its state is updated).
+            raw_text: the customer's utterance as received.
+
+        Returns:
+            The reply to render on the channel.
+
+        Raises:
+            switchboard.errors.InputError: for empty or oversized text (nothing is stored).
+        """
+        started = time.perf_counter()
+        text = guardrail.clean_input(raw_text)
+        agent_state: dict[str, Any] = dict(contact.state.get("agent") or {})
+        turn_index = int(agent_state.get("turns", 0)) + 1
+        agent_state["turns"] = turn_index
+        history = self.store.recent_messages(contact.contact_id, self.settings.history_messages)
+        self._emit(
+            contact,
+            EventType.USER_INPUT,
+            Source.CUSTOMER,
+            transcript=text,
+            input_mode="text",
+            channel=contact.channel.value,
+            turn=turn_index,
+        )
+
+        verdict = guardrail.check_input(text)
+        if verdict.blocked:
+            self._emit(contact, EventType.GUARDRAIL, Source.SYSTEM, category=verdict.category)
+            from switchboard.brains.local.nlg import Renderer
+
+            reply_text = Renderer(contact.locale).pick("decline_guardrail")
+            return self._finish(
+                contact,
+                agent_state,
+                text,
+                None,
+                started,
+                turn_index,
+                text_out=reply_text,
+                route=Route.OUT_OF_SCOPE,
+                action=Action.DECLINE,
+            )
+
+        if contact.status is ContactStatus.TRANSFERRED:
+            return self._finish(
+                contact,
+                agent_state,
+                text,
+                None,
+                started,
+                turn_index,
+                text_out=AFTER_HANDOVER[language(contact.locale)],
+                route=Route.HANDOVER,
+                action=Action.HANDOVER,
+            )
+
+        nlu = self._classify(text)
+        dialogue = contact.state.get("dialogue") or {}
+        pending = dialogue.get("pending")
+        slots = extract_slots(
+            text, contact.locale, expecting=pending.get("slot") if pending else None
+        )
+        answers_pending = fills_pending(slots, pending)
+        if nlu is not None and not answers_pending:
+            intents = [*agent_state.get("intents", []), nlu.intent][-_INTENT_MEMORY:]
+            agent_state["intents"] = intents
+
+        decision = self.policy.evaluate(
+            text, nlu, agent_state, answers_pending_question=answers_pending
+        )
+        if decision is not None:
+            return self._handover(contact, agent_state, text, nlu, decision, started, turn_index)
+
+        return await self._brain_turn(contact, agent_state, text, history, nlu, started, turn_index)
+
+    def _classify(self, text: str) -> RouteDecision | None:
+        if self.router is None:
+            return None
+        try:
+            return self.router.classify(text)
+        except Exception:  # the router must never drop the customer
+            log.exception("router failed; continuing without a route decision")
+            return None
+
+    async def _specs(self, contact: Contact) -> list[ToolSpec]:
+        key = contact.locale.value
+        if key not in self._tool_specs:
+            self._tool_specs[key] = await self.tools.list_tools(contact.locale)
+        return self._tool_specs[key]
+
+    async def _brain_turn(
+        self,
+        contact: Contact,
+        agent_state: dict[str, Any],
+        text: str,
+        history: list[Message],
+        nlu: RouteDecision | None,
+        started: float,
+        turn_index: int,
+    ) -> AgentReply:
+        try:
+            specs = await self._specs(contact)
+        except Exception:
+            log.exception("tool host unavailable", extra={"contact_id": contact.contact_id})
+            specs = []
+        turn = BrainTurn(
+            contact=contact,
+            user_text=text,
+            history=history,
+            system_prompt=system_prompt(contact.locale),
+            tools=specs,
+            nlu=nlu,
+        )
+        try:
+            step, results = await self._run_brain(contact, agent_state, turn)
+        except (SwitchboardError, TimeoutError, Exception) as exc:  # never drop the customer
+            log.exception(
+                "brain failed; handing over",
+                extra={"contact_id": contact.contact_id, "error": type(exc).__name__},
+            )
+            self._emit(contact, EventType.ERROR, Source.SYSTEM, stage="brain", error=str(exc))
+            decision = HandoverDecision(HandoverReason.TECHNICAL_ISSUES, "brain failed")
+            return self._handover(contact, agent_state, text, nlu, decision, started, turn_index)
+
+        if step.state is not None:
+            contact.state["dialogue"] = step.state
+        if step.handover_reason is not None:
+            decision = HandoverDecision(step.handover_reason, "the brain asked for a human")
+            return self._handover(
+                contact, agent_state, text, nlu, decision, started, turn_index, tools=results
+            )
+
+        reply_text = step.text or ""
+        validation: ValidationResult | None = None
+        if self.validator is not None:
+            step, results, validation, passed = await self._validate(
+                contact, agent_state, turn, step, results
+            )
+            if not passed:  # seed 2 §3: safe fallback message + transfer
+                decision = HandoverDecision(HandoverReason.VALIDATION_FAILURE, "validation")
+                return self._handover(
+                    contact,
+                    agent_state,
+                    text,
+                    nlu,
+                    decision,
+                    started,
+                    turn_index,
+                    tools=results,
+                    validation=validation,
+                    message=fallback_message("transfer", contact.locale),
+                )
+            reply_text = step.text or ""
+
+        reply_text = guardrail.check_output(reply_text, turn.system_prompt)
+        if not reply_text.strip():
+            reply_text = fallback_message("general", contact.locale)
+        return self._finish(
+            contact,
+            agent_state,
+            text,
+            nlu,
+            started,
+            turn_index,
+            text_out=reply_text,
+            route=step.route or (nlu.route if nlu else Route.OUT_OF_SCOPE),
+            action=step.action or Action.ANSWER,
+            tools=results,
+            validation=validation,
+        )
+
+    async def _run_brain(
+        self, contact: Contact, agent_state: dict[str, Any], turn: BrainTurn
+    ) -> tuple[BrainStep, list[ToolResult]]:
+        """Run brain steps and tool calls until the brain ends its turn (bounded rounds)."""
+        results: list[ToolResult] = list(turn.tool_results)
+        for round_no in range(self.settings.max_tool_rounds + 1):
+            turn = turn.model_copy(update={"tool_results": list(results), "round": round_no})
+            self._emit(
+                contact,
+                EventType.BRAIN_INVOCATION,
+                Source.AI_AGENT,
+                brain=self.brain.name,
+                round=round_no,
+                strict=turn.strict,
+                conversation_history_length=len(turn.history),
+                tools_available=[t.name for t in turn.tools],
+            )
+            t0 = time.perf_counter()
+            step = await asyncio.wait_for(
+                self.brain.step(turn), timeout=self.settings.brain_timeout_s
+            )
+            self._emit(
+                contact,
+                EventType.BRAIN_RESPONSE,
+                Source.AI_AGENT,
+                stop_reason=step.stop_reason,
+                tool_calls=[
+                    {"tool_name": c.name, "tool_input": c.arguments} for c in step.tool_calls
+                ],
+                response_text=step.text,
+                route=step.route,
+                action=step.action,
+                latency_ms=round((time.perf_counter() - t0) * 1000, 3),
+            )
+            if step.state is not None:
+                turn.contact.state["dialogue"] = step.state
+            if not step.tool_calls:
+                return step, results
+            if round_no >= self.settings.max_tool_rounds:
+                break
+            for call in step.tool_calls:
+                result = await self.tools.call(call, contact.locale)
+                results.append(result)
+                if not result.ok:
+                    agent_state["tool_failures"] = int(agent_state.get("tool_failures", 0)) + 1
+                self._emit(
+                    contact,
+                    EventType.TOOL_INVOCATION,
+                    Source.SYSTEM,
+                    tool_name=call.name,
+                    tool_input=call.arguments,
+                    tool_output=result.output,
+                    error=result.error.model_dump() if result.error else None,
+                    latency_ms=round(result.latency_ms, 3),
+                )
+        raise TimeoutError(
+            f"brain still calling tools after {self.settings.max_tool_rounds} rounds"
+        )
+
+    async def _validate(
+        self,
+        contact: Contact,
+        agent_state: dict[str, Any],
+        turn: BrainTurn,
+        step: BrainStep,
+        results: list[ToolResult],
+    ) -> tuple[BrainStep, list[ToolResult], ValidationResult, bool]:
+        """Judge the reply; regenerate once on medium.
+
+        Returns:
+            (step, tool results, last validation result, passed); ``passed`` False
+            means the safe fallback message and a transfer.
+        """
+        assert self.validator is not None
+        regenerated = False
+        while True:
+            reply = step.text or ""
+            result = self._judge(contact, turn.user_text, results, reply)
+            severity = result.severity
+            if severity is None or severity is Severity.LOW:
+                action = ValidationAction.LOGGED if result.findings else ValidationAction.NONE
+            elif severity is Severity.MEDIUM and not regenerated:
+                action = ValidationAction.REGENERATED
+            else:
+                action = ValidationAction.FALLBACK
+            result = result.model_copy(update={"action_taken": action})
+            self._record_validation(contact, turn.user_text, results, reply, result)
+            if action in (ValidationAction.NONE, ValidationAction.LOGGED):
+                return step, results, result, True
+            if action is ValidationAction.FALLBACK:
+                return step, results, result, False
+            regenerated = True
+            feedback = [f"{f.type.value}: {f.claim} ({f.detail})" for f in result.findings]
+            strict_turn = turn.model_copy(
+                update={
+                    "strict": True,
+                    "validation_feedback": [STRICT_INSTRUCTION, *feedback],
+                    "tool_results": list(results),
+                }
+            )
+            try:
+                step, results = await self._run_brain(contact, agent_state, strict_turn)
+            except Exception:
+                log.exception("regeneration failed", extra={"contact_id": contact.contact_id})
+                return step, results, result, False
+            if step.handover_reason is not None:
+                return step, results, result, False
+
+    def _judge(
+        self, contact: Contact, query: str, results: Sequence[ToolResult], reply: str
+    ) -> ValidationResult:
+        assert self.validator is not None
+        try:
+            return self.validator.validate(query, results, reply, contact.locale)
+        except Exception as exc:
+            # Seed 2 "Validation Errors": a failing validator must not pass a reply unseen;
+            # treat it as high severity so the customer gets the safe fallback.
+            log.exception("validation agent failed", extra={"contact_id": contact.contact_id})
+            self._emit(contact, EventType.ERROR, Source.SYSTEM, stage="validation", error=str(exc))
+            return ValidationResult(passed=False, severity=Severity.HIGH, confidence_score=0.0)
+
+    def _record_validation(
+        self,
+        contact: Contact,
+        query: str,
+        results: Sequence[ToolResult],
+        reply: str,
+        result: ValidationResult,
+    ) -> None:
+        self._emit(
+            contact,
+            EventType.VALIDATION_CHECK,
+            Source.SYSTEM,
+            validation_passed=result.passed,
+            hallucination_detected=result.hallucination_detected,
+            confidence_score=result.confidence_score,
+            checks_performed=result.checks_performed,
+            severity=result.severity,
+            action_taken=result.action_taken,
+            findings=[f.model_dump(mode="json") for f in result.findings],
+        )
+        if not result.findings:
+            return
+        for row in build_hallucination_logs(
+            result,
+            user_query=query,
+            tool_results=list(results),
+            model_response=reply,
+            session_id=contact.contact_id,
+            action_taken=result.action_taken,
+            ttl_days=self.ttl_days,
+        ):
+            try:
+                self.store.add_hallucination_log(row)
+            except Exception:
+                # Seed 2: "DynamoDB Write Failure: log, continue with response".
+                log.exception("hallucination log write failed")
+
+    # -- endings --------------------------------------------------------------------------
+
+    @staticmethod
+    def _user_message(text: str, nlu: RouteDecision | None) -> Message:
+        """The customer's message as stored: PII (phone, card, e-mail...) redacted."""
+        return Message(
+            role=Role.USER,
+            content=redact(text),
+            route=nlu.route if nlu else None,
+            intent=nlu.intent if nlu else None,
+        )
+
+    @contextlib.contextmanager
+    def _one_commit(self) -> Iterator[None]:
+        """Group the end-of-turn writes in one transaction when the store supports it."""
+        unit = getattr(self.store, "unit_of_work", None)
+        with unit() if callable(unit) else contextlib.nullcontext():
+            yield
+
+    def _handover(
+        self,
+        contact: Contact,
+        agent_state: dict[str, Any],
+        text: str,
+        nlu: RouteDecision | None,
+        decision: HandoverDecision,
+        started: float,
+        turn_index: int,
+        *,
+        tools: list[ToolResult] | None = None,
+        validation: ValidationResult | None = None,
+        message: str | None = None,
+    ) -> AgentReply:
+        history = [
+            *self.store.recent_messages(contact.contact_id, self.settings.history_messages),
+            self._user_message(text, nlu),
+        ]
+        information = {
+            k: str(v)
+            for k, v in ((contact.state.get("dialogue") or {}).get("slots") or {}).items()
+            if v
+        }
+        summary = build_summary(history, text, reason=decision.reason, information=information)
+        message = message or handover_message(decision.reason, contact.locale)
+        handover = Handover(reason=decision.reason, message=message, summary=summary)
+        tools_used = sorted(
+            {r.name for r in (tools or [])} | set(agent_state.get("tools_used", []))
+        )
+        self._emit(
+            contact,
+            EventType.HANDOVER_DECISION,
+            Source.AI_AGENT,
+            handover_triggered=True,
+            reason=decision.reason,
+            detail=decision.detail,
+            conversation_turns=summary.conversation_turns,
+            tools_used=tools_used,
+            conversation_summary=summary.model_dump(mode="json"),
+        )
+        contact.status = ContactStatus.TRANSFERRED
+        agent_state["handover"] = {"reason": decision.reason.value}
+        return self._finish(
+            contact,
+            agent_state,
+            text,
+            nlu,
+            started,
+            turn_index,
+            text_out=message,
+            route=Route.HANDOVER,
+            action=Action.HANDOVER,
+            tools=tools or [],
+            validation=validation,
+            handover=handover,
+        )
+
+    def _finish(
+        self,
+        contact: Contact,
+        agent_state: dict[str, Any],
+        text: str,
+        nlu: RouteDecision | None,
+        started: float,
+        turn_index: int,
+        *,
+        text_out: str,
+        route: Route,
+        action: Action,
+        tools: list[ToolResult] | None = None,
+        validation: ValidationResult | None = None,
+        handover: Handover | None = None,
+    ) -> AgentReply:
+        tools = tools or []
+        used = set(agent_state.get("tools_used", [])) | {r.name for r in tools if r.ok}
+        agent_state["tools_used"] = sorted(used)
+        contact.state["agent"] = agent_state
+        latency_ms = (time.perf_counter() - started) * 1000
+        reply = AgentReply(
+            contact_id=contact.contact_id,
+            text=text_out,
+            route=route,
+            action=action,
+            intent=nlu.intent if nlu else None,
+            confidence=nlu.confidence if nlu else None,
+            tools=tools,
+            validation=validation,
+            handover=handover,
+            latency_ms=round(latency_ms, 3),
+            turn_index=turn_index,
+        )
+        self._emit(
+            contact,
+            EventType.AGENT_REPLY,
+            Source.AI_AGENT,
+            text=text_out,
+            route=route,
+            action=action,
+            tools=[r.name for r in tools],
+            handover_reason=handover.reason if handover else None,
+            latency_ms=reply.latency_ms,
+            turn=turn_index,
+        )
+        with self._one_commit():
+            self.store.add_message(contact.contact_id, self._user_message(text, nlu))
+            self.store.add_message(
+                contact.contact_id,
+                Message(role=Role.ASSISTANT, content=text_out, route=route, intent=None),
+            )
+            self.store.update_contact(contact)
+            flush = getattr(self.events, "flush", None)
+            if callable(flush):
+                flush()
+        return reply

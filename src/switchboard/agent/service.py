@@ -1,0 +1,243 @@
+"""``AgentService``: the facade every channel adapter uses (web chat, CLI, API, later voice).
+
+It wires the embedded defaults (SQLite store, audit sink, in-process FastMCP
+tools, the ``local`` brain with its router, the validation agent) unless
+other adapters are passed in, and serialises the turns of one contact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from switchboard.agent.loop import TurnLoop
+from switchboard.config import Settings
+from switchboard.domain.types import (
+    AgentReply,
+    Channel,
+    Contact,
+    ContactStatus,
+    Event,
+    EventType,
+    Locale,
+    Message,
+    Source,
+)
+from switchboard.errors import ConfigError, InputError
+from switchboard.ports import Brain, EventSink, IntentRouter, Store, ToolHost, Validator
+
+log = logging.getLogger("switchboard.agent")
+
+
+class ContactView(BaseModel):
+    """A contact with its whole transcript and event trail."""
+
+    contact: Contact
+    messages: list[Message]
+    events: list[Event]
+
+
+class AgentService:
+    """Starts contacts, runs their turns and ends them.
+
+    Build it with :meth:`create`; close it with :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        events: EventSink,
+        brain: Brain,
+        tools: ToolHost,
+        router: IntentRouter | None,
+        validator: Validator | None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.events = events
+        self.brain = brain
+        self.tools = tools
+        self.router = router
+        self.loop = TurnLoop(
+            settings=settings.agent,
+            store=store,
+            events=events,
+            brain=brain,
+            tools=tools,
+            router=router,
+            validator=validator,
+            hallucination_ttl_days=settings.hallucination_ttl_days,
+        )
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @classmethod
+    async def create(
+        cls,
+        settings: Settings,
+        *,
+        brain: Brain | None = None,
+        tool_host: ToolHost | None = None,
+        store: Store | None = None,
+        router: IntentRouter | None = None,
+        validator: Validator | None = None,
+    ) -> AgentService:
+        """Build the service with embedded defaults for whatever is not given.
+
+        Raises:
+            ConfigError: for an unknown brain name.
+            switchboard.errors.RouterModelError: when the router artifact is missing
+                (run ``switchboard train``).
+        """
+        from switchboard.audit import AuditSink
+        from switchboard.store import create_store
+        from switchboard.tools.host import McpToolHost
+        from switchboard.validation import ValidationAgent
+
+        store = store or create_store(settings)
+        events = AuditSink(store, batch_size=256)
+        if brain is None:
+            if settings.brain != "local":
+                raise ConfigError(
+                    f"unknown brain {settings.brain!r}; the embedded brain is 'local'"
+                )
+            from switchboard.brains.local.brain import LocalBrain
+
+            brain = LocalBrain()
+        if router is None:
+            from switchboard.brains.local.router import EmbeddingRouter
+
+            router = await asyncio.to_thread(EmbeddingRouter.load, settings.router)
+        tools: ToolHost
+        if tool_host is None:
+            host = McpToolHost(timeout_s=settings.agent.tool_timeout_s)
+            # Open the default locale's MCP session now (geocoding tables take ~1-2 s),
+            # so the first customer does not wait for it.
+            await host.prepare(settings.locale)
+            tools = host
+        else:
+            tools = tool_host
+        return cls(
+            settings=settings,
+            store=store,
+            events=events,
+            brain=brain,
+            tools=tools,
+            router=router,
+            validator=validator or ValidationAgent(),
+        )
+
+    def greeting(self, locale: Locale) -> str:
+        """Return the opening line for a new contact in ``locale``."""
+        from switchboard.brains.local.nlg import Renderer
+
+        return Renderer(locale).pick("greeting")
+
+    async def start_contact(
+        self,
+        *,
+        channel: Channel = Channel.CHAT,
+        locale: Locale | None = None,
+        customer_endpoint: str | None = None,
+    ) -> Contact:
+        """Create a contact and emit ``conversation_start`` (seed 2 event 1)."""
+        contact = Contact(
+            channel=channel,
+            locale=locale or self.settings.locale,
+            customer_endpoint=customer_endpoint,
+        )
+        self.store.create_contact(contact)
+        self.events.emit(
+            Event(
+                contact_id=contact.contact_id,
+                type=EventType.CONVERSATION_START,
+                source=Source.SYSTEM,
+                data={
+                    "channel": channel.value,
+                    "locale": contact.locale.value,
+                    "customer_phone": customer_endpoint,
+                    "queue_id": None,
+                    "brain": self.brain.name,
+                },
+            )
+        )
+        self._flush()
+        return contact
+
+    async def handle_turn(self, contact_id: str, text: str) -> AgentReply:
+        """Run one customer turn.
+
+        Raises:
+            switchboard.errors.UnknownContactError: no such contact.
+            InputError: empty or oversized text, or the contact has ended.
+        """
+        lock = self._locks.setdefault(contact_id, asyncio.Lock())
+        async with lock:
+            contact = self.store.get_contact(contact_id)
+            if contact.status in (ContactStatus.RESOLVED, ContactStatus.ABANDONED):
+                raise InputError(f"contact {contact_id} has ended")
+            return await self.loop.run(contact, text)
+
+    async def end_contact(
+        self, contact_id: str, status: ContactStatus = ContactStatus.RESOLVED
+    ) -> Contact:
+        """End a contact and emit ``conversation_end`` (seed 2 event 8).
+
+        A transferred contact keeps the status ``transferred``.
+        """
+        contact = self.store.get_contact(contact_id)
+        if contact.ended_at is not None:
+            return contact
+        now = datetime.now(UTC)
+        if contact.status is not ContactStatus.TRANSFERRED:
+            contact.status = status
+        contact.ended_at = now
+        self.store.update_contact(contact)
+        agent: dict[str, Any] = contact.state.get("agent") or {}
+        self.events.emit(
+            Event(
+                contact_id=contact_id,
+                type=EventType.CONVERSATION_END,
+                source=Source.SYSTEM,
+                data={
+                    "duration_seconds": round((now - contact.created_at).total_seconds(), 3),
+                    "total_turns": int(agent.get("turns", 0)),
+                    "tools_used": list(agent.get("tools_used", [])),
+                    "handover_occurred": contact.status is ContactStatus.TRANSFERRED,
+                    "resolution_status": contact.status.value,
+                },
+            )
+        )
+        self._flush()
+        self._locks.pop(contact_id, None)
+        return contact
+
+    def contact_view(self, contact_id: str) -> ContactView:
+        """Return the contact, its transcript and its events.
+
+        Raises:
+            switchboard.errors.UnknownContactError: no such contact.
+        """
+        self._flush()
+        contact = self.store.get_contact(contact_id)
+        return ContactView(
+            contact=contact,
+            messages=self.store.recent_messages(contact_id, 10_000),
+            events=self.store.events(contact_id),
+        )
+
+    def _flush(self) -> None:
+        """Store buffered events now (the audit sink batches them per turn)."""
+        flush = getattr(self.events, "flush", None)
+        if callable(flush):
+            flush()
+
+    async def aclose(self) -> None:
+        """Close the tool host and flush the event sink."""
+        await self.tools.aclose()
+        self._flush()
