@@ -1,0 +1,242 @@
+"""The audit sink: every event is redacted, logged as JSON and stored, chained.
+
+:class:`AuditSink` implements ``ports.EventSink``. For each event it:
+
+1. converts ``event.data`` to JSON-compatible values and redacts PII
+   (:func:`switchboard.audit.redact.redact_data`);
+2. writes one JSON log line on the ``switchboard.audit`` logger (seed 2
+   "Structured Logging Format": contact_id, event_type, data);
+3. stores the event. With a :class:`~switchboard.audit.records.ChainStore`
+   (``SqlStore``) each event gets ``prev_hash`` and ``hash`` of the contact's
+   SHA-256 chain (:mod:`switchboard.audit.chain`); with any other
+   ``ports.Store`` it goes through ``Store.add_event`` unchained.
+
+``emit`` never raises: a failure is logged (without PII) and the event stays
+queued for the next write. With ``batch_size > 1`` events are queued and
+written together by :meth:`AuditSink.flush` (one transaction), which the turn
+loop calls at the end of a turn; a full batch flushes on its own.
+
+The last hash of each contact is kept in memory (an LRU of
+``max_cached_contacts``), so chaining costs no read per event; a contact not
+in the cache costs one indexed read. When the store rolls back a unit of
+work the cache is dropped, since the rolled-back events are gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from pydantic_core import to_jsonable_python
+
+from switchboard.audit.chain import event_hash
+from switchboard.audit.records import ChainStore, EventRecord
+from switchboard.audit.redact import redact_data
+from switchboard.domain.types import Event, EventType
+from switchboard.ports import Store
+
+AUDIT_LOGGER = "switchboard.audit"
+
+_failure_log = logging.getLogger("switchboard.audit.sink")
+
+
+class AuditSink:
+    """Redact, log and store every event of every contact (``ports.EventSink``).
+
+    Args:
+        store: where events go; a ``ChainStore`` gets hash-chained records.
+        batch_size: events queued before a write; 1 (the default) writes on
+            every ``emit``. Call :meth:`flush` at the end of a turn (and
+            :meth:`close` at shutdown) when it is larger.
+        max_pending: queued events kept while the store is failing; beyond
+            it the oldest are dropped with an error log and counted in
+            :attr:`dropped` (they never enter the chain; their JSON log lines
+            remain).
+        max_cached_contacts: contacts whose last hash is kept in memory.
+        log_events: write the JSON log line for each event.
+
+    Raises:
+        ValueError: a size argument is below 1.
+
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        batch_size: int = 1,
+        max_pending: int = 10_000,
+        max_cached_contacts: int = 10_000,
+        log_events: bool = True,
+    ) -> None:
+        if min(batch_size, max_pending, max_cached_contacts) < 1:
+            raise ValueError("batch_size, max_pending and max_cached_contacts must be >= 1")
+        self._store = store
+        self._chain: ChainStore | None = store if isinstance(store, ChainStore) else None
+        self._batch_size = batch_size
+        self._max_pending = max_pending
+        self._max_cached = max_cached_contacts
+        self._log_events = log_events
+        self._logger = logging.getLogger(AUDIT_LOGGER)
+        self._pending: list[Event] = []
+        self._last_hash: OrderedDict[str, str | None] = OrderedDict()
+        self._lock = threading.RLock()
+        self.dropped = 0
+        if self._chain is not None:
+            self._chain.add_rollback_listener(self._forget_hashes)
+
+    @property
+    def pending(self) -> int:
+        """Number of events queued and not yet stored."""
+        return len(self._pending)
+
+    def emit(self, event: Event) -> None:
+        """Redact, log and queue ``event``; store the queue when it reaches ``batch_size``.
+
+        Never raises (``ports.EventSink`` contract): failures are logged on
+        ``switchboard.audit.sink`` with the event id and type only.
+        """
+        try:
+            try:
+                clean = self._redacted(event)
+            except Exception as exc:  # store the event without its data rather than lose it
+                self._report("redact", event, exc)
+                clean = event.model_copy(update={"data": {"redaction_failed": True}})
+            if self._log_events:
+                self._log(clean)
+            with self._lock:
+                self._pending.append(clean)
+                self._trim()
+                full = len(self._pending) >= self._batch_size
+            if full:
+                self.flush()
+        except Exception as exc:  # the conversation path must not fail on audit
+            self._report("emit", event, exc)
+
+    def flush(self) -> int:
+        """Store every queued event in one write; return how many were stored.
+
+        On failure the events stay queued (the next flush retries them), the
+        failure is logged and 0 is returned. Never raises.
+        """
+        with self._lock:
+            if not self._pending:
+                return 0
+            batch = list(self._pending)
+            try:
+                if self._chain is None:
+                    for event in batch:
+                        self._store.add_event(event)
+                        del self._pending[0]
+                    return len(batch)
+                records, heads = self._chain_records(self._chain, batch)
+                self._chain.add_event_records(records)
+            except Exception as exc:  # keep the events for the next flush
+                self._report("flush", batch[0], exc, count=len(batch))
+                return 0
+            del self._pending[: len(batch)]
+            for contact_id, head in heads.items():
+                self._remember(contact_id, head)
+            return len(batch)
+
+    def close(self) -> None:
+        """Flush what is queued (call at shutdown). Never raises."""
+        self.flush()
+
+    def forget(self, contact_id: str) -> None:
+        """Drop a contact's cached last hash (e.g. after its conversation ends)."""
+        with self._lock:
+            self._last_hash.pop(contact_id, None)
+
+    # -- internals -----------------------------------------------------------------
+
+    @staticmethod
+    def _redacted(event: Event) -> Event:
+        """Return ``event`` with JSON-compatible, redacted ``data``."""
+        data = to_jsonable_python(event.data, serialize_unknown=True, inf_nan_mode="strings")
+        return event.model_copy(update={"data": redact_data(data)})
+
+    def _log(self, event: Event) -> None:
+        """Write the event's JSON log line (seed 2 "Log Event Types")."""
+        level = logging.ERROR if event.type is EventType.ERROR else logging.INFO
+        if not self._logger.isEnabledFor(level):
+            return
+        self._logger.log(
+            level,
+            "audit event %s",
+            event.type.value,
+            extra={
+                "contact_id": event.contact_id,
+                "event_type": event.type.value,
+                "event_id": event.event_id,
+                "source": event.source.value,
+                "event_timestamp": event.timestamp.isoformat(),
+                "data": event.data,
+            },
+        )
+
+    def _chain_records(
+        self, store: ChainStore, batch: Sequence[Event]
+    ) -> tuple[list[EventRecord], dict[str, str]]:
+        """Hash ``batch`` onto each contact's chain; return the records and new heads."""
+        heads: dict[str, str] = {}
+        records: list[EventRecord] = []
+        for event in batch:
+            cid = event.contact_id
+            if cid in heads:
+                prev: str | None = heads[cid]
+            elif cid in self._last_hash:
+                prev = self._last_hash[cid]
+            else:
+                prev = store.last_event_hash(cid)
+            digest = event_hash(event, prev)
+            heads[cid] = digest
+            records.append(EventRecord(event=event, prev_hash=prev, hash=digest))
+        return records, heads
+
+    def _remember(self, contact_id: str, head: str) -> None:
+        """Cache a contact's last hash, evicting the least recently used contact."""
+        self._last_hash[contact_id] = head
+        self._last_hash.move_to_end(contact_id)
+        while len(self._last_hash) > self._max_cached:
+            self._last_hash.popitem(last=False)
+
+    def _forget_hashes(self) -> None:
+        """Drop every cached hash (a unit of work was rolled back)."""
+        with self._lock:
+            self._last_hash.clear()
+
+    def _trim(self) -> None:
+        """Drop the oldest queued events beyond ``max_pending`` (caller holds the lock)."""
+        excess = len(self._pending) - self._max_pending
+        if excess > 0:
+            del self._pending[:excess]
+            self.dropped += excess
+            _failure_log.error(
+                "audit queue full: dropped %d oldest events",
+                excess,
+                extra={"event_type": "audit_dropped", "data": {"dropped": excess}},
+            )
+
+    @staticmethod
+    def _report(stage: str, event: Event, exc: BaseException, count: int = 1) -> None:
+        """Log an audit failure with ids and the error class only (no event data)."""
+        _failure_log.error(
+            "audit %s failed for %d event(s): %s",
+            stage,
+            count,
+            type(exc).__name__,
+            extra={
+                "contact_id": event.contact_id,
+                "event_type": "audit_failure",
+                "data": {
+                    "stage": stage,
+                    "event_id": event.event_id,
+                    "type": str(event.type),
+                    "error": type(exc).__name__,
+                    "retryable": bool(getattr(exc, "retryable", False)),
+                },
+            },
+        )

@@ -1,0 +1,703 @@
+"""SQLAlchemy 2 implementation of ``ports.Store`` (SQLite by default, PostgreSQL).
+
+:class:`SqlStore` also implements :class:`switchboard.audit.records.ChainStore`
+(chained event records for the tamper-evident audit trail) and adds
+:meth:`SqlStore.unit_of_work`, :meth:`SqlStore.add_events`,
+:meth:`SqlStore.list_contacts` and :meth:`SqlStore.purge_expired_hallucination_logs`.
+
+Connections: one engine per store; each standalone call checks a pooled
+connection out, runs one short transaction and commits. Inside
+``with store.unit_of_work():`` every call of the same thread / asyncio task
+joins one transaction, committed once at the end (rolled back on error).
+
+URLs:
+
+* ``sqlite:///path/to/file.db``: the parent directory is created; pragmas
+  ``journal_mode=WAL``, ``synchronous=NORMAL``, ``foreign_keys=ON``,
+  ``busy_timeout=5000`` on every connection.
+* ``sqlite://`` (or ``sqlite:///:memory:``): one shared in-memory connection
+  (``StaticPool``), for tests.
+* ``postgresql+psycopg://user@host:5432/db`` (psycopg 3); ``schema=`` puts
+  the tables in that PostgreSQL schema (created if missing).
+
+Values stored as JSON (contact state, event data, hallucination-log details)
+are first converted with ``pydantic_core.to_jsonable_python`` (datetimes
+become ISO strings, NaN becomes ``"NaN"``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import to_jsonable_python
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    NoSuchModuleError,
+    SQLAlchemyError,
+    StatementError,
+)
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateSchema
+
+from switchboard.audit.records import EventRecord
+from switchboard.audit.redact import mask_endpoint, redact
+from switchboard.config import Settings
+from switchboard.domain.types import Contact, Event, HallucinationLog, Message, utcnow
+from switchboard.errors import (
+    ConfigError,
+    InputError,
+    StoreError,
+    SwitchboardError,
+    UnknownContactError,
+)
+from switchboard.store.models import (
+    Base,
+    ContactRow,
+    EventRow,
+    HallucinationLogRow,
+    MessageRow,
+)
+
+_log = logging.getLogger(__name__)
+_M = TypeVar("_M", bound=BaseModel)
+
+_EVENT_COLUMNS = (
+    EventRow.seq,
+    EventRow.event_id,
+    EventRow.contact_id,
+    EventRow.type,
+    EventRow.source,
+    EventRow.timestamp,
+    EventRow.data,
+    EventRow.prev_hash,
+    EventRow.hash,
+)
+_EVENT_FIELDS = ("event_id", "contact_id", "type", "source", "timestamp", "data")
+_CONTACT_COLUMNS = tuple(ContactRow.__table__.c)
+_LOG_COLUMNS = tuple(HallucinationLogRow.__table__.c)
+
+
+def _jsonable(value: Any) -> Any:
+    """Return ``value`` as JSON-compatible data (see module docstring)."""
+    return to_jsonable_python(value, serialize_unknown=True, inf_nan_mode="strings")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Set the SQLite pragmas on a new DBAPI connection (SQLite docs: WAL, pragma)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+    finally:
+        cursor.close()
+
+
+def _error(op: str, exc: SQLAlchemyError) -> SwitchboardError:
+    """Map a SQLAlchemy error to the switchboard error tree, without SQL parameters.
+
+    The message holds the operation and the driver's first line (redacted);
+    bound parameters (message text, event data) are left out so that no PII
+    reaches an error log. The original stays chained as ``__cause__``.
+    """
+    orig = getattr(exc, "orig", None)
+    lines = str(orig if orig is not None else exc).splitlines()
+    first_line = redact(lines[0]) if lines else ""
+    if isinstance(exc, IntegrityError):
+        sqlstate = getattr(orig, "sqlstate", None)
+        if sqlstate == "23503" or "FOREIGN KEY" in first_line.upper():
+            return UnknownContactError(f"{op}: unknown contact ({first_line})")
+        return StoreError(f"{op}: integrity error ({first_line})", retryable=False)
+    if isinstance(exc, StatementError) and isinstance(orig, TypeError | ValueError):
+        return InputError(f"{op}: value cannot be stored ({type(orig).__name__})")
+    return StoreError(f"{op} failed: {type(orig or exc).__name__}: {first_line}")
+
+
+class SqlStore:
+    """Contacts, messages, chained events and hallucination logs over SQLAlchemy 2.
+
+    Implements ``switchboard.ports.Store`` and ``switchboard.audit.records.ChainStore``.
+    Safe to share between threads and asyncio tasks (each call uses its own
+    pooled connection, except inside a unit of work).
+
+    Args:
+        url: SQLAlchemy URL (see the module docstring).
+        schema: PostgreSQL schema for the tables (created if missing).
+        create_schema: run ``metadata.create_all`` now (idempotent).
+        echo: log SQL statements (debugging only: parameters may hold PII).
+
+    Raises:
+        ConfigError: the URL is malformed, names an unknown driver, or a
+            schema is given for SQLite.
+        StoreError: the database cannot be reached or the tables created.
+
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        create_schema: bool = True,
+        echo: bool = False,
+    ) -> None:
+        self._engine = self._build_engine(url, schema=schema, echo=echo)
+        self._schema = schema
+        self._uow: ContextVar[Connection | None] = ContextVar(
+            f"switchboard_store_uow_{id(self)}", default=None
+        )
+        self._rollback_listeners: list[Callable[[], None]] = []
+        self._build_statements()
+        if create_schema:
+            self.create_schema()
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    @staticmethod
+    def _build_engine(url: str, *, schema: str | None, echo: bool) -> Engine:
+        """Create the engine for ``url`` with the pool and pragmas its backend needs."""
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise ConfigError(f"malformed database URL: {exc}") from exc
+        backend = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if backend == "sqlite":
+            if schema is not None:
+                raise ConfigError("schema= is only supported on PostgreSQL")
+            database = parsed.database or ""
+            kwargs["connect_args"] = {"check_same_thread": False}
+            if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
+                kwargs["poolclass"] = StaticPool
+            else:
+                try:
+                    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise ConfigError(f"cannot create the SQLite directory: {exc}") from exc
+        else:
+            kwargs["pool_pre_ping"] = True
+        try:
+            engine = create_engine(parsed, **kwargs)
+        except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+            raise ConfigError(f"unsupported database URL {parsed.drivername!r}: {exc}") from exc
+        if backend == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        if schema is not None:
+            engine = engine.execution_options(schema_translate_map={None: schema})
+        return engine
+
+    def _build_statements(self) -> None:
+        """Prepare the hot statements once (SQLAlchemy caches their compiled form)."""
+        next_message_seq = (
+            select(func.coalesce(func.max(MessageRow.seq), 0) + 1)
+            .where(MessageRow.contact_id == bindparam("seq_contact_id"))
+            .scalar_subquery()
+        )
+        self._insert_message = insert(MessageRow).values(seq=next_message_seq)
+        next_event_seq = (
+            select(func.coalesce(func.max(EventRow.seq), 0) + 1)
+            .where(EventRow.contact_id == bindparam("seq_contact_id"))
+            .scalar_subquery()
+        )
+        self._insert_event_next = insert(EventRow).values(seq=next_event_seq)
+        self._insert_event = insert(EventRow)
+        self._select_contact = select(*_CONTACT_COLUMNS).where(
+            ContactRow.contact_id == bindparam("cid")
+        )
+        self._update_contact = (
+            update(ContactRow)
+            .where(ContactRow.contact_id == bindparam("cid"))
+            .values(
+                status=bindparam("status"),
+                state=bindparam("state"),
+                ended_at=bindparam("ended_at"),
+                locale=bindparam("locale"),
+            )
+        )
+        self._select_recent = (
+            select(
+                MessageRow.role,
+                MessageRow.content,
+                MessageRow.timestamp,
+                MessageRow.route,
+                MessageRow.intent,
+            )
+            .where(MessageRow.contact_id == bindparam("cid"))
+            .order_by(MessageRow.seq.desc())
+            .limit(bindparam("n"))
+        )
+        self._select_events = (
+            select(*_EVENT_COLUMNS)
+            .where(EventRow.contact_id == bindparam("cid"))
+            .order_by(EventRow.seq)
+        )
+        self._select_max_event_seq = select(func.max(EventRow.seq)).where(
+            EventRow.contact_id == bindparam("cid")
+        )
+        self._select_last_hash = (
+            select(EventRow.hash)
+            .where(EventRow.contact_id == bindparam("cid"))
+            .order_by(EventRow.seq.desc())
+            .limit(1)
+        )
+
+    def create_schema(self) -> None:
+        """Create the schema (PostgreSQL) and the tables if missing; idempotent.
+
+        Raises:
+            StoreError: the database cannot be reached or DDL failed.
+
+        """
+        for attempt in (1, 2):  # a concurrent starter may create a table between check and DDL
+            try:
+                with self._engine.begin() as conn:
+                    if self._schema is not None:
+                        conn.execute(CreateSchema(self._schema, if_not_exists=True))
+                    Base.metadata.create_all(conn)
+                return
+            except SQLAlchemyError as exc:
+                if attempt == 2:
+                    raise _error("create schema", exc) from exc
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for migrations, admin tools and tests)."""
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        """The backend name: ``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        """Close every pooled connection. The store can still be used afterwards."""
+        self._engine.dispose()
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self._engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- transactions --------------------------------------------------------------
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[None]:
+        """Run every store call in the block in one transaction; commit once at the end.
+
+        Calls made from the same thread or asyncio task join the transaction
+        (nested blocks join the outer one). An exception rolls everything
+        back, tells the rollback listeners (the audit sink drops its cached
+        hashes) and propagates.
+
+        Keep ``await`` out of the block: on SQLite the open write transaction
+        would block other contacts' writes while the task waits. The intended
+        use is the end of a turn: messages, contact update and the audit
+        sink's ``flush()`` in one commit.
+
+        Raises:
+            StoreError: the transaction could not begin or commit.
+
+        """
+        if self._uow.get() is not None:
+            yield
+            return
+        try:
+            conn = self._engine.connect()
+            tx = conn.begin()
+        except SQLAlchemyError as exc:
+            raise _error("begin", exc) from exc
+        token = self._uow.set(conn)
+        try:
+            yield
+        except BaseException:
+            self._uow.reset(token)
+            self._abort(conn)
+            raise
+        self._uow.reset(token)
+        try:
+            tx.commit()
+        except SQLAlchemyError as exc:
+            self._abort(conn)
+            raise _error("commit", exc) from exc
+        conn.close()
+
+    def _abort(self, conn: Connection) -> None:
+        """Roll back and close ``conn``, then call the rollback listeners."""
+        try:
+            conn.rollback()
+            conn.close()
+        except SQLAlchemyError:
+            _log.warning("rollback failed", exc_info=True)
+        for listener in list(self._rollback_listeners):
+            try:
+                listener()
+            except Exception:  # a listener must not hide the original error
+                _log.exception("rollback listener failed")
+
+    def add_rollback_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every rolled-back unit of work."""
+        self._rollback_listeners.append(listener)
+
+    @contextmanager
+    def _connect(self, op: str) -> Iterator[Connection]:
+        """Yield the unit-of-work connection, or a fresh one in its own transaction.
+
+        Raises:
+            StoreError / UnknownContactError / InputError: mapped from SQLAlchemy.
+
+        """
+        active = self._uow.get()
+        try:
+            if active is not None:
+                yield active
+            else:
+                with self._engine.begin() as conn:
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise _error(op, exc) from exc
+
+    # -- contacts ------------------------------------------------------------------
+
+    def create_contact(self, contact: Contact) -> Contact:
+        """Insert ``contact`` and return it as stored (endpoint masked).
+
+        Raises:
+            StoreError: the id exists already (not retryable) or the write failed.
+
+        """
+        stored = contact.model_copy(
+            update={"customer_endpoint": mask_endpoint(contact.customer_endpoint)}
+        )
+        row = {
+            "contact_id": stored.contact_id,
+            "channel": stored.channel.value,
+            "locale": stored.locale.value,
+            "status": stored.status.value,
+            "created_at": stored.created_at,
+            "ended_at": stored.ended_at,
+            "customer_endpoint": stored.customer_endpoint,
+            "state": _jsonable(stored.state),
+        }
+        with self._connect("create contact") as conn:
+            conn.execute(insert(ContactRow), row)
+        return stored
+
+    def get_contact(self, contact_id: str) -> Contact:
+        """Return the contact ``contact_id``.
+
+        Raises:
+            UnknownContactError: no such contact.
+            StoreError: the read failed or the row is corrupt.
+
+        """
+        with self._connect("get contact") as conn:
+            row = conn.execute(self._select_contact, {"cid": contact_id}).first()
+        if row is None:
+            raise UnknownContactError(f"unknown contact {contact_id!r}")
+        return self._validate(Contact, row._mapping, "contact")
+
+    def update_contact(self, contact: Contact) -> None:
+        """Persist ``status``, ``state``, ``ended_at`` and ``locale`` of an existing contact.
+
+        Raises:
+            UnknownContactError: no such contact.
+            StoreError: the write failed.
+
+        """
+        params = {
+            "cid": contact.contact_id,
+            "status": contact.status.value,
+            "state": _jsonable(contact.state),
+            "ended_at": contact.ended_at,
+            "locale": contact.locale.value,
+        }
+        with self._connect("update contact") as conn:
+            result = conn.execute(self._update_contact, params)
+        if result.rowcount == 0:
+            raise UnknownContactError(f"unknown contact {contact.contact_id!r}")
+
+    def list_contacts(self, limit: int = 50) -> list[Contact]:
+        """Return up to ``limit`` contacts, newest ``created_at`` first.
+
+        Raises:
+            InputError: ``limit`` is below 1.
+            StoreError: the read failed.
+
+        """
+        if limit < 1:
+            raise InputError("limit must be >= 1")
+        stmt = (
+            select(*_CONTACT_COLUMNS)
+            .order_by(ContactRow.created_at.desc(), ContactRow.contact_id)
+            .limit(limit)
+        )
+        with self._connect("list contacts") as conn:
+            rows = conn.execute(stmt).all()
+        return [self._validate(Contact, row._mapping, "contact") for row in rows]
+
+    # -- messages ------------------------------------------------------------------
+
+    def add_message(self, contact_id: str, message: Message) -> None:
+        """Append ``message`` to the contact's transcript (next ``seq``).
+
+        Raises:
+            UnknownContactError: no such contact (foreign key).
+            StoreError: the write failed.
+
+        """
+        params = {
+            "seq_contact_id": contact_id,
+            "contact_id": contact_id,
+            "role": message.role.value,
+            "content": message.content,
+            "route": message.route.value if message.route is not None else None,
+            "intent": message.intent,
+            "timestamp": message.timestamp,
+        }
+        with self._connect("add message") as conn:
+            conn.execute(self._insert_message, params)
+
+    def recent_messages(self, contact_id: str, limit: int) -> list[Message]:
+        """Return the contact's last ``limit`` messages, oldest first ([] when none).
+
+        Raises:
+            InputError: ``limit`` is negative.
+            StoreError: the read failed.
+
+        """
+        if limit < 0:
+            raise InputError("limit must be >= 0")
+        if limit == 0:
+            return []
+        with self._connect("recent messages") as conn:
+            rows = conn.execute(self._select_recent, {"cid": contact_id, "n": limit}).all()
+        return [self._validate(Message, row._mapping, "message") for row in reversed(rows)]
+
+    # -- events --------------------------------------------------------------------
+
+    @staticmethod
+    def _event_params(event: Event) -> dict[str, Any]:
+        """Column values of ``event`` (without seq and hashes)."""
+        return {
+            "event_id": event.event_id,
+            "contact_id": event.contact_id,
+            "type": str(event.type),
+            "source": str(event.source),
+            "timestamp": event.timestamp,
+            "data": _jsonable(event.data),
+        }
+
+    def add_event(self, event: Event) -> None:
+        """Store one unchained event (next ``seq`` of its contact).
+
+        The audit sink writes chained records through :meth:`add_event_records`.
+
+        Raises:
+            StoreError: the write failed (e.g. a duplicate ``event_id``).
+
+        """
+        self.add_event_records([EventRecord(event=event)])
+
+    def add_events(self, events: Sequence[Event]) -> None:
+        """Store several unchained events in one transaction, in order."""
+        self.add_event_records([EventRecord(event=e) for e in events])
+
+    def add_event_records(self, records: Sequence[EventRecord]) -> None:
+        """Store records (with their hashes) in one transaction, in order.
+
+        ``seq`` continues each contact's numbering: one statement for a single
+        record, else one indexed read per contact in the batch and one
+        executemany insert. A ``seq`` set on a record is ignored.
+
+        Raises:
+            StoreError: the write failed; nothing was stored.
+
+        """
+        if not records:
+            return
+        if len(records) == 1:  # one statement: the database numbers it
+            record = records[0]
+            params = self._event_params(record.event)
+            params.update(
+                seq_contact_id=record.event.contact_id,
+                prev_hash=record.prev_hash,
+                hash=record.hash,
+            )
+            with self._connect("add event") as conn:
+                conn.execute(self._insert_event_next, params)
+            return
+        with self._connect("add events") as conn:
+            next_seq: dict[str, int] = {}
+            rows: list[dict[str, Any]] = []
+            for record in records:
+                cid = record.event.contact_id
+                if cid not in next_seq:
+                    last = conn.execute(self._select_max_event_seq, {"cid": cid}).scalar()
+                    next_seq[cid] = int(last or 0) + 1
+                row = self._event_params(record.event)
+                row.update(seq=next_seq[cid], prev_hash=record.prev_hash, hash=record.hash)
+                next_seq[cid] += 1
+                rows.append(row)
+            conn.execute(self._insert_event, rows)
+
+    def _event_rows(self, contact_id: str) -> list[Any]:
+        """Read the contact's event rows in ``seq`` order."""
+        with self._connect("read events") as conn:
+            return list(conn.execute(self._select_events, {"cid": contact_id}).all())
+
+    def events(self, contact_id: str) -> list[Event]:
+        """Return the contact's events in ``seq`` order ([] when none).
+
+        Raises:
+            StoreError: the read failed or a row is corrupt.
+
+        """
+        return [
+            self._validate(Event, {k: row._mapping[k] for k in _EVENT_FIELDS}, "event")
+            for row in self._event_rows(contact_id)
+        ]
+
+    def event_records(self, contact_id: str) -> list[EventRecord]:
+        """Return the contact's events with ``seq``, ``prev_hash`` and ``hash``.
+
+        A row whose values no longer validate (e.g. an edited ``type``) is
+        returned unvalidated so that :func:`switchboard.audit.verify_chain`
+        can report it instead of failing.
+
+        Raises:
+            StoreError: the read failed.
+
+        """
+        records: list[EventRecord] = []
+        for row in self._event_rows(contact_id):
+            fields = {k: row._mapping[k] for k in _EVENT_FIELDS}
+            try:
+                ev = Event.model_validate(fields)
+            except ValidationError:
+                ev = Event.model_construct(**fields)
+            records.append(
+                EventRecord(event=ev, prev_hash=row.prev_hash, hash=row.hash, seq=row.seq)
+            )
+        return records
+
+    def last_event_hash(self, contact_id: str) -> str | None:
+        """Return the hash of the contact's last event (None when it has none).
+
+        Raises:
+            StoreError: the read failed.
+
+        """
+        with self._connect("last event hash") as conn:
+            value = conn.execute(self._select_last_hash, {"cid": contact_id}).scalar()
+        return None if value is None else str(value)
+
+    # -- hallucination logs --------------------------------------------------------
+
+    def add_hallucination_log(self, log: HallucinationLog) -> None:
+        """Store one hallucination-log row (seed 2 "Hallucination Log Model").
+
+        Raises:
+            StoreError: the write failed (e.g. a duplicate ``log_id``).
+
+        """
+        row = log.model_dump()
+        for key in ("hallucination_type", "severity", "action_taken"):
+            row[key] = str(row[key])
+        for key in ("tool_results", "validation_details"):
+            row[key] = _jsonable(row[key])
+        with self._connect("add hallucination log") as conn:
+            conn.execute(insert(HallucinationLogRow), row)
+
+    def hallucination_logs(self, session_id: str | None = None) -> list[HallucinationLog]:
+        """Return hallucination-log rows, oldest first, optionally for one contact.
+
+        Raises:
+            StoreError: the read failed or a row is corrupt.
+
+        """
+        stmt = select(*_LOG_COLUMNS).order_by(
+            HallucinationLogRow.timestamp, HallucinationLogRow.log_id
+        )
+        if session_id is not None:
+            stmt = stmt.where(HallucinationLogRow.session_id == session_id)
+        with self._connect("hallucination logs") as conn:
+            rows = conn.execute(stmt).all()
+        return [self._validate(HallucinationLog, row._mapping, "hallucination log") for row in rows]
+
+    def purge_expired_hallucination_logs(self, now: datetime | None = None) -> int:
+        """Delete rows whose ``ttl`` (epoch seconds) is at or before ``now``.
+
+        The DynamoDB TTL behaviour of seed 2 "Compliance and Retention"
+        (hallucination logs kept 90 days). ``now`` defaults to the current
+        time; a naive ``now`` is taken as UTC.
+
+        Returns:
+            The number of rows deleted.
+
+        Raises:
+            StoreError: the delete failed.
+
+        """
+        moment = now if now is not None else utcnow()
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=utcnow().tzinfo)
+        cutoff = int(moment.timestamp())
+        with self._connect("purge hallucination logs") as conn:
+            result = conn.execute(
+                delete(HallucinationLogRow).where(HallucinationLogRow.ttl <= cutoff)
+            )
+        return int(result.rowcount)
+
+    # -- helpers -------------------------------------------------------------------
+
+    @staticmethod
+    def _validate(model: type[_M], mapping: Mapping[Any, Any], what: str) -> _M:
+        """Build ``model`` from a row mapping; a row that does not validate is corrupt.
+
+        Raises:
+            StoreError: the row does not validate (not retryable).
+
+        """
+        try:
+            return model.model_validate(dict(mapping))
+        except ValidationError as exc:
+            raise StoreError(
+                f"corrupt {what} row: {exc.error_count()} invalid field(s)", retryable=False
+            ) from exc
+
+
+def create_store(settings: Settings) -> SqlStore:
+    """Build the store named by ``settings.database_url`` (SQLite file by default).
+
+    Raises:
+        ConfigError: the URL is malformed or names an unknown driver.
+        StoreError: the database cannot be reached.
+
+    """
+    return SqlStore(settings.database_url)

@@ -1,0 +1,91 @@
+"""Shared fixtures.
+
+Store fixtures: ``store`` runs a test against in-memory SQLite and, when
+reachable, PostgreSQL (``SWITCHBOARD_TEST_POSTGRES_URL``, default
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``). PostgreSQL tests use
+a schema unique to the test session, emptied before each test and dropped
+at the end, so reruns start clean.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _reachable(url: str) -> str | None:
+    """Return None when ``url`` accepts a connection, else the reason it does not."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    try:
+        conn = psycopg.connect(
+            host=parsed.host or "127.0.0.1",
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            dbname=parsed.database,
+            connect_timeout=2,
+        )
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    conn.close()
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A reachable PostgreSQL URL, or skip with the reason."""
+    explicit = os.environ.get("SWITCHBOARD_TEST_POSTGRES_URL")
+    candidates = (
+        [explicit]
+        if explicit
+        else [
+            DEFAULT_TEST_POSTGRES_URL,
+            DEFAULT_TEST_POSTGRES_URL.replace("//postgres@", "//root@"),
+        ]
+    )
+    reasons = []
+    for url in candidates:
+        reason = _reachable(url)
+        if reason is None:
+            return url
+        reasons.append(reason)
+    pytest.skip(f"PostgreSQL not reachable at {candidates[0]}: {reasons[0]}")
+
+
+@pytest.fixture(scope="session")
+def postgres_schema(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL schema unique to this session, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"sbtest_{uuid.uuid4().hex[:12]}"
+    yield schema
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def store(request: pytest.FixtureRequest) -> Iterator[object]:
+    """A fresh, empty ``SqlStore`` on each backend."""
+    from switchboard.store import Base, SqlStore
+
+    if request.param == "sqlite":
+        sql_store = SqlStore("sqlite://")
+    else:
+        url = request.getfixturevalue("postgres_url")
+        schema = request.getfixturevalue("postgres_schema")
+        sql_store = SqlStore(url, schema=schema)
+        with sql_store.engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+    yield sql_store
+    sql_store.close()
