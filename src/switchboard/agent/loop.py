@@ -65,7 +65,7 @@ from switchboard.ports import (
     ToolHost,
     Validator,
 )
-from switchboard.validation import STRICT_INSTRUCTION, build_hallucination_logs
+from switchboard.validation import STRICT_INSTRUCTION, build_hallucination_logs, decide_action
 
 log = logging.getLogger("switchboard.agent")
 
@@ -374,13 +374,7 @@ class TurnLoop:
         while True:
             reply = step.text or ""
             result = self._judge(contact, turn.user_text, results, reply)
-            severity = result.severity
-            if severity is None or severity is Severity.LOW:
-                action = ValidationAction.LOGGED if result.findings else ValidationAction.NONE
-            elif severity is Severity.MEDIUM and not regenerated:
-                action = ValidationAction.REGENERATED
-            else:
-                action = ValidationAction.FALLBACK
+            action = decide_action(result, regenerated=regenerated)
             result = result.model_copy(update={"action_taken": action})
             self._record_validation(contact, turn.user_text, results, reply, result)
             if action in (ValidationAction.NONE, ValidationAction.LOGGED):
@@ -447,6 +441,7 @@ class TurnLoop:
             session_id=contact.contact_id,
             action_taken=result.action_taken,
             ttl_days=self.ttl_days,
+            redact=redact,
         ):
             try:
                 self.store.add_hallucination_log(row)
