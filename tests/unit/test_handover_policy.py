@@ -102,3 +102,12 @@ def test_summary_fields() -> None:
     assert s.conversation_turns == 3
     assert s.topics_discussed == ["account_opening", "handover"]
     assert s.information_collected == {"account_type": "savings"}
+
+
+def test_low_confidence_human_request_does_not_override_a_slot_answer() -> None:
+    d = POLICY.evaluate("Online would be easier", nlu(Route.HANDOVER, "human_request", 0.18), {},
+                        answers_pending_question=True)
+    assert d is None
+    d = POLICY.evaluate("no, get me a human", nlu(Route.HANDOVER, "human_request", 0.95), {},
+                        answers_pending_question=True)
+    assert d is not None and d.reason is HandoverReason.EXPLICIT_REQUEST

@@ -65,6 +65,8 @@ SENSITIVE_INTENTS = frozenset(
         "card_swallowed",
         "wrong_amount_of_cash_received",
         "nlupp_lost_stolen",
+        "nlupp_lost_or_stolen",
+        "sb_account_security",
         "nlupp_fraud",
         "sb_lost_stolen_card",
         "sb_fraud",
@@ -103,11 +105,15 @@ class HandoverPolicy:
     Args:
         repeated_query_threshold: same intent this many times → handover (seed: 3).
         tool_failure_threshold: this many failed tool calls → handover (seed: 3).
+        repeat_window: how many recent customer intents the repeated-query check reads.
+        pending_override_confidence: router confidence above which a request for a
+            human or frustration wins over an answer to the agent's pending question.
     """
 
     repeated_query_threshold: int = 3
     tool_failure_threshold: int = 3
     repeat_window: int = 6
+    pending_override_confidence: float = 0.6
 
     def evaluate(
         self,
@@ -137,6 +143,10 @@ class HandoverPolicy:
         if nlu is None:
             return None
         intent = nlu.intent
+        # A bare answer to the agent's question ("Online would be easier") carries little
+        # intent signal: only a confident request for a human or frustration overrides it.
+        if answers_pending_question and nlu.confidence < self.pending_override_confidence:
+            return None
         if intent in EXPLICIT_INTENTS:
             return HandoverDecision(HandoverReason.EXPLICIT_REQUEST, f"intent {intent}")
         if intent in FRUSTRATION_INTENTS:

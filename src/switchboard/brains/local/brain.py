@@ -47,6 +47,8 @@ _INTENT_ASPECTS: dict[str, tuple[str, ...]] = {
     "replacement_card_duration": ("replacement", "delivery"),
     "damaged_card": ("replacement",),
     "new_card": ("ordering", "delivery"),
+    "sb_card_order": ("ordering", "fees", "delivery"),
+    "sb_card_fees_features": ("features", "fees"),
 }
 
 _SMALLTALK_KEYS: dict[str, str] = {
