@@ -1,0 +1,92 @@
+"""The FastAPI application factory.
+
+Nothing is built at import time (habit 5 in DESIGN.md): call
+:func:`create_app` where the server starts. Example::
+
+    from switchboard.config import load_settings
+    from switchboard.api import create_app
+    app = create_app(load_settings())        # uvicorn.run(app) or `switchboard serve`
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from switchboard import __version__
+from switchboard.agent.service import AgentService
+from switchboard.api.errors import install_error_handlers
+from switchboard.api.routes import build_router
+from switchboard.api.ws import build_ws_router
+from switchboard.config import Settings
+from switchboard.web import static_dir
+
+#: Headers for the widget page: no inline script or style, API and socket on the same origin.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+        "style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+def create_app(settings: Settings, service: AgentService | None = None) -> FastAPI:
+    """Build the HTTP/WebSocket app.
+
+    Args:
+        settings: every setting of the deployment (locale, database URL, brain...).
+        service: an already created service to use. When given, the caller owns
+            it (the app does not close it); when None the app creates one with
+            ``AgentService.create(settings)`` at startup and closes it at shutdown.
+
+    Returns:
+        A FastAPI app with the routes of :mod:`switchboard.api.routes`, the chat
+        WebSocket of :mod:`switchboard.api.ws`, the web widget at ``/`` and the
+        OpenAPI docs at ``/docs``.
+
+    Raises:
+        Nothing here; startup failures (a missing router model, a bad database
+        URL) surface from the lifespan when the server starts.
+
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = service is None
+        running = service if service is not None else await AgentService.create(settings)
+        app.state.service = running
+        try:
+            yield
+        finally:
+            app.state.service = None
+            if owned:
+                await running.aclose()
+
+    app = FastAPI(
+        title="switchboard",
+        version=__version__,
+        summary="AI contact-center agent: grounded banking answers, validation and handover.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    install_error_handlers(app)
+    app.include_router(build_router())
+    app.include_router(build_ws_router())
+
+    static = static_dir()
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        """Serve the customer chat widget."""
+        return FileResponse(static / "index.html", headers=PAGE_HEADERS)
+
+    return app

@@ -1,0 +1,427 @@
+"""The ``switchboard`` command line (typer).
+
+Commands::
+
+    switchboard serve [--host 127.0.0.1 --port 8000]   HTTP API, WebSocket and web chat page
+    switchboard chat [--locale en_GB]                  a conversation in the terminal (stdin)
+    switchboard eval routes FILE [--locale en_GB]      first-turn routing of a CSV/JSONL file
+    switchboard mcp [--locale en_GB]                   the banking tools as an MCP stdio server
+    switchboard train                                  rebuild the embedded router model
+
+Nothing is built at import time: the typer app is assembled by :func:`build_cli`
+and every heavy import (FastAPI, uvicorn, the agent, torch) happens inside the
+command that needs it. Settings come from :func:`switchboard.config.load_settings`
+(environment variables ``SWITCHBOARD_*``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
+
+import typer
+
+from switchboard.domain.types import Locale
+
+if TYPE_CHECKING:
+    from switchboard.agent.service import AgentService
+    from switchboard.config import Settings
+    from switchboard.domain.types import AgentReply
+
+#: Exit code for bad usage or unreadable input (the shell/click convention).
+EXIT_USAGE = 2
+#: Words that end ``switchboard chat`` (case-insensitive), besides end of input.
+QUIT_WORDS = frozenset({"quit", "exit", ":q"})
+#: File suffixes ``eval routes`` reads as JSON Lines; everything else must be ``.csv``.
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+#: Columns that may hold the expected route of an evaluation row (``a|b`` = either).
+EXPECTED_COLUMNS = ("expected_route", "route")
+
+LocaleOption = Annotated[
+    Locale | None,
+    typer.Option("--locale", "-l", help="en_GB, en_US or fr_FR (default: SWITCHBOARD_LOCALE)"),
+]
+
+
+class EvalInputError(Exception):
+    """The evaluation file is missing, unreadable or lacks the ``text`` column."""
+
+
+def _fail(message: str) -> typer.Exit:
+    """Print ``message`` on stderr and return an exit with :data:`EXIT_USAGE`."""
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(EXIT_USAGE)
+
+
+def _settings(**overrides: object) -> Settings:
+    from pydantic import ValidationError
+
+    from switchboard.config import load_settings
+
+    try:
+        return load_settings(**overrides)
+    except ValidationError as exc:
+        raise _fail(f"invalid settings: {exc}") from None
+
+
+def _configure_logging(settings: Settings, *, level: str | None = None) -> None:
+    """Configure logging through ``switchboard.audit`` (falls back to :mod:`logging`)."""
+    chosen = level or settings.log_level
+    try:
+        from switchboard.audit import configure_logging
+    except ImportError:  # the audit room may not ship configure_logging yet
+        logging.basicConfig(level=chosen, stream=sys.stderr)
+        return
+    from switchboard.errors import ConfigError
+
+    try:
+        configure_logging(chosen, settings.log_json)
+    except ConfigError as exc:
+        raise _fail(exc.message) from None
+
+
+# --- serve -------------------------------------------------------------------
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface to bind (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default 8000)", min=0)] = None,
+) -> None:
+    """Run the HTTP API, the chat WebSocket and the web chat page with uvicorn."""
+    import uvicorn
+
+    from switchboard.api import create_app
+
+    settings = _settings()
+    _configure_logging(settings)
+    bind_host = host or settings.host
+    bind_port = settings.port if port is None else port
+    shown = "localhost" if bind_host in {"0.0.0.0", "::"} else bind_host
+    typer.echo(f"switchboard is starting on http://{shown}:{bind_port}/ (API docs at /docs)")
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None)
+
+
+# --- chat --------------------------------------------------------------------
+
+
+def _describe(reply: AgentReply) -> str:
+    tools = ", ".join(result.name for result in reply.tools) or "no tools"
+    return f"[{reply.route.value} · {reply.action.value} · {tools}]"
+
+
+async def _chat(settings: Settings, locale: Locale, details: bool, stdin: TextIO) -> None:
+    from switchboard.agent.service import AgentService
+    from switchboard.domain.types import Channel, ContactStatus
+    from switchboard.errors import InputError
+
+    interactive = stdin.isatty()
+    service = await AgentService.create(settings)
+    try:
+        contact = await service.start_contact(channel=Channel.CLI, locale=locale)
+        typer.echo(f"Agent: {service.greeting(locale)}")
+        status = ContactStatus.RESOLVED
+        while True:
+            if interactive:
+                typer.echo("You: ", nl=False)
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            text = line.strip()
+            if not text:
+                continue
+            if text.lower() in QUIT_WORDS:
+                break
+            if not interactive:
+                typer.echo(f"You: {text}")
+            try:
+                reply = await service.handle_turn(contact.contact_id, text)
+            except InputError as exc:
+                typer.secho(f"(not sent: {exc.message})", err=True, fg=typer.colors.YELLOW)
+                continue
+            typer.echo(f"Agent: {reply.text}")
+            if details:
+                typer.secho(_describe(reply), fg=typer.colors.BRIGHT_BLACK)
+            if reply.handover is not None:
+                status = ContactStatus.TRANSFERRED
+                typer.secho(
+                    f"--- transferred to a human agent (reason: {reply.handover.reason.value}) ---",
+                    fg=typer.colors.YELLOW,
+                )
+        await service.end_contact(contact.contact_id, status)
+        typer.echo(f"(chat ended: {status.value})")
+    finally:
+        await service.aclose()
+
+
+def chat(
+    locale: LocaleOption = None,
+    details: Annotated[
+        bool, typer.Option("--details/--no-details", help="show route, action and tools")
+    ] = False,
+) -> None:
+    """Talk to the agent in the terminal; reads lines until end of input or "quit"."""
+    from switchboard.errors import SwitchboardError
+
+    settings = _settings()
+    _configure_logging(settings, level="WARNING")
+    stdin = typer.get_text_stream("stdin")
+    try:
+        asyncio.run(_chat(settings, locale or settings.locale, details, stdin))
+    except SwitchboardError as exc:
+        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+
+
+# --- eval routes ---------------------------------------------------------------
+
+
+def read_utterances(path: Path) -> list[dict[str, str]]:
+    """Read evaluation rows from a CSV (column ``text``) or JSONL (field ``text``) file.
+
+    Returns:
+        One dict per row, values as strings; ``text`` always present.
+        Blank JSONL lines are skipped.
+
+    Raises:
+        EvalInputError: the file is missing or unreadable, has an unknown suffix,
+            a JSONL line is not a JSON object, or ``text`` is missing.
+
+    """
+    if not path.is_file():
+        raise EvalInputError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            if suffix == ".csv":
+                return _read_csv(handle, path)
+            if suffix in JSONL_SUFFIXES:
+                return _read_jsonl(handle, path)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise EvalInputError(f"cannot read {path}: {exc}") from None
+    raise EvalInputError(f"{path}: unsupported file type {suffix!r} (use .csv or .jsonl)")
+
+
+def _read_csv(handle: TextIO, path: Path) -> list[dict[str, str]]:
+    reader = csv.DictReader(handle)
+    columns = [name.strip() for name in reader.fieldnames or []]
+    if "text" not in columns:
+        found = ", ".join(columns) or "none"
+        raise EvalInputError(f"{path} has no 'text' column (columns found: {found})")
+    reader.fieldnames = columns
+    return [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+
+
+def _read_jsonl(handle: TextIO, path: Path) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalInputError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+        if not isinstance(item, dict):
+            raise EvalInputError(f"{path}:{number}: each line must be a JSON object")
+        if not isinstance(item.get("text"), str):
+            raise EvalInputError(f"{path}:{number}: missing string field 'text'")
+        rows.append({k: v if isinstance(v, str) else json.dumps(v) for k, v in item.items()})
+    return rows
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Return the ``q``-th percentile (0–100, linear interpolation) of ``values``; 0.0 if empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100.0
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _expected(row: dict[str, str]) -> set[str] | None:
+    for column in EXPECTED_COLUMNS:
+        value = row.get(column, "").strip()
+        if value:
+            return {part.strip() for part in value.split("|") if part.strip()}
+    return None
+
+
+async def _eval_one(service: AgentService, row: dict[str, str], locale: Locale) -> dict[str, Any]:
+    from switchboard.domain.types import Channel
+    from switchboard.errors import SwitchboardError
+
+    text = row["text"]
+    wanted = row.get("locale", "")
+    row_locale = Locale(wanted) if wanted in {item.value for item in Locale} else locale
+    result: dict[str, Any] = {"text": text}
+    started = time.perf_counter()
+    try:
+        contact = await service.start_contact(channel=Channel.CLI, locale=row_locale)
+        reply = await service.handle_turn(contact.contact_id, text)
+    except SwitchboardError as exc:
+        result.update(route=None, action=None, tools=[], handover_reason=None, error=exc.code)
+    else:
+        result.update(
+            route=reply.route.value,
+            action=reply.action.value,
+            tools=[tool.name for tool in reply.tools],
+            handover_reason=reply.handover.reason.value if reply.handover else None,
+        )
+    result["latency_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
+    expected = _expected(row)
+    if expected is not None:
+        result["expected_route"] = "|".join(sorted(expected))
+        result["correct"] = result["route"] in expected
+    return result
+
+
+def summarise(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Summarise ``eval routes`` results.
+
+    Returns:
+        ``{"utterances", "errors", "routes": {route: n}, "actions": {action: n},
+        "latency_ms": {"p50", "p95", "max"}}`` plus ``"accuracy"`` (0–1) and
+        ``"labelled"`` when rows carried an expected route.
+
+    """
+    latencies = [float(r["latency_ms"]) for r in results]
+    summary: dict[str, Any] = {
+        "utterances": len(results),
+        "errors": sum(1 for r in results if r.get("error")),
+        "routes": dict(Counter(str(r["route"] or "error") for r in results).most_common()),
+        "actions": dict(Counter(str(r["action"] or "error") for r in results).most_common()),
+        "latency_ms": {
+            "p50": round(percentile(latencies, 50), 1),
+            "p95": round(percentile(latencies, 95), 1),
+            "max": round(max(latencies, default=0.0), 1),
+        },
+    }
+    labelled = [r for r in results if "correct" in r]
+    if labelled:
+        summary["labelled"] = len(labelled)
+        summary["accuracy"] = round(sum(1 for r in labelled if r["correct"]) / len(labelled), 4)
+    return summary
+
+
+@contextmanager
+def _eval_settings(base: Settings) -> Iterator[Settings]:
+    """Yield ``base`` with a throw-away SQLite database (eval contacts never reach var/)."""
+    with tempfile.TemporaryDirectory(prefix="switchboard-eval-") as tmp:
+        yield base.model_copy(update={"database_url": f"sqlite:///{Path(tmp) / 'eval.db'}"})
+
+
+async def _eval_routes(
+    settings: Settings, rows: list[dict[str, str]], locale: Locale, out: TextIO
+) -> list[dict[str, Any]]:
+    from tqdm import tqdm
+
+    from switchboard.agent.service import AgentService
+
+    service = await AgentService.create(settings)
+    results: list[dict[str, Any]] = []
+    try:
+        for row in tqdm(rows, desc="eval routes", unit="utt", file=sys.stderr, leave=False):
+            result = await _eval_one(service, row, locale)
+            results.append(result)
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.flush()
+    finally:
+        await service.aclose()
+    return results
+
+
+def eval_routes(
+    file: Annotated[Path, typer.Argument(help="CSV with a 'text' column or JSONL with 'text'")],
+    locale: LocaleOption = None,
+) -> None:
+    """Route each utterance as the first turn of a fresh contact; one JSON line each on stdout.
+
+    Fields: text, route, action, tools, handover_reason, latency_ms (plus
+    expected_route/correct when the file has an ``expected_route`` or ``route``
+    column). A summary (counts per route/action, p50/p95 latency) goes to stderr.
+    Exit code 2 for a missing file or a missing ``text`` column.
+    """
+    from switchboard.errors import SwitchboardError
+
+    try:
+        rows = read_utterances(file)
+    except EvalInputError as exc:
+        raise _fail(str(exc)) from None
+    base = _settings()
+    _configure_logging(base, level="WARNING")
+    stdout = typer.get_text_stream("stdout")
+    try:
+        with _eval_settings(base) as settings:
+            results = asyncio.run(_eval_routes(settings, rows, locale or base.locale, stdout))
+    except SwitchboardError as exc:
+        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps({"summary": summarise(results)}, indent=2), err=True)
+
+
+# --- mcp and train -------------------------------------------------------------
+
+
+def mcp(locale: LocaleOption = None) -> None:
+    """Serve the banking tools over MCP stdio (for Claude Desktop, MCP Inspector...)."""
+    from switchboard.tools.server import run_stdio
+
+    settings = _settings()
+    run_stdio(locale or settings.locale)
+
+
+def train() -> None:
+    """Train the embedded router from the shipped data and print its report (JSON)."""
+    from switchboard.brains.local.training import train as train_router
+    from switchboard.errors import SwitchboardError
+
+    settings = _settings()
+    _configure_logging(settings, level="WARNING")
+    try:
+        report = train_router(settings.router, progress=True)
+    except SwitchboardError as exc:
+        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    typer.echo(report.model_dump_json(indent=2))
+
+
+# --- assembly ------------------------------------------------------------------
+
+
+def build_cli() -> typer.Typer:
+    """Assemble the typer app (``switchboard``) with every command."""
+    app = typer.Typer(
+        name="switchboard",
+        help="switchboard: an AI contact-center agent (grounded banking answers, handover).",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    app.command()(serve)
+    app.command()(chat)
+    app.command()(mcp)
+    app.command()(train)
+    eval_app = typer.Typer(help="Evaluate the agent on data files.", no_args_is_help=True)
+    eval_app.command("routes")(eval_routes)
+    app.add_typer(eval_app, name="eval")
+    return app
+
+
+def main() -> None:
+    """Entry point of the ``switchboard`` console script."""
+    build_cli()()
+
+
+if __name__ == "__main__":
+    main()

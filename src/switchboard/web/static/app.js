@@ -1,0 +1,414 @@
+// Switchboard customer chat widget.
+// Starts a contact (POST /v1/contacts), talks over WS /v1/contacts/{id}/chat and falls
+// back to POST /v1/contacts/{id}/messages when the socket is not available.
+"use strict";
+
+(() => {
+  const REPLY_TIMEOUT_MS = 45000;
+
+  const STRINGS = {
+    en: {
+      helpCentre: "Help & support",
+      title: "Customer support",
+      statusOnline: "Virtual assistant · online",
+      statusConnecting: "Connecting…",
+      statusHandover: "Waiting for a colleague",
+      statusEnded: "Chat ended",
+      statusOffline: "Offline",
+      language: "Language and region",
+      endChat: "End chat",
+      disclosure: "You're chatting with an automated assistant. You can ask for a person at any time.",
+      handoverTitle: "Transferred to a human agent",
+      handoverReasonLabel: "Reason:",
+      handoverWait: "A colleague will join this conversation shortly.",
+      typing: "Assistant is typing…",
+      inputLabel: "Type your message",
+      placeholder: "Type your message…",
+      send: "Send message",
+      endedText: "This chat has ended. Thank you for contacting us.",
+      newChat: "Start a new chat",
+      privacy: "Never share your PIN, password or full card number in chat.",
+      you: "You",
+      assistant: "Assistant",
+      verified: "Checked",
+      verifiedTitle: "Checked against our published information",
+      startFailed: "We couldn't start the chat. Please refresh the page to try again.",
+      sendFailed: "Your message could not be delivered. Please try again.",
+      timeout: "The assistant is taking too long to answer. Please try again.",
+      route: {
+        account_opening: "Account opening", card_info: "Cards", branch: "Branches",
+        smalltalk: "General", handover: "Handover", out_of_scope: "Out of scope",
+      },
+      action: { answer: "Answered", clarify: "Question", handover: "Transferred", decline: "Not covered" },
+      reason: {
+        explicit_request: "you asked to speak to a person",
+        customer_frustration: "we want to make sure you get the right help",
+        repeated_query: "the question came up several times",
+        capability_limitation: "this needs a colleague's help",
+        technical_issues: "a technical issue on our side",
+        complex_scenario: "your request needs a specialist",
+        sensitive_topic: "this is a sensitive matter",
+        validation_failure: "we could not confirm the answer",
+      },
+    },
+    fr: {
+      helpCentre: "Aide et assistance",
+      title: "Service client",
+      statusOnline: "Assistant virtuel · en ligne",
+      statusConnecting: "Connexion…",
+      statusHandover: "En attente d'un conseiller",
+      statusEnded: "Conversation terminée",
+      statusOffline: "Hors ligne",
+      language: "Langue et région",
+      endChat: "Terminer",
+      disclosure: "Vous échangez avec un assistant automatisé. Vous pouvez demander un conseiller à tout moment.",
+      handoverTitle: "Transféré à un conseiller",
+      handoverReasonLabel: "Motif :",
+      handoverWait: "Un conseiller va rejoindre la conversation.",
+      typing: "L'assistant écrit…",
+      inputLabel: "Saisissez votre message",
+      placeholder: "Saisissez votre message…",
+      send: "Envoyer le message",
+      endedText: "Cette conversation est terminée. Merci de nous avoir contactés.",
+      newChat: "Nouvelle conversation",
+      privacy: "Ne communiquez jamais votre code, mot de passe ou numéro de carte complet.",
+      you: "Vous",
+      assistant: "Assistant",
+      verified: "Vérifié",
+      verifiedTitle: "Vérifié par rapport à nos informations publiées",
+      startFailed: "Impossible de démarrer la conversation. Actualisez la page pour réessayer.",
+      sendFailed: "Votre message n'a pas pu être envoyé. Veuillez réessayer.",
+      timeout: "L'assistant met trop de temps à répondre. Veuillez réessayer.",
+      route: {
+        account_opening: "Ouverture de compte", card_info: "Cartes", branch: "Agences",
+        smalltalk: "Général", handover: "Transfert", out_of_scope: "Hors périmètre",
+      },
+      action: { answer: "Répondu", clarify: "Question", handover: "Transféré", decline: "Non couvert" },
+      reason: {
+        explicit_request: "vous avez demandé à parler à un conseiller",
+        customer_frustration: "nous voulons vous apporter la bonne aide",
+        repeated_query: "la question est revenue plusieurs fois",
+        capability_limitation: "cette demande nécessite un conseiller",
+        technical_issues: "un incident technique de notre côté",
+        complex_scenario: "votre demande nécessite un spécialiste",
+        sensitive_topic: "il s'agit d'un sujet sensible",
+        validation_failure: "nous n'avons pas pu confirmer la réponse",
+      },
+    },
+  };
+
+  const el = {
+    chat: document.getElementById("chat"),
+    log: document.getElementById("messages"),
+    form: document.getElementById("composer"),
+    input: document.getElementById("input"),
+    send: document.getElementById("send"),
+    end: document.getElementById("end-chat"),
+    locale: document.getElementById("locale"),
+    typing: document.getElementById("typing"),
+    banner: document.getElementById("handover-banner"),
+    bannerReason: document.getElementById("handover-reason"),
+    ended: document.getElementById("ended"),
+    restart: document.getElementById("restart"),
+    status: document.getElementById("status-text"),
+  };
+
+  const state = {
+    contactId: null,
+    locale: "en_GB",
+    socket: null,
+    socketReady: false,
+    pending: null, // {resolve, reject, timer} of the message awaiting a reply
+    busy: false,
+    ended: false,
+    handover: false,
+  };
+
+  const lang = () => (state.locale.startsWith("fr") ? "fr" : "en");
+  const t = (key) => STRINGS[lang()][key] ?? STRINGS.en[key] ?? key;
+
+  function applyStrings() {
+    document.documentElement.lang = state.locale.replace("_", "-");
+    for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+    for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+      node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
+    }
+    for (const node of document.querySelectorAll("[data-i18n-label]")) {
+      node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+    }
+    setStatus(el.chat.dataset.state || "starting");
+  }
+
+  function setStatus(name) {
+    el.chat.dataset.state = name;
+    const text = {
+      starting: t("statusConnecting"), online: t("statusOnline"), handover: t("statusHandover"),
+      ended: t("statusEnded"), offline: t("statusOffline"),
+    }[name];
+    el.status.textContent = text || t("statusOnline");
+  }
+
+  function timeLabel(date) {
+    return date.toLocaleTimeString(state.locale.replace("_", "-"), { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function scrollToEnd() {
+    el.log.scrollTop = el.log.scrollHeight;
+  }
+
+  function addMessage(who, text, reply) {
+    const item = document.createElement("li");
+    item.className = `msg msg--${who}`;
+    if (reply && reply.action === "handover") item.classList.add("msg--handover");
+    const speaker = document.createElement("span");
+    speaker.className = "visually-hidden";
+    speaker.textContent = `${who === "customer" ? t("you") : t("assistant")}: `;
+    const bubble = document.createElement("div");
+    bubble.className = "msg__bubble";
+    bubble.append(speaker, document.createTextNode(text));
+    item.append(bubble);
+
+    const meta = document.createElement("div");
+    meta.className = "msg__meta";
+    const time = document.createElement("time");
+    const now = new Date();
+    time.dateTime = now.toISOString();
+    time.textContent = timeLabel(now);
+    meta.append(time);
+    if (reply) {
+      item.dataset.route = reply.route;
+      item.dataset.action = reply.action;
+      const tools = (reply.tools || []).map((tool) => tool.name);
+      item.dataset.tools = tools.join(" ");
+      const route = document.createElement("span");
+      route.className = "badge badge--route";
+      route.textContent = t("route")[reply.route] || reply.route;
+      if (tools.length) route.title = tools.join(", ");
+      const action = document.createElement("span");
+      action.className = `badge badge--${reply.action}`;
+      action.textContent = t("action")[reply.action] || reply.action;
+      meta.append(route, action);
+      if (reply.validation && reply.validation.passed && tools.length) {
+        const verified = document.createElement("span");
+        verified.className = "badge badge--verified";
+        verified.textContent = t("verified");
+        verified.title = t("verifiedTitle");
+        meta.append(verified);
+      }
+    }
+    item.append(meta);
+    el.log.append(item);
+    scrollToEnd();
+    return item;
+  }
+
+  function addNotice(text, isError) {
+    const item = document.createElement("li");
+    item.className = isError ? "notice notice--error" : "notice";
+    if (isError) item.setAttribute("role", "status");
+    item.textContent = text;
+    el.log.append(item);
+    scrollToEnd();
+  }
+
+  function setBusy(busy) {
+    state.busy = busy;
+    el.typing.hidden = !busy;
+    el.send.disabled = busy || state.ended || !state.contactId;
+  }
+
+  function showHandover(reply) {
+    const reason = reply.handover ? reply.handover.reason : "explicit_request";
+    el.bannerReason.textContent = t("reason")[reason] || reason.replaceAll("_", " ");
+    el.banner.dataset.reason = reason;
+    el.banner.hidden = false;
+    state.handover = true;
+    setStatus("handover");
+  }
+
+  function renderReply(reply) {
+    addMessage("agent", reply.text, reply);
+    if (reply.action === "handover") showHandover(reply);
+  }
+
+  async function api(path, body) {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body ?? {}),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = new Error((data.error && data.error.message) || `HTTP ${response.status}`);
+      error.code = data.error && data.error.code;
+      throw error;
+    }
+    return data;
+  }
+
+  function settlePending(fn, value) {
+    const pending = state.pending;
+    if (!pending) return;
+    state.pending = null;
+    clearTimeout(pending.timer);
+    fn === "resolve" ? pending.resolve(value) : pending.reject(value);
+  }
+
+  function openSocket() {
+    if (!("WebSocket" in window) || !state.contactId) return;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const contactId = state.contactId;
+    const socket = new WebSocket(`${scheme}://${location.host}/v1/contacts/${encodeURIComponent(contactId)}/chat`);
+    state.socket = socket;
+    socket.addEventListener("message", (event) => {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch { return; }
+      if (frame.type === "ready") {
+        state.socketReady = true;
+        el.chat.dataset.transport = "websocket";
+      }
+      else if (frame.type === "reply") settlePending("resolve", frame);
+      else if (frame.type === "error") {
+        const error = new Error(frame.message);
+        error.code = frame.code;
+        if (state.pending) settlePending("reject", error);
+        else addNotice(frame.message, true);
+      }
+    });
+    socket.addEventListener("close", () => {
+      if (state.socket === socket) {
+        state.socket = null;
+        state.socketReady = false;
+        el.chat.dataset.transport = "http";
+      }
+      settlePending("reject", new Error(t("sendFailed")));
+    });
+  }
+
+  function sendOverSocket(text) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => settlePending("reject", new Error(t("timeout"))), REPLY_TIMEOUT_MS);
+      state.pending = { resolve, reject, timer };
+      state.socket.send(JSON.stringify({ type: "message", text }));
+    });
+  }
+
+  async function sendMessage(text) {
+    addMessage("customer", text);
+    setBusy(true);
+    try {
+      const useSocket = state.socket && state.socketReady && state.socket.readyState === WebSocket.OPEN;
+      const reply = useSocket
+        ? await sendOverSocket(text)
+        : await api(`/v1/contacts/${encodeURIComponent(state.contactId)}/messages`, { text });
+      renderReply(reply);
+    } catch (error) {
+      addNotice(error.message || t("sendFailed"), true);
+    } finally {
+      setBusy(false);
+      if (!state.ended) el.input.focus();
+    }
+  }
+
+  function resetView() {
+    el.log.replaceChildren();
+    el.banner.hidden = true;
+    el.ended.hidden = true;
+    el.form.hidden = false;
+    el.end.disabled = false;
+    state.ended = false;
+    state.handover = false;
+  }
+
+  async function startChat() {
+    if (state.socket) state.socket.close(1000);
+    state.socket = null;
+    state.socketReady = false;
+    state.contactId = null;
+    resetView();
+    setStatus("starting");
+    el.input.disabled = true;
+    setBusy(false);
+    try {
+      const started = await api("/v1/contacts", { channel: "chat", locale: state.locale });
+      state.contactId = started.contact_id;
+      el.chat.dataset.contactId = started.contact_id;
+      el.chat.dataset.transport = "http";
+      addMessage("agent", started.greeting);
+      setStatus("online");
+      el.input.disabled = false;
+      setBusy(false);
+      openSocket();
+      el.input.focus();
+    } catch (error) {
+      setStatus("offline");
+      addNotice(t("startFailed"), true);
+    }
+  }
+
+  async function endChat(status) {
+    if (!state.contactId || state.ended) return;
+    const contactId = state.contactId;
+    state.ended = true;
+    el.end.disabled = true;
+    setBusy(false);
+    if (state.socket) {
+      const socket = state.socket;
+      state.socket = null;
+      socket.close(1000);
+    }
+    try {
+      await api(`/v1/contacts/${encodeURIComponent(contactId)}/end`, { status });
+    } catch (error) {
+      addNotice(error.message, true);
+    }
+    el.form.hidden = true;
+    el.input.disabled = true;
+    el.ended.hidden = false;
+    setStatus("ended");
+    el.restart.focus();
+  }
+
+  function autoGrow() {
+    el.input.style.height = "auto";
+    el.input.style.height = `${Math.min(el.input.scrollHeight, 140)}px`;
+  }
+
+  el.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = el.input.value.trim();
+    if (!text || state.busy || state.ended || !state.contactId) return;
+    el.input.value = "";
+    autoGrow();
+    sendMessage(text);
+  });
+
+  el.input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      el.form.requestSubmit();
+    }
+  });
+  el.input.addEventListener("input", autoGrow);
+
+  el.end.addEventListener("click", () => endChat(state.handover ? "transferred" : "resolved"));
+  el.restart.addEventListener("click", () => startChat());
+  el.locale.addEventListener("change", async () => {
+    const hadConversation = el.log.querySelectorAll(".msg--customer").length > 0;
+    if (state.contactId && !state.ended && hadConversation) {
+      await api(`/v1/contacts/${encodeURIComponent(state.contactId)}/end`, { status: "abandoned" }).catch(() => {});
+    }
+    state.locale = el.locale.value;
+    applyStrings();
+    startChat();
+  });
+
+  const browserLocale = (navigator.language || "en-GB").replace("-", "_");
+  const supported = Array.from(el.locale.options).map((option) => option.value);
+  state.locale = supported.includes(browserLocale)
+    ? browserLocale
+    : browserLocale.startsWith("fr") ? "fr_FR" : "en_GB";
+  el.locale.value = state.locale;
+  applyStrings();
+  startChat();
+})();
