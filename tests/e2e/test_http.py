@@ -221,7 +221,14 @@ def test_websocket_unknown_contact_gets_error_then_close(live_server: LiveServer
 def test_openapi_docs_and_web_page_are_served(client: httpx.Client) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/v1/contacts", "/v1/contacts/{contact_id}/messages", "/health"} <= set(spec["paths"])
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    # Offline users: the Swagger UI assets come from this server, not a CDN.
+    assert "cdn.jsdelivr.net" not in docs.text and "unpkg.com" not in docs.text
+    import re
+
+    assets = re.findall(r'(?:src|href)="(/[^"]+\.(?:js|css))"', docs.text)
+    assert assets and all(client.get(a).status_code == 200 for a in assets)
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "default-src 'self'" in page.headers["content-security-policy"]

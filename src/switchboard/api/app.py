@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from switchboard import __version__
 from switchboard.agent.service import AgentService
@@ -69,7 +70,9 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
             if owned:
                 await running.aclose()
 
-    app = FastAPI(
+    # FastAPIOffline serves the Swagger UI / ReDoc assets from the installed package
+    # instead of a CDN, so /docs works on an offline machine.
+    app = FastAPIOffline(
         title="switchboard",
         version=__version__,
         summary="AI contact-center agent: grounded banking answers, validation and handover.",
