@@ -24,6 +24,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from switchboard.agent import guardrail
@@ -71,6 +72,18 @@ log = logging.getLogger("switchboard.agent")
 
 #: Recent intents kept per contact for the repeated-query trigger.
 _INTENT_MEMORY = 8
+
+
+@dataclass
+class _Turn:
+    """What one turn carries between the loop's stages."""
+
+    contact: Contact
+    text: str
+    agent_state: dict[str, Any]
+    started: float
+    index: int
+    nlu: RouteDecision | None = None
 
 
 class TurnLoop:
@@ -139,6 +152,7 @@ class TurnLoop:
         agent_state: dict[str, Any] = dict(contact.state.get("agent") or {})
         turn_index = int(agent_state.get("turns", 0)) + 1
         agent_state["turns"] = turn_index
+        t = _Turn(contact, text, agent_state, started, turn_index)
         history = self.store.recent_messages(contact.contact_id, self.settings.history_messages)
         self._emit(
             contact,
@@ -157,12 +171,7 @@ class TurnLoop:
 
             reply_text = Renderer(contact.locale).pick("decline_guardrail")
             return self._finish(
-                contact,
-                agent_state,
-                text,
-                None,
-                started,
-                turn_index,
+                t,
                 text_out=reply_text,
                 route=Route.OUT_OF_SCOPE,
                 action=Action.DECLINE,
@@ -170,18 +179,13 @@ class TurnLoop:
 
         if contact.status is ContactStatus.TRANSFERRED:
             return self._finish(
-                contact,
-                agent_state,
-                text,
-                None,
-                started,
-                turn_index,
+                t,
                 text_out=AFTER_HANDOVER[language(contact.locale)],
                 route=Route.HANDOVER,
                 action=Action.HANDOVER,
             )
 
-        nlu = self._classify(text)
+        nlu = t.nlu = self._classify(text)
         dialogue = contact.state.get("dialogue") or {}
         pending = dialogue.get("pending")
         slots = extract_slots(
@@ -196,9 +200,9 @@ class TurnLoop:
             text, nlu, agent_state, answers_pending_question=answers_pending
         )
         if decision is not None:
-            return self._handover(contact, agent_state, text, nlu, decision, started, turn_index)
+            return self._handover(t, decision)
 
-        return await self._brain_turn(contact, agent_state, text, history, nlu, started, turn_index)
+        return await self._brain_turn(t, history)
 
     def _classify(self, text: str) -> RouteDecision | None:
         if self.router is None:
@@ -215,16 +219,8 @@ class TurnLoop:
             self._tool_specs[key] = await self.tools.list_tools(contact.locale)
         return self._tool_specs[key]
 
-    async def _brain_turn(
-        self,
-        contact: Contact,
-        agent_state: dict[str, Any],
-        text: str,
-        history: list[Message],
-        nlu: RouteDecision | None,
-        started: float,
-        turn_index: int,
-    ) -> AgentReply:
+    async def _brain_turn(self, t: _Turn, history: list[Message]) -> AgentReply:
+        contact, agent_state, text, nlu = t.contact, t.agent_state, t.text, t.nlu
         try:
             specs = await self._specs(contact)
         except Exception:
@@ -247,15 +243,13 @@ class TurnLoop:
             )
             self._emit(contact, EventType.ERROR, Source.SYSTEM, stage="brain", error=str(exc))
             decision = HandoverDecision(HandoverReason.TECHNICAL_ISSUES, "brain failed")
-            return self._handover(contact, agent_state, text, nlu, decision, started, turn_index)
+            return self._handover(t, decision)
 
         if step.state is not None:
             contact.state["dialogue"] = step.state
         if step.handover_reason is not None:
             decision = HandoverDecision(step.handover_reason, "the brain asked for a human")
-            return self._handover(
-                contact, agent_state, text, nlu, decision, started, turn_index, tools=results
-            )
+            return self._handover(t, decision, tools=results)
 
         reply_text = step.text or ""
         validation: ValidationResult | None = None
@@ -266,13 +260,8 @@ class TurnLoop:
             if not passed:  # seed 2 §3: safe fallback message + transfer
                 decision = HandoverDecision(HandoverReason.VALIDATION_FAILURE, "validation")
                 return self._handover(
-                    contact,
-                    agent_state,
-                    text,
-                    nlu,
+                    t,
                     decision,
-                    started,
-                    turn_index,
                     tools=results,
                     validation=validation,
                     message=fallback_message("transfer", contact.locale),
@@ -283,12 +272,7 @@ class TurnLoop:
         if not reply_text.strip():
             reply_text = fallback_message("general", contact.locale)
         return self._finish(
-            contact,
-            agent_state,
-            text,
-            nlu,
-            started,
-            turn_index,
+            t,
             text_out=reply_text,
             route=step.route or (nlu.route if nlu else Route.OUT_OF_SCOPE),
             action=step.action or Action.ANSWER,
@@ -470,18 +454,14 @@ class TurnLoop:
 
     def _handover(
         self,
-        contact: Contact,
-        agent_state: dict[str, Any],
-        text: str,
-        nlu: RouteDecision | None,
+        t: _Turn,
         decision: HandoverDecision,
-        started: float,
-        turn_index: int,
         *,
         tools: list[ToolResult] | None = None,
         validation: ValidationResult | None = None,
         message: str | None = None,
     ) -> AgentReply:
+        contact, agent_state, text, nlu = t.contact, t.agent_state, t.text, t.nlu
         history = [
             *self.store.recent_messages(contact.contact_id, self.settings.history_messages),
             self._user_message(text, nlu),
@@ -511,12 +491,7 @@ class TurnLoop:
         contact.status = ContactStatus.TRANSFERRED
         agent_state["handover"] = {"reason": decision.reason.value}
         return self._finish(
-            contact,
-            agent_state,
-            text,
-            nlu,
-            started,
-            turn_index,
+            t,
             text_out=message,
             route=Route.HANDOVER,
             action=Action.HANDOVER,
@@ -527,12 +502,7 @@ class TurnLoop:
 
     def _finish(
         self,
-        contact: Contact,
-        agent_state: dict[str, Any],
-        text: str,
-        nlu: RouteDecision | None,
-        started: float,
-        turn_index: int,
+        t: _Turn,
         *,
         text_out: str,
         route: Route,
@@ -541,6 +511,8 @@ class TurnLoop:
         validation: ValidationResult | None = None,
         handover: Handover | None = None,
     ) -> AgentReply:
+        contact, agent_state, text, nlu = t.contact, t.agent_state, t.text, t.nlu
+        started, turn_index = t.started, t.index
         tools = tools or []
         used = set(agent_state.get("tools_used", [])) | {r.name for r in tools if r.ok}
         agent_state["tools_used"] = sorted(used)

@@ -113,6 +113,9 @@ class AgentService:
             from switchboard.brains.local.router import EmbeddingRouter
 
             router = await asyncio.to_thread(EmbeddingRouter.load, settings.router)
+            # The first forward pass of a torch model is several times slower than the
+            # rest; pay it here rather than on the first customer's turn.
+            await asyncio.to_thread(router.classify, "I would like to open an account")
         tools: ToolHost
         if tool_host is None:
             host = McpToolHost(timeout_s=settings.agent.tool_timeout_s)
@@ -122,6 +125,10 @@ class AgentService:
             tools = host
         else:
             tools = tool_host
+        # The slot extractor's city gazetteer for the default locale (~0.6 s to build).
+        from switchboard.agent.slots import extract_slots
+
+        await asyncio.to_thread(extract_slots, "a branch near London", settings.locale)
         return cls(
             settings=settings,
             store=store,

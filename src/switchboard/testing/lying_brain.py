@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from switchboard.brains.local.nlg import bullets
 from switchboard.domain.types import Action, Locale, Route, ToolCall
 from switchboard.ports import BrainStep, BrainTurn
 
@@ -445,11 +446,11 @@ def _render(tool: str, out: dict[str, Any], t: dict[str, str]) -> str:
     if "documents_required" in out or "process_steps" in out:
         key = "account_digital" if out.get("channel") == "digital" else "account_branch"
         parts.append(t[key].format(account=out.get("account_type", "")))
-        parts.append(_bullets(out.get("documents_required")))
+        parts.append(bullets(out.get("documents_required")))
         if out.get("requirements"):
             parts.append(t["requirements"].format(value=out["requirements"]))
         if out.get("process_steps"):
-            parts.append(t["steps"] + "\n" + _bullets(out["process_steps"]))
+            parts.append(t["steps"] + "\n" + bullets(out["process_steps"]))
         if out.get("processing_time"):
             parts.append(t["timing"].format(value=out["processing_time"]))
     elif "card_details" in out:
@@ -477,14 +478,6 @@ def _render(tool: str, out: dict[str, Any], t: dict[str, str]) -> str:
     else:
         parts.append(_flatten(out))
     return "\n\n".join(p for p in parts if p)
-
-
-def _bullets(items: Any) -> str:
-    if not items:
-        return ""
-    if isinstance(items, str):
-        return items
-    return "\n".join(f"- {item}" for item in items)
 
 
 def _flatten(obj: Any) -> str:

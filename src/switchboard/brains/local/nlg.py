@@ -286,12 +286,12 @@ class Renderer:
             if output.get("channel") == "digital"
             else "account_intro_branch"
         )
-        parts = [self.pick(intro_key, account=account), _bullets(output.get("documents_required"))]
+        parts = [self.pick(intro_key, account=account), bullets(output.get("documents_required"))]
         if output.get("requirements"):
             parts.append(self.pick("requirements", value=str(output["requirements"])))
         steps = output.get("process_steps")
         if steps:
-            parts.append(self.pick("steps") + "\n" + _bullets(steps))
+            parts.append(self.pick("steps") + "\n" + bullets(steps))
         if output.get("processing_time"):
             parts.append(self.pick("processing", value=str(output["processing_time"])))
         if output.get("benefits"):
@@ -328,7 +328,7 @@ class Renderer:
                 parts.append(self.pick("card_replacement", value=str(output["replacement_info"])))
             elif aspect == "ordering" and output.get("ordering_process"):
                 parts.append(
-                    self.pick("card_ordering") + "\n" + _bullets(output["ordering_process"])
+                    self.pick("card_ordering") + "\n" + bullets(output["ordering_process"])
                 )
         if defaulted:
             others = [c for c in CARD_TYPES if c != output.get("card_type")]
@@ -377,7 +377,7 @@ class Renderer:
         return "\n\n".join(parts)
 
 
-def _bullets(items: Any) -> str:
+def bullets(items: Any) -> str:
     """Render a list of strings as "- item" lines (empty string for no items)."""
     if not items:
         return ""
