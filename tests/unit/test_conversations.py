@@ -158,3 +158,18 @@ async def test_french_locale_renders_french_from_french_tools() -> None:
     assert branch["name"] in r.text and "km" in branch["distance"]
     assert "L'agence la plus proche de Lyon" in r.text
     assert r.validation is not None and r.validation.passed
+
+
+async def test_answer_to_branch_or_online_is_not_a_branch_search(agent: AgentService) -> None:
+    *_, r = await talk(agent, "I want to open an account", "A savings account", "At a branch")
+    assert r.route is Route.ACCOUNT_OPENING
+    assert [t.name for t in r.tools] == ["get_branch_account_opening_info"]
+    assert r.tools[0].arguments == {"account_type": "savings"}
+
+
+async def test_changing_topic_mid_question(agent: AgentService) -> None:
+    *_, r = await talk(
+        agent, "I want to open an account", "actually, where is your branch in Leeds?"
+    )
+    assert r.route is Route.BRANCH and r.tools[0].name == "find_nearest_branch"
+    assert r.tools[0].arguments["location"] == "Leeds"

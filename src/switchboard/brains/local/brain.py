@@ -67,6 +67,12 @@ _SMALLTALK_KEYS: dict[str, str] = {
 
 #: Confidence above which a new tool route overrides an answer to a pending question.
 _SWITCH_CONFIDENCE = 0.6
+#: The slot that identifies a fresh question on each tool route.
+_ROUTE_SLOT = {
+    Route.ACCOUNT_OPENING: "account_type",
+    Route.CARD_INFO: "card_type",
+    Route.BRANCH: "location",
+}
 _SLOT_ROUTE = {
     "account_type": Route.ACCOUNT_OPENING,
     "channel": Route.ACCOUNT_OPENING,
@@ -115,10 +121,15 @@ class LocalBrain:
         expecting = pending.get("slot")
         slots = extract_slots(turn.user_text, turn.contact.locale, expecting=expecting)
         route, intent = nlu.route, nlu.intent
+        # An exact answer to the question just asked ("I'll do it at a branch" to "branch or
+        # online?") continues it, unless it carries the other route's own slot ("the
+        # branch in Leeds" is a branch search).
+        exact = bool(expecting) and getattr(slots, str(expecting), None) is not None
         continuing = fills_pending(slots, pending) and (
             route not in TOOL_ROUTES
             or route.value == pending.get("route")
             or nlu.confidence < _SWITCH_CONFIDENCE
+            or (exact and getattr(slots, _ROUTE_SLOT[route]) is None)
         )
         if (
             not continuing
