@@ -213,6 +213,7 @@ def _find_city(text: str, locale: Locale, *, whole_answer: bool) -> str | None:
     return None
 
 
+@lru_cache(maxsize=512)
 def extract_slots(text: str, locale: Locale, *, expecting: str | None = None) -> Slots:
     """Extract slots from one utterance.
 
@@ -223,7 +224,8 @@ def extract_slots(text: str, locale: Locale, *, expecting: str | None = None) ->
             ("Leeds", "online", "premium") is then accepted more readily.
 
     Returns:
-        The :class:`Slots` found; unmentioned slots are None.
+        The :class:`Slots` found; unmentioned slots are None. Results are memoised
+        (the turn loop and the local brain both read the same utterance).
     """
     if not text or not text.strip():
         return Slots()
