@@ -86,6 +86,11 @@ def test_licences_and_attribution_ship(shipped: list[T.Utterance]) -> None:
          ("nlupp_card_info", "card_info")),
         (["wrong_notworking_notshowing"], "it just doesn't work",
          ("nlupp_not_working", "handover")),
+        # an answer in context or a question only announced is never a tool route
+        (["deny", "make_open_apply_setup_get_activate", "account"],
+         "No, I want to open the account tomorrow", ("nlupp_account_service", "handover")),
+        (["card", "request_info"], "can I ask a question about my card?",
+         ("nlupp_card_service", "handover")),
         (["request_info"], "what about next Tuesday", None),
         ([], "at 5 pm", None),
     ],

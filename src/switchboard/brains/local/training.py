@@ -218,6 +218,11 @@ _OPEN_RE = re.compile(
     r"|another\b.*\baccount|(have|get|start)\b.*\baccount with you)",
     re.IGNORECASE,
 )
+#: Dialogue acts that make an utterance an answer in context ("No, I want to open it
+#: tomorrow", "I know, I tried it ... send that to my debit card"): never a tool route.
+_ANSWER_ACTS = frozenset({"affirm", "deny"})
+#: Text that announces a question without asking it ("can I ask a question about my card").
+_ANNOUNCES_QUESTION_RE = re.compile(r"\bquestions?\b", re.IGNORECASE)
 
 
 def nlupp_label(intents: Iterable[str], text: str) -> tuple[str, str] | None:
@@ -236,6 +241,8 @@ def nlupp_label(intents: Iterable[str], text: str) -> tuple[str, str] | None:
     5. an account module (account/savings/current/business) with an opening verb in
        the text and no payment/card/loan/failure/change module → ``nlupp_open_account``
        / account_opening (the opening tools);
+       rules 5 and 6 never fire on an answer in context (an ``affirm``/``deny`` act)
+       nor on text that only announces a question ("a question about my card");
     6. a card module (card/debit/contactless) asked about (request_info, how, how_much,
        fees, how_long, make/get) with no failure, loss, PIN, payment, limit, change,
        why or existing-card module, and ``arrival`` only with
@@ -260,10 +267,17 @@ def nlupp_label(intents: Iterable[str], text: str) -> tuple[str, str] | None:
         if "wrong_notworking_notshowing" in tags:
             return "nlupp_not_working", Route.HANDOVER.value
         return None
-    if tags & _ACCOUNT_TAGS and not tags & _OPEN_BLOCKERS and _OPEN_RE.search(text):
+    tool_ok = not tags & _ANSWER_ACTS and not _ANNOUNCES_QUESTION_RE.search(text)
+    if (
+        tool_ok
+        and tags & _ACCOUNT_TAGS
+        and not tags & _OPEN_BLOCKERS
+        and _OPEN_RE.search(text)
+    ):
         return "nlupp_open_account", Route.ACCOUNT_OPENING.value
     if (
-        tags & _CARD_TAGS
+        tool_ok
+        and tags & _CARD_TAGS
         and tags & _CARD_INFO_ASKS
         and not tags & _CARD_BLOCKERS
         and ("arrival" not in tags or "how_long" in tags)
