@@ -5,9 +5,7 @@ Skips with the reason when PostgreSQL is not reachable (see tests/conftest.py).
 
 from __future__ import annotations
 
-import statistics
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -107,14 +105,12 @@ def test_threads_write_concurrently(pg_store: SqlStore) -> None:
     assert all(len(pg_store.recent_messages(cid, 20)) == 10 for cid in ids)
 
 
-def test_a_turn_in_one_unit_of_work_fits_the_budget(pg_store: SqlStore) -> None:
-    """2 reads + 2 messages + 8 chained events + 1 update, committed once."""
+def test_turns_in_one_unit_of_work_keep_a_valid_chain(pg_store: SqlStore) -> None:
+    """2 reads + 2 messages + 8 chained events + 1 update per turn, committed once."""
     contact = pg_store.create_contact(Contact())
     cid = contact.contact_id
     sink = AuditSink(pg_store, batch_size=64, log_events=False)
-    timings = []
     for turn in range(20):
-        start = time.perf_counter()
         with pg_store.unit_of_work():
             pg_store.get_contact(cid)
             pg_store.recent_messages(cid, 20)
@@ -131,7 +127,6 @@ def test_a_turn_in_one_unit_of_work_fits_the_budget(pg_store: SqlStore) -> None:
                 )
             sink.flush()
             pg_store.update_contact(contact)
-        timings.append(time.perf_counter() - start)
+    assert verify_chain(pg_store, cid).ok
     assert verify_chain(pg_store, cid).events_checked == 160
-    # ~8 ms measured (one fsync'd commit dominates); 30 ms is the whole turn budget.
-    assert statistics.median(timings) < 0.030
+    assert len(pg_store.recent_messages(cid, 100)) == 40

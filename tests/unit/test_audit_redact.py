@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from switchboard.audit.redact import mask_endpoint, redact, redact_data
@@ -126,18 +124,3 @@ def test_redact_data_walks_dicts_lists_and_tuples() -> None:
 )
 def test_mask_endpoint(endpoint: str | None, masked: str | None) -> None:
     assert mask_endpoint(endpoint) == masked
-
-
-def test_redaction_is_fast_on_ordinary_text() -> None:
-    texts = [
-        "How do I open a current account online?",
-        "Branch hours 9:00-17:00 at SW1A 1AA, £5.00 fee, step 2 of 4",
-        "Call me on 07700 900123 please",
-    ]
-    start = time.perf_counter()
-    for _ in range(300):
-        for text in texts:
-            redact(text)
-    per_call = (time.perf_counter() - start) / 900
-    # ~5 µs measured; 200 µs leaves room for a loaded machine.
-    assert per_call < 200e-6

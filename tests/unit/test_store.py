@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import statistics
 import threading
-import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -341,19 +339,3 @@ def test_bad_configuration_is_a_config_error(url: str, kwargs: dict[str, str]) -
 def test_unreachable_database_is_a_store_error() -> None:
     with pytest.raises(StoreError):
         SqlStore("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
-
-
-def test_sqlite_per_call_latency_budget() -> None:
-    """One store call should cost well under a millisecond on SQLite (turn budget ~30 ms)."""
-    store = SqlStore("sqlite://")
-    cid = store.create_contact(Contact()).contact_id
-    timings: list[float] = []
-    for i in range(200):
-        start = time.perf_counter()
-        store.add_message(cid, Message(role=Role.USER, content=f"message {i}"))
-        store.add_event(_event(cid, i))
-        store.recent_messages(cid, 20)
-        timings.append((time.perf_counter() - start) / 3)
-    # ~0.1 ms measured; 2 ms leaves room for a loaded 2-core CI machine.
-    assert statistics.median(timings) < 0.002
-    store.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import statistics
 from typing import Any
 
 import pytest
@@ -158,21 +157,6 @@ async def test_concurrent_first_calls_share_one_session() -> None:
         results = await asyncio.gather(*(host.call(c, Locale.EN_GB) for c in calls))
         assert all(r.ok for r in results)
         assert built == [Locale.EN_GB]
-    finally:
-        await host.aclose()
-
-
-async def test_per_call_overhead_is_low() -> None:
-    """p50 of a warm in-memory call; the turn-latency budget wants well under 5 ms."""
-    host = McpToolHost()
-    try:
-        await host.prepare(Locale.EN_GB)
-        call = ToolCall(name="find_nearest_branch", arguments={"location": "M1 1AE"})
-        for _ in range(10):
-            await host.call(call, Locale.EN_GB)
-        latencies = [(await host.call(call, Locale.EN_GB)).latency_ms for _ in range(100)]
-        # Generous bound so a loaded CI machine does not flake; typical p50 is ~1-2 ms.
-        assert statistics.median(latencies) < 25
     finally:
         await host.aclose()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -206,22 +204,3 @@ def test_logs_edge_cases() -> None:
 
 
 # -- speed -----------------------------------------------------------------------------
-
-
-def test_typical_validation_is_well_under_5_ms() -> None:
-    agent = ValidationAgent(cache_size=0)  # evidence rebuilt every time: the cold path
-    tools = [tool(), ToolResult(call_id="c2", name="get_branch_account_opening_info",
-                                output=sample_output("get_branch_account_opening_info", GB))]
-    reply = (
-        "The nearest branch to M1 1AE is Manchester Central, 0.4 miles away.\n\nAddress: 12 "
-        "King Street, Manchester M2 4WU\nPhone: 0161 496 0123\nOpening hours: Mon-Fri "
-        "9:00-17:00, Sat 9:00-13:00\n\nBring a valid passport or UK driving licence and proof "
-        "of address from the last 3 months. Your card arrives in 5-7 working days."
-    )
-    agent.validate("q", tools, reply, GB)  # warm the compiled patterns
-    times = []
-    for _ in range(30):
-        start = time.perf_counter()
-        agent.validate("q", tools, reply, GB)
-        times.append((time.perf_counter() - start) * 1000)
-    assert statistics.median(times) < 5.0, times
