@@ -9,13 +9,18 @@ Tree::
     SwitchboardError
     ├── ConfigError                 bad or missing settings
     ├── InputError                  a malformed request, event or argument (HTTP 422)
-    │   └── UnknownContactError     no such contact id (HTTP 404)
+    │   ├── UnknownContactError     no such contact id (HTTP 404)
+    │   ├── UnknownQueueError       no such queue (HTTP 404)
+    │   └── UnknownAgentError       no such human agent (HTTP 404)
     ├── ToolError                   a tool call failed
     │   ├── ToolArgumentError       the brain sent arguments a tool rejects (not retryable)
     │   └── ToolUnavailableError    the tool host cannot be reached (retryable)
     ├── BrainError                  a brain could not produce a step (retryable)
     ├── ValidationAgentError        the validation agent itself failed
     ├── StoreError                  the database failed (retryable)
+    ├── RoutingError                a contact cannot be queued or routed as asked
+    │   ├── QueueClosedError        outside the queue's hours of operation
+    │   └── QueueFullError          the queue holds MaxContacts already
     └── RouterModelError            the embedded router is missing or cannot load
         └── TrainingDataMissingError  ../shared/data (or data/) is not where training expects it
 """
@@ -108,3 +113,34 @@ class TrainingDataMissingError(RouterModelError):
     """Training data for the embedded router is not where it is expected."""
 
     code = "training_data_missing"
+
+
+class UnknownQueueError(InputError):
+    """The queue name is not configured in the routing engine."""
+
+    code = "unknown_queue"
+
+
+class UnknownAgentError(InputError):
+    """The human agent id or name does not exist."""
+
+    code = "unknown_agent"
+
+
+class RoutingError(SwitchboardError):
+    """A contact cannot be queued, assigned or completed as asked (state conflict)."""
+
+    code = "routing_error"
+
+
+class QueueClosedError(RoutingError):
+    """The queue is outside its hours of operation (offer a callback instead)."""
+
+    code = "queue_closed"
+
+
+class QueueFullError(RoutingError):
+    """The queue is at capacity (Connect ``QueueAtCapacity``; offer a callback)."""
+
+    code = "queue_full"
+    retryable = True
