@@ -11,6 +11,7 @@ Tree::
     ├── InputError                  a malformed request, event or argument (HTTP 422)
     │   ├── UnknownContactError     no such contact id (HTTP 404)
     │   ├── UnknownQueueError       no such queue (HTTP 404)
+    │   ├── FlowDocumentError       a contact-flow JSON document cannot be parsed
     │   └── UnknownAgentError       no such human agent (HTTP 404)
     ├── ToolError                   a tool call failed
     │   ├── ToolArgumentError       the brain sent arguments a tool rejects (not retryable)
@@ -18,6 +19,7 @@ Tree::
     ├── BrainError                  a brain could not produce a step (retryable)
     ├── ValidationAgentError        the validation agent itself failed
     ├── StoreError                  the database failed (retryable)
+    ├── FlowRuntimeError            a contact flow cannot run on (stuck, unknown Lambda)
     ├── RoutingError                a contact cannot be queued or routed as asked
     │   ├── QueueClosedError        outside the queue's hours of operation
     │   └── QueueFullError          the queue holds MaxContacts already
@@ -144,3 +146,15 @@ class QueueFullError(RoutingError):
 
     code = "queue_full"
     retryable = True
+
+
+class FlowDocumentError(InputError):
+    """A contact-flow document is not JSON or not shaped like a flow (``Actions`` not a list...)."""
+
+    code = "flow_document_error"
+
+
+class FlowRuntimeError(SwitchboardError):
+    """A contact flow cannot run on: a step limit, an unknown Lambda, a missing flow."""
+
+    code = "flow_runtime_error"
