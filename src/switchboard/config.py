@@ -51,6 +51,18 @@ class RouterSettings(BaseModel):
     )
 
 
+class RoutingSettings(BaseModel):
+    """Human-agent queues of the routing engine (``switchboard.routing``)."""
+
+    hours: str = Field(
+        "weekdays 09:00-17:00",
+        description="'always' or 'weekdays HH:MM-HH:MM' (seed 2: Monday to Friday, 9 AM to 5 PM)",
+    )
+    time_zone: str = Field("Europe/London", description="IANA zone of the hours of operation")
+    max_contacts: int = Field(100, ge=1, description="contacts a queue holds before it is full")
+    acw_s: float = Field(0.0, ge=0, description="after-contact work per contact, seconds")
+
+
 class Settings(BaseSettings):
     """Top-level settings for every entry point (server, CLI, tests)."""
 
@@ -71,6 +83,7 @@ class Settings(BaseSettings):
     hallucination_ttl_days: int = Field(90, description="seed 2 Hallucination Log Model ttl")
     agent: AgentSettings = Field(default_factory=AgentSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -20,6 +20,7 @@ from fastapi_offline import FastAPIOffline
 
 from switchboard import __version__
 from switchboard.agent.service import AgentService
+from switchboard.api.agents import build_agents_router, close_desk
 from switchboard.api.errors import install_error_handlers
 from switchboard.api.routes import build_router
 from switchboard.api.ws import build_ws_router
@@ -66,6 +67,7 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
         try:
             yield
         finally:
+            await close_desk(app)
             app.state.service = None
             if owned:
                 await running.aclose()
@@ -83,6 +85,7 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
     install_error_handlers(app)
     app.include_router(build_router())
     app.include_router(build_ws_router())
+    app.include_router(build_agents_router())
 
     static = static_dir()
     app.mount("/static", StaticFiles(directory=static), name="static")

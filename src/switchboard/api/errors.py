@@ -7,7 +7,10 @@ and carries ``code`` and ``retryable``. The mapping (habit 4 in DESIGN.md):
 error                          status  note
 =============================  ======  ==========================================
 ``UnknownContactError``        404     checked before ``InputError`` (subclass)
+``UnknownAgentError``,         404     routing: no such human agent / queue
+``UnknownQueueError``
 ``InputError``                 422     malformed request, empty/oversized text
+``RoutingError``               409     routing state conflict (queue closed/full...)
 any other, ``retryable``       503     with ``Retry-After: 1``
 any other, not retryable       500
 request body validation        422     code ``invalid_input`` plus ``details``
@@ -32,7 +35,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from switchboard.errors import InputError, SwitchboardError, UnknownContactError
+from switchboard.errors import (
+    InputError,
+    RoutingError,
+    SwitchboardError,
+    UnknownAgentError,
+    UnknownContactError,
+    UnknownQueueError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +52,10 @@ INTERNAL_MESSAGE = "The service hit an unexpected error. Please try again later.
 
 def status_for(exc: SwitchboardError) -> int:
     """Return the HTTP status code for a product error (see the module table)."""
-    if isinstance(exc, UnknownContactError):
+    if isinstance(exc, UnknownContactError | UnknownAgentError | UnknownQueueError):
         return HTTPStatus.NOT_FOUND
+    if isinstance(exc, RoutingError):
+        return HTTPStatus.CONFLICT
     if isinstance(exc, InputError):
         return HTTPStatus.UNPROCESSABLE_ENTITY
     if exc.retryable:

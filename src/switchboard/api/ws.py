@@ -14,6 +14,19 @@ Server → client::
     {"type": "ended", "contact": {...Contact...}}                # then close 1000
     {"type": "error", "code": "...", "message": "...", "retryable": bool}
 
+Once the agent hands the contact over (``reply.handover`` set) the contact
+is queued for a human agent (:mod:`switchboard.routing.desk`) and the
+socket also carries, pushed by the desk::
+
+    {"type": "queue", "queue": "...", "position": 2, "ewt_seconds": 240, "ewt_minutes": 4}
+    {"type": "queue_closed", "queue": "...", "reason": "queue_closed", "next_open": "..."}
+    {"type": "agent_joined", "agent": "Alice"}
+    {"type": "agent_message", "text": "...", "agent": "Alice"}
+    {"type": "agent_left", "disposition": "resolved"}
+
+From then on the customer's ``message`` frames go to the human agent, not
+the bot, and are answered with ``{"type": "delivered", "to": "agent"|"queue"}``.
+
 A malformed frame (not JSON, binary, unknown type, missing or empty text)
 gets an ``error`` frame and the socket stays open: the conversation is kept.
 An unknown contact gets an ``error`` frame, then close code 4404; a store
@@ -22,17 +35,22 @@ failure at connect gets an ``error`` frame, then close code 1013 (try again late
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter
 
+from switchboard.agent.service import AgentService
+from switchboard.api.agents import desk_for, pump_frames
 from switchboard.api.deps import ServiceDep
 from switchboard.api.errors import INTERNAL_MESSAGE
 from switchboard.api.frames import error_frame, frame_for_error, parse_frame
 from switchboard.api.schemas import ClientFrame, EndFrame, MessageFrame
 from switchboard.errors import SwitchboardError, UnknownContactError
+from switchboard.routing.desk import Desk
 
 logger = logging.getLogger(__name__)
 
@@ -73,38 +91,72 @@ def build_ws_router() -> APIRouter:
         await websocket.send_json(
             {"type": "ready", "contact_id": contact_id, "locale": contact.locale.value}
         )
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            raw = message.get("text")
-            if raw is None:
-                await websocket.send_json(
-                    error_frame("invalid_input", "binary frames are not supported; send JSON text")
-                )
-                continue
-            try:
-                frame = parse_frame(raw, adapter)
-                if isinstance(frame, MessageFrame):
-                    reply = await service.handle_turn(contact_id, frame.text)
-                    await websocket.send_json({"type": "reply", **reply.model_dump(mode="json")})
-                elif isinstance(frame, EndFrame):
-                    ended = await service.end_contact(contact_id, frame.status)
-                    await websocket.send_json(
-                        {"type": "ended", "contact": ended.model_dump(mode="json")}
-                    )
-                    await websocket.close(code=1000)
-                    return
-                else:
-                    await websocket.send_json({"type": "pong"})
-            except WebSocketDisconnect:
-                return
-            except SwitchboardError as exc:
-                if not await _try_send(websocket, frame_for_error(exc)):
-                    return
-            except Exception:  # a bug must not kill the customer's conversation
-                logger.exception("chat socket: unexpected error", extra={"contact_id": contact_id})
-                if not await _try_send(websocket, error_frame("internal_error", INTERNAL_MESSAGE)):
-                    return
+        try:
+            desk = desk_for(websocket.app)
+        except SwitchboardError:  # no SQL store: the bot still answers, no human queue
+            logger.warning("chat socket: human-agent desk unavailable", exc_info=True)
+            desk = None
+        if desk is not None:
+            inbox = desk.customers.subscribe(contact_id)
+            pump = asyncio.create_task(pump_frames(websocket, inbox))
+            await desk.resume(contact_id)
+        try:
+            await _chat_loop(websocket, contact_id, service, adapter, desk)
+        finally:
+            if desk is not None:
+                desk.customers.unsubscribe(contact_id, inbox)
+                pump.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pump
 
     return router
+
+
+async def _chat_loop(
+    websocket: WebSocket,
+    contact_id: str,
+    service: AgentService,
+    adapter: TypeAdapter[Any],
+    desk: Desk | None,
+) -> None:
+    """Read the customer's frames until the socket closes (frames in the module doc)."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text")
+        if raw is None:
+            await websocket.send_json(
+                error_frame("invalid_input", "binary frames are not supported; send JSON text")
+            )
+            continue
+        try:
+            frame = parse_frame(raw, adapter)
+            if isinstance(frame, MessageFrame):
+                if desk is not None and await desk.with_humans(contact_id):
+                    await websocket.send_json(
+                        await desk.customer_message(contact_id, frame.text)
+                    )
+                    continue
+                reply = await service.handle_turn(contact_id, frame.text)
+                await websocket.send_json({"type": "reply", **reply.model_dump(mode="json")})
+                if desk is not None and reply.handover is not None:
+                    await websocket.send_json(await desk.handover(reply))
+            elif isinstance(frame, EndFrame):
+                ended = await service.end_contact(contact_id, frame.status)
+                await websocket.send_json(
+                    {"type": "ended", "contact": ended.model_dump(mode="json")}
+                )
+                await websocket.close(code=1000)
+                return
+            else:
+                await websocket.send_json({"type": "pong"})
+        except WebSocketDisconnect:
+            return
+        except SwitchboardError as exc:
+            if not await _try_send(websocket, frame_for_error(exc)):
+                return
+        except Exception:  # a bug must not kill the customer's conversation
+            logger.exception("chat socket: unexpected error", extra={"contact_id": contact_id})
+            if not await _try_send(websocket, error_frame("internal_error", INTERNAL_MESSAGE)):
+                return

@@ -273,6 +273,14 @@ class EventType(StrEnum):
     AGENT_REPLY = "agent_reply"
     CONVERSATION_END = "conversation_end"
     ERROR = "error"
+    QUEUED = "queued"
+    """The contact joined a human-agent queue (routing)."""
+    AGENT_CONNECTED = "agent_connected"
+    """A human agent took the contact (routing)."""
+    CALLBACK_BOOKED = "callback_booked"
+    """The customer asked to be called back (routing; number masked in the event)."""
+    DISPOSITION = "disposition"
+    """The human agent closed the contact with a disposition code."""
 
 
 class Event(BaseModel):

@@ -39,6 +39,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from switchboard.config import RoutingSettings
 from switchboard.domain.attributes import (
     ATTR_HANDOVER_REASON,
     ATTR_PRIORITY,
@@ -51,11 +52,11 @@ from switchboard.domain.attributes import (
 )
 from switchboard.domain.types import HandoverReason, new_id, utcnow
 from switchboard.errors import (
+    ConfigError,
     InputError,
     QueueClosedError,
     QueueFullError,
     RoutingError,
-    UnknownAgentError,
     UnknownQueueError,
 )
 from switchboard.routing.estimator import (
@@ -63,6 +64,7 @@ from switchboard.routing.estimator import (
     WaitingContact,
     busy_residual_s,
     estimate_waits,
+    jump_in_factor,
 )
 from switchboard.routing.models import AgentRow, CallbackRow, EntryRow
 from switchboard.routing.store import RoutingStore
@@ -87,7 +89,8 @@ log = logging.getLogger("switchboard.routing")
 
 #: E.164: "+", country code, up to 15 digits in all (ITU-T E.164 §6).
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_ACTIVE = (EntryState.WAITING.value, EntryState.ASSIGNED.value)
+#: Window over which arrival rates are measured for the jump-in correction.
+ARRIVAL_WINDOW = timedelta(hours=1)
 
 
 def default_queues(hours: HoursOfOperation | None = None) -> list[QueueConfig]:
@@ -97,6 +100,20 @@ def default_queues(hours: HoursOfOperation | None = None) -> list[QueueConfig]:
         QueueConfig(name=GENERAL_QUEUE, hours=hours),
         QueueConfig(name=PRIORITY_QUEUE, hours=hours, callback_offer_after_s=180.0),
     ]
+
+
+def queues_from_settings(settings: RoutingSettings) -> list[QueueConfig]:
+    """Seed 2's queues with the hours, zone and capacity of ``settings.routing``.
+
+    Raises:
+        ConfigError: unparseable hours or unknown time zone.
+    """
+    try:
+        hours = HoursOfOperation.parse(settings.hours, time_zone=settings.time_zone)
+    except ValueError as exc:
+        raise ConfigError(f"routing hours: {exc}") from exc
+    return [q.model_copy(update={"max_contacts": settings.max_contacts})
+            for q in default_queues(hours)]
 
 
 def default_profile() -> RoutingProfile:
@@ -263,7 +280,8 @@ class RoutingEngine:
             priority: 1 (highest) .. 10; 0 is reserved for due callbacks.
             attributes: contact attributes handed to the agent (summary...).
             now: the instant of joining (default ``clock()``).
-            check_hours: refuse outside hours (False for a due callback).
+            check_hours: refuse outside hours (False for a due callback,
+                which is also never refused for capacity).
 
         Raises:
             UnknownQueueError: no such queue.
@@ -301,7 +319,9 @@ class RoutingEngine:
                 raise RoutingError(f"contact {contact_id} is already with an agent")
             if check_hours and not config.hours.is_open(now):
                 raise QueueClosedError(f"queue {queue} is closed at {now.isoformat()}")
-            if self.store.count_waiting(c, queue) >= config.max_contacts:
+            # A due callback is a promise already made: it is not refused for capacity.
+            full = self.store.count_waiting(c, queue) >= config.max_contacts
+            if callback_id is None and full:
                 raise QueueFullError(f"queue {queue} is full ({config.max_contacts} contacts)")
             entry_id = self.store.insert_entry(
                 c,
@@ -409,11 +429,21 @@ class RoutingEngine:
                 free = max(0.0, self.acw_s - since)
             else:
                 queue, assigned_at = assigned.get(agent.agent_id, (None, agent.status_since))
-                aht = self.aht_s(queue) if queue in self.queues else self._mean_aht()
-                free = busy_residual_s(aht, (now - assigned_at).total_seconds()) + self.acw_s
+                held = self.aht_s(queue) if queue in self.queues else self._mean_aht()
+                free = busy_residual_s(held, (now - assigned_at).total_seconds()) + self.acw_s
             servers.append(Server(agent.agent_id, agent.profile, free))
-        aht = {q: self.aht_s(q) for q in self.queues}
-        return estimate_waits(waiting, servers, aht, acw_s=self.acw_s, now=now, target=target)
+        ahts = {q: self.aht_s(q) for q in self.queues}
+        waits = estimate_waits(waiting, servers, ahts, acw_s=self.acw_s, now=now, target=target)
+        rates = self.store.arrival_rates(now - ARRIVAL_WINDOW, now)
+        by_key = {w.key: w for w in waiting}
+        factors: dict[tuple[str, int], float] = {}
+        for key, wait in waits.items():
+            w = by_key[key]
+            cls = (w.queue, w.priority)
+            if cls not in factors:
+                factors[cls] = jump_in_factor(w, servers, rates, ahts, acw_s=self.acw_s)
+            waits[key] = wait * factors[cls]
+        return waits
 
     def _mean_aht(self) -> float:
         values = [self.aht_s(q) for q in self.queues]

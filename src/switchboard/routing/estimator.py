@@ -26,10 +26,17 @@ the same rules the dispatcher uses, fed with expectations instead of facts:
 4. A queue no staffed agent serves: the contact waits ``position × AHT`` (as
    if one agent signed in now).
 
-What it cannot see: contacts that arrive later with a higher priority and
-jump ahead, callbacks released to the front, agents signing in or out, and
-handle-time variance. The simulated day (``bench/routing_day.py``) measures
-the resulting error.
+5. Jump-ins: work that arrives *after* the contact but is served before it
+   (a better contact priority in the same queue, a queue its agents serve
+   first, a callback released to the front) stretches the wait. With ``λ``
+   the arrival rate of such work over the last hour and ``N`` the agents
+   serving the contact's queue, that work takes a share
+   ``ρ = Σ λ·(AHT + ACW) / N`` of those agents, so the replayed wait ``W0``
+   becomes ``W0 / (1 − ρ)`` (ρ capped at 0.9): the classic preemptive-priority
+   slow-down of a lower class.
+
+What it cannot see: agents signing in or out, and handle-time variance.
+The simulated day (``bench/routing_day.py``) measures the resulting error.
 """
 
 from __future__ import annotations
@@ -131,3 +138,43 @@ def estimate_waits(
             return result
         heapq.heappush(heap, (t + aht_s.get(chosen.queue, 0.0) + acw_s, idx))
     return result
+
+
+#: Largest share of the agents that jump-in work is assumed to take (rule 5).
+MAX_JUMP_IN_LOAD = 0.9
+
+
+def jump_in_factor(
+    contact: WaitingContact,
+    servers: Sequence[Server],
+    arrivals_per_s: Mapping[tuple[str, int], float],
+    aht_s: Mapping[str, float],
+    *,
+    acw_s: float,
+) -> float:
+    """``1 / (1 − ρ)`` for ``contact`` (rule 5 above); 1.0 when nothing can jump in.
+
+    Args:
+        contact: the waiting contact.
+        servers: staffed agents.
+        arrivals_per_s: recent arrival rate per ``(queue, priority)``, contacts/s.
+        aht_s: AHT per queue, seconds.
+        acw_s: after-contact work per contact, seconds.
+    """
+    serving = [s for s in servers if s.profile.config_for(contact.queue) is not None]
+    if not serving:
+        return 1.0
+    own = serving[0].profile.config_for(contact.queue)
+    assert own is not None  # filtered above
+    load = 0.0
+    for (queue, priority), rate in arrivals_per_s.items():
+        cfg = serving[0].profile.config_for(queue)
+        if cfg is None:
+            continue
+        ahead = cfg.priority < own.priority or (
+            queue == contact.queue and priority < contact.priority
+        )
+        if ahead:
+            load += rate * (aht_s.get(queue, 0.0) + acw_s)
+    rho = min(load / len(serving), MAX_JUMP_IN_LOAD)
+    return 1.0 / (1.0 - rho)

@@ -304,6 +304,17 @@ class RoutingStore:
                     means[queue] = sum(spans) / len(spans)
         return means
 
+    def arrival_rates(self, since: datetime, until: datetime) -> dict[tuple[str, int], float]:
+        """Entries per second per ``(queue, priority)`` enqueued in ``[since, until]``."""
+        span = max((until - since).total_seconds(), 1.0)
+        with self.begin() as conn:
+            rows = conn.execute(
+                select(EntryRow.queue, EntryRow.priority, func.count())
+                .where(EntryRow.enqueued_at >= since, EntryRow.enqueued_at <= until)
+                .group_by(EntryRow.queue, EntryRow.priority)
+            ).all()
+        return {(str(r[0]), int(r[1])): int(r[2]) / span for r in rows}
+
     @staticmethod
     def entry_counts(conn: Connection) -> dict[str, int]:
         """Entries per state."""

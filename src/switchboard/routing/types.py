@@ -123,6 +123,22 @@ class HoursOfOperation(BaseModel):
             config=tuple(DayHours(day=d, start=time(0), end=time(0)) for d in _DAYS),
         )
 
+    @classmethod
+    def parse(cls, spec: str, *, time_zone: str = "Europe/London") -> HoursOfOperation:
+        """Hours from a short spec: ``always`` or ``weekdays HH:MM-HH:MM``.
+
+        Raises:
+            ValueError: any other spec.
+        """
+        text = spec.strip().lower()
+        if text in ("always", "24x7", "24/7"):
+            return cls.always(time_zone=time_zone)
+        kind, _, span = text.partition(" ")
+        start, _, end = span.partition("-")
+        if kind != "weekdays" or not start or not end:
+            raise ValueError(f"hours must be 'always' or 'weekdays HH:MM-HH:MM', got {spec!r}")
+        return cls.weekdays(start.strip(), end.strip(), time_zone=time_zone)
+
     def is_open(self, at: datetime) -> bool:
         """Return True when ``at`` (aware) falls in an opening window, local time.
 

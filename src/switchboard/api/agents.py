@@ -1,0 +1,249 @@
+"""Human-agent API: agent desktop page, sign-in, status, queues, callbacks, the desk socket.
+
+Routes::
+
+    GET  /agent                                  the agent desktop page
+    POST /v1/agents              {"name"}        sign in (created on first use) → Agent
+    POST /v1/agents/{id}/status  {"status"}      available | acw | offline → Agent
+    GET  /v1/queues                              QueueStatus of every queue
+    POST /v1/contacts/{id}/callback {"phone"}    book a callback (E.164) → CallbackOut
+    WS   /v1/agents/{id}/desk                    the agent's live desk (frames below)
+
+Desk socket, client → server::
+
+    {"type": "status", "status": "available"}
+    {"type": "message", "text": "Hello, I'm Alice from the bank."}
+    {"type": "close", "disposition": "resolved"}
+
+server → client: ``agent`` (the agent, once), ``assigned``,
+``customer_message``, ``closed`` (see :mod:`switchboard.routing.desk`),
+``error`` as on the chat socket. The desk (routing engine + dispatch loop)
+is built on first use over the service's store; :func:`close_desk` stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, WebSocket, WebSocketDisconnect
+from fastapi.requests import HTTPConnection
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field, TypeAdapter
+
+from switchboard.agent.service import AgentService
+from switchboard.api.frames import error_frame, frame_for_error, parse_frame
+from switchboard.audit.redact import mask_endpoint
+from switchboard.config import Settings
+from switchboard.errors import ConfigError, SwitchboardError
+from switchboard.routing.desk import Desk
+from switchboard.routing.engine import RoutingEngine, queues_from_settings
+from switchboard.routing.store import RoutingStore
+from switchboard.routing.types import Agent, AgentStatus, QueueStatus
+from switchboard.web import static_dir
+
+log = logging.getLogger(__name__)
+
+
+def desk_for(app: FastAPI | Any) -> Desk:
+    """The app's :class:`Desk`, built and started on first use.
+
+    Raises:
+        ConfigError: the service is not running or its store is not SQL.
+    """
+    desk = getattr(app.state, "desk", None)
+    if isinstance(desk, Desk):
+        return desk
+    service = getattr(app.state, "service", None)
+    if not isinstance(service, AgentService):
+        raise ConfigError("the agent service is not running (lifespan not started)")
+    settings: Settings = app.state.settings
+    try:
+        store = RoutingStore.for_store(service.store)
+    except TypeError as exc:
+        raise ConfigError(str(exc)) from exc
+    engine = RoutingEngine(
+        store, queues_from_settings(settings.routing), acw_s=settings.routing.acw_s
+    )
+    desk = Desk(service, engine)
+    desk.start()
+    app.state.desk = desk
+    return desk
+
+
+async def close_desk(app: FastAPI) -> None:
+    """Stop the desk's dispatch loop if one was started (call at shutdown)."""
+    desk = getattr(app.state, "desk", None)
+    if isinstance(desk, Desk):
+        await desk.aclose()
+    app.state.desk = None
+
+
+def _desk(conn: HTTPConnection) -> Desk:
+    return desk_for(conn.app)
+
+
+DeskDep = Annotated[Desk, Depends(_desk)]
+
+
+class SignInRequest(BaseModel):
+    """``POST /v1/agents`` body."""
+
+    name: str = Field(min_length=1, max_length=128)
+
+
+class StatusRequest(BaseModel):
+    """``POST /v1/agents/{id}/status`` body (busy is set by routing only)."""
+
+    status: Literal["available", "acw", "offline"]
+
+
+class CallbackRequest(BaseModel):
+    """``POST /v1/contacts/{id}/callback`` body."""
+
+    phone: str = Field(min_length=7, max_length=32, description="E.164, e.g. +447700900123")
+
+
+class CallbackOut(BaseModel):
+    """A booked callback as the customer sees it (number masked)."""
+
+    callback_id: str
+    queue: str
+    due_at: str
+    customer_phone: str
+    status: str
+
+
+class StatusFrame(BaseModel):
+    """Desk frame: change status."""
+
+    type: Literal["status"]
+    status: Literal["available", "acw", "offline"]
+
+
+class AgentMessageFrame(BaseModel):
+    """Desk frame: a message to the customer."""
+
+    type: Literal["message"]
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class CloseFrame(BaseModel):
+    """Desk frame: close the contact with a disposition."""
+
+    type: Literal["close"]
+    disposition: str = Field(min_length=1, max_length=64)
+
+
+DeskFrame = Annotated[
+    StatusFrame | AgentMessageFrame | CloseFrame, Field(discriminator="type")
+]
+
+
+def build_agents_router() -> APIRouter:
+    """Return the router of the human-agent side (see the module doc)."""
+    router = APIRouter()
+    adapter: TypeAdapter[Any] = TypeAdapter(DeskFrame)
+
+    @router.get("/agent", include_in_schema=False)
+    async def agent_page() -> FileResponse:
+        """Serve the agent desktop page."""
+        from switchboard.api.app import PAGE_HEADERS
+
+        return FileResponse(static_dir() / "agent.html", headers=PAGE_HEADERS)
+
+    @router.post("/v1/agents", response_model=Agent, tags=["agents"])
+    async def sign_in(body: SignInRequest, desk: DeskDep) -> Agent:
+        """Sign a human agent in by name (status stays offline until changed)."""
+        return await desk.sign_in(body.name)
+
+    @router.post("/v1/agents/{agent_id}/status", response_model=Agent, tags=["agents"])
+    async def set_status(agent_id: str, body: StatusRequest, desk: DeskDep) -> Agent:
+        """Set an agent available, in after-contact work, or offline."""
+        return await desk.set_status(agent_id, AgentStatus(body.status))
+
+    @router.get("/v1/queues", response_model=list[QueueStatus], tags=["agents"])
+    async def queues(desk: DeskDep) -> list[QueueStatus]:
+        """Every queue now: open, size, staffing, AHT and EWT."""
+        return [
+            await asyncio.to_thread(desk.engine.queue_status, name) for name in desk.engine.queues
+        ]
+
+    @router.post("/v1/contacts/{contact_id}/callback", response_model=CallbackOut,
+                 tags=["agents"])
+    async def callback(contact_id: str, body: CallbackRequest, desk: DeskDep) -> CallbackOut:
+        """Book a callback for a handed-over contact (leaves the queue if waiting)."""
+        cb = await desk.book_callback(contact_id, body.phone)
+        return CallbackOut(
+            callback_id=cb.callback_id,
+            queue=cb.queue_id,
+            due_at=cb.due_at.isoformat(),
+            customer_phone=mask_endpoint(cb.customer_phone) or "",
+            status=cb.status.value,
+        )
+
+    @router.websocket("/v1/agents/{agent_id}/desk")
+    async def desk_socket(websocket: WebSocket, agent_id: str) -> None:
+        """An agent's live desk (frames in the module doc)."""
+        await websocket.accept()
+        try:
+            desk = desk_for(websocket.app)
+            agent = await asyncio.to_thread(desk.engine.agent, agent_id)
+        except SwitchboardError as exc:
+            await websocket.send_json(frame_for_error(exc))
+            await websocket.close(code=4404, reason=exc.code)
+            return
+        inbox = desk.agents.subscribe(agent_id)
+        pump = asyncio.create_task(pump_frames(websocket, inbox))
+        try:
+            await websocket.send_json({"type": "agent", **agent.model_dump(mode="json")})
+            current = await desk.current(agent_id)
+            if current is not None:
+                await websocket.send_json(current)
+            await _desk_loop(websocket, desk, agent_id, adapter)
+        finally:
+            desk.agents.unsubscribe(agent_id, inbox)
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+
+    return router
+
+
+async def pump_frames(websocket: WebSocket, inbox: asyncio.Queue[dict[str, Any]]) -> None:
+    """Forward frames published for this socket until it closes."""
+    while True:
+        frame = await inbox.get()
+        try:
+            await websocket.send_json(frame)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
+
+
+async def _desk_loop(
+    websocket: WebSocket, desk: Desk, agent_id: str, adapter: TypeAdapter[Any]
+) -> None:
+    """Read the agent's frames until the socket closes."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text")
+        if raw is None:
+            await websocket.send_json(error_frame("invalid_input", "send JSON text frames"))
+            continue
+        try:
+            frame = parse_frame(raw, adapter)
+            if isinstance(frame, StatusFrame):
+                agent = await desk.set_status(agent_id, AgentStatus(frame.status))
+                await websocket.send_json({"type": "agent", **agent.model_dump(mode="json")})
+            elif isinstance(frame, AgentMessageFrame):
+                await desk.agent_message(agent_id, frame.text)
+            else:
+                await desk.close_contact(agent_id, frame.disposition)
+        except SwitchboardError as exc:
+            await websocket.send_json(frame_for_error(exc))
+        except WebSocketDisconnect:
+            return

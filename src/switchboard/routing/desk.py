@@ -1,0 +1,394 @@
+"""The live human side: handed-over chat contacts, agent desktops and the message relay.
+
+:class:`Desk` joins the :class:`~switchboard.routing.engine.RoutingEngine`
+(queues in the database) to the live sockets of one server process:
+
+* :meth:`Desk.handover` enqueues a contact the AI agent handed over
+  (``AgentReply.handover`` → :func:`~switchboard.domain.attributes.handover_attributes`
+  → ``target_queue`` / ``routing_priority``) and stores the attributes on
+  the contact (``Contact.state["attributes"]``);
+* a background task dispatches every ``tick_s`` (waiting contacts to
+  available agents, due callbacks to the front of their queue) and pushes
+  to each waiting customer its position and EWT whenever they change;
+* customer messages of a handed-over contact go to its human agent (never
+  the bot); agent messages go to the customer. Both are stored in the
+  contact's transcript and audit trail, agent ones sourced ``HUMAN_AGENT``.
+
+Frames (JSON) pushed to subscribers:
+
+customer: ``queue`` {queue, position, ewt_seconds, ewt_minutes},
+``queue_closed`` {queue, reason, next_open}, ``agent_joined`` {agent},
+``agent_message`` {text, agent}, ``agent_left`` {disposition}.
+
+agent: ``assigned`` {contact_id, queue, waited_seconds, attributes,
+summary, transcript}, ``customer_message`` {contact_id, text}, ``closed``
+{contact_id, disposition}.
+
+The relay lives in this process (one server); the queue state does not:
+a restarted server finds every waiting contact and callback in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from switchboard.agent.service import AgentService
+from switchboard.audit.redact import mask_endpoint
+from switchboard.domain.attributes import (
+    ATTR_CONVERSATION_SUMMARY,
+    ATTR_EWT,
+    ATTR_QUEUE_POSITION,
+    handover_attributes,
+)
+from switchboard.domain.types import (
+    AgentReply,
+    ContactStatus,
+    Event,
+    EventType,
+    Message,
+    Role,
+    Source,
+)
+from switchboard.errors import InputError, QueueClosedError, QueueFullError, RoutingError
+from switchboard.routing.engine import RoutingEngine, route_for
+from switchboard.routing.types import Agent, AgentStatus, Assignment, Callback, Placement
+
+log = logging.getLogger("switchboard.routing.desk")
+
+Frame = dict[str, Any]
+#: ``Message.intent`` of a human agent's message in the transcript.
+HUMAN_INTENT = "HUMAN_AGENT"
+
+
+class _Channels:
+    """Subscribers per key (contact id or agent id): each gets every frame in a queue."""
+
+    def __init__(self) -> None:
+        self._subs: dict[str, set[asyncio.Queue[Frame]]] = {}
+
+    def subscribe(self, key: str) -> asyncio.Queue[Frame]:
+        queue: asyncio.Queue[Frame] = asyncio.Queue(maxsize=256)
+        self._subs.setdefault(key, set()).add(queue)
+        return queue
+
+    def unsubscribe(self, key: str, queue: asyncio.Queue[Frame]) -> None:
+        subs = self._subs.get(key)
+        if subs is not None:
+            subs.discard(queue)
+            if not subs:
+                self._subs.pop(key, None)
+
+    def publish(self, key: str, frame: Frame) -> None:
+        for queue in list(self._subs.get(key, ())):
+            with contextlib.suppress(asyncio.QueueFull):  # a stuck client loses frames, not us
+                queue.put_nowait(frame)
+
+    def keys(self) -> list[str]:
+        return list(self._subs)
+
+
+class Desk:
+    """Handed-over contacts, agent sessions and the relay between them (see module doc).
+
+    Args:
+        service: the agent service (store, audit events, contact lifecycle).
+        engine: the routing engine over the same database.
+        tick_s: dispatch / queue-update period, seconds.
+    """
+
+    def __init__(self, service: AgentService, engine: RoutingEngine, *, tick_s: float = 0.5):
+        self.service = service
+        self.engine = engine
+        self.tick_s = tick_s
+        self.customers = _Channels()
+        self.agents = _Channels()
+        self._last_sent: dict[str, tuple[int, int]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the dispatch loop in the running event loop (idempotent)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="desk")
+
+    async def aclose(self) -> None:
+        """Stop the dispatch loop."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # the loop must survive a failed tick (the DB may be back next)
+                log.exception("desk tick failed")
+            await asyncio.sleep(self.tick_s)
+
+    async def tick(self) -> list[Assignment]:
+        """Dispatch once, announce assignments, push changed queue positions."""
+        made = await asyncio.to_thread(self.engine.dispatch)
+        for assignment in made:
+            await self._announce(assignment)
+        watched = set(self.customers.keys())
+        if watched:
+            placements = await asyncio.to_thread(self.engine.placements)
+            for contact_id in watched & set(placements):
+                self._push_placement(placements[contact_id])
+        return made
+
+    # -- customer side ---------------------------------------------------------------
+
+    def _emit(self, contact_id: str, type_: EventType, source: Source, **data: Any) -> None:
+        self.service.events.emit(Event(contact_id=contact_id, type=type_, source=source, data=data))
+        flush = getattr(self.service.events, "flush", None)
+        if callable(flush):
+            flush()
+
+    def _push_placement(self, placement: Placement, *, force: bool = False) -> None:
+        key = (placement.position, placement.ewt_minutes)
+        if not force and self._last_sent.get(placement.contact_id) == key:
+            return
+        self._last_sent[placement.contact_id] = key
+        self.customers.publish(
+            placement.contact_id,
+            {
+                "type": "queue",
+                "queue": placement.queue,
+                "position": placement.position,
+                "ewt_seconds": round(placement.ewt_s),
+                "ewt_minutes": placement.ewt_minutes,
+            },
+        )
+
+    async def resume(self, contact_id: str) -> None:
+        """Re-send a (re)connected customer where it stands: queue position or its agent."""
+        placement = await asyncio.to_thread(self.engine.placement, contact_id)
+        if placement is not None:
+            self._push_placement(placement, force=True)
+            return
+        assignment = await asyncio.to_thread(self.engine.assignment_of_contact, contact_id)
+        if assignment is not None:
+            agent = await asyncio.to_thread(self.engine.agent, assignment.agent_id)
+            self.customers.publish(contact_id, {"type": "agent_joined", "agent": agent.name})
+
+    async def handover(self, reply: AgentReply) -> Frame:
+        """Queue a contact the AI agent just handed over; return the frame for the customer.
+
+        Returns:
+            A ``queue`` frame (position, EWT) or, when the queue is closed or
+            full, a ``queue_closed`` frame offering a callback. The contact is
+            never dropped: a closed queue leaves it transferred and waiting
+            for a callback booking.
+        """
+        contact_id = reply.contact_id
+        contact = await asyncio.to_thread(self.service.store.get_contact, contact_id)
+        attrs: dict[str, str] = dict(contact.state.get("attributes") or {})
+        attrs.update(handover_attributes(reply.handover, sentiment=attrs.get("RealTimeSentiment")))
+        queue, priority = route_for(attrs)
+        try:
+            placement = await asyncio.to_thread(
+                self.engine.enqueue, contact_id, queue, priority, attrs
+            )
+        except (QueueClosedError, QueueFullError) as exc:
+            status = await asyncio.to_thread(self.engine.queue_status, queue)
+            nxt = self.engine.queue(queue).hours.next_open(status.at)
+            contact.state["attributes"] = attrs
+            await asyncio.to_thread(self.service.store.update_contact, contact)
+            return {
+                "type": "queue_closed",
+                "queue": queue,
+                "reason": exc.code,
+                "next_open": nxt.isoformat() if nxt else None,
+            }
+        attrs[ATTR_QUEUE_POSITION] = str(placement.position)
+        attrs[ATTR_EWT] = str(placement.ewt_minutes)
+        contact.state["attributes"] = attrs
+        await asyncio.to_thread(self.service.store.update_contact, contact)
+        self._emit(contact_id, EventType.QUEUED, Source.SYSTEM, queue=queue, priority=priority,
+                   position=placement.position, ewt_seconds=placement.ewt_s)
+        self._last_sent[contact_id] = (placement.position, placement.ewt_minutes)
+        return {
+            "type": "queue",
+            "queue": queue,
+            "position": placement.position,
+            "ewt_seconds": round(placement.ewt_s),
+            "ewt_minutes": placement.ewt_minutes,
+        }
+
+    async def with_humans(self, contact_id: str) -> bool:
+        """True when the contact is waiting for, or talking to, a human agent."""
+        def check() -> bool:
+            if self.engine.assignment_of_contact(contact_id) is not None:
+                return True
+            return self.engine.placement(contact_id) is not None
+
+        return await asyncio.to_thread(check)
+
+    async def customer_message(self, contact_id: str, text: str) -> Frame:
+        """Store a customer message of a handed-over contact and relay it to its agent.
+
+        Returns:
+            A ``delivered`` frame saying whether an agent (``agent``) or the
+            queue (``queue``: the agent reads it in the transcript) got it.
+
+        Raises:
+            InputError: empty or oversized text.
+        """
+        text = text.strip()
+        if not text or len(text) > 4000:
+            raise InputError("message text must be 1..4000 characters")
+        await asyncio.to_thread(
+            self.service.store.add_message, contact_id, Message(role=Role.USER, content=text)
+        )
+        self._emit(contact_id, EventType.USER_INPUT, Source.CUSTOMER, text=text, to="human_agent")
+        assignment = await asyncio.to_thread(self.engine.assignment_of_contact, contact_id)
+        if assignment is None:
+            return {"type": "delivered", "to": "queue"}
+        self.agents.publish(
+            assignment.agent_id,
+            {"type": "customer_message", "contact_id": contact_id, "text": text},
+        )
+        return {"type": "delivered", "to": "agent"}
+
+    async def book_callback(self, contact_id: str, phone: str) -> Callback:
+        """Book a callback for a handed-over contact into its target queue.
+
+        Raises:
+            InputError: malformed phone number.
+            UnknownContactError: no such contact.
+        """
+        contact = await asyncio.to_thread(self.service.store.get_contact, contact_id)
+        attrs: dict[str, str] = dict(contact.state.get("attributes") or {})
+        queue, _ = route_for(attrs)
+        callback = await asyncio.to_thread(
+            lambda: self.engine.book_callback(contact_id, phone, queue, attributes=attrs)
+        )
+        self._emit(contact_id, EventType.CALLBACK_BOOKED, Source.CUSTOMER, queue=queue,
+                   customer_phone=mask_endpoint(callback.customer_phone),
+                   due_at=callback.due_at.isoformat(), callback_id=callback.callback_id)
+        return callback
+
+    # -- agent side ------------------------------------------------------------------
+
+    async def sign_in(self, name: str) -> Agent:
+        """Sign an agent in by name (offline until it goes available)."""
+        return await asyncio.to_thread(self.engine.sign_in, name)
+
+    async def set_status(self, agent_id: str, status: AgentStatus) -> Agent:
+        """Change an agent's status and dispatch at once when it goes available."""
+        agent = await asyncio.to_thread(self.engine.set_status, agent_id, status)
+        if status is AgentStatus.AVAILABLE:
+            await self.tick()
+        return agent
+
+    async def _announce(self, assignment: Assignment) -> None:
+        agent = await asyncio.to_thread(self.engine.agent, assignment.agent_id)
+        self._last_sent.pop(assignment.contact_id, None)
+        self._emit(assignment.contact_id, EventType.AGENT_CONNECTED, Source.HUMAN_AGENT,
+                   agent=agent.name, queue=assignment.queue, waited_seconds=assignment.waited_s)
+        self.customers.publish(assignment.contact_id, {"type": "agent_joined", "agent": agent.name})
+        self.agents.publish(assignment.agent_id, await self.assigned_frame(assignment))
+
+    async def assigned_frame(self, assignment: Assignment) -> Frame:
+        """The ``assigned`` frame: the contact, its summary and its transcript."""
+        messages = await asyncio.to_thread(
+            self.service.store.recent_messages, assignment.contact_id, 500
+        )
+        raw = assignment.attributes.get(ATTR_CONVERSATION_SUMMARY)
+        try:
+            summary = json.loads(raw) if raw else None
+        except ValueError:
+            summary = None
+        return {
+            "type": "assigned",
+            "contact_id": assignment.contact_id,
+            "queue": assignment.queue,
+            "priority": assignment.priority,
+            "waited_seconds": round(assignment.waited_s, 1),
+            "callback": assignment.callback_id is not None,
+            "attributes": {
+                k: v for k, v in assignment.attributes.items() if k != ATTR_CONVERSATION_SUMMARY
+            },
+            "summary": summary,
+            "transcript": [
+                {
+                    "role": m.role.value,
+                    "source": _source_of(m),
+                    "text": m.content,
+                    "timestamp": m.timestamp.isoformat(),
+                }
+                for m in messages
+            ],
+        }
+
+    async def current(self, agent_id: str) -> Frame | None:
+        """The ``assigned`` frame of the agent's current contact, or None."""
+        assignment = await asyncio.to_thread(self.engine.assignment_for, agent_id)
+        return None if assignment is None else await self.assigned_frame(assignment)
+
+    async def agent_message(self, agent_id: str, text: str) -> None:
+        """Store an agent's message (``HUMAN_AGENT``) and relay it to the customer.
+
+        Raises:
+            InputError: empty or oversized text.
+            RoutingError: the agent holds no contact.
+        """
+        text = text.strip()
+        if not text or len(text) > 4000:
+            raise InputError("message text must be 1..4000 characters")
+        assignment = await asyncio.to_thread(self.engine.assignment_for, agent_id)
+        if assignment is None:
+            raise RoutingError("no contact is assigned to this agent")
+        agent = await asyncio.to_thread(self.engine.agent, agent_id)
+        await asyncio.to_thread(
+            self.service.store.add_message,
+            assignment.contact_id,
+            Message(role=Role.ASSISTANT, content=text, intent=HUMAN_INTENT),
+        )
+        self._emit(assignment.contact_id, EventType.AGENT_REPLY, Source.HUMAN_AGENT,
+                   text=text, agent=agent.name)
+        self.customers.publish(
+            assignment.contact_id, {"type": "agent_message", "text": text, "agent": agent.name}
+        )
+
+    async def close_contact(self, agent_id: str, disposition: str) -> Assignment:
+        """Close the agent's contact with a disposition; end the conversation.
+
+        Raises:
+            InputError: empty disposition.
+            RoutingError: the agent holds no contact.
+        """
+        assignment = await asyncio.to_thread(self.engine.assignment_for, agent_id)
+        if assignment is None:
+            raise RoutingError("no contact is assigned to this agent")
+        done = await asyncio.to_thread(
+            self.engine.complete, assignment.contact_id, disposition
+        )
+        self._emit(done.contact_id, EventType.DISPOSITION, Source.HUMAN_AGENT,
+                   disposition=disposition.strip(), agent_id=agent_id,
+                   handle_seconds=None)
+        await self.service.end_contact(done.contact_id, ContactStatus.TRANSFERRED)
+        self.customers.publish(done.contact_id,
+                               {"type": "agent_left", "disposition": disposition.strip()})
+        self.agents.publish(agent_id, {"type": "closed", "contact_id": done.contact_id,
+                                       "disposition": disposition.strip()})
+        return done
+
+
+def _source_of(message: Message) -> str:
+    """Who wrote a transcript message: CUSTOMER, AI_AGENT or HUMAN_AGENT."""
+    if message.role is Role.USER:
+        return Source.CUSTOMER.value
+    return Source.HUMAN_AGENT.value if message.intent == HUMAN_INTENT else Source.AI_AGENT.value
+
+
+DeskFactory = Callable[[AgentService], Desk]
