@@ -7,6 +7,8 @@ Commands::
     switchboard eval routes FILE [--locale en_GB]      first-turn routing of a CSV/JSONL file
     switchboard mcp [--locale en_GB]                   the banking tools as an MCP stdio server
     switchboard train                                  rebuild the embedded router model
+    switchboard flow check FILE...                     validate contact flows (exit 1 on errors)
+    switchboard flow run FILE --say "..." [--dtmf 2] [--at ISO]   play a contact through a flow
 
 Nothing is built at import time: the typer app is assembled by :func:`build_cli`
 and every heavy import (FastAPI, uvicorn, the agent, torch) happens inside the
@@ -415,6 +417,9 @@ def build_cli() -> typer.Typer:
     eval_app = typer.Typer(help="Evaluate the agent on data files.", no_args_is_help=True)
     eval_app.command("routes")(eval_routes)
     app.add_typer(eval_app, name="eval")
+    from switchboard.contactflow.commands import flow_app
+
+    app.add_typer(flow_app(), name="flow")
     return app
 
 
