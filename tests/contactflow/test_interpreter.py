@@ -19,13 +19,13 @@ from switchboard.agent.service import AgentService
 from switchboard.config import Settings
 from switchboard.contactflow.commands import FLOW_BINDINGS, load_library
 from switchboard.contactflow.interpreter import FlowRunner, Outcome, RunResult
-from switchboard.contactflow.players import AgentBot, Caller, LexOutcome
+from switchboard.contactflow.players import AgentBot, Caller, LambdaRegistry, LexOutcome
 from switchboard.domain.attributes import PRIORITY_QUEUE
 from switchboard.domain.types import Route
-from switchboard.errors import BrainError, InputError
+from switchboard.errors import BrainError, InputError, StoreError
 from switchboard.routing.engine import RoutingEngine, default_queues
 from switchboard.routing.store import RoutingStore
-from switchboard.routing.types import AgentStatus, HoursOfOperation
+from switchboard.routing.types import AgentStatus, Callback, HoursOfOperation
 from switchboard.store import SqlStore
 from switchboard.testing.fakes import ScriptedRouter
 
@@ -79,6 +79,15 @@ def caller(*say: str, dtmf: tuple[str, ...] = ()) -> Caller:
     return Caller(say=list(say), dtmf=list(dtmf), phone=CALLER)
 
 
+async def ask_for_a_person(
+    service: AgentService, engine: RoutingEngine, at: datetime, dtmf: tuple[str, ...] = ()
+) -> RunResult:
+    """The caller asks the bot for a human at ``at``, then presses ``dtmf``."""
+    return await runner(service, engine).run(
+        INBOUND, caller("I want to speak to a person", dtmf=dtmf), at=at
+    )
+
+
 async def test_bot_answers_and_says_goodbye(service: AgentService, engine: RoutingEngine) -> None:
     result = await runner(service, engine).run(
         INBOUND, caller("What debit cards do you have?"), at=MONDAY_10
@@ -99,9 +108,7 @@ async def test_bot_answers_and_says_goodbye(service: AgentService, engine: Routi
 async def test_handover_queues_with_the_summary(
     service: AgentService, engine: RoutingEngine
 ) -> None:
-    result = await runner(service, engine).run(
-        INBOUND, caller("I want to speak to a person"), at=MONDAY_10
-    )
+    result = await ask_for_a_person(service, engine, MONDAY_10)
     assert result.outcome is Outcome.QUEUED
     assert (result.queue, result.position) == ("GeneralAgentQueue", 1)
     summary = json.loads(result.attributes["conversation_summary"])
@@ -128,9 +135,7 @@ async def test_position_and_ewt_are_spoken_when_not_first(
     service: AgentService, engine: RoutingEngine
 ) -> None:
     engine.enqueue("earlier-caller", "GeneralAgentQueue", now=MONDAY_10 - timedelta(minutes=1))
-    result = await runner(service, engine).run(
-        INBOUND, caller("I want to speak to a person"), at=MONDAY_10
-    )
+    result = await ask_for_a_person(service, engine, MONDAY_10)
     assert result.outcome is Outcome.QUEUED and result.position == 2
     spoken = [text for who, text in result.transcript if text.startswith("You are number")]
     assert spoken and spoken[0].startswith("You are number 2 in line.")
@@ -142,9 +147,7 @@ async def test_caller_in_queue_asks_for_a_callback(
     service: AgentService, engine: RoutingEngine
 ) -> None:
     engine.enqueue("earlier-caller", "GeneralAgentQueue", now=MONDAY_10 - timedelta(minutes=1))
-    result = await runner(service, engine).run(
-        INBOUND, caller("I want to speak to a person", dtmf=("2",)), at=MONDAY_10
-    )
+    result = await ask_for_a_person(service, engine, MONDAY_10, ("2",))
     assert result.outcome is Outcome.CALLBACK
     assert path(result)[-3:] == [
         "customer-queue/create-callback",
@@ -161,9 +164,7 @@ async def test_caller_in_queue_asks_for_a_callback(
 async def test_after_hours_books_a_callback_for_the_next_opening(
     service: AgentService, engine: RoutingEngine
 ) -> None:
-    result = await runner(service, engine).run(
-        INBOUND, caller("I want to speak to a person"), at=MONDAY_22
-    )
+    result = await ask_for_a_person(service, engine, MONDAY_22)
     assert result.outcome is Outcome.CALLBACK
     assert "inbound/after-hours-message" in path(result)
     assert "callback/create-callback" in path(result)
@@ -178,9 +179,7 @@ async def test_after_hours_books_a_callback_for_the_next_opening(
 async def test_after_hours_caller_gives_another_number(
     service: AgentService, engine: RoutingEngine
 ) -> None:
-    result = await runner(service, engine).run(
-        INBOUND, caller("I want to speak to a person", dtmf=("2", "+441632960001")), at=MONDAY_22
-    )
+    result = await ask_for_a_person(service, engine, MONDAY_22, ("2", "+441632960001"))
     assert result.outcome is Outcome.CALLBACK
     (callback,) = engine.callbacks()
     assert callback.customer_phone == "+441632960001"
@@ -189,9 +188,7 @@ async def test_after_hours_caller_gives_another_number(
 async def test_after_hours_bad_number_falls_back_to_caller_id(
     service: AgentService, engine: RoutingEngine
 ) -> None:
-    result = await runner(service, engine).run(
-        INBOUND, caller("I want to speak to a person", dtmf=("2", "12")), at=MONDAY_22
-    )
+    result = await ask_for_a_person(service, engine, MONDAY_22, ("2", "12"))
     assert result.outcome is Outcome.CALLBACK
     assert "callback/number-not-valid" in path(result)
     assert engine.callbacks()[0].customer_phone == CALLER
@@ -200,9 +197,7 @@ async def test_after_hours_bad_number_falls_back_to_caller_id(
 async def test_queue_full_books_a_callback(service: AgentService) -> None:
     engine = engine_for(service, max_contacts=1)
     engine.enqueue("earlier-caller", "GeneralAgentQueue", now=MONDAY_10)
-    result = await runner(service, engine).run(
-        INBOUND, caller("I want to speak to a person"), at=MONDAY_10
-    )
+    result = await ask_for_a_person(service, engine, MONDAY_10)
     assert result.outcome is Outcome.CALLBACK
     transfer = next(s for s in result.steps if s.action_id == "transfer")
     assert transfer.branch.startswith("QueueAtCapacity -> queue-full-message")
@@ -270,9 +265,7 @@ async def test_frustrated_customer_goes_to_the_priority_queue(
 
 async def test_time_zone_of_at_is_honoured(service: AgentService, engine: RoutingEngine) -> None:
     new_york_morning = datetime(2026, 11, 23, 8, 30, tzinfo=timezone(timedelta(hours=-5)))
-    result = await runner(service, engine).run(
-        INBOUND, caller("I want to speak to a person"), at=new_york_morning
-    )
+    result = await ask_for_a_person(service, engine, new_york_morning)
     assert result.outcome is Outcome.QUEUED  # 13:30 in London
 
 
@@ -284,7 +277,41 @@ async def test_naive_time_is_refused(service: AgentService, engine: RoutingEngin
 async def test_open_always_hours(service: AgentService) -> None:
     queues = [q.model_copy(update={"hours": HoursOfOperation.always()}) for q in default_queues()]
     engine = RoutingEngine(RoutingStore.for_store(service.store), queues)
-    result = await runner(service, engine).run(
-        INBOUND, caller("I want to speak to a person"), at=MONDAY_22
-    )
+    result = await ask_for_a_person(service, engine, MONDAY_22)
     assert result.outcome is Outcome.QUEUED
+
+
+async def test_queue_status_lambda_failure_keeps_the_caller_waiting(
+    service: AgentService, engine: RoutingEngine
+) -> None:
+    flows = FlowRunner(
+        LIBRARY,
+        bot=AgentBot(service),
+        queues=engine,
+        lambdas=LambdaRegistry(),
+        bindings=FLOW_BINDINGS,
+    )
+    result = await flows.run(INBOUND, caller("I want to speak to a person"), at=MONDAY_10)
+    assert result.outcome is Outcome.QUEUED and not result.customer_lost
+    status = next(s for s in result.steps if s.action_id == "get-queue-status")
+    assert "no handler for Lambda 'switchboard-queue-status'" in status.detail
+    assert status.branch == "NoMatchingError -> comfort-loop"
+
+
+class NoCallbacks(RoutingEngine):
+    """The routing store accepts no callback (a database outage for that table)."""
+
+    def book_callback(self, *args: object, **kwargs: object) -> Callback:  # type: ignore[override]
+        raise StoreError("callbacks table unavailable")
+
+
+async def test_full_queue_and_no_callbacks_is_reported_not_hidden(service: AgentService) -> None:
+    """The one case the flows cannot save: the run stops and says the customer is lost."""
+    queues = [q.model_copy(update={"max_contacts": 1}) for q in default_queues()]
+    engine = NoCallbacks(RoutingStore.for_store(service.store), queues)
+    engine.enqueue("earlier-caller", "GeneralAgentQueue", now=MONDAY_10)
+    engine.enqueue("earlier-caller-2", PRIORITY_QUEUE, now=MONDAY_10)
+    result = await ask_for_a_person(service, engine, MONDAY_10)
+    assert result.outcome is Outcome.STUCK and "more than 200 actions" in result.reason
+    assert result.customer_lost
+    assert {"callback/retry-callback", "callback/overflow-transfer"} <= set(path(result))

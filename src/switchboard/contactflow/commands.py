@@ -155,7 +155,10 @@ def run(
         str | None, typer.Option("--db", help="SQLAlchemy URL (default: a fresh SQLite file)")
     ] = None,
 ) -> None:
-    """Play one scripted contact through FILE and print each step and the outcome."""
+    """Play one scripted contact through FILE and print each step and the outcome.
+
+    Exits 1 when a caller who needed an agent ends neither queued nor called back.
+    """
     from switchboard.errors import SwitchboardError
 
     when: datetime | None = None
@@ -179,6 +182,13 @@ def run(
         typer.echo(f"  {who:>8}: {text}")
     for line in render(result):
         typer.echo(line)
+    if result.customer_lost:
+        typer.secho(
+            "CUSTOMER LOST: the caller needed an agent and was neither queued nor called back",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        raise typer.Exit(1)
 
 
 def _usage(message: str) -> typer.Exit:

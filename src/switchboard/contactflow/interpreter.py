@@ -40,6 +40,7 @@ from switchboard.contactflow.players import (
 from switchboard.domain.attributes import (
     ATTR_CONVERSATION_SUMMARY,
     ATTR_CUSTOMER_PHONE,
+    ATTR_HANDOVER,
     DEFAULT_PRIORITY,
     GENERAL_QUEUE,
     PRIORITY_QUEUE,
@@ -105,6 +106,17 @@ class RunResult:
     callback_id: str | None = None
     callback_due: datetime | None = None
     reason: str = ""
+
+    @property
+    def customer_lost(self) -> bool:
+        """True when a customer who needed an agent is neither queued nor called back.
+
+        "Needed an agent" is the ``handover`` attribute the flow set (the bot's
+        decision, or ``true`` on an error path).
+        """
+        if self.outcome in (Outcome.QUEUED, Outcome.CALLBACK):
+            return False
+        return self.attributes.get(ATTR_HANDOVER) == "true"
 
 
 @dataclass
