@@ -81,7 +81,8 @@ async def close_desk(app: FastAPI) -> None:
     app.state.desk = None
 
 
-def _desk(conn: HTTPConnection) -> Desk:
+async def _desk(conn: HTTPConnection) -> Desk:
+    """The desk (async so that it is built in the event loop, where its task runs)."""
     return desk_for(conn.app)
 
 

@@ -21,6 +21,13 @@
       handoverTitle: "Transferred to a human agent",
       handoverReasonLabel: "Reason:",
       handoverWait: "A colleague will join this conversation shortly.",
+      queueInfo: (p, m) => `You are number ${p} in line. Estimated wait: ${m} min.`,
+      queueNext: "You're next in line. A specialist will be with you shortly.",
+      queueClosed: "Our specialists are not available right now. Leave your number and we'll call you back.",
+      agentJoined: (name) => `${name} has joined the chat.`,
+      agentLeft: "The agent has closed this chat.",
+      callbackBooked: (when) => `Thank you. We'll call you back${when}.`,
+      humanAgent: "Agent",
       typing: "Assistant is typing…",
       inputLabel: "Type your message",
       placeholder: "Type your message…",
@@ -111,6 +118,9 @@
     ended: document.getElementById("ended"),
     restart: document.getElementById("restart"),
     status: document.getElementById("status-text"),
+    queue: document.getElementById("queue-info"),
+    callback: document.getElementById("callback"),
+    callbackPhone: document.getElementById("callback-phone"),
   };
 
   const state = {
@@ -126,6 +136,16 @@
 
   const lang = () => (state.locale.startsWith("fr") ? "fr" : "en");
   const t = (key) => STRINGS[lang()][key] ?? STRINGS.en[key] ?? key;
+  const fr = {
+    queueInfo: (p, m) => `Vous êtes le numéro ${p} dans la file. Attente estimée : ${m} min.`,
+    queueNext: "Vous êtes le prochain. Un conseiller va vous répondre.",
+    queueClosed: "Nos conseillers ne sont pas disponibles pour le moment. Laissez votre numéro, nous vous rappellerons.",
+    agentJoined: (name) => `${name} a rejoint la conversation.`,
+    agentLeft: "Le conseiller a clos cette conversation.",
+    callbackBooked: (when) => `Merci. Nous vous rappellerons${when}.`,
+    humanAgent: "Conseiller",
+  };
+  const th = (key) => (lang() === "fr" ? fr[key] : null) ?? STRINGS.en[key];
 
   function applyStrings() {
     document.documentElement.lang = state.locale.replace("_", "-");
@@ -267,7 +287,11 @@
         state.socketReady = true;
         el.chat.dataset.transport = "websocket";
       }
-      else if (frame.type === "reply") settlePending("resolve", frame);
+      else if (frame.type === "reply") {
+        if (state.pending) settlePending("resolve", frame);
+        else renderReply(frame); // a bot reply to a message sent while handed over
+      }
+      else if (HUMAN_FRAMES[frame.type]) HUMAN_FRAMES[frame.type](frame);
       else if (frame.type === "error") {
         const error = new Error(frame.message);
         error.code = frame.code;
@@ -285,6 +309,57 @@
     });
   }
 
+  // Frames of the human side (queue position / EWT, the agent's messages): see api/ws.py.
+  const HUMAN_FRAMES = {
+    queue(frame) {
+      state.handover = true;
+      el.queue.hidden = false;
+      el.queue.dataset.position = frame.position;
+      el.queue.dataset.ewtMinutes = frame.ewt_minutes;
+      el.queue.textContent = frame.position <= 1 && frame.ewt_minutes <= 1
+        ? th("queueNext") : th("queueInfo")(frame.position, Math.max(1, frame.ewt_minutes));
+    },
+    queue_closed() {
+      state.handover = true;
+      el.queue.hidden = false;
+      el.queue.textContent = th("queueClosed");
+      el.callback.hidden = false;
+    },
+    agent_joined(frame) {
+      state.human = frame.agent;
+      el.queue.hidden = true;
+      el.callback.hidden = true;
+      el.chat.dataset.human = frame.agent;
+      addNotice(th("agentJoined")(frame.agent));
+      el.status.textContent = `${frame.agent} · ${th("humanAgent")}`;
+    },
+    agent_message(frame) {
+      const item = addMessage("agent", frame.text);
+      item.classList.add("msg--human");
+      item.dataset.source = "HUMAN_AGENT";
+    },
+    agent_left() {
+      addNotice(th("agentLeft"));
+      state.ended = true;
+      el.form.hidden = true;
+      el.input.disabled = true;
+      el.ended.hidden = false;
+      setStatus("ended");
+    },
+    delivered() {},
+  };
+
+  async function bookCallback(phone) {
+    try {
+      const booked = await api(`/v1/contacts/${encodeURIComponent(state.contactId)}/callback`, { phone });
+      const when = booked.due_at ? ` (${new Date(booked.due_at).toLocaleString(state.locale.replace("_", "-"))})` : "";
+      addNotice(th("callbackBooked")(when));
+      el.callback.hidden = true;
+    } catch (error) {
+      addNotice(error.message, true);
+    }
+  }
+
   function sendOverSocket(text) {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => settlePending("reject", new Error(t("timeout"))), REPLY_TIMEOUT_MS);
@@ -295,6 +370,12 @@
 
   async function sendMessage(text) {
     addMessage("customer", text);
+    const live = state.socket && state.socketReady && state.socket.readyState === WebSocket.OPEN;
+    if (state.handover && live) {
+      // Handed over: the message goes to the human agent (or waits for one); no bot reply.
+      state.socket.send(JSON.stringify({ type: "message", text }));
+      return;
+    }
     setBusy(true);
     try {
       const useSocket = state.socket && state.socketReady && state.socket.readyState === WebSocket.OPEN;
@@ -318,6 +399,9 @@
     el.end.disabled = false;
     state.ended = false;
     state.handover = false;
+    state.human = null;
+    el.queue.hidden = true;
+    el.callback.hidden = true;
   }
 
   async function startChat() {
@@ -391,6 +475,11 @@
   });
   el.input.addEventListener("input", autoGrow);
 
+  el.callback.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const phone = el.callbackPhone.value.trim();
+    if (phone && state.contactId) bookCallback(phone);
+  });
   el.end.addEventListener("click", () => endChat(state.handover ? "transferred" : "resolved"));
   el.restart.addEventListener("click", () => startChat());
   el.locale.addEventListener("change", async () => {

@@ -1,0 +1,135 @@
+// Switchboard agent desktop: sign in (POST /v1/agents), go available, take handed-over
+// contacts over WS /v1/agents/{id}/desk, chat with the customer, close with a disposition.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const state = { agent: null, socket: null, contactId: null };
+
+  function notice(text) { $("desk-notice").textContent = text; }
+
+  function showStatus(agent) {
+    state.agent = agent;
+    $("agent-status").textContent = `${agent.name} · ${agent.status}`;
+    document.body.dataset.agentStatus = agent.status;
+  }
+
+  function line(role, source, text) {
+    const item = document.createElement("li");
+    const who = source === "CUSTOMER" ? "customer" : "agent";
+    item.className = `msg msg--${who} msg--${source.toLowerCase()}`;
+    item.dataset.source = source;
+    const bubble = document.createElement("div");
+    bubble.className = "msg__bubble";
+    bubble.textContent = text;
+    item.append(bubble);
+    $("transcript").append(item);
+    $("transcript").scrollTop = $("transcript").scrollHeight;
+  }
+
+  function showSummary(summary, attributes) {
+    const box = $("summary");
+    box.replaceChildren();
+    const list = document.createElement("dl");
+    const add = (label, value) => {
+      if (value === undefined || value === null || value === "") return;
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      list.append(dt, dd);
+    };
+    if (summary) {
+      add("Customer query", summary.customer_query);
+      add("Handover reason", summary.handover_reason);
+      add("Turns", summary.conversation_turns);
+      add("Topics", (summary.topics_discussed || []).join(", "));
+      const info = Object.entries(summary.information_collected || {}).map(([k, v]) => `${k}: ${v}`);
+      add("Collected", info.join("; "));
+    }
+    add("Sentiment", attributes && attributes.RealTimeSentiment);
+    box.append(list);
+  }
+
+  function showContact(frame) {
+    state.contactId = frame.contact_id;
+    $("contact").hidden = false;
+    $("contact").dataset.contactId = frame.contact_id;
+    $("contact-id").textContent = frame.contact_id.slice(0, 8);
+    $("contact-meta").textContent =
+      `${frame.queue} · priority ${frame.priority} · waited ${Math.round(frame.waited_seconds)} s` +
+      (frame.callback ? " · callback" : "");
+    showSummary(frame.summary, frame.attributes);
+    $("transcript").replaceChildren();
+    for (const m of frame.transcript) line(m.role, m.source, m.text);
+    $("reply-input").focus();
+  }
+
+  function clearContact() {
+    state.contactId = null;
+    $("contact").hidden = true;
+    $("transcript").replaceChildren();
+  }
+
+  function send(frame) {
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(frame));
+    else notice("Not connected; reload the page.");
+  }
+
+  function openDesk() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/v1/agents/${encodeURIComponent(state.agent.agent_id)}/desk`);
+    state.socket = socket;
+    socket.addEventListener("message", (event) => {
+      let frame;
+      try { frame = JSON.parse(event.data); } catch { return; }
+      if (frame.type === "agent") showStatus(frame);
+      else if (frame.type === "assigned") { showContact(frame); notice("New contact assigned."); }
+      else if (frame.type === "customer_message") {
+        if (frame.contact_id === state.contactId) line("user", "CUSTOMER", frame.text);
+      }
+      else if (frame.type === "closed") { clearContact(); notice(`Contact closed: ${frame.disposition}.`); }
+      else if (frame.type === "error") notice(frame.message);
+    });
+    socket.addEventListener("open", () => { document.body.dataset.desk = "connected"; });
+    socket.addEventListener("close", () => { document.body.dataset.desk = "closed"; });
+  }
+
+  $("signin").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = $("agent-name").value.trim();
+    if (!name) return;
+    const response = await fetch("/v1/agents", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name }),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) { notice((data.error && data.error.message) || `HTTP ${response.status}`); return; }
+    showStatus(data);
+    $("signin").hidden = true;
+    $("controls").hidden = false;
+    openDesk();
+  });
+
+  $("go-available").addEventListener("click", () => send({ type: "status", status: "available" }));
+  $("go-offline").addEventListener("click", () => send({ type: "status", status: "offline" }));
+
+  $("reply").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("reply-input").value.trim();
+    if (!text || !state.contactId) return;
+    send({ type: "message", text });
+    line("assistant", "HUMAN_AGENT", text);
+    $("reply-input").value = "";
+  });
+  $("reply-input").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("reply").requestSubmit();
+    }
+  });
+
+  $("close").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (state.contactId) send({ type: "close", disposition: $("disposition").value });
+  });
+})();

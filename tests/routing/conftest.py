@@ -1,0 +1,71 @@
+"""Routing fixtures: a routing store on SQLite and PostgreSQL, and a live app with open queues."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def routing_db(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[str, str | None]]:
+    """``(url, schema)`` of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'routing.db'}", None
+        return
+    from sqlalchemy import create_engine, text
+
+    url = request.getfixturevalue("postgres_url")
+    schema = f"sbroute_{uuid.uuid4().hex[:10]}"
+    yield url, schema
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def open_desk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app (router model, MCP tools, SQLite) with queues open 24x7; yields its URL."""
+    import uvicorn
+
+    from switchboard.api import create_app
+    from switchboard.config import RoutingSettings, Settings
+
+    db = tmp_path_factory.mktemp("desk-db") / "switchboard.db"
+    settings = Settings(
+        database_url=f"sqlite:///{db}",
+        log_json=False,
+        log_level="WARNING",
+        routing=RoutingSettings(hours="always"),
+    )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), log_level="warning", ws_ping_interval=None)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 180
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            pytest.fail("the app did not start (router model missing? run `make train`)")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
