@@ -27,7 +27,7 @@ def test_check_passes_our_flows() -> None:
 
 
 def test_check_names_every_wrong_seed_type_with_its_replacement() -> None:
-    files = sorted(str(p) for p in FIXTURES.glob("seed2_*.json"))
+    files = sorted(str(p) for p in FIXTURES.glob("seed*.json"))
     code, out = invoke("flow", "check", *files)
     assert code == 1
     for wrong, right in [
@@ -37,6 +37,7 @@ def test_check_names_every_wrong_seed_type_with_its_replacement() -> None:
         ("PlayPrompt", "MessageParticipant"),
         ("StoreUserInput", "GetParticipantInput"),
         ("InvokeExternalResource", "InvokeLambdaFunction"),
+        ("StartMediaStreaming", "UpdateContactMediaStreamingBehavior"),
     ]:
         assert f"{wrong} is not a flow-language action; use {right}" in out
     assert "[customer-lost] disconnect" in out

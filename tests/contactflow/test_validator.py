@@ -11,6 +11,7 @@ import pytest
 
 from switchboard.contactflow import Finding, load_flow, parse_flow, validate
 from switchboard.contactflow.actions import KNOWN_MISTAKES, SPECS
+from switchboard.contactflow.validator import check_file
 from switchboard.errors import FlowDocumentError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -257,3 +258,40 @@ def test_end_flow_in_inbound_flow_is_not_allowed() -> None:
     doc = base()
     action(doc, "hang-up")["Type"] = "EndFlowExecution"
     assert "flow-type" in codes(check(doc), "hang-up")
+
+
+def test_seed5_actions_object_is_reported_and_its_actions_still_checked() -> None:
+    findings = check_file(FIXTURES / "seed5_iasovoice_flow.json")
+    assert "actions-object" in codes(findings, "")
+    streaming = [f.message for f in findings if f.action_id == "enable-streaming"]
+    assert any(
+        m.startswith(
+            "StartMediaStreaming is not a flow-language action; use "
+            "UpdateContactMediaStreamingBehavior"
+        )
+        for m in streaming
+    )
+    assert any("Kinesis Video Streams" in m and "WebSocket" in m for m in streaming)
+    assert any(f.code == "restriction" and "chat" in f.message for f in findings)
+
+
+def test_unreadable_and_non_json_files_are_findings(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert codes(check_file(bad)) == {"document"}
+    assert codes(check_file(tmp_path / "absent.json")) == {"document"}
+
+
+@pytest.mark.parametrize(
+    ("ident", "key", "value"),
+    [
+        ("fallback-callback", "InitialCallDelaySeconds", "0"),
+        ("fallback-callback", "RetryDelaySeconds", "300000"),
+        ("raise-priority", "QueuePriority", "high"),
+    ],
+)
+def test_numeric_parameters_are_range_checked(ident: str, key: str, value: str) -> None:
+    doc = base()
+    action(doc, ident)["Parameters"][key] = value
+    messages = [f.message for f in check(doc) if f.code == "bad-parameter" and f.action_id == ident]
+    assert messages and messages[0].startswith(f"{key} must be an integer")

@@ -582,5 +582,25 @@ PARAMETER_HINTS: dict[tuple[str, str], str] = {
     ("Compare", "Attribute"): 'put the attribute in ComparisonValue as "$.Attributes.<name>"',
     ("Wait", "WaitTime"): "the parameter is TimeoutSeconds (and Wait is chat only)",
     ("InvokeLambdaFunction", "FunctionArn"): "the parameter is LambdaFunctionARN",
+    ("UpdateContactMediaStreamingBehavior", "Track"): (
+        'choose the direction with Participants[].MediaDirections ("From", "To")'
+    ),
+    ("UpdateContactMediaStreamingBehavior", "MediaStreamTypes"): "the parameter is MediaStreamType",
+    ("UpdateContactMediaStreamingBehavior", "ConnectionAttributes"): (
+        "Connect streams audio to Kinesis Video Streams; it cannot open a WebSocket to "
+        "another server (use Twilio Media Streams or a SIP gateway for that)"
+    ),
 }
 """Wrong parameter names → what the reference uses instead."""
+
+NUMBER_RANGES: dict[tuple[str, str], tuple[int, int]] = {
+    ("Loop", "LoopCount"): (0, 100),
+    ("InvokeLambdaFunction", "InvocationTimeLimitSeconds"): (1, 8),
+    ("Wait", "TimeoutSeconds"): (1, 604_800),
+    ("CreateCallbackContact", "InitialCallDelaySeconds"): (1, 259_200),
+    ("CreateCallbackContact", "MaximumConnectionAttempts"): (1, 1_000_000),
+    ("CreateCallbackContact", "RetryDelaySeconds"): (1, 259_200),
+    ("UpdateContactRoutingBehavior", "QueuePriority"): (1, 1_000_000),
+    ("GetParticipantInput", "InputTimeLimitSeconds"): (1, 1_000_000),
+}
+"""Static integer parameters and their inclusive ranges, from each action's page."""

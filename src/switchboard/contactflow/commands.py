@@ -38,18 +38,11 @@ def check(
     files: Annotated[list[Path], typer.Argument(help="flow JSON files", exists=False)],
 ) -> None:
     """Validate flow files; print every finding; exit 1 when any file has an error."""
-    from switchboard.contactflow.model import load_flow
-    from switchboard.contactflow.validator import has_errors, validate
-    from switchboard.errors import FlowDocumentError
+    from switchboard.contactflow.validator import check_file, has_errors
 
     failed = 0
     for path in files:
-        try:
-            findings = validate(load_flow(path))
-        except FlowDocumentError as exc:
-            typer.echo(f"{path}: error [document] <flow>: {exc.message}")
-            failed += 1
-            continue
+        findings = check_file(path)
         for finding in findings:
             typer.echo(finding.render(str(path)))
         errors = sum(1 for f in findings if f.severity.value == "error")

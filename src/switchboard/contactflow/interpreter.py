@@ -260,7 +260,9 @@ class FlowRunner:
             return tr.error_target(branch.error)
         if branch.result is not None and tr.Conditions:
             for cond in tr.Conditions:
-                if _matches(cond.Condition.Operator, branch.result, cond.Condition.Operands):
+                if condition_matches(
+                    cond.Condition.Operator, branch.result, cond.Condition.Operands
+                ):
                     return cond.NextAction
             target = tr.error_target("NoMatchingCondition")
             if target is not None:
@@ -587,7 +589,7 @@ class FlowRunner:
         )
 
 
-def _matches(operator: str, result: str, operands: list[Any]) -> bool:
+def condition_matches(operator: str, result: str, operands: list[Any]) -> bool:
     """Evaluate one condition (operators of "Actions in the Amazon Connect Flow Language")."""
     if not operands:
         return False

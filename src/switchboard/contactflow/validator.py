@@ -28,15 +28,19 @@ Rules and their sources:
 
 from __future__ import annotations
 
+import json
 import re
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from switchboard.contactflow.actions import (
     FLOW_VERSION,
     KNOWN_MISTAKES,
+    NUMBER_RANGES,
     OPERATORS,
     PARAMETER_HINTS,
     SPECS,
@@ -44,8 +48,9 @@ from switchboard.contactflow.actions import (
     Conds,
     FlowType,
 )
-from switchboard.contactflow.model import Action, Finding, FlowDocument, Severity
+from switchboard.contactflow.model import Action, Finding, FlowDocument, Severity, parse_flow
 from switchboard.domain.attributes import ATTR_HANDOVER, TRANSFER_INTENT
+from switchboard.errors import FlowDocumentError
 
 MAX_IDENTIFIER = 50
 _FORBIDDEN_CHARS = set("%:(\\/)=$,;[]{}")
@@ -99,6 +104,47 @@ def validate(doc: FlowDocument) -> list[Finding]:
         findings.extend(_action(action, doc.flow_type))
     findings.extend(_graph(doc))
     return findings
+
+
+def check_data(data: Any) -> list[Finding]:
+    """Validate decoded flow JSON, turning shape problems into findings too.
+
+    ``Actions`` written as an object keyed by identifier (seed 5) is reported
+    and then read as a list, so its actions are checked as well.
+    """
+    findings: list[Finding] = []
+    if isinstance(data, dict) and isinstance(data.get("Actions"), dict):
+        findings.append(
+            _err(
+                "",
+                "actions-object",
+                "Actions must be a list of action objects with an "
+                "Identifier each, not an object keyed by identifier",
+            )
+        )
+        data = {
+            **data,
+            "Actions": [
+                {"Identifier": key, **(value if isinstance(value, dict) else {})}
+                for key, value in data["Actions"].items()
+            ],
+        }
+    try:
+        doc = parse_flow(data)
+    except FlowDocumentError as exc:
+        return [*findings, _err("", "document", exc.message)]
+    return findings + validate(doc)
+
+
+def check_file(path: Path) -> list[Finding]:
+    """Read ``path`` and validate it; unreadable files and bad JSON are findings."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return [_err("", "document", f"cannot read {path}: {exc.strerror or exc}")]
+    except json.JSONDecodeError as exc:
+        return [_err("", "document", f"not valid JSON: {exc}")]
+    return check_data(data)
 
 
 def has_errors(findings: list[Finding]) -> bool:
@@ -193,14 +239,17 @@ def _parameters(action: Action, spec: ActionSpec) -> Iterator[Finding]:
                 "bad-parameter",
                 f"{key} must be a single JSONPath such as $.Attributes.name, got {value!r}",
             )
-    if spec.type == "Loop":
-        count = str(action.Parameters.get("LoopCount", ""))
-        if count.isdigit() and not 0 <= int(count) <= 100:
-            yield _err(ident, "bad-parameter", "LoopCount must be 0..100")
-    if spec.type == "InvokeLambdaFunction":
-        limit = str(action.Parameters.get("InvocationTimeLimitSeconds", ""))
-        if not (limit.isdigit() and 1 <= int(limit) <= 8):
-            yield _err(ident, "bad-parameter", "InvocationTimeLimitSeconds must be 1..8")
+    for (kind, key), (low, high) in NUMBER_RANGES.items():
+        raw = action.Parameters.get(key)
+        if kind != spec.type or raw is None or str(raw).startswith("$."):
+            continue
+        text = str(raw)
+        if not (text.isdigit() and low <= int(text) <= high):
+            yield _err(
+                ident, "bad-parameter", f"{key} must be an integer {low}..{high}, got {raw!r}"
+            )
+    for note in spec.notes:
+        yield _warn(ident, "restriction", f"{spec.type}: {note}")
 
 
 def _transitions(action: Action, spec: ActionSpec) -> Iterator[Finding]:
