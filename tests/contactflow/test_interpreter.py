@@ -21,7 +21,7 @@ from switchboard.contactflow.commands import FLOW_BINDINGS, load_library
 from switchboard.contactflow.interpreter import FlowRunner, Outcome, RunResult
 from switchboard.contactflow.players import AgentBot, Caller, LambdaRegistry, LexOutcome
 from switchboard.domain.attributes import PRIORITY_QUEUE
-from switchboard.domain.types import Route
+from switchboard.domain.types import Channel, Route
 from switchboard.errors import BrainError, InputError, StoreError
 from switchboard.routing.engine import RoutingEngine, default_queues
 from switchboard.routing.store import RoutingStore
@@ -315,3 +315,14 @@ async def test_full_queue_and_no_callbacks_is_reported_not_hidden(service: Agent
     assert result.outcome is Outcome.STUCK and "more than 200 actions" in result.reason
     assert result.customer_lost
     assert {"callback/retry-callback", "callback/overflow-transfer"} <= set(path(result))
+
+
+async def test_chat_caller_after_hours_cannot_press_keys_and_still_gets_a_callback(
+    service: AgentService, engine: RoutingEngine
+) -> None:
+    """GetParticipantInput is voice-only: on chat its error branch books the callback."""
+    chat = Caller(say=["I want to speak to a person"], phone=CALLER, channel=Channel.CHAT)
+    result = await runner(service, engine).run(INBOUND, chat, at=MONDAY_22)
+    offer = next(s for s in result.steps if s.action_id == "offer-callback")
+    assert offer.branch == "NoMatchingError -> create-callback"
+    assert result.outcome is Outcome.CALLBACK

@@ -45,6 +45,7 @@ from switchboard.domain.attributes import (
     GENERAL_QUEUE,
     PRIORITY_QUEUE,
 )
+from switchboard.domain.types import Channel
 from switchboard.errors import (
     FlowRuntimeError,
     InputError,
@@ -289,7 +290,7 @@ class FlowRunner:
             return _Branch(error="NoMatchingError", detail=f"unsupported action {action.Type}")
         try:
             branch: _Branch = await handler(action.Parameters, state)
-        except FlowRuntimeError as exc:
+        except (FlowRuntimeError, ValueError) as exc:  # e.g. a non-numeric dynamic value
             return _Branch(error="NoMatchingError", detail=str(exc))
         return branch
 
@@ -349,6 +350,8 @@ class FlowRunner:
         )
 
     async def _do_GetParticipantInput(self, p: Mapping[str, Any], state: _State) -> _Branch:
+        if state.caller.channel is not Channel.VOICE:
+            return _Branch(error="NoMatchingError", detail="DTMF input is voice-only")
         said = self._say(state, p)
         keys = state.caller.next_keys()
         if str(p.get("StoreInput", "")).lower() == "true":
