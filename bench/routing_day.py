@@ -23,17 +23,27 @@ from switchboard.routing.simulation import DayResult, simulate_day
 def show(result: DayResult) -> None:
     """Print one day's figures."""
     print(f"backend {result.backend}: {result.contacts} contacts, wall {result.wall_s} s")
-    print(f"  completed {result.completed}, lost {len(result.lost)}, "
-          f"duplicated {len(result.duplicated)}, restarts {result.restarts}")
-    print(f"  priority violations {result.priority_violations}, "
-          f"FIFO violations {result.fifo_violations}")
-    print(f"  callbacks booked {result.callbacks_booked}, "
-          f"dialled back and completed {result.callbacks_completed}")
-    print(f"  waits: mean {result.mean_wait_s} s, p95 {result.p95_wait_s} s, "
-          f"max waiting at once {result.max_waiting}")
-    print(f"  EWT MAE {result.ewt_mae_s} s over {result.ewt_samples} contacts "
-          f"(bias {result.ewt_bias_s:+} s; per queue {result.per_queue_mae_s}); "
-          f"naive position x AHT / staffed MAE {result.naive_mae_s} s")
+    print(
+        f"  completed {result.completed}, lost {len(result.lost)}, "
+        f"duplicated {len(result.duplicated)}, restarts {result.restarts}"
+    )
+    print(
+        f"  priority violations {result.priority_violations}, "
+        f"FIFO violations {result.fifo_violations}"
+    )
+    print(
+        f"  callbacks booked {result.callbacks_booked}, "
+        f"dialled back and completed {result.callbacks_completed}"
+    )
+    print(
+        f"  waits: mean {result.mean_wait_s} s, p95 {result.p95_wait_s} s, "
+        f"max waiting at once {result.max_waiting}"
+    )
+    print(
+        f"  EWT MAE {result.ewt_mae_s} s over {result.ewt_samples} contacts "
+        f"(bias {result.ewt_bias_s:+} s; per queue {result.per_queue_mae_s}); "
+        f"naive position x AHT / staffed MAE {result.naive_mae_s} s"
+    )
 
 
 def main() -> None:
@@ -60,8 +70,11 @@ def main() -> None:
         print(f"PostgreSQL skipped: {type(exc).__name__}")
         return
     try:
-        show(simulate_day(pg, schema=schema, contacts=args.contacts, agents=args.agents,
-                          seed=args.seed))
+        show(
+            simulate_day(
+                pg, schema=schema, contacts=args.contacts, agents=args.agents, seed=args.seed
+            )
+        )
     finally:
         with probe.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

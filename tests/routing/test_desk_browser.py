@@ -86,8 +86,9 @@ def test_customer_hands_over_waits_in_line_and_chats_with_the_agent(
 
         chat.get_by_label("Type your message").fill("Thank you Alice")
         chat.get_by_role("button", name="Send message").click()
-        desk.wait_for_selector("#transcript [data-source='CUSTOMER'] >> text=Thank you Alice",
-                               timeout=15_000)
+        desk.wait_for_selector(
+            "#transcript [data-source='CUSTOMER'] >> text=Thank you Alice", timeout=15_000
+        )
 
         desk.get_by_label("Disposition").select_option("resolved")
         desk.get_by_role("button", name="Close contact").click()

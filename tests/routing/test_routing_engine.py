@@ -28,8 +28,9 @@ def make_engine(db: tuple[str, str | None], **queue_kw: object) -> RoutingEngine
         QueueConfig(name=GENERAL_QUEUE, hours=HoursOfOperation.weekdays(), **queue_kw),  # type: ignore[arg-type]
         QueueConfig(name=PRIORITY_QUEUE, hours=HoursOfOperation.weekdays()),
     ]
-    return RoutingEngine(RoutingStore.from_url(url, schema=schema), queues,
-                         clock=lambda: MONDAY_10_LONDON)
+    return RoutingEngine(
+        RoutingStore.from_url(url, schema=schema), queues, clock=lambda: MONDAY_10_LONDON
+    )
 
 
 def test_hours_follow_the_queue_time_zone_and_daylight_saving() -> None:
@@ -50,8 +51,10 @@ def test_hours_follow_the_queue_time_zone_and_daylight_saving() -> None:
 def test_route_for_raises_priority_for_frustration_and_negative_sentiment() -> None:
     assert route_for({"handover_reason": "explicit_request"}) == (GENERAL_QUEUE, 5)
     assert route_for({"handover_reason": "customer_frustration"}) == (PRIORITY_QUEUE, 1)
-    assert route_for({"handover_reason": "explicit_request",
-                      "RealTimeSentiment": "NEGATIVE"}) == (PRIORITY_QUEUE, 1)
+    assert route_for({"handover_reason": "explicit_request", "RealTimeSentiment": "NEGATIVE"}) == (
+        PRIORITY_QUEUE,
+        1,
+    )
     assert route_for({"target_queue": GENERAL_QUEUE, "routing_priority": "3"}) == (GENERAL_QUEUE, 3)
     with pytest.raises(InputError):
         route_for({"routing_priority": "urgent"})

@@ -138,9 +138,7 @@ class CloseFrame(BaseModel):
     disposition: str = Field(min_length=1, max_length=64)
 
 
-DeskFrame = Annotated[
-    StatusFrame | AgentMessageFrame | CloseFrame, Field(discriminator="type")
-]
+DeskFrame = Annotated[StatusFrame | AgentMessageFrame | CloseFrame, Field(discriminator="type")]
 
 
 def build_agents_router() -> APIRouter:
@@ -172,8 +170,7 @@ def build_agents_router() -> APIRouter:
             await asyncio.to_thread(desk.engine.queue_status, name) for name in desk.engine.queues
         ]
 
-    @router.post("/v1/contacts/{contact_id}/callback", response_model=CallbackOut,
-                 tags=["agents"])
+    @router.post("/v1/contacts/{contact_id}/callback", response_model=CallbackOut, tags=["agents"])
     async def callback(contact_id: str, body: CallbackRequest, desk: DeskDep) -> CallbackOut:
         """Book a callback for a handed-over contact (leaves the queue if waiting)."""
         cb = await desk.book_callback(contact_id, body.phone)

@@ -213,8 +213,15 @@ class Desk:
         attrs[ATTR_EWT] = str(placement.ewt_minutes)
         contact.state["attributes"] = attrs
         await asyncio.to_thread(self.service.store.update_contact, contact)
-        self._emit(contact_id, EventType.QUEUED, Source.SYSTEM, queue=queue, priority=priority,
-                   position=placement.position, ewt_seconds=placement.ewt_s)
+        self._emit(
+            contact_id,
+            EventType.QUEUED,
+            Source.SYSTEM,
+            queue=queue,
+            priority=priority,
+            position=placement.position,
+            ewt_seconds=placement.ewt_s,
+        )
         self._last_sent[contact_id] = (placement.position, placement.ewt_minutes)
         return {
             "type": "queue",
@@ -226,6 +233,7 @@ class Desk:
 
     async def with_humans(self, contact_id: str) -> bool:
         """True when the contact is waiting for, or talking to, a human agent."""
+
         def check() -> bool:
             if self.engine.assignment_of_contact(contact_id) is not None:
                 return True
@@ -272,9 +280,15 @@ class Desk:
         callback = await asyncio.to_thread(
             lambda: self.engine.book_callback(contact_id, phone, queue, attributes=attrs)
         )
-        self._emit(contact_id, EventType.CALLBACK_BOOKED, Source.CUSTOMER, queue=queue,
-                   customer_phone=mask_endpoint(callback.customer_phone),
-                   due_at=callback.due_at.isoformat(), callback_id=callback.callback_id)
+        self._emit(
+            contact_id,
+            EventType.CALLBACK_BOOKED,
+            Source.CUSTOMER,
+            queue=queue,
+            customer_phone=mask_endpoint(callback.customer_phone),
+            due_at=callback.due_at.isoformat(),
+            callback_id=callback.callback_id,
+        )
         return callback
 
     # -- agent side ------------------------------------------------------------------
@@ -293,8 +307,14 @@ class Desk:
     async def _announce(self, assignment: Assignment) -> None:
         agent = await asyncio.to_thread(self.engine.agent, assignment.agent_id)
         self._last_sent.pop(assignment.contact_id, None)
-        self._emit(assignment.contact_id, EventType.AGENT_CONNECTED, Source.HUMAN_AGENT,
-                   agent=agent.name, queue=assignment.queue, waited_seconds=assignment.waited_s)
+        self._emit(
+            assignment.contact_id,
+            EventType.AGENT_CONNECTED,
+            Source.HUMAN_AGENT,
+            agent=agent.name,
+            queue=assignment.queue,
+            waited_seconds=assignment.waited_s,
+        )
         self.customers.publish(assignment.contact_id, {"type": "agent_joined", "agent": agent.name})
         self.agents.publish(assignment.agent_id, await self.assigned_frame(assignment))
 
@@ -354,8 +374,13 @@ class Desk:
             assignment.contact_id,
             Message(role=Role.ASSISTANT, content=text, intent=HUMAN_INTENT),
         )
-        self._emit(assignment.contact_id, EventType.AGENT_REPLY, Source.HUMAN_AGENT,
-                   text=text, agent=agent.name)
+        self._emit(
+            assignment.contact_id,
+            EventType.AGENT_REPLY,
+            Source.HUMAN_AGENT,
+            text=text,
+            agent=agent.name,
+        )
         self.customers.publish(
             assignment.contact_id, {"type": "agent_message", "text": text, "agent": agent.name}
         )
@@ -370,17 +395,23 @@ class Desk:
         assignment = await asyncio.to_thread(self.engine.assignment_for, agent_id)
         if assignment is None:
             raise RoutingError("no contact is assigned to this agent")
-        done = await asyncio.to_thread(
-            self.engine.complete, assignment.contact_id, disposition
+        done = await asyncio.to_thread(self.engine.complete, assignment.contact_id, disposition)
+        self._emit(
+            done.contact_id,
+            EventType.DISPOSITION,
+            Source.HUMAN_AGENT,
+            disposition=disposition.strip(),
+            agent_id=agent_id,
+            handle_seconds=None,
         )
-        self._emit(done.contact_id, EventType.DISPOSITION, Source.HUMAN_AGENT,
-                   disposition=disposition.strip(), agent_id=agent_id,
-                   handle_seconds=None)
         await self.service.end_contact(done.contact_id, ContactStatus.TRANSFERRED)
-        self.customers.publish(done.contact_id,
-                               {"type": "agent_left", "disposition": disposition.strip()})
-        self.agents.publish(agent_id, {"type": "closed", "contact_id": done.contact_id,
-                                       "disposition": disposition.strip()})
+        self.customers.publish(
+            done.contact_id, {"type": "agent_left", "disposition": disposition.strip()}
+        )
+        self.agents.publish(
+            agent_id,
+            {"type": "closed", "contact_id": done.contact_id, "disposition": disposition.strip()},
+        )
         return done
 
 

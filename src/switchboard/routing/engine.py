@@ -112,8 +112,9 @@ def queues_from_settings(settings: RoutingSettings) -> list[QueueConfig]:
         hours = HoursOfOperation.parse(settings.hours, time_zone=settings.time_zone)
     except ValueError as exc:
         raise ConfigError(f"routing hours: {exc}") from exc
-    return [q.model_copy(update={"max_contacts": settings.max_contacts})
-            for q in default_queues(hours)]
+    return [
+        q.model_copy(update={"max_contacts": settings.max_contacts}) for q in default_queues(hours)
+    ]
 
 
 def default_profile() -> RoutingProfile:
@@ -570,30 +571,37 @@ class RoutingEngine:
         self.release_due_callbacks(now)
         made: list[Assignment] = []
         with self.store.begin() as c:
-            if self.acw_s >= 0:
-                self.store.end_acw(c, now - timedelta(seconds=self.acw_s))
+            self.store.end_acw(c, now - timedelta(seconds=self.acw_s))
             agents = [a for a in self.store.agents(c) if a.status is AgentStatus.AVAILABLE]
+            waiting = self.store.waiting(c) if agents else []
         agents.sort(key=lambda a: (a.status_since, a.name))
         for agent in agents:
-            assignment = self._assign_one(agent, now)
-            if assignment is not None:
+            if not waiting:
+                break
+            pick = self._best_for(agent, waiting, now)
+            if pick is None:
+                continue
+            waiting.remove(pick)
+            with self.store.begin() as c:
+                assignment = self.store.claim(c, pick.key, agent.agent_id, now)
+            if assignment is not None:  # None: another engine took the contact or agent
                 made.append(assignment)
         return made
 
-    def _assign_one(self, agent: Agent, now: datetime) -> Assignment | None:
-        with self.store.begin() as c:
-            waiting = self.store.waiting(c)
-            best: tuple[tuple[int, int, datetime, int], WaitingContact] | None = None
-            for w in waiting:
-                cfg = agent.profile.config_for(w.queue)
-                if cfg is None or (now - w.enqueued_at).total_seconds() < cfg.delay_s:
-                    continue
-                rank = (cfg.priority, w.priority, w.enqueued_at, w.key)
-                if best is None or rank < best[0]:
-                    best = (rank, w)
-            if best is None:
-                return None
-            return self.store.claim(c, best[1].key, agent.agent_id, now)
+    @staticmethod
+    def _best_for(
+        agent: Agent, waiting: list[WaitingContact], now: datetime
+    ) -> WaitingContact | None:
+        """The contact ``agent`` should take: best (profile queue priority, priority, arrival)."""
+        best: tuple[tuple[int, int, datetime, int], WaitingContact] | None = None
+        for w in waiting:
+            cfg = agent.profile.config_for(w.queue)
+            if cfg is None or (now - w.enqueued_at).total_seconds() < cfg.delay_s:
+                continue
+            rank = (cfg.priority, w.priority, w.enqueued_at, w.key)
+            if best is None or rank < best[0]:
+                best = (rank, w)
+        return None if best is None else best[1]
 
     def assignment_for(self, agent_id: str) -> Assignment | None:
         """The contact an agent is handling now, or None."""
@@ -711,9 +719,7 @@ class RoutingEngine:
             due = self.store.due_callbacks(c, now)
             if not due:
                 return made
-            free = [
-                a for a in self.store.agents(c) if a.status is AgentStatus.AVAILABLE
-            ]
+            free = [a for a in self.store.agents(c) if a.status is AgentStatus.AVAILABLE]
         for cb in due:
             if cb.queue_id not in self.queues or not self.queues[cb.queue_id].hours.is_open(now):
                 continue
@@ -734,10 +740,13 @@ class RoutingEngine:
                         conn=c,
                     )
                 except RoutingError:
-                    log.warning("callback contact is busy; kept pending",
-                                extra={"contact_id": cb.contact_id})
-                    self.store.mark_callback(c, cb.callback_id, CallbackStatus.PENDING,
-                                             expect=CallbackStatus.QUEUED)
+                    log.warning(
+                        "callback contact is busy; kept pending",
+                        extra={"contact_id": cb.contact_id},
+                    )
+                    self.store.mark_callback(
+                        c, cb.callback_id, CallbackStatus.PENDING, expect=CallbackStatus.QUEUED
+                    )
                     continue
             made.append(placement)
         return made
@@ -753,7 +762,8 @@ class RoutingEngine:
         """Every queue entry of a contact, oldest first (for audits and tests)."""
         with self.store.begin() as c:
             rows = c.execute(
-                select(EntryRow.__table__).where(EntryRow.contact_id == contact_id)
+                select(EntryRow.__table__)
+                .where(EntryRow.contact_id == contact_id)
                 .order_by(EntryRow.id)
             ).all()
         return [dict(r._mapping) for r in rows]

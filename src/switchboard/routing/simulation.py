@@ -119,10 +119,20 @@ def simulate_day(
     wall0 = time.perf_counter()
     clock_now = [_DAY_START]
     queues = [
-        QueueConfig(name=GENERAL_QUEUE, hours=HoursOfOperation.always(), max_contacts=60,
-                    callback_offer_after_s=900.0, default_aht_s=SIM_AHT_S[GENERAL_QUEUE]),
-        QueueConfig(name=PRIORITY_QUEUE, hours=HoursOfOperation.always(), max_contacts=40,
-                    callback_offer_after_s=600.0, default_aht_s=SIM_AHT_S[PRIORITY_QUEUE]),
+        QueueConfig(
+            name=GENERAL_QUEUE,
+            hours=HoursOfOperation.always(),
+            max_contacts=60,
+            callback_offer_after_s=900.0,
+            default_aht_s=SIM_AHT_S[GENERAL_QUEUE],
+        ),
+        QueueConfig(
+            name=PRIORITY_QUEUE,
+            hours=HoursOfOperation.always(),
+            max_contacts=40,
+            callback_offer_after_s=600.0,
+            default_aht_s=SIM_AHT_S[PRIORITY_QUEUE],
+        ),
     ]
 
     def build() -> RoutingEngine:
@@ -166,8 +176,11 @@ def simulate_day(
             handled[a.contact_id] = handled.get(a.contact_id, 0) + 1
             if a.callback_id is None and a.contact_id in predicted:
                 waits[a.contact_id] = a.waited_s
-            push(clock_now[0] + timedelta(seconds=_lognormal(rng, SIM_AHT_S[a.queue])),
-                 "complete", a.contact_id)
+            push(
+                clock_now[0] + timedelta(seconds=_lognormal(rng, SIM_AHT_S[a.queue])),
+                "complete",
+                a.contact_id,
+            )
 
     steps = 0
     while events:
@@ -188,8 +201,14 @@ def simulate_day(
             status = engine.queue_status(queue, at=ev.at)
             if status.offer_callback and rng.random() < 0.5:
                 due = ev.at + timedelta(minutes=rng.uniform(10, 40))
-                engine.book_callback(ev.payload, f"+4477009{rng.randrange(10**5):05d}", queue,
-                                     due, attributes=attrs, now=ev.at)
+                engine.book_callback(
+                    ev.payload,
+                    f"+4477009{rng.randrange(10**5):05d}",
+                    queue,
+                    due,
+                    attributes=attrs,
+                    now=ev.at,
+                )
                 booked += 1
                 push(due, "callback_due")
             else:
@@ -197,8 +216,9 @@ def simulate_day(
                     placement = engine.enqueue_handover(ev.payload, attrs, now=ev.at)
                 except QueueFullError:
                     due = ev.at + timedelta(minutes=30)
-                    engine.book_callback(ev.payload, "+447700900000", queue, due,
-                                         attributes=attrs, now=ev.at)
+                    engine.book_callback(
+                        ev.payload, "+447700900000", queue, due, attributes=attrs, now=ev.at
+                    )
                     booked += 1
                     push(due, "callback_due")
                 else:
@@ -236,8 +256,18 @@ def simulate_day(
                 if engine.agent(aid).status is AgentStatus.OFFLINE:
                     engine.set_status(aid, AgentStatus.AVAILABLE, now=ev.at)
             push(ev.at + timedelta(minutes=1), "overtime")
-    return _result(engine, contacts, handled, predicted, waits, booked, max_waiting,
-                   restarts, time.perf_counter() - wall0, backend)
+    return _result(
+        engine,
+        contacts,
+        handled,
+        predicted,
+        waits,
+        booked,
+        max_waiting,
+        restarts,
+        time.perf_counter() - wall0,
+        backend,
+    )
 
 
 def _work_left(engine: RoutingEngine, waiting: int) -> bool:
@@ -311,9 +341,7 @@ def _result(
         p95_wait_s=round(all_waits[int(0.95 * (len(all_waits) - 1))], 1) if all_waits else 0.0,
         max_waiting=max_waiting,
         callbacks_booked=booked,
-        callbacks_completed=sum(
-            1 for cb in engine.callbacks() if cb.status.value == "COMPLETED"
-        ),
+        callbacks_completed=sum(1 for cb in engine.callbacks() if cb.status.value == "COMPLETED"),
         restarts=restarts,
         wall_s=round(wall_s, 1),
         backend=backend,

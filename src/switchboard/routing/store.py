@@ -345,9 +345,7 @@ class RoutingStore:
         Raises:
             UnknownAgentError: no such agent.
         """
-        row = conn.execute(
-            select(AgentRow.__table__).where(AgentRow.agent_id == agent_id)
-        ).first()
+        row = conn.execute(select(AgentRow.__table__).where(AgentRow.agent_id == agent_id)).first()
         if row is None:
             raise UnknownAgentError(f"unknown agent {agent_id!r}")
         return self._agent(row)
