@@ -328,8 +328,15 @@ class Desk:
             summary = json.loads(raw) if raw else None
         except ValueError:
             summary = None
+        callback = (
+            await asyncio.to_thread(self.engine.callback, assignment.callback_id)
+            if assignment.callback_id
+            else None
+        )
         return {
             "type": "assigned",
+            # The agent dials this number back (the only place it is shown).
+            "callback_phone": callback.customer_phone if callback else None,
             "contact_id": assignment.contact_id,
             "queue": assignment.queue,
             "priority": assignment.priority,

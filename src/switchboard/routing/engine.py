@@ -696,6 +696,12 @@ class RoutingEngine:
         log.info("callback booked", extra={"contact_id": contact_id, "queue": queue})
         return callback
 
+    def callback(self, callback_id: str) -> Callback | None:
+        """One stored callback, or None."""
+        with self.store.begin() as c:
+            found = self.store.callbacks_where(c, CallbackRow.callback_id == callback_id)
+        return found[0] if found else None
+
     def callbacks(self, status: CallbackStatus | None = None) -> list[Callback]:
         """Stored callbacks (optionally of one status), oldest request first."""
         with self.store.begin() as c:

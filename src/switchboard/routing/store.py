@@ -378,7 +378,8 @@ class RoutingStore:
         return data
 
     @staticmethod
-    def _callbacks(conn: Connection, *where: Any) -> list[Callback]:
+    def callbacks_where(conn: Connection, *where: Any) -> list[Callback]:
+        """Callbacks matching the SQLAlchemy ``where`` clauses, oldest request first."""
         rows = conn.execute(
             select(CallbackRow.__table__).where(*where).order_by(CallbackRow.requested_at)
         ).all()
@@ -387,11 +388,11 @@ class RoutingStore:
     def callbacks(self, conn: Connection, status: CallbackStatus | None) -> list[Callback]:
         """Stored callbacks, optionally of one status."""
         where = [] if status is None else [CallbackRow.status == status.value]
-        return self._callbacks(conn, *where)
+        return self.callbacks_where(conn, *where)
 
     def due_callbacks(self, conn: Connection, now: datetime) -> list[Callback]:
         """``PENDING`` callbacks whose ``due_at`` has come, earliest due first."""
-        found = self._callbacks(
+        found = self.callbacks_where(
             conn,
             CallbackRow.status == CallbackStatus.PENDING.value,
             CallbackRow.due_at <= now,

@@ -58,7 +58,7 @@
     $("contact-id").textContent = frame.contact_id.slice(0, 8);
     $("contact-meta").textContent =
       `${frame.queue} · priority ${frame.priority} · waited ${Math.round(frame.waited_seconds)} s` +
-      (frame.callback ? " · callback" : "");
+      (frame.callback ? ` · callback: dial ${frame.callback_phone || "(number expired)"}` : "");
     showSummary(frame.summary, frame.attributes);
     $("transcript").replaceChildren();
     for (const m of frame.transcript) line(m.role, m.source, m.text);

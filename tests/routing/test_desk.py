@@ -1,0 +1,110 @@
+"""The live desk without a browser: handover, queue, agent, chat, close; closed queue → callback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from switchboard.agent.service import AgentService
+from switchboard.config import Settings
+from switchboard.domain.types import Route
+from switchboard.routing import AgentStatus, HoursOfOperation, RoutingEngine, RoutingStore
+from switchboard.routing.desk import Desk
+from switchboard.routing.engine import default_queues
+from switchboard.store import SqlStore
+from switchboard.testing.fakes import ScriptedRouter
+
+SATURDAY_NOON = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+TABLE = {"i want to speak to a person": (Route.HANDOVER, "sb_human_request", 0.95)}
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[AgentService]:
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    svc = await AgentService.create(
+        Settings(database_url=url), router=ScriptedRouter(TABLE), store=SqlStore(url)
+    )
+    yield svc
+    await svc.aclose()
+
+
+def desk_over(service: AgentService, hours: HoursOfOperation) -> Desk:
+    engine = RoutingEngine(
+        RoutingStore.for_store(service.store), default_queues(hours), clock=lambda: SATURDAY_NOON
+    )
+    return Desk(service, engine)
+
+
+async def next_frame(inbox: asyncio.Queue[dict[str, Any]], kind: str) -> dict[str, Any]:
+    while True:
+        frame = await asyncio.wait_for(inbox.get(), timeout=5)
+        if frame["type"] == kind:
+            return frame
+
+
+async def test_handover_is_queued_routed_and_relayed_both_ways(service: AgentService) -> None:
+    desk = desk_over(service, HoursOfOperation.always())
+    contact = await service.start_contact()
+    customer = desk.customers.subscribe(contact.contact_id)
+    reply = await service.handle_turn(contact.contact_id, "I want to speak to a person")
+    assert reply.handover is not None
+    frame = await desk.handover(reply)
+    assert frame["type"] == "queue" and frame["position"] == 1 and frame["ewt_seconds"] >= 0
+    assert await desk.with_humans(contact.contact_id)
+    stored = service.store.get_contact(contact.contact_id).state["attributes"]
+    assert stored["target_queue"] == "GeneralAgentQueue" and stored["QueuePosition"] == "1"
+    assert (await desk.customer_message(contact.contact_id, "Still there?"))["to"] == "queue"
+
+    agent = await desk.sign_in("Alice")
+    inbox = desk.agents.subscribe(agent.agent_id)
+    await desk.set_status(agent.agent_id, AgentStatus.AVAILABLE)
+    assigned = await next_frame(inbox, "assigned")
+    assert assigned["contact_id"] == contact.contact_id
+    assert assigned["summary"]["handover_reason"] == "explicit_request"
+    sources = [m["source"] for m in assigned["transcript"]]
+    assert sources[:2] == ["CUSTOMER", "AI_AGENT"] and sources[-1] == "CUSTOMER"
+    assert (await next_frame(customer, "agent_joined"))["agent"] == "Alice"
+
+    await desk.agent_message(agent.agent_id, "Hi, Alice here.")
+    said = await next_frame(customer, "agent_message")
+    assert said == {"type": "agent_message", "text": "Hi, Alice here.", "agent": "Alice"}
+    assert (await desk.customer_message(contact.contact_id, "Thanks"))["to"] == "agent"
+    heard = await next_frame(inbox, "customer_message")
+    assert heard["text"] == "Thanks"
+
+    await desk.close_contact(agent.agent_id, "resolved")
+    assert (await next_frame(customer, "agent_left"))["disposition"] == "resolved"
+    view = service.contact_view(contact.contact_id)
+    human = [(e.type.value, e.data.get("text")) for e in view.events if e.source == "HUMAN_AGENT"]
+    assert ("agent_reply", "Hi, Alice here.") in human
+    assert {t for t, _ in human} >= {"agent_connected", "agent_reply", "disposition"}
+    assert view.contact.ended_at is not None
+    assert desk.engine.agent(agent.agent_id).status is AgentStatus.AVAILABLE
+    assert not await desk.with_humans(contact.contact_id)
+
+
+async def test_closed_queue_offers_a_callback_and_keeps_the_number_out_of_events(
+    service: AgentService,
+) -> None:
+    desk = desk_over(service, HoursOfOperation.weekdays())
+    contact = await service.start_contact()
+    reply = await service.handle_turn(contact.contact_id, "I want to speak to a person")
+    frame = await desk.handover(reply)
+    assert frame["type"] == "queue_closed" and frame["reason"] == "queue_closed"
+    assert frame["next_open"].startswith("2026-11-23T09:00")
+    callback = await desk.book_callback(contact.contact_id, "+44 7700 900123")
+    assert callback.customer_phone == "+447700900123"
+    assert callback.queue_id == "GeneralAgentQueue"
+    assert callback.due_at == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    booked = [
+        e
+        for e in service.contact_view(contact.contact_id).events
+        if e.type.value == "callback_booked"
+    ]
+    assert len(booked) == 1 and "900123" not in str(booked[0].data)
+    assert desk.engine.callback(callback.callback_id) == callback
