@@ -73,6 +73,18 @@ def desk_for(app: FastAPI | Any) -> Desk:
     return desk
 
 
+def start_desk(app: FastAPI) -> None:
+    """Build and start the desk now if the store allows it (call in the lifespan).
+
+    A store that is not SQL leaves the app without human-agent queues: the
+    bot still answers and the failure is logged.
+    """
+    try:
+        desk_for(app)
+    except SwitchboardError:
+        log.warning("human-agent desk not started", exc_info=True)
+
+
 async def close_desk(app: FastAPI) -> None:
     """Stop the desk's dispatch loop if one was started (call at shutdown)."""
     desk = getattr(app.state, "desk", None)

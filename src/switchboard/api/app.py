@@ -20,7 +20,7 @@ from fastapi_offline import FastAPIOffline
 
 from switchboard import __version__
 from switchboard.agent.service import AgentService
-from switchboard.api.agents import build_agents_router, close_desk
+from switchboard.api.agents import build_agents_router, close_desk, start_desk
 from switchboard.api.errors import install_error_handlers
 from switchboard.api.routes import build_router
 from switchboard.api.ws import build_ws_router
@@ -64,6 +64,7 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
         owned = service is None
         running = service if service is not None else await AgentService.create(settings)
         app.state.service = running
+        start_desk(app)  # human-agent queues: dispatch and due callbacks resume at once
         try:
             yield
         finally:

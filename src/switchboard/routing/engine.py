@@ -557,7 +557,9 @@ class RoutingEngine:
     def dispatch(self, now: datetime | None = None) -> list[Assignment]:
         """Route waiting contacts to available agents; release due callbacks first.
 
-        Agents in ACW whose ``acw_s`` is over become available. Each
+        Agents in ACW whose ``acw_s`` is over become available (with
+        ``acw_s == 0`` an agent who chose ACW stays there until it changes
+        its status). Each
         assignment is one transaction (claim the entry if still waiting,
         the agent if still available).
 
@@ -571,7 +573,8 @@ class RoutingEngine:
         self.release_due_callbacks(now)
         made: list[Assignment] = []
         with self.store.begin() as c:
-            self.store.end_acw(c, now - timedelta(seconds=self.acw_s))
+            if self.acw_s > 0:  # with no ACW period, an agent leaves ACW by itself
+                self.store.end_acw(c, now - timedelta(seconds=self.acw_s), now)
             agents = [a for a in self.store.agents(c) if a.status is AgentStatus.AVAILABLE]
             waiting = self.store.waiting(c) if agents else []
         agents.sort(key=lambda a: (a.status_since, a.name))

@@ -356,16 +356,24 @@ class RoutingStore:
         return None if row is None else self._agent(row)
 
     @staticmethod
-    def end_acw(conn: Connection, started_before: datetime) -> None:
-        """Make agents whose ACW began at or before ``started_before`` available."""
-        conn.execute(
-            update(AgentRow)
-            .where(
-                AgentRow.status == AgentStatus.AFTER_CONTACT_WORK.value,
-                AgentRow.status_since <= started_before,
-            )
-            .values(status=AgentStatus.AVAILABLE.value, status_since=started_before)
+    def end_acw(conn: Connection, started_before: datetime, now: datetime) -> int:
+        """Make agents whose ACW began at or before ``started_before`` available since ``now``.
+
+        Reads first and writes only when some agent is due, so that the
+        periodic dispatch does not take SQLite's write lock for nothing.
+        """
+        due = (
+            AgentRow.status == AgentStatus.AFTER_CONTACT_WORK.value,
+            AgentRow.status_since <= started_before,
         )
+        if conn.execute(select(AgentRow.agent_id).where(*due).limit(1)).first() is None:
+            return 0
+        result = conn.execute(
+            update(AgentRow)
+            .where(*due)
+            .values(status=AgentStatus.AVAILABLE.value, status_since=now)
+        )
+        return int(result.rowcount)
 
     # -- callbacks -------------------------------------------------------------------
 
@@ -418,12 +426,15 @@ class RoutingStore:
     @staticmethod
     def expire_callbacks(conn: Connection, now_epoch: int) -> int:
         """Mark callbacks past ``ttl`` expired and erase their phone number; return how many."""
+        due = (
+            CallbackRow.ttl <= now_epoch,
+            CallbackRow.status != CallbackStatus.EXPIRED.value,
+        )
+        if conn.execute(select(CallbackRow.callback_id).where(*due).limit(1)).first() is None:
+            return 0
         result = conn.execute(
             update(CallbackRow)
-            .where(
-                CallbackRow.ttl <= now_epoch,
-                CallbackRow.status != CallbackStatus.EXPIRED.value,
-            )
+            .where(*due)
             .values(status=CallbackStatus.EXPIRED.value, customer_phone="")
         )
         return int(result.rowcount)
