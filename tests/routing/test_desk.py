@@ -20,7 +20,8 @@ from switchboard.store import SqlStore
 from switchboard.testing.fakes import ScriptedRouter
 
 SATURDAY_NOON = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-TABLE = {"i want to speak to a person": (Route.HANDOVER, "sb_human_request", 0.95)}
+TO_HUMAN = "I want to speak to a person"
+TABLE = {TO_HUMAN.lower(): (Route.HANDOVER, "sb_human_request", 0.95)}
 
 
 @pytest.fixture
@@ -54,11 +55,16 @@ async def test_handover_is_queued_routed_and_relayed_both_ways(service: AgentSer
     reply = await service.handle_turn(contact.contact_id, "I want to speak to a person")
     assert reply.handover is not None
     frame = await desk.handover(reply)
-    assert frame["type"] == "queue" and frame["position"] == 1 and frame["ewt_seconds"] >= 0
+    assert frame["type"] == "queue" and frame["position"] == 1
+    # No agent is staffed yet: the estimate is one AHT (default 300 s), not above the offer line.
+    assert frame["ewt_seconds"] == 300 and frame["offer_callback"] is False
     assert await desk.with_humans(contact.contact_id)
     stored = service.store.get_contact(contact.contact_id).state["attributes"]
     assert stored["target_queue"] == "GeneralAgentQueue" and stored["QueuePosition"] == "1"
     assert (await desk.customer_message(contact.contact_id, "Still there?"))["to"] == "queue"
+    second = await service.start_contact()
+    later = await desk.handover(await service.handle_turn(second.contact_id, TO_HUMAN))
+    assert later["position"] == 2 and later["ewt_seconds"] == 600 and later["offer_callback"]
 
     agent = await desk.sign_in("Alice")
     inbox = desk.agents.subscribe(agent.agent_id)

@@ -18,7 +18,8 @@ Once the agent hands the contact over (``reply.handover`` set) the contact
 is queued for a human agent (:mod:`switchboard.routing.desk`) and the
 socket also carries, pushed by the desk::
 
-    {"type": "queue", "queue": "...", "position": 2, "ewt_seconds": 240, "ewt_minutes": 4}
+    {"type": "queue", "queue": "...", "position": 2, "ewt_seconds": 240, "ewt_minutes": 4,
+     "offer_callback": false}
     {"type": "queue_closed", "queue": "...", "reason": "queue_closed", "next_open": "..."}
     {"type": "agent_joined", "agent": "Alice"}
     {"type": "agent_message", "text": "...", "agent": "Alice"}

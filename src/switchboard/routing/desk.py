@@ -16,7 +16,7 @@
 
 Frames (JSON) pushed to subscribers:
 
-customer: ``queue`` {queue, position, ewt_seconds, ewt_minutes},
+customer: ``queue`` {queue, position, ewt_seconds, ewt_minutes, offer_callback},
 ``queue_closed`` {queue, reason, next_open}, ``agent_joined`` {agent},
 ``agent_message`` {text, agent}, ``agent_left`` {disposition}.
 
@@ -158,16 +158,19 @@ class Desk:
         if not force and self._last_sent.get(placement.contact_id) == key:
             return
         self._last_sent[placement.contact_id] = key
-        self.customers.publish(
-            placement.contact_id,
-            {
-                "type": "queue",
-                "queue": placement.queue,
-                "position": placement.position,
-                "ewt_seconds": round(placement.ewt_s),
-                "ewt_minutes": placement.ewt_minutes,
-            },
-        )
+        self.customers.publish(placement.contact_id, self.queue_frame(placement))
+
+    def queue_frame(self, placement: Placement) -> Frame:
+        """The ``queue`` frame; ``offer_callback`` when the EWT passes the queue's threshold."""
+        threshold = self.engine.queue(placement.queue).callback_offer_after_s
+        return {
+            "type": "queue",
+            "queue": placement.queue,
+            "position": placement.position,
+            "ewt_seconds": round(placement.ewt_s),
+            "ewt_minutes": placement.ewt_minutes,
+            "offer_callback": placement.ewt_s > threshold,
+        }
 
     async def resume(self, contact_id: str) -> None:
         """Re-send a (re)connected customer where it stands: queue position or its agent."""
@@ -223,13 +226,7 @@ class Desk:
             ewt_seconds=placement.ewt_s,
         )
         self._last_sent[contact_id] = (placement.position, placement.ewt_minutes)
-        return {
-            "type": "queue",
-            "queue": queue,
-            "position": placement.position,
-            "ewt_seconds": round(placement.ewt_s),
-            "ewt_minutes": placement.ewt_minutes,
-        }
+        return self.queue_frame(placement)
 
     async def with_humans(self, contact_id: str) -> bool:
         """True when the contact is waiting for, or talking to, a human agent."""

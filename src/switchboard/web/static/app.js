@@ -318,6 +318,8 @@
       el.queue.dataset.ewtMinutes = frame.ewt_minutes;
       el.queue.textContent = frame.position <= 1 && frame.ewt_minutes <= 1
         ? th("queueNext") : th("queueInfo")(frame.position, Math.max(1, frame.ewt_minutes));
+      // A long wait: offer a callback (seed 2 queue flow), without forcing it.
+      if (frame.offer_callback) el.callback.hidden = false;
     },
     queue_closed() {
       state.handover = true;
