@@ -171,8 +171,6 @@ def run(
             raise typer.Exit(1) from None
     for step in result.steps:
         typer.echo(step.render())
-    for who, text in result.transcript:
-        typer.echo(f"  {who:>8}: {text}")
     for line in render(result):
         typer.echo(line)
     if result.customer_lost:

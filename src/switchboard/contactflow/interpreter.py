@@ -86,10 +86,12 @@ class Step:
     type: str
     detail: str
     branch: str
+    said: list[tuple[str, str]] = field(default_factory=list)
 
     def render(self) -> str:
-        """``[flow] action (Type): detail -> branch``."""
-        return f"[{self.flow}] {self.action_id} ({self.type}): {self.detail} -> {self.branch}"
+        """``[flow] action (Type): detail -> branch``, then what was said, one line each."""
+        head = f"[{self.flow}] {self.action_id} ({self.type}): {self.detail} -> {self.branch}"
+        return "\n".join([head, *(f"    {who:>8}: {text}" for who, text in self.said)])
 
 
 @dataclass
@@ -228,6 +230,7 @@ class FlowRunner:
             if queue_flow and visits[current] > self.max_queue_cycles:
                 return  # still waiting in queue: the agent answers outside this run
             state.current = f"{name}/{current}"
+            heard = len(state.transcript)
             branch = await self._execute(action, state)
             nxt = self._choose(action, branch)
             label = branch.error or (branch.result if branch.result is not None else "ok")
@@ -238,6 +241,7 @@ class FlowRunner:
                     action.Type,
                     branch.detail,
                     f"{label} -> {nxt or 'end'}",
+                    state.transcript[heard:],
                 )
             )
             if action.Type == "TransferContactToQueue" and branch.error is None:
@@ -305,7 +309,8 @@ class FlowRunner:
         return said
 
     async def _do_MessageParticipant(self, p: Mapping[str, Any], state: _State) -> _Branch:
-        return _Branch(detail=f"says {self._say(state, p)!r}")
+        self._say(state, p)
+        return _Branch(detail="message")
 
     async def _do_MessageParticipantIteratively(
         self, p: Mapping[str, Any], state: _State
@@ -345,24 +350,24 @@ class FlowRunner:
         turns = sum(1 for who, _ in outcome.transcript if who == "customer")
         return _Branch(
             result=outcome.intent,
-            detail=f"greeting {prompt!r} (barge-in {barge}); {turns} caller turn(s); "
+            detail=f"greeting with barge-in {barge}; {turns} caller turn(s); "
             f"intent {outcome.intent}",
         )
 
     async def _do_GetParticipantInput(self, p: Mapping[str, Any], state: _State) -> _Branch:
         if state.caller.channel is not Channel.VOICE:
             return _Branch(error="NoMatchingError", detail="DTMF input is voice-only")
-        said = self._say(state, p)
+        self._say(state, p)
         keys = state.caller.next_keys()
         if str(p.get("StoreInput", "")).lower() == "true":
             state.stored_input = keys if keys is not None else "Timeout"
             validation = (p.get("InputValidation") or {}).get("PhoneNumberValidation")
             if validation and keys is not None and not _E164.match(keys):
                 return _Branch(error="InvalidPhoneNumber", detail=f"{keys!r} is not a phone number")
-            return _Branch(detail=f"asks {said!r}; stored {state.stored_input!r}")
+            return _Branch(detail=f"stored {state.stored_input!r}")
         if keys is None:
-            return _Branch(error="InputTimeLimitExceeded", detail=f"asks {said!r}; no key pressed")
-        return _Branch(result=keys[:1], detail=f"asks {said!r}; caller pressed {keys[:1]}")
+            return _Branch(error="InputTimeLimitExceeded", detail="no key pressed")
+        return _Branch(result=keys[:1], detail=f"caller pressed {keys[:1]}")
 
     async def _do_Compare(self, p: Mapping[str, Any], state: _State) -> _Branch:
         value = self._resolve(str(p.get("ComparisonValue", "")), state)
