@@ -69,3 +69,10 @@ def test_acceptance_run_queues_in_hours_and_books_a_callback_at_22() -> None:
     assert code == 0, out
     assert "GeneralAgentQueue at 2026-11-23T22:00+00:00: closed" in out
     assert "outcome: callback_booked" in out and "due 2026-11-24T09:00+00:00" in out
+
+
+def test_run_refuses_a_flow_that_fails_check() -> None:
+    seed = str(FIXTURES / "seed2_flow_queue_management.json")
+    code, out = invoke("flow", "run", seed, "--say", "hi", "--at", "2026-11-23T10:00:00+00:00")
+    assert code == 1
+    assert "does not pass flow check" in out and "use TransferContactToQueue" in out

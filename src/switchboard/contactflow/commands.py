@@ -147,12 +147,28 @@ def run(
     db: Annotated[
         str | None, typer.Option("--db", help="SQLAlchemy URL (default: a fresh SQLite file)")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="run even when flow check finds errors")
+    ] = False,
 ) -> None:
     """Play one scripted contact through FILE and print each step and the outcome.
 
-    Exits 1 when a caller who needed an agent ends neither queued nor called back.
+    Refuses (exit 1) a flow with error findings unless ``--force``; exits 1 when a
+    caller who needed an agent ends neither queued nor called back.
     """
+    from switchboard.contactflow.validator import check_file, has_errors
     from switchboard.errors import SwitchboardError
+
+    findings = check_file(file)
+    if has_errors(findings) and not force:
+        for finding in findings:
+            typer.echo(finding.render(str(file)))
+        typer.secho(
+            f"error: {file} does not pass flow check (use --force to run it anyway)",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        raise typer.Exit(1)
 
     when: datetime | None = None
     if at:
