@@ -151,9 +151,15 @@ class AgentService:
         channel: Channel = Channel.CHAT,
         locale: Locale | None = None,
         customer_endpoint: str | None = None,
+        contact_id: str | None = None,
     ) -> Contact:
-        """Create a contact and emit ``conversation_start`` (seed 2 event 1)."""
+        """Create a contact and emit ``conversation_start`` (seed 2 event 1).
+
+        ``contact_id`` reuses a channel's own id (the Lex ``sessionId``, the
+        Connect ContactId); a new UUID otherwise.
+        """
         contact = Contact(
+            **({"contact_id": contact_id} if contact_id else {}),
             channel=channel,
             locale=locale or self.settings.locale,
             customer_endpoint=customer_endpoint,

@@ -1,0 +1,82 @@
+"""Lex V2 code hook pieces that need no event loop: parsing, message splitting, the entry point."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from switchboard.aws.lex import lex_messages, parse_event
+from switchboard.aws.session import ATTR_STATE
+from switchboard.domain.types import Locale
+from switchboard.errors import InputError
+
+from .lex_contract import assert_valid_lex_response
+from .test_lex_handler import sample_event
+
+
+def test_long_replies_are_split_within_the_message_limit() -> None:
+    text = ("The branch is open from nine to five. " * 80).strip()
+    msgs = lex_messages(text)
+    assert len(msgs) >= 3
+    assert all(1 <= len(m["content"]) <= 1024 for m in msgs)
+    assert " ".join(m["content"] for m in msgs).split() == text.split()
+
+
+def test_parse_event_reads_the_documented_fields() -> None:
+    req = parse_event(sample_event(), Locale.EN_US)
+    assert req.session_id == "6f1c2a8e-5b1d-4c47-9b59-0d3f4d8e2a10"
+    assert req.text == "Hi, I want to open an account"
+    assert req.locale is Locale.EN_GB
+    assert req.channel.value == "chat"
+    assert req.invocation_source == "FulfillmentCodeHook"
+    speech = parse_event({**sample_event(), "inputMode": "Speech"}, Locale.EN_US)
+    assert speech.channel.value == "voice"
+    with pytest.raises(InputError):
+        parse_event({"inputTranscript": "x"}, Locale.EN_GB)
+
+
+def test_lambda_handler_builds_once_and_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real entry point: lazily built agent (local brain), reused by the second call."""
+    import switchboard.aws.lex as lex
+
+    monkeypatch.setenv("SWITCHBOARD_DATABASE_URL", "sqlite://")
+    monkeypatch.setattr(lex, "_container", None)
+
+    class Ctx:
+        def get_remaining_time_in_millis(self) -> int:
+            return 30_000
+
+    try:
+        first = lex.lambda_handler(sample_event(), Ctx())
+        assert_valid_lex_response(first)
+        built = lex._container
+        ev = copy.deepcopy(sample_event())
+        ev["inputTranscript"] = "Checking account"
+        ev["sessionState"]["sessionAttributes"] = first["sessionState"]["sessionAttributes"]
+        second = lex.lambda_handler(ev, Ctx())
+        assert_valid_lex_response(second)
+        assert lex._container is built
+        state = json.loads(second["sessionState"]["sessionAttributes"][ATTR_STATE])
+        assert state["state"]["agent"]["turns"] == 2
+    finally:
+        if lex._container is not None:
+            lex._container.loop.run_until_complete(lex._container.hook.service.aclose())
+            lex._container.loop.close()
+        monkeypatch.setattr(lex, "_container", None)
+
+
+def test_lambda_handler_hands_over_when_the_agent_cannot_be_built(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import switchboard.aws.lex as lex
+
+    monkeypatch.setenv("SWITCHBOARD_ROUTER__MODEL_DIR", str(tmp_path / "missing"))
+    monkeypatch.setattr(lex, "_container", None)
+    resp = lex.lambda_handler(sample_event(), None)
+    assert_valid_lex_response(resp)
+    assert resp["sessionState"]["dialogAction"]["type"] == "Close"
+    assert resp["sessionState"]["sessionAttributes"]["handover_reason"] == "technical_issues"
+    assert lex._container is None  # retried on the next invocation
