@@ -27,7 +27,7 @@ from switchboard.domain.types import (
     Message,
     Source,
 )
-from switchboard.errors import ConfigError, InputError
+from switchboard.errors import InputError
 from switchboard.ports import Brain, EventSink, IntentRouter, Store, ToolHost, Validator
 
 log = logging.getLogger("switchboard.agent")
@@ -90,7 +90,8 @@ class AgentService:
         """Build the service with embedded defaults for whatever is not given.
 
         Raises:
-            ConfigError: for an unknown brain name.
+            switchboard.errors.ConfigError: for an unknown brain name or a missing
+                provider library (extras `aws`, `llm`).
             switchboard.errors.RouterModelError: when the router artifact is missing
                 (run ``switchboard train``).
         """
@@ -102,13 +103,10 @@ class AgentService:
         store = store or create_store(settings)
         events = AuditSink(store, batch_size=256)
         if brain is None:
-            if settings.brain != "local":
-                raise ConfigError(
-                    f"unknown brain {settings.brain!r}; the embedded brain is 'local'"
-                )
-            from switchboard.brains.local.brain import LocalBrain
+            # SWITCHBOARD_BRAIN=local|bedrock|openai, SWITCHBOARD_BRAIN_FALLBACK=... (a chain)
+            from switchboard.brains.factory import build_brain
 
-            brain = LocalBrain()
+            brain = build_brain(settings)
         if router is None:
             from switchboard.brains.local.router import EmbeddingRouter
 
@@ -251,6 +249,9 @@ class AgentService:
             flush()
 
     async def aclose(self) -> None:
-        """Close the tool host and flush the event sink."""
+        """Close the tool host and the brain's clients, and flush the event sink."""
         await self.tools.aclose()
+        close_brain = getattr(self.brain, "aclose", None)
+        if callable(close_brain):
+            await close_brain()
         self._flush()
