@@ -7,6 +7,8 @@ Nothing here is built at import time: call :func:`load_settings` (or construct
     SWITCHBOARD_LOCALE=en_US
     SWITCHBOARD_AGENT__MAX_TOOL_ROUNDS=4
     SWITCHBOARD_ROUTER__MODEL_DIR=/opt/switchboard/router
+    SWITCHBOARD_BRAIN=bedrock SWITCHBOARD_BRAIN_FALLBACK=openai,local
+    SWITCHBOARD_OPENAI__BASE_URL=http://127.0.0.1:11434/v1 SWITCHBOARD_OPENAI__MODEL=llama3.1
 """
 
 from __future__ import annotations

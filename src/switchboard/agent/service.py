@@ -96,16 +96,14 @@ class AgentService:
                 (run ``switchboard train``).
         """
         from switchboard.audit import AuditSink
+        from switchboard.brains.factory import build_brain, build_validator
         from switchboard.store import create_store
         from switchboard.tools.host import McpToolHost
-        from switchboard.validation import ValidationAgent
 
         store = store or create_store(settings)
         events = AuditSink(store, batch_size=256)
         if brain is None:
             # SWITCHBOARD_BRAIN=local|bedrock|openai, SWITCHBOARD_BRAIN_FALLBACK=... (a chain)
-            from switchboard.brains.factory import build_brain
-
             brain = build_brain(settings)
         if router is None:
             from switchboard.brains.local.router import EmbeddingRouter
@@ -134,7 +132,7 @@ class AgentService:
             brain=brain,
             tools=tools,
             router=router,
-            validator=validator or ValidationAgent(),
+            validator=validator or build_validator(settings),
         )
 
     def greeting(self, locale: Locale) -> str:

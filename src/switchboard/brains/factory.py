@@ -17,7 +17,7 @@ import logging
 
 from switchboard.config import Settings
 from switchboard.errors import ConfigError
-from switchboard.ports import Brain
+from switchboard.ports import Brain, Validator
 
 log = logging.getLogger("switchboard.brains")
 
@@ -90,3 +90,22 @@ def build_brain(settings: Settings) -> Brain:
     if step_timeout < settings.brain_step_timeout_s:
         log.info("brain step timeout lowered to %.2f s to fit %d brains", step_timeout, len(brains))
     return FallbackBrain(brains, step_timeout_s=step_timeout, cooldown_s=settings.brain_cooldown_s)
+
+
+def build_validator(settings: Settings) -> Validator:
+    """Return the validation agent, with Bedrock contextual grounding when configured.
+
+    ``SWITCHBOARD_BEDROCK__GROUNDING_THRESHOLD`` (with ``..._GUARDRAIL_ID``) adds
+    the ApplyGuardrail stage (:mod:`switchboard.brains.bedrock.grounding`).
+
+    Raises:
+        ConfigError: grounding asked for without a guardrail id.
+    """
+    from switchboard.validation import ValidationAgent
+
+    agent = ValidationAgent()
+    if settings.bedrock.grounding_threshold is None:
+        return agent
+    from switchboard.brains.bedrock.grounding import GroundingValidator
+
+    return GroundingValidator(agent, settings.bedrock)
