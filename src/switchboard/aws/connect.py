@@ -25,6 +25,7 @@ flow branches on ``$.External.callback_scheduled`` / ``$.External.CustomerFound`
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,7 @@ import phonenumbers
 
 from switchboard.audit.redact import mask_endpoint
 from switchboard.aws.dynamo import CallbackTable, CustomerTable, client
-from switchboard.aws.settings import AwsSettings
+from switchboard.aws.settings import AwsSettings, configure_lambda_logging
 from switchboard.domain.attributes import ATTR_CUSTOMER_PHONE, ATTR_PRIORITY, HIGH_PRIORITY
 from switchboard.domain.types import Locale
 from switchboard.errors import InputError, SwitchboardError
@@ -185,6 +186,105 @@ def handle_lookup(request: ConnectRequest, table: CustomerTable, locale: Locale)
     return {k: v for k, v in out.items() if v}
 
 
+class CallbackDialer:
+    """Calls customers back: one outbound call per pending callback (seed 2 "Callback Option").
+
+    Uses Amazon Connect ``StartOutboundVoiceContact`` with the callback id as
+    ``ClientToken`` (a retried call does not dial twice) and the callback's
+    attributes on the new contact, then marks the callback ``DIALLED``.
+
+    Args:
+        connect_client: a boto3 Amazon Connect client.
+        table: the callback table.
+        instance_id: the Connect instance id.
+        contact_flow_id: the outbound flow the call runs (it greets the customer and queues them).
+        queue_id: queue for the outbound call when the callback has none.
+        source_phone: the number the customer sees (E.164), else the queue's outbound caller id.
+    """
+
+    def __init__(
+        self,
+        connect_client: Any,
+        table: CallbackTable,
+        *,
+        instance_id: str,
+        contact_flow_id: str,
+        queue_id: str | None = None,
+        source_phone: str | None = None,
+    ) -> None:
+        self.client = connect_client
+        self.table = table
+        self.instance_id = instance_id
+        self.contact_flow_id = contact_flow_id
+        self.queue_id = queue_id
+        self.source_phone = source_phone
+
+    def dial(self, item: Mapping[str, Any]) -> str:
+        """Start the outbound call for one callback item; return the new contact id.
+
+        Raises:
+            switchboard.errors.ToolUnavailableError: Connect refused or failed
+                (``retryable`` on throttling and service errors).
+            switchboard.errors.StoreError: the callback could not be marked.
+        """
+        from switchboard.errors import ToolUnavailableError
+
+        queue = str(item.get("queue_id") or self.queue_id or "")
+        if "/queue/" in queue:  # an ARN from ContactData.Queue: the API wants the id
+            queue = queue.rsplit("/queue/", 1)[1]
+        params: dict[str, Any] = {
+            "DestinationPhoneNumber": item["customer_phone"],
+            "ContactFlowId": self.contact_flow_id,
+            "InstanceId": self.instance_id,
+            "ClientToken": str(item["callback_id"])[:500],
+            "Attributes": {
+                "callback_id": str(item["callback_id"]),
+                "callback_priority": str(item.get("priority", "NORMAL")),
+                "original_contact_id": str(item.get("contact_id", "")),
+            },
+        }
+        if queue:
+            params["QueueId"] = queue
+        if self.source_phone:
+            params["SourcePhoneNumber"] = self.source_phone
+        try:
+            out = self.client.start_outbound_voice_contact(**params)
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+            retryable = code in {
+                "ThrottlingException",
+                "InternalServiceException",
+                "LimitExceededException",
+            }
+            raise ToolUnavailableError(
+                f"StartOutboundVoiceContact failed: {code}", retryable=retryable
+            ) from exc
+        contact_id = str(out["ContactId"])
+        self.table.mark(str(item["callback_id"]), "DIALLED", outbound_contact_id=contact_id)
+        return contact_id
+
+    def dial_pending(self, limit: int = 10) -> dict[str, str]:
+        """Dial up to ``limit`` pending callbacks, oldest first; return callback id → outcome.
+
+        An outcome is the new contact id, or ``error:<code>`` for a callback
+        left pending for the next run. Never raises on one callback's failure.
+
+        Raises:
+            switchboard.errors.StoreError: the worklist could not be read.
+        """
+        outcomes: dict[str, str] = {}
+        for item in self.table.pending()[:limit]:
+            try:
+                outcomes[str(item["callback_id"])] = self.dial(item)
+            except SwitchboardError as exc:
+                outcomes[str(item["callback_id"])] = f"error:{exc.code}"
+                log.error(
+                    "callback not dialled",
+                    extra={"data": {"callback_id": item["callback_id"], "error": exc.message}},
+                )
+        return outcomes
+
+
 # -- Lambda entry points ------------------------------------------------------------------
 
 
@@ -203,6 +303,8 @@ def _container_tables() -> _Tables:
     global _tables
     if _tables is None:
         aws = AwsSettings()
+        if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+            configure_lambda_logging(os.environ.get("SWITCHBOARD_LOG_LEVEL", "INFO"))
         ddb = client("dynamodb", aws)
         _tables = _Tables(
             aws=aws,
@@ -256,3 +358,33 @@ def lookup_handler(event: Any, context: Any) -> dict[str, str]:
         return handle_lookup(request, tables.customers, _locale_of(request, Locale.EN_GB))
 
     return _answer("lookup", event, {"CustomerFound": "false"}, run)
+
+
+def dial_handler(event: Any, context: Any) -> dict[str, Any]:
+    """Lambda entry point ``switchboard.aws.connect.dial_handler`` (scheduled; dials callbacks).
+
+    Reads ``SWITCHBOARD_AWS_CONNECT_INSTANCE_ID`` and ``SWITCHBOARD_AWS_CALLBACK_FLOW_ID``,
+    optionally ``SWITCHBOARD_AWS_CALLBACK_QUEUE_ID`` and ``..._CALLBACK_SOURCE_PHONE``.
+    Returns ``{"dialled": n, "outcomes": {...}}``.
+    """
+    tables = _container_tables()
+    aws = tables.aws
+    if tables.callbacks is None or not aws.connect_instance_id or not aws.callback_flow_id:
+        log.error("dialer not configured", extra={"data": {"missing": "table/instance/flow"}})
+        return {"dialled": 0, "outcomes": {}, "Error": "config_error"}
+    dialer = CallbackDialer(
+        client("connect", aws),
+        tables.callbacks,
+        instance_id=aws.connect_instance_id,
+        contact_flow_id=aws.callback_flow_id,
+        queue_id=aws.callback_queue_id or None,
+        source_phone=aws.callback_source_phone or None,
+    )
+    try:
+        outcomes = dialer.dial_pending()
+    except SwitchboardError as exc:
+        return {"dialled": 0, "outcomes": {}, "Error": exc.code}
+    return {
+        "dialled": sum(not v.startswith("error:") for v in outcomes.values()),
+        "outcomes": outcomes,
+    }

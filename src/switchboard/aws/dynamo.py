@@ -231,6 +231,38 @@ class CallbackTable:
             raise _store_error("PutItem", exc) from exc
         return {k: v for k, v in item.items() if v is not None}
 
+    def mark(
+        self, callback_id: str, status: str, *, outbound_contact_id: str | None = None
+    ) -> bool:
+        """Move a ``PENDING`` callback to ``status``; return False if it was not pending.
+
+        The condition makes two dialers racing for one callback dial it once.
+
+        Raises:
+            StoreError: DynamoDB failed for another reason.
+        """
+        names = {"#s": "status"}
+        values: dict[str, Any] = {":new": {"S": status}, ":pending": {"S": "PENDING"}}
+        update = "SET #s = :new"
+        if outbound_contact_id:
+            update += ", outbound_contact_id = :oc"
+            values[":oc"] = {"S": outbound_contact_id}
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"callback_id": {"S": callback_id}},
+                UpdateExpression=update,
+                ConditionExpression="#s = :pending",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code == "ConditionalCheckFailedException":
+                return False
+            raise _store_error("UpdateItem", exc) from exc
+        return True
+
     def pending(self) -> list[dict[str, Any]]:
         """Return the pending callbacks, oldest request first (``status-index``).
 

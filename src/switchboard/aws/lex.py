@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ from switchboard.aws.session import (
     decode_session,
     encode_session,
 )
-from switchboard.aws.settings import AwsSettings
+from switchboard.aws.settings import AwsSettings, configure_lambda_logging
 from switchboard.domain.attributes import ATTR_SENTIMENT, TRANSFER_INTENT, handover_attributes
 from switchboard.domain.types import (
     AgentReply,
@@ -410,6 +411,8 @@ async def build_hook(
 
     settings = settings or load_settings()
     aws = aws or AwsSettings()
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        configure_lambda_logging(settings.log_level)
     on_log = None
     audit: AuditWriter | None = None
     if aws.hallucination_table:

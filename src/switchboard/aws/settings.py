@@ -33,6 +33,10 @@ class AwsSettings(BaseSettings):
     transcript_prefix: str = Field("transcripts/", description="key prefix of transcripts")
     kms_key_id: str | None = Field(None, description="KMS key for SSE-KMS on S3 objects")
     callback_ttl_days: int = Field(7, ge=1, description="seed 2 callback ttl: 7 days")
+    connect_instance_id: str = Field("", description="Connect instance id (callback dialer)")
+    callback_flow_id: str = Field("", description="outbound contact flow id of callbacks")
+    callback_queue_id: str = Field("", description="queue id of callbacks without one")
+    callback_source_phone: str = Field("", description="caller id shown on callbacks (E.164)")
     session_budget_bytes: int = Field(
         10_000,
         ge=2_000,
@@ -44,3 +48,25 @@ class AwsSettings(BaseSettings):
     turn_margin_ms: int = Field(
         1_500, ge=0, description="time kept back from the Lambda deadline to answer Lex"
     )
+
+
+def configure_lambda_logging(level: str = "INFO") -> None:
+    """Make every log line of a Lambda one JSON object (CloudWatch metric filters read them).
+
+    The Lambda Python runtime puts its own text handler on the root logger;
+    it is removed so that each record is written once, by switchboard's JSON
+    formatter (with PII redaction), to stdout, which Lambda sends to the
+    function's log group.
+
+    Raises:
+        switchboard.errors.ConfigError: ``level`` is not a logging level.
+    """
+    import logging
+    import sys
+
+    from switchboard.audit.logs import configure_logging
+
+    ours = configure_logging(level, json=True, stream=sys.stdout)
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h is not ours]:
+        root.removeHandler(handler)
