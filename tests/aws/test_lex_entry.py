@@ -80,3 +80,19 @@ def test_lambda_handler_hands_over_when_the_agent_cannot_be_built(
     assert resp["sessionState"]["dialogAction"]["type"] == "Close"
     assert resp["sessionState"]["sessionAttributes"]["handover_reason"] == "technical_issues"
     assert lex._container is None  # retried on the next invocation
+
+
+def test_unbuilt_agent_with_malformed_settings_still_hands_over(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import switchboard.aws.lex as lex
+
+    monkeypatch.setenv("SWITCHBOARD_AWS_SESSION_BUDGET_BYTES", "not-a-number")
+    monkeypatch.setenv("SWITCHBOARD_LOCALE", "xx_XX")
+    monkeypatch.setattr(lex, "_container", None)
+    resp = lex.lambda_handler(sample_event(), None)
+    assert_valid_lex_response(resp)
+    assert resp["sessionState"]["intent"]["name"] == "TransferToAgent"
+    history = json.loads(resp["sessionState"]["sessionAttributes"]["conversation_history"])
+    assert history[0]["content"] == "Hi, I want to open an account"
+    assert lex._container is None

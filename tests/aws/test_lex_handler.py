@@ -272,3 +272,22 @@ async def test_internal_failure_becomes_a_handover_with_the_conversation(
         "And what documents do I need?",
     ]
     assert json.loads(a["conversation_summary"])["customer_query"] == "Checking account"
+
+
+async def test_lex_detected_negative_sentiment_routes_to_the_priority_queue(
+    containers: Any,
+) -> None:
+    hooks, _ = containers
+    ev = event_with("I need to speak to someone", sessionId="lex-sentiment-1")
+    ev["interpretations"][0]["sentimentResponse"] = {
+        "sentiment": "NEGATIVE",
+        "sentimentScore": {"mixed": 0.01, "negative": 0.9, "neutral": 0.05, "positive": 0.04},
+    }
+    resp = await hooks[0].handle(ev, 30_000)
+    assert_valid_lex_response(resp)
+    a = resp["sessionState"]["sessionAttributes"]
+    assert (a["target_queue"], a["routing_priority"], a["RealTimeSentiment"]) == (
+        "PriorityAgentQueue",
+        "1",
+        "NEGATIVE",
+    )

@@ -12,9 +12,9 @@ from typing import Any
 
 import boto3
 import pytest
-from deploy.tf import dynamodb_create_table_kwargs, load
 from moto import mock_aws
 
+from deploy.tf import dynamodb_create_table_kwargs, load
 from switchboard.audit.chain import verify_chain
 from switchboard.aws.dynamo import HallucinationLogTable
 from switchboard.aws.lex import build_hook

@@ -50,7 +50,16 @@ from switchboard.aws.session import (
     encode_session,
 )
 from switchboard.aws.settings import AwsSettings, configure_lambda_logging
-from switchboard.domain.attributes import ATTR_SENTIMENT, TRANSFER_INTENT, handover_attributes
+from switchboard.domain.attributes import (
+    ATTR_HANDOVER,
+    ATTR_HANDOVER_REASON,
+    ATTR_PRIORITY,
+    ATTR_SENTIMENT,
+    ATTR_TARGET_QUEUE,
+    TRANSFER_INTENT,
+    handover_attributes,
+    queue_for,
+)
 from switchboard.domain.types import (
     AgentReply,
     Channel,
@@ -82,6 +91,8 @@ class LexRequest:
         channel: ``voice`` for ``inputMode`` Speech/DTMF, else ``chat``.
         attributes: ``sessionState.sessionAttributes`` (string values only).
         invocation_source: ``DialogCodeHook`` | ``FulfillmentCodeHook``.
+        sentiment: ``RealTimeSentiment`` set by the flow (seed 3), else Lex's own
+            ``interpretations[0].sentimentResponse.sentiment`` when the alias detects it.
         problems: why parts of the event were replaced by defaults.
     """
 
@@ -91,6 +102,7 @@ class LexRequest:
     channel: Channel
     attributes: dict[str, str]
     invocation_source: str
+    sentiment: str | None = None
     problems: tuple[str, ...] = ()
 
 
@@ -135,6 +147,7 @@ def parse_event(event: Any, default_locale: Locale) -> LexRequest:
     if len(attrs) != len(raw_attrs):
         problems.append("dropped non-string session attributes")
     source = event.get("invocationSource")
+    sentiment = attrs.get(ATTR_SENTIMENT) or _lex_sentiment(event.get("interpretations"))
     return LexRequest(
         session_id=session_id,
         text=text.strip(),
@@ -142,8 +155,19 @@ def parse_event(event: Any, default_locale: Locale) -> LexRequest:
         channel=channel,
         attributes=attrs,
         invocation_source=source if isinstance(source, str) else "FulfillmentCodeHook",
+        sentiment=sentiment,
         problems=tuple(problems),
     )
+
+
+def _lex_sentiment(interpretations: Any) -> str | None:
+    """Lex's sentiment of the top interpretation (POSITIVE | NEGATIVE | NEUTRAL), if any."""
+    if not isinstance(interpretations, list) or not interpretations:
+        return None
+    top = interpretations[0]
+    response = top.get("sentimentResponse") if isinstance(top, Mapping) else None
+    value = response.get("sentiment") if isinstance(response, Mapping) else None
+    return value if value in ("POSITIVE", "NEGATIVE", "NEUTRAL") else None  # MIXED: unknown
 
 
 def lex_messages(text: str) -> list[dict[str, str]]:
@@ -295,8 +319,7 @@ class LexCodeHook:
         reply: AgentReply = await asyncio.wait_for(svc.handle_turn(cid, request.text), timeout)
         after = self.store.snapshot(cid)
         self._ship_audit(cid)
-        sentiment = request.attributes.get(ATTR_SENTIMENT)
-        extra = handover_attributes(reply.handover, sentiment=sentiment)
+        extra = handover_attributes(reply.handover, sentiment=request.sentiment)
         attrs = self._encode(after, request, extra)
         if reply.handover is not None:
             return close_response(reply.text, attrs)
@@ -305,14 +328,7 @@ class LexCodeHook:
     def _encode(
         self, snapshot: SessionSnapshot, request: LexRequest, extra: dict[str, str]
     ) -> dict[str, str]:
-        return encode_session(
-            snapshot,
-            base=request.attributes,
-            extra=extra,
-            history_messages=self.aws.history_messages,
-            message_chars=self.aws.message_chars,
-            budget_bytes=self.aws.session_budget_bytes,
-        )
+        return encode_for(snapshot, request, extra, self.aws)
 
     def _ship_audit(self, contact_id: str) -> None:
         flush = getattr(self.service.events, "flush", None)
@@ -332,46 +348,75 @@ class LexCodeHook:
     def _failure_response(
         self, request: LexRequest | None, snapshot: SessionSnapshot | None, exc: BaseException
     ) -> dict[str, Any]:
-        """Hand the customer over with the conversation so far; never raises."""
-        reason = HandoverReason.TECHNICAL_ISSUES
-        locale = request.locale if request else self.service.settings.locale
-        message = handover_message(reason, locale)
-        try:
-            if request is None:
-                raise InputError("no usable request") from exc
-            snap = snapshot or SessionSnapshot(
-                contact=Contact(
-                    contact_id=request.session_id, locale=locale, channel=request.channel
-                )
-            )
-            history = list(snap.history)
-            if request.text:
-                history.append(Message(role=Role.USER, content=redact(request.text)))
-            history.append(Message(role=Role.ASSISTANT, content=message))
-            slots = (snap.contact.state.get("dialogue") or {}).get("slots") or {}
-            summary = build_summary(
-                history,
-                request.text,
-                reason=reason,
-                information={str(k): str(v) for k, v in slots.items() if v},
-            )
-            handover = Handover(reason=reason, message=message, summary=summary)
-            extra = handover_attributes(handover, sentiment=request.attributes.get(ATTR_SENTIMENT))
-            kept = SessionSnapshot(
-                contact=snap.contact, history=history, audit_head=snap.audit_head
-            )
-            return close_response(message, self._encode(kept, request, extra))
-        except Exception:  # the event itself is unusable: hand over with what we know
-            attrs = dict(request.attributes) if request else {}
-            attrs.update(
-                {
-                    "handover": "true",
-                    "handover_reason": reason.value,
-                    "target_queue": "GeneralAgentQueue",
-                    "routing_priority": "5",
-                }
-            )
-            return close_response(message, attrs)
+        return failure_response(
+            request, snapshot, exc, default_locale=self.service.settings.locale, aws=self.aws
+        )
+
+
+def encode_for(
+    snapshot: SessionSnapshot, request: LexRequest, extra: dict[str, str], aws: AwsSettings
+) -> dict[str, str]:
+    """Session attributes for the response: the received ones, ``extra``, the bounded state."""
+    return encode_session(
+        snapshot,
+        base=request.attributes,
+        extra=extra,
+        history_messages=aws.history_messages,
+        message_chars=aws.message_chars,
+        budget_bytes=aws.session_budget_bytes,
+    )
+
+
+def failure_response(
+    request: LexRequest | None,
+    snapshot: SessionSnapshot | None,
+    exc: BaseException,
+    *,
+    default_locale: Locale,
+    aws: AwsSettings,
+) -> dict[str, Any]:
+    """Hand the customer over (``technical_issues``) with the conversation so far; never raises.
+
+    The customer's utterance is added to the history (PII-redacted), the
+    summary is built from the history and the collected slots; when even the
+    event is unusable, the flow still gets ``handover`` and its queue.
+    """
+    reason = HandoverReason.TECHNICAL_ISSUES
+    locale = request.locale if request else default_locale
+    message = handover_message(reason, locale)
+    try:
+        if request is None:
+            raise InputError("no usable request") from exc
+        snap = snapshot or SessionSnapshot(
+            contact=Contact(contact_id=request.session_id, locale=locale, channel=request.channel)
+        )
+        history = list(snap.history)
+        if request.text:
+            history.append(Message(role=Role.USER, content=redact(request.text)))
+        history.append(Message(role=Role.ASSISTANT, content=message))
+        slots = (snap.contact.state.get("dialogue") or {}).get("slots") or {}
+        summary = build_summary(
+            history,
+            request.text,
+            reason=reason,
+            information={str(k): str(v) for k, v in slots.items() if v},
+        )
+        handover = Handover(reason=reason, message=message, summary=summary)
+        extra = handover_attributes(handover, sentiment=request.sentiment)
+        kept = SessionSnapshot(contact=snap.contact, history=history, audit_head=snap.audit_head)
+        return close_response(message, encode_for(kept, request, extra, aws))
+    except Exception:  # the event itself is unusable: hand over with what we know
+        attrs = dict(request.attributes) if request else {}
+        queue, priority = queue_for(reason)
+        attrs.update(
+            {
+                ATTR_HANDOVER: "true",
+                ATTR_HANDOVER_REASON: reason.value,
+                ATTR_TARGET_QUEUE: queue,
+                ATTR_PRIORITY: str(priority),
+            }
+        )
+        return close_response(message, attrs)
 
 
 # -- the Lambda entry point -----------------------------------------------------------
@@ -456,23 +501,27 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
 
 
 def _unbuilt_response(event: Any, exc: BaseException) -> dict[str, Any]:
-    """The handover reply when no agent exists in this container yet."""
-    from switchboard.config import load_settings
-
-    class _NoService:
-        settings = load_settings()
-
-    hook = LexCodeHook(_NoService(), SessionStore())
+    """The handover reply when no agent exists in this container yet; never raises."""
     try:
-        request = parse_event(event, hook.service.settings.locale)
-    except Exception:
-        request = None
-    snapshot = None
-    if request is not None:
+        aws = AwsSettings()
+    except Exception:  # a malformed SWITCHBOARD_AWS_* variable: bounds from the defaults
+        aws = AwsSettings.model_construct()
+    try:
+        from switchboard.config import load_settings
+
+        default_locale = load_settings().locale
+    except Exception:  # a malformed SWITCHBOARD_* variable
+        default_locale = Locale.EN_GB
+    request: LexRequest | None = None
+    snapshot: SessionSnapshot | None = None
+    try:
+        request = parse_event(event, default_locale)
         snapshot = decode_session(
             request.attributes,
             session_id=request.session_id,
             locale=request.locale,
             channel=request.channel,
         )
-    return hook._failure_response(request, snapshot, exc)
+    except Exception:  # an unusable event: failure_response hands over with what it has
+        pass
+    return failure_response(request, snapshot, exc, default_locale=default_locale, aws=aws)
