@@ -42,7 +42,8 @@ resource "aws_connect_queue" "agents" {
   name                  = each.key
   description           = each.value
   hours_of_operation_id = aws_connect_hours_of_operation.business.hours_of_operation_id
-  max_contacts          = 0 # seed 2: no hard limit, customers wait until served
+  # No max_contacts: seed 2 wants no hard limit (customers wait until served); a value,
+  # even 0, would make the queue report "full" at that size.
 }
 
 resource "aws_connect_bot_association" "lex" {
