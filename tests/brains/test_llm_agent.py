@@ -28,8 +28,9 @@ from switchboard.domain.types import (
     ValidationAction,
 )
 from switchboard.store import SqlStore
-from switchboard.testing.chat_server import ChatServer, Fail, Hang, Say
+from switchboard.testing.chat_server import Call, ChatServer, Fail, Hang, Say
 from switchboard.testing.scripted_llm import ASK_TYPE, BankerScript
+from switchboard.validation import STRICT_INSTRUCTION
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -163,3 +164,32 @@ async def test_outage_without_fallback_hands_over_and_keeps_the_transcript(
         "How do I open a checking account online?", r.text]
     errors = [e for e in view.events if e.type is EventType.ERROR]
     assert errors and "500" in errors[0].data["error"]
+
+
+async def test_answer_from_memory_is_regenerated_through_the_tool(
+    openai_env: Any, router: EmbeddingRouter
+) -> None:
+    """A model that skips its tools (seed 2 scenario 3) is sent back; strict, it calls them."""
+    invented = ("You'll need a passport and proof of income; your account opens the same day "
+                "and your card arrives within 2 working days.")
+    banker = BankerScript()
+
+    def script(body: dict[str, Any]) -> Any:
+        system = body["messages"][0]["content"]
+        if body["messages"][-1]["role"] == "user" and STRICT_INSTRUCTION not in system:
+            return Say(invented)
+        if body["messages"][-1]["role"] == "user":
+            return Call("get_digital_account_opening_info", {"account_type": "checking"})
+        return banker(body)
+
+    with ChatServer(script) as server:
+        store = SqlStore("sqlite://")
+        svc = await agent(openai_env(server), router, store)
+        contact_id, (r,) = await play(svc, "How do I open a checking account online?")
+        await svc.aclose()
+    assert invented not in r.text and r.handover is None
+    assert [t.name for t in r.tools] == ["get_digital_account_opening_info"]
+    assert r.validation is not None and r.validation.passed
+    rows = store.hallucination_logs(contact_id)  # one row per finding in the invented reply
+    assert rows and {(x.action_taken, x.model_response) for x in rows} == {
+        (ValidationAction.REGENERATED, invented)}
