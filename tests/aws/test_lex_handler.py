@@ -58,13 +58,6 @@ class Recorder:
         return [r for r in self.records if r.event.contact_id == contact_id]
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def router() -> Any:
-    from switchboard.brains.local.router import EmbeddingRouter
-
-    return EmbeddingRouter.load(Settings().router)
-
-
 async def make_container(router: Any, audit: Recorder | None = None, **kw: Any) -> LexCodeHook:
     store = SessionStore()
     settings = Settings(database_url="sqlite://")
