@@ -52,12 +52,15 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield ddb, s3
 
 
-async def test_lie_is_logged_to_dynamodb_and_the_turn_audited_in_s3(aws_env: Any) -> None:
+async def test_lie_is_logged_to_dynamodb_and_the_turn_audited_in_s3(
+    aws_env: Any, router: Any
+) -> None:
     ddb, s3 = aws_env
     hook = await build_hook(
         Settings(database_url="sqlite://"),
         AWS,
         brain=LyingBrain("fabricated_document", scenario="branch_account"),
+        router=router,
     )
     try:
         resp = await hook.handle(
@@ -78,3 +81,28 @@ async def test_lie_is_logged_to_dynamodb_and_the_turn_audited_in_s3(aws_env: Any
     assert types[0] == "conversation_start" and "validation_check" in types
     state = json.loads(resp["sessionState"]["sessionAttributes"]["switchboard_state"])
     assert state["audit_head"] == audit.event_records("lie-1")[-1].hash
+
+
+async def test_handover_writes_the_transcript_to_s3(aws_env: Any, router: Any) -> None:
+    _, s3 = aws_env
+    hook = await build_hook(Settings(database_url="sqlite://"), AWS, router=router)
+    try:
+        first = await hook.handle(
+            event_with("How do I open a savings account?", sessionId="ho-1"), 30_000
+        )
+        attrs = first["sessionState"]["sessionAttributes"]
+        resp = await hook.handle(
+            event_with("I want to speak to a real person please", attrs, sessionId="ho-1"), 30_000
+        )
+    finally:
+        await hook.service.aclose()
+    assert resp["sessionState"]["dialogAction"]["type"] == "Close"
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=AWS.audit_bucket)["Contents"]]
+    (key,) = [k for k in keys if k.startswith("transcripts/")]
+    assert key.endswith("/ho-1.json")
+    body = json.loads(s3.get_object(Bucket=AWS.audit_bucket, Key=key)["Body"].read())
+    assert [m["content"] for m in body["messages"] if m["role"] == "user"] == [
+        "How do I open a savings account?",
+        "I want to speak to a real person please",
+    ]
+    assert s3.head_object(Bucket=AWS.audit_bucket, Key=key)["ServerSideEncryption"] == "aws:kms"

@@ -218,6 +218,8 @@ def close_response(text: str, attributes: dict[str, str]) -> dict[str, Any]:
 
 AuditWriter = Callable[[str, list[EventRecord]], object]
 """Receives a contact id and the turn's chained audit records (e.g. the S3 sink)."""
+TranscriptWriter = Callable[[str, list[Message]], object]
+"""Receives a contact id and its conversation when the bot hands over (e.g. the S3 sink)."""
 
 
 class LexCodeHook:
@@ -228,6 +230,8 @@ class LexCodeHook:
         store: the container's session store.
         aws: bounds for the session attributes and the deadline margin.
         audit: receives each turn's audit records; failures are logged, not raised.
+        transcripts: receives the conversation (the history the session carries:
+            the last ``history_messages`` messages) when the bot hands over.
     """
 
     def __init__(
@@ -236,11 +240,13 @@ class LexCodeHook:
         store: SessionStore,
         aws: AwsSettings | None = None,
         audit: AuditWriter | None = None,
+        transcripts: TranscriptWriter | None = None,
     ) -> None:
         self.service = service
         self.store = store
         self.aws = aws or AwsSettings()
         self.audit = audit
+        self.transcripts = transcripts
 
     async def handle(self, event: Any, remaining_ms: int | None = None) -> dict[str, Any]:
         """Answer one invocation; never raises.
@@ -322,6 +328,9 @@ class LexCodeHook:
         extra = handover_attributes(reply.handover, sentiment=request.sentiment)
         attrs = self._encode(after, request, extra)
         if reply.handover is not None:
+            self._ship(
+                self.transcripts, "transcript", cid, after.history[-self.aws.history_messages :]
+            )
             return close_response(reply.text, attrs)
         return elicit_response(reply.text, attrs)
 
@@ -335,14 +344,21 @@ class LexCodeHook:
         if callable(flush):
             flush()
         records = self.store.drain_events(contact_id)
-        if self.audit is None or not records:
+        if records:
+            self._ship(self.audit, "audit", contact_id, records)
+
+    @staticmethod
+    def _ship(writer: Callable[[str, Any], object] | None, what: str, cid: str, data: Any) -> None:
+        """Hand ``data`` to ``writer``; storage failures are logged and never reach the customer."""
+        if writer is None:
             return
         try:
-            self.audit(contact_id, records)
-        except Exception as exc:  # audit storage must not break the conversation
+            writer(cid, data)
+        except Exception as exc:
             log.error(
-                "audit upload failed",
-                extra={"contact_id": contact_id, "data": {"error": type(exc).__name__}},
+                "%s upload failed",
+                what,
+                extra={"contact_id": cid, "data": {"error": type(exc).__name__}},
             )
 
     def _failure_response(
@@ -460,6 +476,7 @@ async def build_hook(
         configure_lambda_logging(settings.log_level)
     on_log = None
     audit: AuditWriter | None = None
+    transcripts: TranscriptWriter | None = None
     if aws.hallucination_table:
         from switchboard.aws.dynamo import HallucinationLogTable, client
 
@@ -468,11 +485,12 @@ async def build_hook(
         from switchboard.aws.dynamo import client
         from switchboard.aws.s3 import S3AuditSink
 
-        audit = S3AuditSink(client("s3", aws), aws).write_records
+        sink = S3AuditSink(client("s3", aws), aws)
+        audit, transcripts = sink.write_records, sink.write_transcript
 
     store = SessionStore(on_hallucination_log=on_log)
     service = await AgentService.create(settings, store=store, **service_kwargs)
-    return LexCodeHook(service, store, aws, audit=audit)
+    return LexCodeHook(service, store, aws, audit=audit, transcripts=transcripts)
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
@@ -497,7 +515,13 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     get_remaining = getattr(context, "get_remaining_time_in_millis", None)
     if callable(get_remaining):
         remaining = int(get_remaining())
-    return _container.loop.run_until_complete(_container.hook.handle(event, remaining))
+    try:
+        return _container.loop.run_until_complete(_container.hook.handle(event, remaining))
+    except Exception as exc:  # handle() never raises; this guards the loop machinery itself
+        log.error(
+            "lex invocation failed outside the turn", extra={"data": {"error": type(exc).__name__}}
+        )
+        return _unbuilt_response(event, exc)
 
 
 def _unbuilt_response(event: Any, exc: BaseException) -> dict[str, Any]:
