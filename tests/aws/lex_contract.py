@@ -48,6 +48,9 @@ def assert_valid_lex_response(response: dict[str, Any]) -> None:
     """Raise AssertionError / ParamValidationError when ``response`` breaks the format."""
     assert set(response) <= {"sessionState", "messages", "requestAttributes"}, set(response)
     assert "sessionState" in response  # "This field is always required."
+    # Our responses always carry both (the AWS sample response validator,
+    # aws-samples/amazon-lex-v2-lambda-integration-examples, requires them).
+    assert {"dialogAction", "sessionAttributes"} <= set(response["sessionState"])
     params = {
         "botId": "SWBOT12345",
         "botAliasId": "SWALIAS123",
