@@ -220,7 +220,7 @@ def test_checkov_passes_with_every_skip_justified(tmp_path: Path) -> None:
         pytest.skip("checkov is not installed (run `make checkov`; it lives in .venv-checkov)")
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "ERROR"}
     out = subprocess.run(
-        [binary, "-d", str(TF_DIR), "--framework", "terraform", "-o", "json", "--quiet"],
+        [binary, "-d", str(TF_DIR), "--framework", "terraform", "-o", "json"],
         capture_output=True,
         text=True,
         env=env,
@@ -234,7 +234,9 @@ def test_checkov_passes_with_every_skip_justified(tmp_path: Path) -> None:
     assert summary["parsing_errors"] == 0
     assert summary["failed"] == 0, [(c["check_id"], c["resource"]) for c in failed]
     assert summary["passed"] >= 150
-    for skipped in report["results"].get("skipped_checks", []):
+    skipped_checks = report["results"]["skipped_checks"]
+    assert len(skipped_checks) == summary["skipped"]
+    for skipped in skipped_checks:
         reason = skipped.get("check_result", {}).get("suppress_comment", "")
         assert len(reason) >= 30, (skipped["check_id"], skipped["resource"], reason)
     (tmp_path / "checkov-summary.json").write_text(json.dumps(summary))
