@@ -96,3 +96,38 @@ def test_unbuilt_agent_with_malformed_settings_still_hands_over(
     history = json.loads(resp["sessionState"]["sessionAttributes"]["conversation_history"])
     assert history[0]["content"] == "Hi, I want to open an account"
     assert lex._container is None
+
+
+def test_lambda_logging_writes_one_json_object_per_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """CloudWatch metric filters (deploy/terraform/alarms.tf) read these fields."""
+    import logging
+
+    from switchboard.aws.settings import configure_lambda_logging
+
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    runtime_handler = logging.StreamHandler()  # stands in for the Lambda runtime's text handler
+    root.addHandler(runtime_handler)
+    try:
+        configure_lambda_logging("INFO")
+        assert runtime_handler not in root.handlers and len(root.handlers) == 1
+        logging.getLogger("switchboard.audit").info(
+            "audit event validation_check",
+            extra={
+                "contact_id": "c-1",
+                "event_type": "validation_check",
+                "data": {"hallucination_detected": True, "customer_phone": "+442079460123"},
+            },
+        )
+    finally:
+        for h in list(root.handlers):
+            root.removeHandler(h)
+        for h in saved_handlers:
+            root.addHandler(h)
+        root.setLevel(saved_level)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["event_type"] == "validation_check"
+    assert record["data"]["hallucination_detected"] is True
+    assert "7946" not in lines[0]  # PII redacted before it leaves the process
