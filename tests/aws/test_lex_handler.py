@@ -284,3 +284,29 @@ async def test_lex_detected_negative_sentiment_routes_to_the_priority_queue(
         "1",
         "NEGATIVE",
     )
+
+
+async def test_stale_handover_attributes_are_cleared_when_the_bot_goes_on(
+    containers: Any,
+) -> None:
+    hooks, _ = containers
+    stale = {
+        "handover": "true",
+        "handover_reason": "explicit_request",
+        "target_queue": "GeneralAgentQueue",
+        "routing_priority": "5",
+        "conversation_summary": "{}",
+        "flow_attribute": "kept",
+    }
+    resp = await hooks[1].handle(
+        event_with("How do I open a savings account?", stale, sessionId="stale-1"), 30_000
+    )
+    a = resp["sessionState"]["sessionAttributes"]
+    assert resp["sessionState"]["dialogAction"]["type"] == "ElicitIntent"
+    assert a["handover"] == "false" and a["flow_attribute"] == "kept"
+    assert not {
+        "handover_reason",
+        "target_queue",
+        "routing_priority",
+        "conversation_summary",
+    } & set(a)

@@ -31,6 +31,7 @@ Lex never receives an error (seed 2 "Error Handling Philosophy").
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import time
@@ -51,6 +52,7 @@ from switchboard.aws.session import (
 )
 from switchboard.aws.settings import AwsSettings, configure_lambda_logging
 from switchboard.domain.attributes import (
+    ATTR_CONVERSATION_SUMMARY,
     ATTR_HANDOVER,
     ATTR_HANDOVER_REASON,
     ATTR_PRIORITY,
@@ -74,6 +76,9 @@ from switchboard.errors import InputError
 
 log = logging.getLogger("switchboard.aws.lex")
 
+_HANDOVER_KEYS = frozenset(
+    {ATTR_HANDOVER_REASON, ATTR_CONVERSATION_SUMMARY, ATTR_TARGET_QUEUE, ATTR_PRIORITY}
+)
 LEX_MESSAGE_MAX_CHARS = 1024
 """Longest ``Message.content`` (shape ``Text``: 1..1024) in the Lex V2 runtime service model."""
 MAX_MESSAGES = 5
@@ -326,6 +331,9 @@ class LexCodeHook:
         after = self.store.snapshot(cid)
         self._ship_audit(cid)
         extra = handover_attributes(reply.handover, sentiment=request.sentiment)
+        if reply.handover is None:  # no stale reason/queue from an earlier handover
+            kept = {k: v for k, v in request.attributes.items() if k not in _HANDOVER_KEYS}
+            request = dataclasses.replace(request, attributes=kept)
         attrs = self._encode(after, request, extra)
         if reply.handover is not None:
             self._ship(
