@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test lint typecheck unit bench train clean browser
+.PHONY: run test lint typecheck unit bench train clean browser checkov
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,13 +33,24 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
 	  || echo "WARNING: could not install chromium; browser tests will skip"; }
 
+# checkov (Terraform policy checks) in its own virtualenv: it pins boto3 1.35 and packaging 23,
+# which would downgrade ours.
+# A failed install only warns; tests/deploy then skips its checkov test and says why.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.stamp:
+	@($(PY) -m venv $(CHECKOV_VENV) && $(CHECKOV_VENV)/bin/pip install -q --upgrade pip \
+	  && $(CHECKOV_VENV)/bin/pip install -q "checkov>=3.2,<4" && touch $@) \
+	  || echo "WARNING: could not install checkov; the checkov test will skip"
+
+checkov: $(CHECKOV_VENV)/.stamp
+
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests bench
 
 typecheck: $(VENV)/.stamp-dev
 	$(BIN)/mypy src
 
-test: $(VENV)/.stamp-dev browser lint typecheck
+test: $(VENV)/.stamp-dev browser checkov lint typecheck
 	$(BIN)/pytest -q -rs
 
 unit: $(VENV)/.stamp-dev
@@ -52,4 +63,4 @@ bench: $(VENV)/.stamp-runtime
 	$(BIN)/python bench/turn_latency.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -7,13 +7,15 @@ Nothing here is built at import time: call :func:`load_settings` (or construct
     SWITCHBOARD_LOCALE=en_US
     SWITCHBOARD_AGENT__MAX_TOOL_ROUNDS=4
     SWITCHBOARD_ROUTER__MODEL_DIR=/opt/switchboard/router
+    SWITCHBOARD_BRAIN=bedrock SWITCHBOARD_BRAIN_FALLBACK=openai,local
+    SWITCHBOARD_OPENAI__BASE_URL=http://127.0.0.1:11434/v1 SWITCHBOARD_OPENAI__MODEL=llama3.1
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from switchboard.domain.types import Locale
@@ -63,6 +65,55 @@ class RoutingSettings(BaseModel):
     acw_s: float = Field(0.0, ge=0, description="after-contact work per contact, seconds")
 
 
+class BedrockSettings(BaseModel):
+    """The ``bedrock`` brain (Converse API). Seed 2 defaults are configuration only.
+
+    Seed 2 "Lambda Function" names ``BEDROCK_MODEL_ID`` (Claude 3.5 Sonnet v2) and
+    ``AWS_REGION`` (eu-west-2); seed 2 "Error Handling" asks for throttling to be
+    retried with exponential backoff, at most 3 retries.
+    """
+
+    model_id: str = Field(
+        "anthropic.claude-3-5-sonnet-20241022-v2:0",
+        description="Bedrock model id or inference-profile ARN (seed 2 default)",
+    )
+    region: str = Field("eu-west-2", description="AWS region of bedrock-runtime (seed 2)")
+    endpoint_url: str | None = Field(None, description="VPC endpoint or test endpoint URL")
+    guardrail_id: str | None = Field(None, description="guardrailIdentifier; None: no guardrail")
+    guardrail_version: str = Field("DRAFT", description="guardrailVersion")
+    guardrail_trace: bool = False
+    max_tokens: int = Field(1024, ge=1, description="inferenceConfig.maxTokens")
+    temperature: float = Field(0.2, ge=0.0, le=1.0, description="inferenceConfig.temperature")
+    connect_timeout_s: float = Field(3.0, gt=0, description="botocore connect timeout, seconds")
+    read_timeout_s: float = Field(15.0, gt=0, description="botocore read timeout, seconds")
+    max_retries: int = Field(3, ge=0, le=10, description="retries of a throttled call (seed 2)")
+    backoff_base_s: float = Field(0.5, ge=0, description="first backoff delay, seconds")
+    backoff_max_s: float = Field(4.0, ge=0, description="longest backoff delay, seconds")
+    grounding_threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="ApplyGuardrail contextual-grounding threshold; None: stage off",
+    )
+
+
+class OpenAISettings(BaseModel):
+    """The ``openai`` brain: any OpenAI-compatible chat-completions server.
+
+    Ollama, vLLM, llama.cpp's server and hosted services all speak this wire
+    format; the key may be any string for servers that do not check it.
+    """
+
+    base_url: str = Field("http://127.0.0.1:11434/v1", description="server URL up to /v1")
+    model: str = Field("llama3.1", description="model name as the server knows it")
+    api_key: SecretStr = Field(SecretStr("not-needed"), description="bearer key")
+    timeout_s: float = Field(15.0, gt=0, description="read timeout of one request, seconds")
+    connect_timeout_s: float = Field(3.0, gt=0, description="connect timeout, seconds")
+    max_retries: int = Field(3, ge=0, le=10, description="retries on 429/5xx/connection errors")
+    max_tokens: int = Field(1024, ge=1)
+    temperature: float = Field(0.2, ge=0.0, le=2.0)
+
+
 class Settings(BaseSettings):
     """Top-level settings for every entry point (server, CLI, tests)."""
 
@@ -71,7 +122,20 @@ class Settings(BaseSettings):
     )
 
     locale: Locale = Locale.EN_GB
-    brain: str = Field("local", description="brain provider name; 'local' is embedded")
+    brain: str = Field("local", description="brain provider: local | bedrock | openai")
+    brain_fallback: str = Field(
+        "",
+        description="comma-separated providers tried in order when the brain fails, "
+        "e.g. 'openai,local'; when all fail the customer is handed over",
+    )
+    brain_step_timeout_s: float = Field(
+        8.0, gt=0, description="time limit of one provider's step in a fallback chain, seconds"
+    )
+    brain_cooldown_s: float = Field(
+        30.0, ge=0, description="a failed provider is skipped for this long, seconds"
+    )
+    bedrock: BedrockSettings = Field(default_factory=BedrockSettings)
+    openai: OpenAISettings = Field(default_factory=OpenAISettings)
     database_url: str = Field(
         default=f"sqlite:///{_REPO_ROOT / 'var' / 'switchboard.db'}",
         description="SQLAlchemy URL; SQLite file by default, PostgreSQL supported",

@@ -27,7 +27,7 @@ from switchboard.domain.types import (
     Message,
     Source,
 )
-from switchboard.errors import ConfigError, InputError
+from switchboard.errors import InputError
 from switchboard.ports import Brain, EventSink, IntentRouter, Store, ToolHost, Validator
 
 log = logging.getLogger("switchboard.agent")
@@ -90,25 +90,21 @@ class AgentService:
         """Build the service with embedded defaults for whatever is not given.
 
         Raises:
-            ConfigError: for an unknown brain name.
+            switchboard.errors.ConfigError: for an unknown brain name or a missing
+                provider library (extras `aws`, `llm`).
             switchboard.errors.RouterModelError: when the router artifact is missing
                 (run ``switchboard train``).
         """
         from switchboard.audit import AuditSink
+        from switchboard.brains.factory import build_brain, build_validator
         from switchboard.store import create_store
         from switchboard.tools.host import McpToolHost
-        from switchboard.validation import ValidationAgent
 
         store = store or create_store(settings)
         events = AuditSink(store, batch_size=256)
         if brain is None:
-            if settings.brain != "local":
-                raise ConfigError(
-                    f"unknown brain {settings.brain!r}; the embedded brain is 'local'"
-                )
-            from switchboard.brains.local.brain import LocalBrain
-
-            brain = LocalBrain()
+            # SWITCHBOARD_BRAIN=local|bedrock|openai, SWITCHBOARD_BRAIN_FALLBACK=... (a chain)
+            brain = build_brain(settings)
         if router is None:
             from switchboard.brains.local.router import EmbeddingRouter
 
@@ -136,7 +132,7 @@ class AgentService:
             brain=brain,
             tools=tools,
             router=router,
-            validator=validator or ValidationAgent(),
+            validator=validator or build_validator(settings),
         )
 
     def greeting(self, locale: Locale) -> str:
@@ -151,9 +147,15 @@ class AgentService:
         channel: Channel = Channel.CHAT,
         locale: Locale | None = None,
         customer_endpoint: str | None = None,
+        contact_id: str | None = None,
     ) -> Contact:
-        """Create a contact and emit ``conversation_start`` (seed 2 event 1)."""
+        """Create a contact and emit ``conversation_start`` (seed 2 event 1).
+
+        ``contact_id`` reuses a channel's own id (the Lex ``sessionId``, the
+        Connect ContactId); a new UUID otherwise.
+        """
         contact = Contact(
+            **({"contact_id": contact_id} if contact_id else {}),
             channel=channel,
             locale=locale or self.settings.locale,
             customer_endpoint=customer_endpoint,
@@ -245,6 +247,9 @@ class AgentService:
             flush()
 
     async def aclose(self) -> None:
-        """Close the tool host and flush the event sink."""
+        """Close the tool host and the brain's clients, and flush the event sink."""
         await self.tools.aclose()
+        close_brain = getattr(self.brain, "aclose", None)
+        if callable(close_brain):
+            await close_brain()
         self._flush()
