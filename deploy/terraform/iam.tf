@@ -92,6 +92,26 @@ data "aws_iam_policy_document" "lookup" {
   }
 }
 
+# Position and EWT of a waiting caller: real-time metrics of this stack's two queues and the
+# enqueue time of a contact of this instance (Connect has no per-contact position).
+data "aws_iam_policy_document" "queue_status" {
+  source_policy_documents = [data.aws_iam_policy_document.lambda_common["queue_status"].json]
+
+  statement {
+    sid     = "QueueRealTimeMetrics"
+    actions = ["connect:GetCurrentMetricData"]
+    resources = concat(
+      [data.aws_connect_instance.main.arn],
+      [for q in aws_connect_queue.agents : q.arn],
+    )
+  }
+  statement {
+    sid       = "ContactEnqueueTime"
+    actions   = ["connect:DescribeContact"]
+    resources = ["${data.aws_connect_instance.main.arn}/contact/*"]
+  }
+}
+
 data "aws_iam_policy_document" "dialer" {
   count                   = var.callback_flow_id != "" ? 1 : 0
   source_policy_documents = [data.aws_iam_policy_document.lambda_common["dialer"].json]
@@ -116,9 +136,10 @@ data "aws_iam_policy_document" "dialer" {
 locals {
   function_policies = merge(
     {
-      lex_hook = data.aws_iam_policy_document.lex_hook.json
-      callback = data.aws_iam_policy_document.callback.json
-      lookup   = data.aws_iam_policy_document.lookup.json
+      lex_hook     = data.aws_iam_policy_document.lex_hook.json
+      callback     = data.aws_iam_policy_document.callback.json
+      lookup       = data.aws_iam_policy_document.lookup.json
+      queue_status = data.aws_iam_policy_document.queue_status.json
     },
     var.callback_flow_id != "" ? { dialer = data.aws_iam_policy_document.dialer[0].json } : {},
   )

@@ -5,7 +5,7 @@
 # third-party dependencies come from var.dependency_layer_arns. The embedded router needs
 # torch (~750 MB), over the 250 MB unzipped limit of zip functions: for the Lex code hook
 # set var.lambda_image_uri to an image built from this repository (Python 3.11 base image,
-# `pip install .[aws]`), which then serves all three functions.
+# `pip install .[aws]`), which then serves every function.
 
 data "archive_file" "src" {
   type        = "zip"
@@ -56,6 +56,8 @@ locals {
     SWITCHBOARD_AWS_CALLBACK_FLOW_ID       = var.callback_flow_id
     SWITCHBOARD_AWS_CALLBACK_QUEUE_ID      = aws_connect_queue.agents["GeneralAgentQueue"].queue_id
     SWITCHBOARD_AWS_CALLBACK_SOURCE_PHONE  = var.callback_source_phone
+    SWITCHBOARD_AWS_QUEUE_AHT_S            = tostring(var.queue_aht_seconds)
+    SWITCHBOARD_AWS_QUEUE_ACW_S            = tostring(var.queue_acw_seconds)
     HF_HUB_OFFLINE                         = "1"
     TRANSFORMERS_OFFLINE                   = "1"
   }
@@ -63,6 +65,8 @@ locals {
     lex_hook = { memory = var.lambda_memory_mb, timeout = var.lambda_timeout_s }
     callback = { memory = 256, timeout = 10 }
     lookup   = { memory = 256, timeout = 8 }
+    # The customer queue flow waits at most 3 s (InvocationTimeLimitSeconds) for it.
+    queue_status = { memory = 256, timeout = 3 }
     dialer   = { memory = 256, timeout = 60 }
   }
 }
@@ -150,9 +154,9 @@ resource "aws_lambda_permission" "dialer" {
   source_arn    = aws_cloudwatch_event_rule.dialer[0].arn
 }
 
-# Connect may call the callback and lookup functions from this instance's flows.
+# Connect may call the functions its flows invoke, from this instance only.
 resource "aws_lambda_permission" "connect" {
-  for_each       = toset(["callback", "lookup"])
+  for_each       = local.connect_functions
   statement_id   = "AllowConnectInstance"
   action         = "lambda:InvokeFunction"
   function_name  = aws_lambda_function.fn[each.key].function_name

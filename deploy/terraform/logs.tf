@@ -7,6 +7,9 @@ locals {
       lex_hook = "switchboard.aws.lex.lambda_handler"
       callback = "switchboard.aws.connect.callback_handler"
       lookup   = "switchboard.aws.connect.lookup_handler"
+      # The customer queue flow's position and EWT (function "<project_name>-queue-status",
+      # the name the flow interpreter gives its stand-in: switchboard-queue-status).
+      queue_status = "switchboard.aws.connect.queue_status_handler"
     },
     # The callback dialer exists once an outbound flow is named (var.callback_flow_id).
     var.callback_flow_id != "" ? { dialer = "switchboard.aws.connect.dial_handler" } : {},

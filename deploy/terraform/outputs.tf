@@ -9,7 +9,7 @@ output "lex_bot_alias_arn" {
 }
 
 output "lambda_arns" {
-  description = "Lambda ARNs by role: lex_hook, callback, lookup."
+  description = "Lambda ARNs by role: lex_hook, callback, lookup, queue_status (and dialer)."
   value       = { for k, f in aws_lambda_function.fn : k => f.arn }
 }
 
@@ -20,7 +20,10 @@ output "queue_arns" {
 
 output "contact_flows" {
   description = "Contact flows loaded from flows/*.json (empty when the folder is absent)."
-  value       = { for k, f in aws_connect_contact_flow.flows : k => f.arn }
+  value = merge(
+    { for k, f in aws_connect_contact_flow.flows : k => f.arn },
+    { for k, f in aws_connect_contact_flow.linked : k => f.arn },
+  )
 }
 
 output "audit_bucket" {

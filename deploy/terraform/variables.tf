@@ -62,6 +62,24 @@ variable "callback_source_phone" {
   default     = ""
 }
 
+variable "hold_music_prompt_name" {
+  description = "Name of the instance prompt the customer queue flow plays while the caller waits (flow placeholder hold_music_prompt_arn); Connect's default prompts include CustomerQueue.wav."
+  type        = string
+  default     = "CustomerQueue.wav"
+}
+
+variable "queue_aht_seconds" {
+  description = "Average handle time the queue-status Lambda assumes for its EWT, seconds (a flow may pass AverageHandleTimeSeconds instead)."
+  type        = number
+  default     = 300
+}
+
+variable "queue_acw_seconds" {
+  description = "After-contact work per contact the queue-status Lambda assumes for its EWT, seconds."
+  type        = number
+  default     = 0
+}
+
 variable "log_retention_days" {
   description = "CloudWatch Logs retention (seed 1: 365 days)."
   type        = number

@@ -298,6 +298,28 @@ async def test_queue_status_lambda_failure_keeps_the_caller_waiting(
     assert status.branch == "NoMatchingError -> comfort-loop"
 
 
+async def test_queue_status_error_answer_skips_the_numbers(
+    service: AgentService, engine: RoutingEngine
+) -> None:
+    """The AWS handler never raises: on failure it answers only ``Error`` (no position)."""
+    engine.enqueue("earlier-caller", "GeneralAgentQueue", now=MONDAY_10 - timedelta(minutes=1))
+    flows = FlowRunner(
+        LIBRARY,
+        bot=AgentBot(service),
+        queues=engine,
+        lambdas=LambdaRegistry(
+            {"switchboard-queue-status": lambda params, ctx: {"Error": "tool_unavailable"}}
+        ),
+        bindings=FLOW_BINDINGS,
+    )
+    result = await flows.run(INBOUND, caller("I want to speak to a person"), at=MONDAY_10)
+    assert result.outcome is Outcome.QUEUED and not result.customer_lost
+    check = next(s for s in result.steps if s.action_id == "check-queue-status")
+    assert check.branch.endswith("-> comfort-loop")
+    assert "customer-queue/store-queue-status" not in path(result)
+    assert not any(text.startswith("You are number") for _, text in result.transcript)
+
+
 class NoCallbacks(RoutingEngine):
     """The routing store accepts no callback (a database outage for that table)."""
 

@@ -70,7 +70,7 @@ def test_bot_is_a_pass_through_to_the_code_hook(tf: dict[str, Any]) -> None:
 def test_lambda_handlers_exist_and_runtime_is_python_311(tf: dict[str, Any]) -> None:
     text = (TF_DIR / "logs.tf").read_text()
     handlers = re.findall(r'"(switchboard\.aws\.[a-z_.]+)"', text)
-    assert len(handlers) == 4
+    assert len(handlers) == 5
     for dotted in handlers:
         module, func = dotted.rsplit(".", 1)
         assert callable(getattr(importlib.import_module(module), func)), dotted
@@ -190,16 +190,101 @@ def test_queues_hours_and_flows(tf: dict[str, Any]) -> None:
     assert "hours   = 9" in hours and "hours   = 17" in hours
 
 
+_PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
+
+
+def flow_placeholder_problems(flows: dict[str, str], flow_vars: set[str]) -> list[str]:
+    """What Terraform's two flow phases (connect.tf) would refuse, per flow file name.
+
+    Phase 1 (``flows``): files without ``_flow_arn}``, rendered with ``flow_vars``.
+    Phase 2 (``linked``): the others, rendered with ``flow_vars`` plus
+    ``<stem, - → _, minus "switchboard_">_flow_arn`` of every phase-1 file.
+    """
+    linked = {name for name, text in flows.items() if "_flow_arn}" in text}
+    arn_vars = {
+        name.removesuffix(".json").replace("-", "_").removeprefix("switchboard_") + "_flow_arn"
+        for name in set(flows) - linked
+    }
+    problems = []
+    for name, text in sorted(flows.items()):
+        try:
+            json.loads(_PLACEHOLDER.sub("x", text))
+        except json.JSONDecodeError as exc:
+            problems.append(f"{name}: not JSON ({exc})")
+        known = flow_vars | arn_vars if name in linked else flow_vars
+        for unknown in sorted(set(_PLACEHOLDER.findall(text)) - known):
+            problems.append(f"{name}: unknown placeholder ${{{unknown}}}")
+    return problems
+
+
+def test_flow_phases_in_connect_tf_follow_the_documented_rule(tf: dict[str, Any]) -> None:
+    text = (TF_DIR / "connect.tf").read_text()
+    assert 'strcontains(text, "_flow_arn}")' in text
+    naming = '"${trimprefix(replace(trimsuffix(f, ".json"), "-", "_"), "switchboard_")}_flow_arn"'
+    assert naming in text
+    flows = tf["resource"]["aws_connect_contact_flow"]
+    assert flows["flows"]["for_each"] == "${local.base_flow_files}"
+    assert flows["linked"]["for_each"] == "${local.linked_flow_files}"
+    assert "local.flow_arn_vars" in flows["linked"]["content"]
+    assert "flow_arn_vars" not in flows["flows"]["content"]
+
+
+def test_flow_placeholder_check_refuses_what_terraform_would() -> None:
+    known = {"general_agent_queue_arn"}
+    ok = {
+        "switchboard-queue.json": '{"Q": "${general_agent_queue_arn}"}',
+        "switchboard-main.json": '{"F": "${queue_flow_arn}", "Q": "${general_agent_queue_arn}"}',
+    }
+    assert flow_placeholder_problems(ok, known) == []
+    assert flow_placeholder_problems({"a.json": '{"L": "${nope_lambda_arn}"}'}, known) == [
+        "a.json: unknown placeholder ${nope_lambda_arn}"
+    ]
+    # a phase-2 flow may not name another phase-2 flow, nor a flow that does not exist
+    chained = {**ok, "switchboard-top.json": '{"F": "${main_flow_arn}"}'}
+    assert flow_placeholder_problems(chained, known) == [
+        "switchboard-top.json: unknown placeholder ${main_flow_arn}"
+    ]
+    assert flow_placeholder_problems({"x.json": '{"F": "${other_flow_arn}"'}, known)
+
+
 def test_flows_in_the_repository_use_known_placeholders(tf: dict[str, Any]) -> None:
     """Works with or without flows/: each flow present must be JSON and use only our ${vars}."""
-    flows = sorted((ROOT / "flows").glob("*.json"))
-    block = (TF_DIR / "connect.tf").read_text().split("flow_vars = {")[1].split("}")[0]
-    known = set(re.findall(r"^\s+([a-z_]+)\s+=", block, flags=re.M))
+    flows = {p.name: p.read_text() for p in sorted((ROOT / "flows").glob("*.json"))}
+    known = set(tf["locals"]["flow_vars"])
     assert {"lex_bot_alias_arn", "general_agent_queue_arn", "callback_lambda_arn"} <= known
-    for flow in flows:
-        text = flow.read_text()
-        json.loads(re.sub(r"\$\{[a-z_]+\}", "x", text))
-        assert set(re.findall(r"\$\{([a-z_]+)\}", text)) <= known, flow.name
+    assert flow_placeholder_problems(flows, known) == []
+    if flows:  # the flows issue's inbound flow names the two others, by these exact names
+        inbound = flows["switchboard-inbound.json"]
+        assert {"customer_queue_flow_arn", "callback_flow_arn"} <= set(
+            _PLACEHOLDER.findall(inbound)
+        )
+
+
+def test_every_lambda_a_flow_invokes_is_associated_and_permitted(tf: dict[str, Any]) -> None:
+    functions = {
+        name.removesuffix("_lambda_arn")
+        for name in tf["locals"]["flow_vars"]
+        if name.endswith("_lambda_arn")
+    }
+    assert "queue_status" in functions
+    connect_functions = (TF_DIR / "connect.tf").read_text().split("connect_functions = toset(")[1]
+    listed = set(re.findall(r'"([a-z_]+)"', connect_functions.split(")")[0]))
+    assert functions <= listed
+    for value in tf["locals"]["flow_vars"].values():
+        if "aws_lambda_function.fn[" in value:
+            assert re.search(r'fn\["([a-z_]+)"\]', value).group(1) in listed  # type: ignore[union-attr]
+    assert res(tf, "aws_connect_lambda_function_association", "fn")["for_each"] == (
+        "${local.connect_functions}"
+    )
+    assert res(tf, "aws_lambda_permission", "connect")["for_each"] == "${local.connect_functions}"
+    status = {
+        st["sid"]: st for st in tf["data"]["aws_iam_policy_document"]["queue_status"]["statement"]
+    }
+    assert status["QueueRealTimeMetrics"]["actions"] == ["connect:GetCurrentMetricData"]
+    assert status["ContactEnqueueTime"]["actions"] == ["connect:DescribeContact"]
+    prompt = tf["data"]["aws_connect_prompt"]["hold_music"]
+    assert prompt["name"] == "${var.hold_music_prompt_name}"
+    assert tf["variable"]["hold_music_prompt_name"]["default"] == "CustomerQueue.wav"
 
 
 def test_remote_state_backend_is_documented() -> None:

@@ -1,4 +1,4 @@
-"""Amazon Connect Lambda invocations: callback request and customer lookup by phone number.
+"""Amazon Connect Lambda invocations: callback request, customer lookup, queue status.
 
 Connect invokes a Lambda from a flow's "Invoke AWS Lambda function" block
 (``InvokeLambdaFunction``) with (Amazon Connect admin guide "Invoke
@@ -20,6 +20,12 @@ flow branches on ``$.External.callback_scheduled`` / ``$.External.CustomerFound`
   caller's number. A number match identifies a caller; it does not
   authenticate them, so the answer says ``CustomerFound``, never
   "authenticated".
+* :func:`queue_status_handler` (seed 2 "Customer Queue Flow Design"): the
+  caller's ``QueuePosition`` and ``EstimatedWaitTime`` (whole minutes) for the
+  customer queue flow, approximated from Connect's real-time metrics and our
+  EWT estimator (:mod:`switchboard.aws.queue_status` documents how). The
+  interpreter plays the same Lambda with
+  :func:`switchboard.contactflow.players.queue_status_handler`.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import phonenumbers
 
 from switchboard.audit.redact import mask_endpoint
 from switchboard.aws.dynamo import CallbackTable, CustomerTable, client
+from switchboard.aws.queue_status import call_connect, queue_status, split_queue_arn
 from switchboard.aws.settings import AwsSettings, configure_lambda_logging
 from switchboard.domain.attributes import ATTR_CUSTOMER_PHONE, ATTR_PRIORITY, HIGH_PRIORITY
 from switchboard.domain.types import Locale
@@ -56,6 +63,7 @@ class ConnectRequest:
         attributes: the contact attributes (strings only).
         parameters: the block's parameters (strings only).
         queue_arn: ``ContactData.Queue.ARN`` when the contact is in a queue.
+        instance_arn: ``ContactData.InstanceARN``.
     """
 
     contact_id: str
@@ -64,6 +72,7 @@ class ConnectRequest:
     attributes: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
     queue_arn: str | None = None
+    instance_arn: str | None = None
 
 
 def _strings(value: Any) -> dict[str, str]:
@@ -91,6 +100,7 @@ def parse_contact_flow_event(event: Any) -> ConnectRequest:
     queue = data.get("Queue")
     queue_arn = queue.get("ARN") if isinstance(queue, Mapping) else None
     channel = data.get("Channel")
+    instance_arn = data.get("InstanceARN")
     return ConnectRequest(
         contact_id=data["ContactId"],
         channel=channel if isinstance(channel, str) else None,
@@ -98,6 +108,7 @@ def parse_contact_flow_event(event: Any) -> ConnectRequest:
         attributes=_strings(data.get("Attributes")),
         parameters=_strings(details.get("Parameters")),
         queue_arn=queue_arn if isinstance(queue_arn, str) else None,
+        instance_arn=instance_arn if isinstance(instance_arn, str) else None,
     )
 
 
@@ -227,8 +238,6 @@ class CallbackDialer:
                 (``retryable`` on throttling and service errors).
             switchboard.errors.StoreError: the callback could not be marked.
         """
-        from switchboard.errors import ToolUnavailableError
-
         queue = str(item.get("queue_id") or self.queue_id or "")
         if "/queue/" in queue:  # an ARN from ContactData.Queue: the API wants the id
             queue = queue.rsplit("/queue/", 1)[1]
@@ -247,18 +256,7 @@ class CallbackDialer:
             params["QueueId"] = queue
         if self.source_phone:
             params["SourcePhoneNumber"] = self.source_phone
-        try:
-            out = self.client.start_outbound_voice_contact(**params)
-        except Exception as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
-            retryable = code in {
-                "ThrottlingException",
-                "InternalServiceException",
-                "LimitExceededException",
-            }
-            raise ToolUnavailableError(
-                f"StartOutboundVoiceContact failed: {code}", retryable=retryable
-            ) from exc
+        out = call_connect(self.client, "start_outbound_voice_contact", **params)
         contact_id = str(out["ContactId"])
         self.table.mark(str(item["callback_id"]), "DIALLED", outbound_contact_id=contact_id)
         return contact_id
@@ -293,6 +291,7 @@ class _Tables:
     aws: AwsSettings
     callbacks: CallbackTable | None = None
     customers: CustomerTable | None = None
+    connect: Any = None  # the boto3 Connect client, made on first use
 
 
 _tables: _Tables | None = None
@@ -358,6 +357,64 @@ def lookup_handler(event: Any, context: Any) -> dict[str, str]:
         return handle_lookup(request, tables.customers, _locale_of(request, Locale.EN_GB))
 
     return _answer("lookup", event, {"CustomerFound": "false"}, run)
+
+
+def handle_queue_status(
+    request: ConnectRequest, connect_client: Any, aws: AwsSettings
+) -> dict[str, str]:
+    """Answer the customer queue flow with the caller's position and EWT (flat ``str → str``).
+
+    The queue is ``ContactData.Queue.ARN``, else ``Parameters.QueueARN`` /
+    ``Parameters.QueueId`` (an id is read in ``ContactData.InstanceARN``'s
+    instance, else ``SWITCHBOARD_AWS_CONNECT_INSTANCE_ID``). AHT and ACW
+    (seconds) come from ``Parameters.AverageHandleTimeSeconds`` /
+    ``AfterContactWorkSeconds`` when the flow passes them, else the settings.
+
+    Raises:
+        InputError: no queue, or a non-numeric AHT / ACW parameter.
+        switchboard.errors.ToolUnavailableError: ``GetCurrentMetricData`` failed.
+    """
+    params = request.parameters
+    queue = request.queue_arn or params.get("QueueARN") or params.get("QueueId") or ""
+    instance = aws.connect_instance_id or None
+    if request.instance_arn and "instance/" in request.instance_arn:
+        instance = request.instance_arn.rsplit("instance/", 1)[1]
+    instance_id, queue_id = split_queue_arn(queue, instance)
+    try:
+        aht = float(params.get("AverageHandleTimeSeconds") or aws.queue_aht_s)
+        acw = float(params.get("AfterContactWorkSeconds") or aws.queue_acw_s)
+    except ValueError as exc:
+        raise InputError(
+            "AverageHandleTimeSeconds / AfterContactWorkSeconds must be numbers"
+        ) from exc
+    if aht <= 0 or acw < 0:
+        raise InputError("AHT must be positive and ACW not negative")
+    status = queue_status(
+        connect_client,
+        instance_id=instance_id,
+        queue_id=queue_id,
+        contact_id=request.contact_id,
+        aht_s=aht,
+        acw_s=acw,
+    )
+    return status.attributes()
+
+
+def queue_status_handler(event: Any, context: Any) -> dict[str, str]:
+    """Lambda entry point ``switchboard.aws.connect.queue_status_handler`` (customer queue flow).
+
+    Answers ``QueuePosition``, ``EstimatedWaitTime`` (minutes), ``ContactsInQueue``,
+    ``AgentsAvailable`` and ``PositionBasis``; on any failure only ``Error``
+    (the flow then plays its comfort loop without numbers). Never raises.
+    """
+
+    def run(request: ConnectRequest) -> dict[str, str]:
+        tables = _container_tables()
+        if tables.connect is None:
+            tables.connect = client("connect", tables.aws)
+        return handle_queue_status(request, tables.connect, tables.aws)
+
+    return _answer("queue_status", event, {}, run)
 
 
 def dial_handler(event: Any, context: Any) -> dict[str, Any]:

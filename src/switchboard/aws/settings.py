@@ -37,6 +37,12 @@ class AwsSettings(BaseSettings):
     callback_flow_id: str = Field("", description="outbound contact flow id of callbacks")
     callback_queue_id: str = Field("", description="queue id of callbacks without one")
     callback_source_phone: str = Field("", description="caller id shown on callbacks (E.164)")
+    queue_aht_s: float = Field(
+        300.0, gt=0, description="AHT the queue-status EWT assumes, seconds (flow may override)"
+    )
+    queue_acw_s: float = Field(
+        0.0, ge=0, description="after-contact work the queue-status EWT assumes, seconds"
+    )
     session_budget_bytes: int = Field(
         10_000,
         ge=2_000,

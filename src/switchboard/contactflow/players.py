@@ -231,7 +231,12 @@ class LambdaRegistry:
 
 
 QUEUE_STATUS_LAMBDA = "switchboard-queue-status"
-"""The Lambda our queue flow calls for the caller's position and EWT."""
+"""The Lambda our queue flow calls for the caller's position and EWT.
+
+Terraform deploys the AWS side of it as ``<project_name>-queue-status``
+(``switchboard.aws.connect.queue_status_handler``; ``switchboard-queue-status``
+with the default project name), the function ``${queue_status_lambda_arn}``
+names in ``flows/switchboard-customer-queue.json``."""
 
 
 def queue_status_handler(params: Mapping[str, str], ctx: LambdaContext) -> dict[str, str]:
@@ -243,8 +248,7 @@ def queue_status_handler(params: Mapping[str, str], ctx: LambdaContext) -> dict[
     placement = ctx.queues.placement(ctx.contact_id, now=ctx.now)
     if placement is None:
         raise FlowRuntimeError(f"contact {ctx.contact_id} is not waiting in a queue")
-    minutes = max(1, round(placement.ewt_s / 60)) if placement.ewt_s > 0 else 0
-    return {ATTR_QUEUE_POSITION: str(placement.position), ATTR_EWT: str(minutes)}
+    return {ATTR_QUEUE_POSITION: str(placement.position), ATTR_EWT: str(placement.ewt_minutes)}
 
 
 def default_lambdas() -> LambdaRegistry:

@@ -68,6 +68,14 @@ class Server:
     free_in_s: float
 
 
+def ewt_minutes(ewt_s: float) -> int:
+    """An EWT in seconds as the whole minutes ``EstimatedWaitTime`` carries (rounded up).
+
+    0 s stays 0 (an agent is free now); any positive wait is at least 1 minute.
+    """
+    return max(1, int(-(-ewt_s // 60))) if ewt_s > 0 else 0
+
+
 def busy_residual_s(aht_s: float, elapsed_s: float) -> float:
     """Expected seconds left on a contact handled for ``elapsed_s`` (rule 1 above)."""
     return max(aht_s - elapsed_s, aht_s / 4)

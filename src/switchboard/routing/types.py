@@ -275,7 +275,9 @@ class Placement(BaseModel):
     @property
     def ewt_minutes(self) -> int:
         """EWT rounded up to whole minutes (what ``EstimatedWaitTime`` carries)."""
-        return max(1, int(-(-self.ewt_s // 60))) if self.ewt_s > 0 else 0
+        from switchboard.routing.estimator import ewt_minutes
+
+        return ewt_minutes(self.ewt_s)
 
 
 class Assignment(BaseModel):
