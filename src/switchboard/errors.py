@@ -16,6 +16,10 @@ Tree::
     ├── BrainError                  a brain could not produce a step (retryable)
     ├── ValidationAgentError        the validation agent itself failed
     ├── StoreError                  the database failed (retryable)
+    ├── StreamError                 the transcript stream backend failed (retryable)
+    ├── SummaryError                a post-call summary could not be built or exported
+    │   ├── SummaryNotReadyError    the contact is still active: no summary yet (HTTP 409)
+    │   └── SummaryExportError      the summary sink (file, S3) refused the write
     └── RouterModelError            the embedded router is missing or cannot load
         └── TrainingDataMissingError  ../shared/data (or data/) is not where training expects it
 """
@@ -96,6 +100,31 @@ class StoreError(SwitchboardError):
 
     code = "store_error"
     retryable = True
+
+
+class StreamError(SwitchboardError):
+    """The transcript stream backend (Redis, Kinesis) could not be reached or refused a call."""
+
+    code = "stream_error"
+    retryable = True
+
+
+class SummaryError(SwitchboardError):
+    """A post-call summary could not be built, checked or exported."""
+
+    code = "summary_error"
+
+
+class SummaryNotReadyError(SummaryError):
+    """The contact has not ended, so it has no summary yet."""
+
+    code = "summary_not_ready"
+
+
+class SummaryExportError(SummaryError):
+    """The summary sink (a directory, an S3 bucket) refused the write; the stored one stays."""
+
+    code = "summary_export_failed"
 
 
 class RouterModelError(SwitchboardError):

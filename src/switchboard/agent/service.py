@@ -3,6 +3,13 @@
 It wires the embedded defaults (SQLite store, audit sink, in-process FastMCP
 tools, the ``local`` brain with its router, the validation agent) unless
 other adapters are passed in, and serialises the turns of one contact.
+
+Transcript stream: every final segment of a contact — the customer's
+utterance, the AI agent's reply, a human agent's message — is published on
+``service.segments`` (a :class:`~switchboard.analytics.stream.SegmentBus`,
+in-process by default) without waiting for any consumer. Other components
+subscribe with ``service.segments.subscribe(group, handler)``; see
+``switchboard.analytics.stream``.
 """
 
 from __future__ import annotations
@@ -10,11 +17,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel
 
+from switchboard.agent import guardrail
 from switchboard.agent.loop import TurnLoop
+from switchboard.analytics.stream import SegmentBus, TranscriptSegment
+from switchboard.audit.redact import redact
 from switchboard.config import Settings
 from switchboard.domain.types import (
     AgentReply,
@@ -31,6 +42,9 @@ from switchboard.errors import ConfigError, InputError
 from switchboard.ports import Brain, EventSink, IntentRouter, Store, ToolHost, Validator
 
 log = logging.getLogger("switchboard.agent")
+
+#: Called with each contact after it ended (``AgentService.end_hooks``).
+EndHook = Callable[[Contact], Awaitable[Any]]
 
 
 class ContactView(BaseModel):
@@ -57,8 +71,11 @@ class AgentService:
         tools: ToolHost,
         router: IntentRouter | None,
         validator: Validator | None,
+        segments: SegmentBus | None = None,
     ) -> None:
         self.settings = settings
+        #: The transcript stream: publish/subscribe point for every final segment.
+        self.segments = segments or SegmentBus()
         self.store = store
         self.events = events
         self.brain = brain
@@ -75,6 +92,8 @@ class AgentService:
             hallucination_ttl_days=settings.hallucination_ttl_days,
         )
         self._locks: dict[str, asyncio.Lock] = {}
+        #: Awaited with the ended contact after ``conversation_end`` (post-call summary...).
+        self.end_hooks: list[EndHook] = []
 
     @classmethod
     async def create(
@@ -86,6 +105,7 @@ class AgentService:
         store: Store | None = None,
         router: IntentRouter | None = None,
         validator: Validator | None = None,
+        segments: SegmentBus | None = None,
     ) -> AgentService:
         """Build the service with embedded defaults for whatever is not given.
 
@@ -137,6 +157,7 @@ class AgentService:
             tools=tools,
             router=router,
             validator=validator or ValidationAgent(),
+            segments=segments,
         )
 
     def greeting(self, locale: Locale) -> str:
@@ -188,7 +209,44 @@ class AgentService:
             contact = self.store.get_contact(contact_id)
             if contact.status in (ContactStatus.RESOLVED, ContactStatus.ABANDONED):
                 raise InputError(f"contact {contact_id} has ended")
-            return await self.loop.run(contact, text)
+            cleaned = guardrail.clean_input(text)  # InputError before anything is published
+            turn = int((contact.state.get("agent") or {}).get("turns", 0)) + 1
+            self._publish(contact, Source.CUSTOMER, cleaned, turn)
+            reply = await self.loop.run(contact, text)
+            self._publish(contact, Source.AI_AGENT, reply.text, reply.turn_index or turn)
+            return reply
+
+    def publish_human_agent_message(self, contact_id: str, text: str) -> TranscriptSegment:
+        """Publish a human agent's message of a transferred contact on the transcript stream.
+
+        The human agent's desktop (or a Connect chat bridge) calls this for every
+        message it sends, so that summaries and sentiment see the whole contact.
+
+        Raises:
+            switchboard.errors.UnknownContactError: no such contact.
+            InputError: empty or oversized text.
+        """
+        contact = self.store.get_contact(contact_id)
+        turn = int((contact.state.get("agent") or {}).get("turns", 0))
+        return self._publish(contact, Source.HUMAN_AGENT, guardrail.clean_input(text), turn)
+
+    def _publish(
+        self, contact: Contact, speaker: Source, text: str, turn: int | None
+    ) -> TranscriptSegment:
+        """Queue one final segment (PII-redacted) on the stream; never blocks or raises."""
+        now = datetime.now(UTC)
+        segment = TranscriptSegment(
+            contact_id=contact.contact_id,
+            speaker=speaker,
+            text=redact(text),
+            is_partial=False,
+            start_time=now,
+            end_time=now,
+            locale=contact.locale,
+            turn=turn,
+        )
+        self.segments.publish_nowait(segment)
+        return segment
 
     async def end_contact(
         self, contact_id: str, status: ContactStatus = ContactStatus.RESOLVED
@@ -222,6 +280,11 @@ class AgentService:
         )
         self._flush()
         self._locks.pop(contact_id, None)
+        for hook in list(self.end_hooks):
+            try:
+                await hook(contact)
+            except Exception:  # a failing hook (summary, export) must not fail the ending
+                log.exception("end-of-contact hook failed", extra={"contact_id": contact_id})
         return contact
 
     def contact_view(self, contact_id: str) -> ContactView:
@@ -245,6 +308,7 @@ class AgentService:
             flush()
 
     async def aclose(self) -> None:
-        """Close the tool host and flush the event sink."""
+        """Close the tool host and the transcript stream, and flush the event sink."""
         await self.tools.aclose()
+        await self.segments.aclose()
         self._flush()
