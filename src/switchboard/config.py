@@ -51,6 +51,31 @@ class RouterSettings(BaseModel):
     )
 
 
+class SummarySettings(BaseModel):
+    """Post-call summaries (seed 3 "Post-Call Path"): where they are exported."""
+
+    directory: Path | None = Field(
+        default=_REPO_ROOT / "var" / "summaries",
+        description="JSON export directory; None turns the file export off",
+    )
+    s3_bucket: str | None = Field(None, description="also export to this S3 bucket (boto3)")
+    s3_prefix: str = "summaries/"
+    s3_kms_key_id: str | None = None
+    idle_timeout_s: float = Field(
+        600.0, gt=0, description="no customer activity this long → contact ended as abandoned"
+    )
+    idle_sweep_interval_s: float = Field(
+        15.0, gt=0, description="how often idle contacts are looked for, seconds"
+    )
+
+
+class TelemetrySettings(BaseModel):
+    """OpenTelemetry spans around the turn loop (off unless an exporter is named)."""
+
+    otel_exporter: str = Field("none", description="none | console | otlp")
+    otel_endpoint: str | None = Field(None, description="OTLP/HTTP traces endpoint")
+
+
 class Settings(BaseSettings):
     """Top-level settings for every entry point (server, CLI, tests)."""
 
@@ -71,6 +96,8 @@ class Settings(BaseSettings):
     hallucination_ttl_days: int = Field(90, description="seed 2 Hallucination Log Model ttl")
     agent: AgentSettings = Field(default_factory=AgentSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
+    summaries: SummarySettings = Field(default_factory=SummarySettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -20,6 +20,8 @@ from fastapi_offline import FastAPIOffline
 
 from switchboard import __version__
 from switchboard.agent.service import AgentService
+from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
+from switchboard.api.analytics import build_analytics_router
 from switchboard.api.errors import install_error_handlers
 from switchboard.api.routes import build_router
 from switchboard.api.ws import build_ws_router
@@ -63,9 +65,12 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
         owned = service is None
         running = service if service is not None else await AgentService.create(settings)
         app.state.service = running
+        app.state.analytics = AnalyticsRuntime.attach(running, settings)
         try:
             yield
         finally:
+            await app.state.analytics.aclose()
+            app.state.analytics = None
             app.state.service = None
             if owned:
                 await running.aclose()
@@ -83,6 +88,7 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
     install_error_handlers(app)
     app.include_router(build_router())
     app.include_router(build_ws_router())
+    app.include_router(build_analytics_router(PAGE_HEADERS))
 
     static = static_dir()
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -8,6 +8,7 @@ error                          status  note
 =============================  ======  ==========================================
 ``UnknownContactError``        404     checked before ``InputError`` (subclass)
 ``InputError``                 422     malformed request, empty/oversized text
+``SummaryNotReadyError``       409     the contact has not ended: no summary yet
 any other, ``retryable``       503     with ``Retry-After: 1``
 any other, not retryable       500
 request body validation        422     code ``invalid_input`` plus ``details``
@@ -32,7 +33,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from switchboard.errors import InputError, SwitchboardError, UnknownContactError
+from switchboard.errors import (
+    InputError,
+    SummaryNotReadyError,
+    SwitchboardError,
+    UnknownContactError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +50,8 @@ def status_for(exc: SwitchboardError) -> int:
     """Return the HTTP status code for a product error (see the module table)."""
     if isinstance(exc, UnknownContactError):
         return HTTPStatus.NOT_FOUND
+    if isinstance(exc, SummaryNotReadyError):
+        return HTTPStatus.CONFLICT
     if isinstance(exc, InputError):
         return HTTPStatus.UNPROCESSABLE_ENTITY
     if exc.retryable:
