@@ -26,7 +26,9 @@ AverageConversationLength      ``switchboard_conversation_turns`` (histogram, at
 TransferRate / Handover        ``switchboard_transfers_total{reason}`` /
 Reasons                        ``switchboard_conversations_ended_total``
 (seed 3) escalations           ``switchboard_escalations_total{sentiment}`` — handovers by the
-                               contact's ``RealTimeSentiment`` at the time
+                               contact's ``RealTimeSentiment`` at the time;
+                               ``switchboard_sentiment_escalations_total`` — contacts the live
+                               sentiment rule escalated
 =============================  =============================================================
 """
 
@@ -156,6 +158,11 @@ class ContactMetrics:
             "switchboard_escalations",
             "Handovers by the contact's RealTimeSentiment at the time (seed 3).",
             ["sentiment"],
+            registry=r,
+        )
+        self.sentiment_escalations = Counter(
+            "switchboard_sentiment_escalations",
+            "Contacts escalated by the live sentiment rule (RealTimeSentiment=NEGATIVE, seed 3).",
             registry=r,
         )
         self.guardrail_blocks = Counter(

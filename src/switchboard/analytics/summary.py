@@ -267,9 +267,10 @@ def _events_of(events: Sequence[Event], kind: EventType) -> list[Event]:
 def sentiment_trajectory(record: ContactRecord) -> SentimentTrajectory | None:
     """Read the customer's sentiment scores from the contact's events and attributes.
 
-    A point is taken from any event whose ``data`` has a numeric ``score`` (or
-    ``compound``) and a ``label`` (or ``sentiment``) in POSITIVE/NEUTRAL/NEGATIVE —
-    the shape the sentiment stage records per final customer segment.
+    Points come from the sentiment stage's ``Contact.state["sentiment"]["history"]``
+    (one entry per final customer segment: ``compound`` in [-1, 1], ``label``,
+    ``segment_id``), or from events whose ``data`` has a numeric ``score`` (or
+    ``compound``) and a ``label`` (or ``sentiment``) in POSITIVE/NEUTRAL/NEGATIVE.
 
     Returns:
         The trajectory, or None when no score and no ``RealTimeSentiment`` exist.
@@ -290,8 +291,19 @@ def sentiment_trajectory(record: ContactRecord) -> SentimentTrajectory | None:
                     score=float(score), label=label.upper(), source=f"event:{event.event_id}"
                 )
             )
+    stored = record.contact.state.get("sentiment")
+    if not points and isinstance(stored, dict):
+        for entry in stored.get("history") or []:
+            if not isinstance(entry, dict):
+                continue
+            score, label = entry.get("compound"), entry.get("label")
+            if isinstance(score, int | float) and isinstance(label, str):
+                source = f"segment:{entry.get('segment_id')}"
+                points.append(SentimentPoint(score=float(score), label=label, source=source))
     attrs = record.contact.state.get("attributes") or {}
     final = attrs.get(ATTR_SENTIMENT) if isinstance(attrs, dict) else None
+    if not final and isinstance(stored, dict) and isinstance(stored.get("label"), str):
+        final = stored["label"]
     if not points and not final:
         return None
     trend = "steady"

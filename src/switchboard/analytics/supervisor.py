@@ -187,6 +187,48 @@ class SupervisorBoard:
             snapshot = contact.model_copy(deep=True)
         self._push(snapshot)
 
+    def note_sentiment_state(self, contact_id: str, state: dict[str, Any]) -> bool:
+        """Apply a contact's live sentiment as the sentiment stage keeps it.
+
+        Args:
+            contact_id: the contact.
+            state: ``Contact.state["sentiment"]`` shape: ``history`` (entries with
+                ``compound``), ``label`` (the ``RealTimeSentiment`` value) and ``escalated``.
+
+        Returns:
+            True when this update newly escalates the contact.
+        """
+        history = state.get("history") or []
+        scores = [
+            round(float(h["compound"]), 3)
+            for h in history
+            if isinstance(h, dict) and isinstance(h.get("compound"), int | float)
+        ]
+        with self._lock:
+            contact = self._contacts.get(contact_id)
+            if contact is None:
+                return False
+            before = contact.escalated
+            contact.sentiment = scores[-MAX_POINTS:]
+            label = state.get("label")
+            if isinstance(label, str):
+                contact.sentiment_label = label.upper()
+            contact.escalated = before or bool(state.get("escalated"))
+            snapshot = contact.model_copy(deep=True)
+        self._push(snapshot)
+        return snapshot.escalated and not before
+
+    def note_human_message(self, contact_id: str, text: str, at: datetime) -> None:
+        """Add a human agent's line to a contact's live transcript."""
+        with self._lock:
+            contact = self._contacts.get(contact_id)
+            if contact is None:
+                return
+            self._line(contact, "HUMAN_AGENT", text, at)
+            contact.last_activity = at
+            snapshot = contact.model_copy(deep=True)
+        self._push(snapshot)
+
     @staticmethod
     def _add_sentiment(contact: LiveContact, score: float, label: str, escalated: bool) -> None:
         contact.sentiment = [*contact.sentiment, round(float(score), 3)][-MAX_POINTS:]

@@ -8,7 +8,10 @@ once the service exists:
 * the summary service becomes an end-of-contact hook (``service.end_hooks``),
   with the file sink (``var/summaries``) and, when configured, the S3 sink;
 * OpenTelemetry spans wrap the turn-loop stages when an exporter is configured;
-* the idle sweeper ends quiet contacts as ``abandoned``.
+* the idle sweeper ends quiet contacts as ``abandoned``;
+* the board reads the transcript stream (group ``supervisor``): human agents'
+  lines, and the sentiment stage's score of each customer segment
+  (``service.sentiment.result_for``, when the service has a sentiment monitor).
 """
 
 from __future__ import annotations
@@ -18,17 +21,23 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from switchboard.analytics.metrics import ContactMetrics
+from switchboard.analytics.stream import TranscriptSegment
 from switchboard.analytics.summary_service import SummaryService
 from switchboard.analytics.summary_sinks import FileSummarySink, S3SummarySink, SummarySink
 from switchboard.analytics.supervisor import IdleSweeper, SupervisorBoard
 from switchboard.analytics.telemetry import Telemetry, instrument_service
 from switchboard.config import Settings
+from switchboard.domain.types import Source
 
 if TYPE_CHECKING:
     from switchboard.agent.service import AgentService
 
 log = logging.getLogger("switchboard.analytics")
 
+#: Consumer group of the supervisor board on the transcript stream.
+SEGMENT_GROUP = "supervisor"
+#: Seconds to wait for the sentiment stage's score of a customer segment.
+SENTIMENT_WAIT_S = 5.0
 #: Attribute of the service holding its runtime (so a service is wired once).
 _ATTR = "_sb_analytics"
 
@@ -56,6 +65,7 @@ class AnalyticsRuntime:
         self.sweeper = sweeper
         self.telemetry = telemetry
         self._unsubscribe: list[Callable[[], None]] = []
+        self._consumer: Any = None
 
     @classmethod
     def attach(
@@ -117,14 +127,52 @@ class AnalyticsRuntime:
         summaries.listeners.append(board.on_summary)
         if telemetry is not None:
             instrument_service(service, telemetry)
+        segments: Any = getattr(service, "segments", None)
+        if segments is not None and hasattr(segments, "subscribe"):
+            runtime._consumer = segments.subscribe(SEGMENT_GROUP, runtime.on_segment)
         if start_sweeper:
             sweeper.start()
         setattr(service, _ATTR, runtime)
         return runtime
 
+    async def on_segment(self, segment: TranscriptSegment) -> None:
+        """Transcript-stream handler (group ``supervisor``).
+
+        A human agent's line goes onto the board's transcript; for a final
+        customer segment the sentiment stage's result is awaited (bounded by
+        :data:`SENTIMENT_WAIT_S`) and shown as the contact's sparkline, label
+        and escalation flag, and counted in the metrics.
+        """
+        if segment.is_partial:
+            return
+        if segment.speaker is Source.HUMAN_AGENT:
+            self.board.note_human_message(segment.contact_id, segment.text, segment.end_time)
+            return
+        if segment.speaker is not Source.CUSTOMER:
+            return
+        monitor: Any = getattr(self.service, "sentiment", None)
+        result_for = getattr(monitor, "result_for", None)
+        if not callable(result_for):
+            return
+        live = await result_for(segment.contact_id, segment.segment_id, SENTIMENT_WAIT_S)
+        to_state = getattr(live, "to_state", None)
+        if not callable(to_state):
+            return
+        state = to_state()
+        if not isinstance(state, dict):
+            return
+        if self.board.note_sentiment_state(segment.contact_id, state):
+            self.metrics.sentiment_escalations.inc()
+        label = state.get("label")
+        if isinstance(label, str):
+            self.metrics.note_sentiment(segment.contact_id, label)
+
     async def aclose(self) -> None:
         """Stop the sweeper, unsubscribe, unhook and flush the traces."""
         await self.sweeper.stop()
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
