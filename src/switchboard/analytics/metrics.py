@@ -253,9 +253,17 @@ class ContactMetrics:
             self.guardrail_blocks.labels(category=str(data.get("category") or "unknown")).inc()
         elif kind is EventType.CONVERSATION_END:
             self._end(event)
-        label = data.get("label") if isinstance(data.get("score"), int | float) else None
-        if isinstance(label, str) and label.upper() in SENTIMENTS:
-            self.note_sentiment(event.contact_id, label)
+        elif kind.value == "sentiment":
+            self._sentiment(event)
+
+    def _sentiment(self, event: Event) -> None:
+        """A scored customer segment (seed 3): keep RealTimeSentiment, count escalations."""
+        data = event.data
+        attribute = data.get("attribute")
+        if isinstance(attribute, str):
+            self.note_sentiment(event.contact_id, attribute)
+        if data.get("escalation") is True:
+            self.sentiment_escalations.inc()
 
     def _tool(self, event: Event) -> None:
         data = event.data

@@ -8,9 +8,11 @@ short rolling transcript. Every change is pushed to the subscribed live views
 (``/v1/supervisor/ws``); ended contacts stay on the board (most recent
 ``keep_ended``) so that their summary can be opened.
 
-Escalated means: the sentiment stage flagged the contact (an event with
-``escalated: true`` or a NEGATIVE ``RealTimeSentiment``), or the contact was
-handed over for customer frustration (seed 2 trigger 2).
+Escalated means: the live sentiment stage escalated the contact (its
+``sentiment`` event says ``escalated: true``; ``RealTimeSentiment`` is then
+NEGATIVE), or the contact was handed over for customer frustration (seed 2
+trigger 2). A NEGATIVE score on one segment (factual bad news) is not an
+escalation: the sparkline shows it, the flag does not.
 
 :class:`IdleSweeper` is how an abandoned chat is detected: a contact with no
 customer activity for ``idle_timeout_s`` (default 600 s, seed 2 "Implement
@@ -175,49 +177,6 @@ class SupervisorBoard:
             snapshot = contact.model_copy(deep=True)
         self._push(snapshot)
 
-    def note_sentiment(
-        self, contact_id: str, score: float, label: str, *, escalated: bool = False
-    ) -> None:
-        """Add one scored customer segment (for a sentiment stage that is not an event)."""
-        with self._lock:
-            contact = self._contacts.get(contact_id)
-            if contact is None:
-                return
-            self._add_sentiment(contact, score, label, escalated)
-            snapshot = contact.model_copy(deep=True)
-        self._push(snapshot)
-
-    def note_sentiment_state(self, contact_id: str, state: dict[str, Any]) -> bool:
-        """Apply a contact's live sentiment as the sentiment stage keeps it.
-
-        Args:
-            contact_id: the contact.
-            state: ``Contact.state["sentiment"]`` shape: ``history`` (entries with
-                ``compound``), ``label`` (the ``RealTimeSentiment`` value) and ``escalated``.
-
-        Returns:
-            True when this update newly escalates the contact.
-        """
-        history = state.get("history") or []
-        scores = [
-            round(float(h["compound"]), 3)
-            for h in history
-            if isinstance(h, dict) and isinstance(h.get("compound"), int | float)
-        ]
-        with self._lock:
-            contact = self._contacts.get(contact_id)
-            if contact is None:
-                return False
-            before = contact.escalated
-            contact.sentiment = scores[-MAX_POINTS:]
-            label = state.get("label")
-            if isinstance(label, str):
-                contact.sentiment_label = label.upper()
-            contact.escalated = before or bool(state.get("escalated"))
-            snapshot = contact.model_copy(deep=True)
-        self._push(snapshot)
-        return snapshot.escalated and not before
-
     def note_human_message(self, contact_id: str, text: str, at: datetime) -> None:
         """Add a human agent's line to a contact's live transcript."""
         with self._lock:
@@ -233,7 +192,7 @@ class SupervisorBoard:
     def _add_sentiment(contact: LiveContact, score: float, label: str, escalated: bool) -> None:
         contact.sentiment = [*contact.sentiment, round(float(score), 3)][-MAX_POINTS:]
         contact.sentiment_label = label.upper()
-        contact.escalated = contact.escalated or escalated or label.upper() == "NEGATIVE"
+        contact.escalated = contact.escalated or escalated
 
     def _entry(self, event: Event) -> LiveContact:
         contact = self._contacts.get(event.contact_id)
@@ -265,15 +224,25 @@ class SupervisorBoard:
             elif kind is EventType.CONVERSATION_END:
                 contact.status = str(data.get("resolution_status") or contact.status)
                 contact.ended_at = event.timestamp
-            else:
+            elif kind.value == "sentiment" or "compound" in data or "score" in data:
                 self._sentiment_event(contact, data)
+            else:
+                return None
             if kind is not EventType.CONVERSATION_END and contact.status == "active":
                 if contact.handover:
                     contact.status = ContactStatus.TRANSFERRED.value
             return contact.model_copy(deep=True)
 
     def _sentiment_event(self, contact: LiveContact, data: dict[str, Any]) -> None:
-        score = data.get("score", data.get("compound"))
+        """A ``sentiment`` event: ``compound`` score, ``attribute`` (RealTimeSentiment), flags."""
+        score = data.get("compound", data.get("score"))
+        attribute = data.get("attribute")
+        if isinstance(score, int | float) and isinstance(attribute, str):
+            contact.sentiment = [*contact.sentiment, round(float(score), 3)][-MAX_POINTS:]
+            contact.sentiment_label = attribute.upper()
+            contact.escalated = contact.escalated or bool(data.get("escalated"))
+            return
+        # Any other scored event: ``score``/``compound`` and a ``label``.
         label = data.get("label", data.get("sentiment"))
         if isinstance(score, int | float) and not isinstance(score, bool) and isinstance(
             label, str

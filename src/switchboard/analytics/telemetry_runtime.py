@@ -9,9 +9,8 @@ once the service exists:
   with the file sink (``var/summaries``) and, when configured, the S3 sink;
 * OpenTelemetry spans wrap the turn-loop stages when an exporter is configured;
 * the idle sweeper ends quiet contacts as ``abandoned``;
-* the board reads the transcript stream (group ``supervisor``): human agents'
-  lines, and the sentiment stage's score of each customer segment
-  (``service.sentiment.result_for``, when the service has a sentiment monitor).
+* the board reads human agents' lines from the transcript stream (group
+  ``supervisor``); everything else, sentiment included, comes from the events.
 """
 
 from __future__ import annotations
@@ -36,8 +35,6 @@ log = logging.getLogger("switchboard.analytics")
 
 #: Consumer group of the supervisor board on the transcript stream.
 SEGMENT_GROUP = "supervisor"
-#: Seconds to wait for the sentiment stage's score of a customer segment.
-SENTIMENT_WAIT_S = 5.0
 #: Attribute of the service holding its runtime (so a service is wired once).
 _ATTR = "_sb_analytics"
 
@@ -66,6 +63,12 @@ class AnalyticsRuntime:
         self.telemetry = telemetry
         self._unsubscribe: list[Callable[[], None]] = []
         self._consumer: Any = None
+
+    @staticmethod
+    def of(service: AgentService) -> AnalyticsRuntime | None:
+        """The runtime already wired onto ``service``, if any."""
+        existing = getattr(service, _ATTR, None)
+        return existing if isinstance(existing, AnalyticsRuntime) else None
 
     @classmethod
     def attach(
@@ -136,36 +139,14 @@ class AnalyticsRuntime:
         return runtime
 
     async def on_segment(self, segment: TranscriptSegment) -> None:
-        """Transcript-stream handler (group ``supervisor``).
+        """Transcript-stream handler (group ``supervisor``): human agents' lines onto the board.
 
-        A human agent's line goes onto the board's transcript; for a final
-        customer segment the sentiment stage's result is awaited (bounded by
-        :data:`SENTIMENT_WAIT_S`) and shown as the contact's sparkline, label
-        and escalation flag, and counted in the metrics.
+        Customer and AI-agent lines, and the sentiment stage's scores, arrive as
+        events (``user_input``, ``agent_reply``, ``sentiment``).
         """
-        if segment.is_partial:
+        if segment.is_partial or segment.speaker is not Source.HUMAN_AGENT:
             return
-        if segment.speaker is Source.HUMAN_AGENT:
-            self.board.note_human_message(segment.contact_id, segment.text, segment.end_time)
-            return
-        if segment.speaker is not Source.CUSTOMER:
-            return
-        monitor: Any = getattr(self.service, "sentiment", None)
-        result_for = getattr(monitor, "result_for", None)
-        if not callable(result_for):
-            return
-        live = await result_for(segment.contact_id, segment.segment_id, SENTIMENT_WAIT_S)
-        to_state = getattr(live, "to_state", None)
-        if not callable(to_state):
-            return
-        state = to_state()
-        if not isinstance(state, dict):
-            return
-        if self.board.note_sentiment_state(segment.contact_id, state):
-            self.metrics.sentiment_escalations.inc()
-        label = state.get("label")
-        if isinstance(label, str):
-            self.metrics.note_sentiment(segment.contact_id, label)
+        self.board.note_human_message(segment.contact_id, segment.text, segment.end_time)
 
     async def aclose(self) -> None:
         """Stop the sweeper, unsubscribe, unhook and flush the traces."""

@@ -65,11 +65,14 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
         owned = service is None
         running = service if service is not None else await AgentService.create(settings)
         app.state.service = running
-        app.state.analytics = AnalyticsRuntime.attach(running, settings)
+        # A caller-owned service may already carry analytics; then the caller closes them.
+        wired = AnalyticsRuntime.of(running)
+        app.state.analytics = wired or AnalyticsRuntime.attach(running, settings)
         try:
             yield
         finally:
-            await app.state.analytics.aclose()
+            if wired is None:
+                await app.state.analytics.aclose()
             app.state.analytics = None
             app.state.service = None
             if owned:
