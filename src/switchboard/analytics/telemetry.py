@@ -202,15 +202,15 @@ class TracedValidator:
 
 
 def _traced_run(
-    run: Callable[[Contact, str], Awaitable[AgentReply]], tracer: Tracer
-) -> Callable[[Contact, str], Awaitable[AgentReply]]:
-    async def traced(contact: Contact, text: str) -> AgentReply:
+    run: Callable[..., Awaitable[AgentReply]], tracer: Tracer
+) -> Callable[..., Awaitable[AgentReply]]:
+    async def traced(contact: Contact, text: str, *args: Any, **kwargs: Any) -> AgentReply:
         with tracer.start_as_current_span(SPAN_PREFIX + "turn") as span:
             span.set_attribute("contact.id", contact.contact_id)
             span.set_attribute("contact.channel", contact.channel.value)
             span.set_attribute("contact.locale", contact.locale.value)
             try:
-                reply = await run(contact, text)
+                reply = await run(contact, text, *args, **kwargs)
             except Exception as exc:
                 _record_error(span, exc)
                 raise
