@@ -76,6 +76,33 @@ class TelemetrySettings(BaseModel):
     otel_endpoint: str | None = Field(None, description="OTLP/HTTP traces endpoint")
 
 
+class StreamSettings(BaseModel):
+    """The transcript stream (seed 3 "Kinesis Data Stream"): in-process, Redis or Kinesis."""
+
+    backend: str = Field("inprocess", description="inprocess | redis | kinesis")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key: str = "switchboard:segments"
+    kinesis_stream: str = "LiveTranscriptStream"
+    aws_region: str | None = None
+    claim_idle_ms: int = Field(5_000, ge=0, description="re-claim entries pending this long")
+    max_queue: int = Field(10_000, ge=1, description="segments queued before new ones drop")
+
+
+class SentimentSettings(BaseModel):
+    """Live sentiment and escalation (seed 3 "Real-Time Path")."""
+
+    enabled: bool = True
+    provider: str = Field("vader", description="vader | llm (OpenAI-compatible)")
+    anger_model: bool = Field(True, description="MiniLM anger model; False = cues only")
+    llm_base_url: str = Field("http://127.0.0.1:11434/v1", description="OpenAI-compatible API")
+    llm_model: str = "llama3.2:1b"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(3.0, gt=0)
+    turn_wait_ms: int = Field(
+        50, ge=0, description="a turn waits at most this long for its own segment's score"
+    )
+
+
 class Settings(BaseSettings):
     """Top-level settings for every entry point (server, CLI, tests)."""
 
@@ -98,6 +125,8 @@ class Settings(BaseSettings):
     router: RouterSettings = Field(default_factory=RouterSettings)
     summaries: SummarySettings = Field(default_factory=SummarySettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    stream: StreamSettings = Field(default_factory=StreamSettings)
+    sentiment: SentimentSettings = Field(default_factory=SentimentSettings)
 
 
 def load_settings(**overrides: object) -> Settings:

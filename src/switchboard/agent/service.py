@@ -24,7 +24,8 @@ from pydantic import BaseModel
 
 from switchboard.agent import guardrail
 from switchboard.agent.loop import TurnLoop
-from switchboard.analytics.stream import SegmentBus, TranscriptSegment
+from switchboard.analytics.sentiment_live import LiveSentiment, build_classifier
+from switchboard.analytics.stream import SegmentBus, TranscriptSegment, create_bus
 from switchboard.audit.redact import redact
 from switchboard.config import Settings
 from switchboard.domain.types import (
@@ -92,6 +93,21 @@ class AgentService:
             hallucination_ttl_days=settings.hallucination_ttl_days,
         )
         self._locks: dict[str, asyncio.Lock] = {}
+        #: Live sentiment and escalation (seed 3 real-time path); None when disabled.
+        self.sentiment: LiveSentiment | None = None
+        if settings.sentiment.enabled:
+            classifier, rule = build_classifier(
+                settings.sentiment, getattr(router, "embedder", None)
+            )
+            self.sentiment = LiveSentiment(
+                settings=settings.sentiment,
+                store=store,
+                events=events,
+                segments=self.segments,
+                lock_for=self._lock,
+                classifier=classifier,
+                rule=rule,
+            )
         #: Awaited with the ended contact after ``conversation_end`` (post-call summary...).
         self.end_hooks: list[EndHook] = []
 
@@ -157,7 +173,7 @@ class AgentService:
             tools=tools,
             router=router,
             validator=validator or ValidationAgent(),
-            segments=segments,
+            segments=segments or create_bus(settings.stream),
         )
 
     def greeting(self, locale: Locale) -> str:
@@ -204,17 +220,24 @@ class AgentService:
             switchboard.errors.UnknownContactError: no such contact.
             InputError: empty or oversized text, or the contact has ended.
         """
-        lock = self._locks.setdefault(contact_id, asyncio.Lock())
-        async with lock:
+        async with self._lock(contact_id):
             contact = self.store.get_contact(contact_id)
             if contact.status in (ContactStatus.RESOLVED, ContactStatus.ABANDONED):
                 raise InputError(f"contact {contact_id} has ended")
             cleaned = guardrail.clean_input(text)  # InputError before anything is published
             turn = int((contact.state.get("agent") or {}).get("turns", 0)) + 1
-            self._publish(contact, Source.CUSTOMER, cleaned, turn)
-            reply = await self.loop.run(contact, text)
+            segment = self._publish(contact, Source.CUSTOMER, cleaned, turn)
+            sentiment: str | None = None
+            if self.sentiment is not None:
+                self.sentiment.start()
+                sentiment = await self.sentiment.label_for_turn(contact, segment)
+            reply = await self.loop.run(contact, text, sentiment=sentiment)
             self._publish(contact, Source.AI_AGENT, reply.text, reply.turn_index or turn)
             return reply
+
+    def _lock(self, contact_id: str) -> asyncio.Lock:
+        """The contact's turn lock (turns and live-sentiment writes take it)."""
+        return self._locks.setdefault(contact_id, asyncio.Lock())
 
     def publish_human_agent_message(self, contact_id: str, text: str) -> TranscriptSegment:
         """Publish a human agent's message of a transferred contact on the transcript stream.
@@ -233,12 +256,17 @@ class AgentService:
     def _publish(
         self, contact: Contact, speaker: Source, text: str, turn: int | None
     ) -> TranscriptSegment:
-        """Queue one final segment (PII-redacted) on the stream; never blocks or raises."""
+        """Queue one final segment on the stream; never blocks or raises.
+
+        Customer and human-agent text is PII-redacted before it leaves the process
+        (habit 9); the AI agent's reply is published as stored (tool data such as a
+        branch's phone number is not the customer's PII).
+        """
         now = datetime.now(UTC)
         segment = TranscriptSegment(
             contact_id=contact.contact_id,
             speaker=speaker,
-            text=redact(text),
+            text=text if speaker is Source.AI_AGENT else redact(text),
             is_partial=False,
             start_time=now,
             end_time=now,
@@ -280,6 +308,8 @@ class AgentService:
         )
         self._flush()
         self._locks.pop(contact_id, None)
+        if self.sentiment is not None:
+            self.sentiment.monitor.forget(contact_id)
         for hook in list(self.end_hooks):
             try:
                 await hook(contact)

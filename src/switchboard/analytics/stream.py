@@ -49,6 +49,7 @@ from switchboard.errors import InputError
 
 if TYPE_CHECKING:
     from switchboard.analytics.stream_consumer import StreamConsumer
+    from switchboard.config import StreamSettings
 
 log = logging.getLogger("switchboard.analytics.stream")
 
@@ -264,7 +265,8 @@ class InProcessStream:
         self._entries: OrderedDict[int, TranscriptSegment] = OrderedDict()
         self._next = 1
         self._groups: dict[str, _Group] = {}
-        self._cond = asyncio.Condition()
+        #: Set on every publish; blocked readers wait on it (no lock: plain asyncio tasks).
+        self._new = asyncio.Event()
 
     def __len__(self) -> int:
         """Entries currently kept."""
@@ -279,8 +281,7 @@ class InProcessStream:
             old, _ = self._entries.popitem(last=False)
             for g in self._groups.values():
                 g.pending.pop(old, None)
-        async with self._cond:
-            self._cond.notify_all()
+        self._new.set()
         return str(index)
 
     async def ensure_group(self, group: str, *, from_start: bool = True) -> None:
@@ -303,14 +304,16 @@ class InProcessStream:
         if out or block_ms <= 0:
             return out
         deadline = time.monotonic() + block_ms / 1000
-        async with self._cond:
-            while not out:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._cond.wait(), remaining)
-                out = self._take(g, consumer, count)
+        while not out:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            self._new.clear()  # nothing new since _take (no await in between)
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await self._new.wait()
+            out = self._take(g, consumer, count)
         return out
 
     def _take(self, g: _Group, consumer: str, count: int) -> list[Delivery]:
@@ -418,7 +421,8 @@ class SegmentBus:
         while True:
             segment = await queue.get()
             try:
-                await asyncio.wait_for(self.stream.publish(segment), self.publish_timeout_s)
+                async with asyncio.timeout(self.publish_timeout_s):
+                    await self.stream.publish(segment)
                 self.published += 1
             except Exception as exc:  # a dead backend must not reach the conversation
                 self.failed += 1
@@ -461,6 +465,10 @@ class SegmentBus:
         """
         from switchboard.analytics.stream_consumer import StreamConsumer
 
+        if options.get("processed") is None:
+            # A stream that can share the processed log across processes (Redis) offers one.
+            factory = getattr(self.stream, "processed_log", None)
+            options["processed"] = factory() if callable(factory) else None
         c = StreamConsumer(
             self.stream, group, handler, consumer=consumer or f"c-{new_id()[:8]}", **options
         )
@@ -475,9 +483,42 @@ class SegmentBus:
         for c in self._consumers:
             await c.stop()
         self._consumers.clear()
-        if self._pump is not None:
-            self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump
-            self._pump = None
+        pump, self._pump = self._pump, None
+        while pump is not None and not pump.done():
+            pump.cancel()
+            await asyncio.wait([pump], timeout=0.5)
         await self.stream.aclose()
+
+
+def create_bus(settings: StreamSettings) -> SegmentBus:
+    """Build the transcript bus for ``settings.backend``.
+
+    ``inprocess`` (default) keeps everything in this process; ``redis`` and
+    ``kinesis`` publish to the shared stream with the in-process stream as a
+    fallback (:class:`~switchboard.analytics.stream_redis.FailoverStream`), so a
+    dead backend never breaks a turn.
+
+    Raises:
+        switchboard.errors.ConfigError: for an unknown backend or a missing client library.
+    """
+    from switchboard.errors import ConfigError
+
+    stream: SegmentStream
+    if settings.backend == "inprocess":
+        stream = InProcessStream()
+    elif settings.backend in ("redis", "kinesis"):
+        from switchboard.analytics.stream_redis import FailoverStream, RedisStream
+
+        primary: SegmentStream
+        if settings.backend == "redis":
+            primary = RedisStream(settings.redis_url, key=settings.redis_key)
+        else:
+            from switchboard.analytics.stream_kinesis import KinesisStream
+
+            primary = KinesisStream(settings.kinesis_stream, region=settings.aws_region)
+        stream = FailoverStream(primary)
+    else:
+        raise ConfigError(
+            f"unknown stream backend {settings.backend!r}; use inprocess, redis or kinesis"
+        )
+    return SegmentBus(stream, max_queue=settings.max_queue)

@@ -116,6 +116,7 @@ class StreamConsumer:
         self.dead_lettered = 0
         self._task: asyncio.Task[None] | None = None
         self._group_ready = False
+        self._stopping = False
 
     def start(self) -> None:
         """Run :meth:`run` in a background task (needs a running event loop)."""
@@ -129,16 +130,21 @@ class StreamConsumer:
 
     async def stop(self) -> None:
         """Cancel the background task; entries read but not acknowledged stay pending."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        while not task.done():  # re-cancel: a library call may swallow one cancellation
+            task.cancel()
+            await asyncio.wait([task], timeout=0.5)
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            task.result()
 
     async def run(self) -> None:
         """Consume until cancelled; backend errors are logged and retried with backoff."""
         backoff = 0.05
-        while True:
+        self._stopping = False
+        while not self._stopping:
             try:
                 await self.poll()
                 backoff = 0.05

@@ -211,6 +211,10 @@ class RedisStream:
         summary = await self._call("XPENDING", self.client.xpending(self.key, group))
         return int(summary["pending"])
 
+    def processed_log(self) -> RedisProcessedLog:
+        """The processed log consumers of this stream share (keys ``<key>:processed:*``)."""
+        return RedisProcessedLog(self.client, prefix=f"{self.key}:processed:")
+
     async def delete(self) -> None:
         """Delete the stream key (tests and benches clean up with it)."""
         await self._call("DEL", self.client.delete(self.key))

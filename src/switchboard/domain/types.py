@@ -273,6 +273,9 @@ class EventType(StrEnum):
     AGENT_REPLY = "agent_reply"
     CONVERSATION_END = "conversation_end"
     ERROR = "error"
+    #: A final customer segment scored by the live sentiment monitor (seed 3 real-time path):
+    #: data {segment_id, turn, label, compound, anger, rolling, escalated, escalation}.
+    SENTIMENT = "sentiment"
 
 
 class Event(BaseModel):
