@@ -61,6 +61,11 @@ class SummarySettings(BaseModel):
     s3_bucket: str | None = Field(None, description="also export to this S3 bucket (boto3)")
     s3_prefix: str = "summaries/"
     s3_kms_key_id: str | None = None
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible API root for the optional LLM summarizer"
+    )
+    llm_model: str | None = Field(None, description="model name; set it to use the LLM summarizer")
+    llm_api_key: str | None = None
     idle_timeout_s: float = Field(
         600.0, gt=0, description="no customer activity this long → contact ended as abandoned"
     )

@@ -7,7 +7,8 @@ transferred or abandoned — gets one:
 1. the record is read back from the store (transcript and events, as stored:
    PII-redacted);
 2. the summarizer writes it (the extractive default, or an LLM adapter; if the
-   adapter fails the extractive one is used and the log says why);
+   adapter fails the extractive one is used and the log says why; a model
+   bullet the check drops is replaced by the extractive bullet);
 3. the grounding check (:mod:`switchboard.analytics.summary_check`) removes
    every statement it cannot trace to the transcript or events;
 4. the checked summary is stored in ``Contact.state["summary"]`` and exported to
@@ -101,7 +102,22 @@ class SummaryService:
                 extra={"contact_id": record.contact.contact_id},
             )
             draft = await self.fallback.summarize(record)
-        return await asyncio.to_thread(self.checker.check, draft, record)
+        checked = await asyncio.to_thread(self.checker.check, draft, record)
+        if draft.summarizer == self.fallback.name or len(checked.bullets) == len(draft.bullets):
+            return checked
+        # A model bullet was dropped: put the (checked) extractive bullet in its place.
+        extractive = await asyncio.to_thread(
+            self.checker.check, await self.fallback.summarize(record), record
+        )
+        kept = set(checked.bullets)
+        bullets = [
+            b if b in kept else extractive.bullets[i]
+            for i, b in enumerate(draft.bullets)
+            if b in kept or i < len(extractive.bullets)
+        ]
+        return checked.model_copy(
+            update={"bullets": bullets, "summarizer": f"{draft.summarizer}+extractive"}
+        )
 
     async def on_contact_end(self, contact: Contact) -> CallSummary:
         """The end-of-contact hook: summarise, store and export ``contact``.

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from switchboard.analytics.metrics import ContactMetrics
 from switchboard.analytics.stream import TranscriptSegment
+from switchboard.analytics.summary import Summarizer
 from switchboard.analytics.summary_service import SummaryService
 from switchboard.analytics.summary_sinks import FileSummarySink, S3SummarySink, SummarySink
 from switchboard.analytics.supervisor import IdleSweeper, SupervisorBoard
@@ -100,7 +101,9 @@ class AnalyticsRuntime:
         metrics = ContactMetrics()
         board = SupervisorBoard()
         summaries = SummaryService(
-            service.store, sinks=sinks if sinks is not None else configured_sinks(settings)
+            service.store,
+            summarizer=configured_summarizer(settings),
+            sinks=sinks if sinks is not None else configured_sinks(settings),
         )
         if telemetry is None:
             telemetry = Telemetry.from_settings(
@@ -159,10 +162,23 @@ class AnalyticsRuntime:
         self._unsubscribe.clear()
         hook = self.summaries.on_contact_end
         self.service.end_hooks[:] = [h for h in self.service.end_hooks if h != hook]
+        close: Any = getattr(self.summaries.summarizer, "aclose", None)
+        if callable(close):
+            await close()
         if self.telemetry is not None:
             self.telemetry.shutdown()
         if getattr(self.service, _ATTR, None) is self:
             delattr(self.service, _ATTR)
+
+
+def configured_summarizer(settings: Settings) -> Summarizer | None:
+    """The LLM summarizer when ``summaries.llm_model`` and ``llm_base_url`` are set, else None."""
+    cfg = settings.summaries
+    if not (cfg.llm_model and cfg.llm_base_url):
+        return None
+    from switchboard.analytics.summary_llm import LlmSummarizer
+
+    return LlmSummarizer(cfg.llm_base_url, cfg.llm_model, api_key=cfg.llm_api_key)
 
 
 def configured_sinks(settings: Settings) -> list[SummarySink]:
