@@ -30,6 +30,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 CHROMIUM = Path("/usr/bin/chromium")
 ANGRY = "I've asked this three times already! Why can't you just tell me?"
 CALM = "Where is the nearest branch in Manchester?"
+BAD_NEWS = "my card was stolen yesterday and I'm worried"
 
 pytestmark = [
     pytest.mark.e2e,
@@ -114,11 +115,13 @@ def test_live_escalation_transcript_and_summary(page: Page, base_url: str) -> No
     page.goto(f"{base_url}/supervisor")
     page.locator('#connection[data-state="open"]').wait_for(timeout=30_000)
     with httpx.Client(base_url=base_url, timeout=60) as http:
-        calm, angry = start(http), start(http)
-        # Both rows arrive over the socket, while the contacts are live.
-        row(page, calm).wait_for(timeout=30_000)
-        row(page, angry).wait_for(timeout=30_000)
+        calm, angry, worried = start(http), start(http), start(http)
+        # The rows arrive over the socket, while the contacts are live.
+        for cid in (calm, angry, worried):
+            row(page, cid).wait_for(timeout=30_000)
         assert http.post(f"/v1/contacts/{calm}/messages", json={"text": CALM}).status_code == 200
+        said = http.post(f"/v1/contacts/{worried}/messages", json={"text": BAD_NEWS}).json()
+        assert said["handover"]["reason"] == "sensitive_topic"
         reply = http.post(f"/v1/contacts/{angry}/messages", json={"text": ANGRY}).json()
         assert reply["handover"]["reason"] == "customer_frustration"
 
@@ -132,7 +135,15 @@ def test_live_escalation_transcript_and_summary(page: Page, base_url: str) -> No
         calm_row.locator("td.sv-route", has_text="branch").wait_for(timeout=30_000)
         assert calm_row.locator(".sv-badge--escalated").count() == 0
         assert page.locator("#escalated-count").inner_text() == "1"
-        assert escalated.locator("svg.sv-spark").count() == 1
+        # The live sentiment stage scored the angry segment: a sparkline and a NEGATIVE label.
+        escalated.locator("svg.sv-spark polyline").wait_for(state="attached", timeout=30_000)
+        escalated.locator(".sv-badge--label", has_text="NEGATIVE").wait_for(timeout=30_000)
+        # Factual bad news: handed over (sensitive topic), scored, but not escalated.
+        calm_news = page.locator(
+            f'tr.sv-row[data-contact-id="{worried}"][data-handover="true"][data-escalated="false"]'
+        )
+        calm_news.locator("svg.sv-spark polyline").wait_for(state="attached", timeout=30_000)
+        assert calm_news.locator(".sv-badge--escalated").count() == 0
 
         # Click: the live contact's transcript, and no summary yet.
         escalated.click()

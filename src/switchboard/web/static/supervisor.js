@@ -37,7 +37,10 @@
         const y = (1 - (Math.max(-1, Math.min(1, s)) + 1) / 2) * (h - 4) + 2;
         return `${x.toFixed(1)},${y.toFixed(1)}`;
       });
-      if (pts.length === 1) pts.push(pts[0]);
+      if (pts.length === 1) {  // one reading: a short level stroke, so it shows
+        const y = pts[0].split(",")[1];
+        pts.splice(0, 1, `${w / 2 - 4},${y}`, `${w / 2 + 4},${y}`);
+      }
       const line = document.createElementNS(SVG, "polyline");
       line.setAttribute("points", pts.join(" "));
       line.setAttribute("class", "sv-spark__line" + (negative ? " sv-spark__line--negative" : ""));
