@@ -52,6 +52,8 @@ CALM = [
         "Which accounts have no monthly fee?",
         "Online please.",
     ),
+    ("hello there", "thank you", "goodbye"),
+    ("no", "London", "ok"),
     (
         "Hello, where is the nearest branch to Manchester?",
         "Sadly my husband passed away, can I still open an account in my name?",

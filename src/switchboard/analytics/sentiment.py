@@ -16,8 +16,10 @@ segment gets two readings:
   luck: insults and contempt ("useless", "ridiculous", "worst", "joke"),
   profanity, second-person blame ("you people", "you've lost my payment",
   "why can't you"), impatience and repetition ("how many times", "third
-  time", "still haven't"), threats to leave or complain ("ombudsman",
-  "closing my account"), shouting (several capitalised words) and ``!``.
+  time", "still haven't"), threats to leave ("ombudsman", "closing my
+  account"), shouting (several capitalised words) and ``!``. Asking to make
+  a complaint is not itself a cue: a calm complaint is a sensitive topic
+  (handover policy), not anger.
   A strongly negative polarity adds to the score only when at least one cue
   is present, so bad news alone never reaches it.
 
@@ -180,7 +182,7 @@ _CUES: tuple[tuple[str, re.Pattern[str], float], ...] = (
             r"\b((close|closing) (my|every|all)|cancel everything|switch\w* (to another|banks?)|"
             r"mov(e|ing) my (money|savings|account|mortgage)\w*|leave (a|this) (review|bank)|"
             r"i'?m leaving|ombudsman|lawyer|solicitor|su(e|ing) you|i'?m suing|"
-            r"formal complaint|complain\w* about|tell (everyone|everybody|all)|social media|"
+            r"tell (everyone|everybody|all)|social media|"
             r"report you|i'?m done|done with|(get|put) me (through to )?(a|the|your) manager|"
             r"plainte)\b",
             _I,
@@ -247,6 +249,8 @@ def _vader() -> Any:
     return SentimentIntensityAnalyzer()
 
 
+#: Highest anger the model may give a positive segment without any anger cue.
+POSITIVE_NO_CUE_CAP = 0.3
 #: Cue score that maps to anger 1.0 when no anger model is used.
 CUE_SCALE = 3.0
 
@@ -284,6 +288,10 @@ class VaderClassifier:
         raw, cues = anger_cues(text, compound)
         if self.anger_model is not None:
             anger = self.anger_model.probability(text, compound)
+            if not cues and compound >= VADER_POSITIVE:
+                # A positive sentence with no anger cue at all ("thank you", "great,
+                # that's all") is not angry, whatever its embedding resembles.
+                anger = min(anger, POSITIVE_NO_CUE_CAP)
         else:
             anger = min(1.0, raw / CUE_SCALE)
         return SentimentScore(label_for(compound), round(compound, 4), round(anger, 4), cues)

@@ -10,7 +10,8 @@ Training data (``train_anger_model``): our own labelled utterances in
 ``data/sentiment/train`` and ``dev`` (angry vs calm-with-bad-news vs calm), the project's
 own ``frustration`` utterances from ``data/training/switchboard.jsonl`` as
 angry examples, and a sample of BANKING77 queries (CC-BY-4.0; many are
-factual bad news: lost, stolen or declined cards) as not angry. Thresholds
+factual bad news: lost, stolen or declined cards) plus CLINC150's smalltalk
+intents and a sample of its other queries (CC-BY-3.0) as not angry. Thresholds
 of the escalation rule were chosen from 5-fold out-of-fold probabilities
 (angry >= 0.4: 98% of our angry utterances, 1.6% of our calm ones); the
 artifact is ``data/sentiment/anger_model.npz`` + ``anger_model.json``.
@@ -31,6 +32,7 @@ from switchboard.errors import ConfigError
 
 REPO_DATA = Path(__file__).resolve().parents[3] / "data"
 DEFAULT_MODEL = REPO_DATA / "sentiment" / "anger_model.npz"
+_SMALLTALK = frozenset({"greeting", "goodbye", "thank_you", "yes", "no", "maybe"})
 _CUE_NAMES = (*tuple(name for name, _, _ in _CUES), "shouting", "emphasis", "exclamation")
 
 
@@ -99,6 +101,13 @@ def _training_rows(data_dir: Path, *, banking_sample: int, seed: int) -> list[tu
     b77 = [json.loads(line)["text"] for line in banking.read_text(encoding="utf-8").splitlines()]
     rng = random.Random(seed)
     rows += [(t, 0) for t in rng.sample(b77, min(banking_sample, len(b77)))]
+    # Short smalltalk (greetings, thanks, yes/no...) and other everyday requests: without
+    # them, two-word turns like "thank you" land near the angry examples.
+    clinc = [json.loads(line) for line in (data_dir / "training" / "clinc150.jsonl").open()]
+    small = [r["text"] for r in clinc if r["intent"] in _SMALLTALK]
+    other = [r["text"] for r in clinc if r["intent"] not in _SMALLTALK]
+    rows += [(t, 0) for t in small]
+    rows += [(t, 0) for t in rng.sample(other, min(banking_sample // 2, len(other)))]
     return rows
 
 
