@@ -55,8 +55,8 @@ async def play(
     return c.contact_id, await runtime.summaries.get(c.contact_id)
 
 
-def assert_traceable(svc: AgentService, summary: CallSummary) -> None:
-    """Independent re-check: every quote and word of the stored summary is in the record."""
+def assert_traceable(svc: AgentService, summary: CallSummary, said: tuple[str, ...] = ()) -> None:
+    """Re-check the stored summary: quotes and words in the record, quotes as the customer typed."""
     runtime: AnalyticsRuntime = svc._sb_analytics  # type: ignore[attr-defined]
     record = runtime.summaries.record(summary.contact_id)
     evidence = RecordEvidence(record)
@@ -67,15 +67,16 @@ def assert_traceable(svc: AgentService, summary: CallSummary) -> None:
     for text in texts:
         for span in QUOTE.findall(text):
             assert evidence.quote_found(span), (span, text)
+            if said:  # independent of the checker: a customer's own words, verbatim
+                assert any(span in line for line in said), (span, said)
         assert evidence.untraceable_words(text) == [], text
     assert summary.check.checked >= len(texts) - 1
 
 
 async def test_example_1_account_opening_summary(wired) -> None:
     svc, _, out = wired
-    cid, s = await play(
-        svc, "Hi, I want to open an account", "Checking account", "Online would be easier"
-    )
+    lines = ("Hi, I want to open an account", "Checking account", "Online would be easier")
+    cid, s = await play(svc, *lines)
     assert len(s.bullets) == 3
     reason, actions, outcome = s.bullets
     assert reason.startswith("Reason:") and "opening an account" in reason
@@ -87,32 +88,32 @@ async def test_example_1_account_opening_summary(wired) -> None:
     assert "processing_time" in s.tools[0].text and "account_type" not in s.tools[0].text
     assert s.status == "resolved" and s.turns == 3 and s.handover is None
     assert s.check.dropped == []
-    assert_traceable(svc, s)
+    assert_traceable(svc, s, lines)
     exported = json.loads((out / f"{cid}.json").read_text())
     assert exported["contact_id"] == cid and exported["bullets"] == s.bullets
 
 
 async def test_example_2_complex_query_transferred(wired) -> None:
     svc, _, _ = wired
-    _, s = await play(
-        svc, "I need to open a business account but I have some tax issues I'm dealing with"
-    )
+    said = ("I need to open a business account but I have some tax issues I'm dealing with",)
+    _, s = await play(svc, *said)
     assert s.status == "transferred"
     assert s.handover is not None and s.handover.reason == "complex_scenario"
     assert s.handover.queue == "GeneralAgentQueue"
     assert "tax issues" in s.bullets[0]
     assert s.bullets[2].startswith("Outcome: Transferred to a human agent because a complex")
     assert "answered without calling a tool" in s.bullets[1]
-    assert_traceable(svc, s)
+    assert_traceable(svc, s, said)
 
 
 async def test_example_3_frustration_transferred_to_priority_queue(wired) -> None:
     svc, _, _ = wired
-    _, s = await play(svc, "I've asked this three times already! Why can't you just tell me?")
+    said = ("I've asked this three times already! Why can't you just tell me?",)
+    _, s = await play(svc, *said)
     assert s.handover is not None and s.handover.reason == "customer_frustration"
     assert s.handover.queue == "PriorityAgentQueue"
     assert "the customer was frustrated" in s.bullets[2]
-    assert_traceable(svc, s)
+    assert_traceable(svc, s, said)
 
 
 async def test_scenario_2_tool_query_lists_what_the_tool_returned(wired) -> None:
