@@ -174,3 +174,22 @@ def test_metrics_after_scripted_contacts_on_the_same_server(base_url: str) -> No
     assert 'switchboard_transfers_total{reason="customer_frustration"}' in text
     assert 'switchboard_tool_invocations_total{outcome="ok",tool="find_nearest_branch"}' in text
     assert "switchboard_response_latency_seconds_bucket" in text
+
+
+def test_summary_endpoint_statuses(base_url: str) -> None:
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+        cid = start(http)
+        http.post(f"/v1/contacts/{cid}/messages", json={"text": CALM})
+        busy = http.get(f"/v1/contacts/{cid}/summary")
+        assert busy.status_code == 409
+        assert busy.json()["error"]["code"] == "summary_not_ready"
+        assert http.get("/v1/contacts/no-such-contact/summary").status_code == 404
+        assert http.post(f"/v1/contacts/{cid}/end", json={"status": "abandoned"}).status_code == 200
+        done = http.get(f"/v1/contacts/{cid}/summary")
+        assert done.status_code == 200
+        body = done.json()
+        assert body["status"] == "abandoned" and body["contact_id"] == cid
+        assert body["tools"][0]["tool"] == "find_nearest_branch"
+        board = http.get("/v1/supervisor/contacts").json()
+        (mine,) = [c for c in board if c["contact_id"] == cid]
+        assert mine["ended_at"] and mine["summary_ready"] and mine["status"] == "abandoned"
