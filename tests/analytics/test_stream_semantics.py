@@ -215,3 +215,38 @@ async def test_bus_subscription_delivers_in_order(n: int) -> None:
         await asyncio.sleep(0.01)
     await bus.aclose()
     assert got == [s.text for s in segs]
+
+
+async def test_bus_drops_when_full_and_never_raises() -> None:
+    from switchboard.analytics.stream import SegmentBus
+
+    class Stuck:
+        name = "stuck"
+
+        async def publish(self, segment: TranscriptSegment) -> str:
+            await asyncio.sleep(10)
+            return "never"
+
+        async def aclose(self) -> None:
+            pass
+
+    bus = SegmentBus(Stuck(), max_queue=2, publish_timeout_s=0.05)  # type: ignore[arg-type]
+    results = [bus.publish_nowait(s) for s in _segments(5)]
+    assert results[:2] == [True, True] and bus.dropped >= 2
+    await asyncio.sleep(0.3)
+    assert bus.failed >= 1  # timed out on the backend, logged, the caller never saw it
+    await bus.aclose()
+
+
+def test_create_bus_per_backend() -> None:
+    from switchboard.analytics.stream import InProcessStream, create_bus
+    from switchboard.analytics.stream_redis import FailoverStream, RedisStream
+    from switchboard.config import StreamSettings
+    from switchboard.errors import ConfigError
+
+    assert isinstance(create_bus(StreamSettings()).stream, InProcessStream)
+    bus = create_bus(StreamSettings(backend="redis", redis_key="k"))
+    assert isinstance(bus.stream, FailoverStream)
+    assert isinstance(bus.stream.primary, RedisStream) and bus.stream.primary.key == "k"
+    with pytest.raises(ConfigError):
+        create_bus(StreamSettings(backend="kafka"))

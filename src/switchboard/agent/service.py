@@ -229,7 +229,7 @@ class AgentService:
             segment = self._publish(contact, Source.CUSTOMER, cleaned, turn)
             sentiment: str | None = None
             if self.sentiment is not None:
-                self.sentiment.start()
+                self.sentiment.start(claim_idle_ms=self.settings.stream.claim_idle_ms)
                 sentiment = await self.sentiment.label_for_turn(contact, segment)
             reply = await self.loop.run(contact, text, sentiment=sentiment)
             self._publish(contact, Source.AI_AGENT, reply.text, reply.turn_index or turn)
@@ -341,4 +341,6 @@ class AgentService:
         """Close the tool host and the transcript stream, and flush the event sink."""
         await self.tools.aclose()
         await self.segments.aclose()
+        if self.sentiment is not None:
+            await self.sentiment.aclose()
         self._flush()

@@ -187,6 +187,14 @@ class LiveSentiment:
             if callable(flush):
                 flush()
 
+    async def aclose(self) -> None:
+        """Stop the consumer and close the classifier's client (the LLM adapter has one)."""
+        if self.consumer is not None:
+            await self.consumer.stop()
+        close = getattr(self.monitor.classifier, "aclose", None)
+        if callable(close):
+            await close()
+
     async def settle(self, timeout_s: float = 5.0) -> None:
         """Wait until queued segments are scored and stored (tests, benches, shutdown).
 
