@@ -187,3 +187,16 @@ async def test_an_untraceable_statement_is_dropped_not_stored(wired) -> None:
     fields = {d.field for d in checked.check.dropped}
     assert {"bullets[2]", "follow_ups[0]", "reason"} <= fields
     assert all("mortgage" not in d.reason for d in checked.check.dropped)
+
+
+async def test_sentiment_trajectory_of_an_angry_customer(wired) -> None:
+    svc, _, _ = wired
+    lines = ("I want to open a savings account", "This is absolutely ridiculous, you are useless!!")
+    _, s = await play(svc, *lines)
+    assert s.sentiment is not None
+    assert len(s.sentiment.points) == 2
+    assert s.sentiment.points[-1].score < 0 < s.sentiment.points[0].score + 0.5
+    assert s.sentiment.trend == "declining"
+    assert all(p.source.startswith("event:") for p in s.sentiment.points)
+    assert s.handover is not None and s.handover.reason == "customer_frustration"
+    assert_traceable(svc, s, lines)

@@ -27,7 +27,7 @@ from switchboard.analytics.summary_sinks import FileSummarySink, S3SummarySink, 
 from switchboard.analytics.supervisor import IdleSweeper, SupervisorBoard
 from switchboard.analytics.telemetry import Telemetry, instrument_service
 from switchboard.config import Settings
-from switchboard.domain.types import Source
+from switchboard.domain.types import Contact, Source
 
 if TYPE_CHECKING:
     from switchboard.agent.service import AgentService
@@ -36,6 +36,8 @@ log = logging.getLogger("switchboard.analytics")
 
 #: Consumer group of the supervisor board on the transcript stream.
 SEGMENT_GROUP = "supervisor"
+#: Seconds the summary waits for the sentiment stage to store its last scores.
+SETTLE_S = 2.0
 #: Attribute of the service holding its runtime (so a service is wired once).
 _ATTR = "_sb_analytics"
 
@@ -129,7 +131,7 @@ class AnalyticsRuntime:
             runtime._unsubscribe.append(subscribe(board.observe))
         else:
             log.warning("event sink has no subscribe(); metrics and supervisor board stay empty")
-        service.end_hooks.append(summaries.on_contact_end)
+        service.end_hooks.append(runtime.on_contact_end)
         summaries.listeners.append(board.on_summary)
         if telemetry is not None:
             instrument_service(service, telemetry)
@@ -140,6 +142,24 @@ class AnalyticsRuntime:
             sweeper.start()
         setattr(service, _ATTR, runtime)
         return runtime
+
+    async def on_contact_end(self, contact: Contact) -> None:
+        """End-of-contact hook: let the sentiment stage store its last scores, then summarise.
+
+        Waiting (at most :data:`SETTLE_S`) keeps the last sentiment reading in the
+        summary, and keeps a late sentiment write from replacing the stored summary.
+        """
+        settle: Any = getattr(getattr(self.service, "sentiment", None), "settle", None)
+        if callable(settle):
+            try:
+                await settle(SETTLE_S)
+            except Exception as exc:  # a slow sentiment stage must not block the summary
+                log.warning(
+                    "sentiment not settled before the summary: %s",
+                    type(exc).__name__,
+                    extra={"contact_id": contact.contact_id},
+                )
+        await self.summaries.on_contact_end(contact)
 
     async def on_segment(self, segment: TranscriptSegment) -> None:
         """Transcript-stream handler (group ``supervisor``): human agents' lines onto the board.
@@ -160,7 +180,7 @@ class AnalyticsRuntime:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-        hook = self.summaries.on_contact_end
+        hook = self.on_contact_end
         self.service.end_hooks[:] = [h for h in self.service.end_hooks if h != hook]
         close: Any = getattr(self.summaries.summarizer, "aclose", None)
         if callable(close):
