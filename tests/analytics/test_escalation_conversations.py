@@ -186,3 +186,20 @@ async def test_escalation_over_redis_and_when_redis_is_dead(
                 key, *[k async for k in primary.client.scan_iter(key + "*")]
             )
         await svc.aclose()
+
+
+async def test_escalation_after_a_handover_raises_the_queue_priority(agent: AgentService) -> None:
+    contact_id, replies = await play(
+        agent,
+        (
+            "why hasn't my transfer gone through yet",
+            "You people are useless, I've been waiting for days!",
+            "This is absolutely ridiculous, sort it out NOW!",
+        ),
+    )
+    assert replies[0].handover is not None
+    assert replies[0].handover.reason is HandoverReason.CAPABILITY_LIMITATION
+    attrs = agent.store.get_contact(contact_id).state["attributes"]
+    assert attrs["handover_reason"] == "capability_limitation"
+    assert attrs["RealTimeSentiment"] == "NEGATIVE"
+    assert (attrs["target_queue"], attrs["routing_priority"]) == (PRIORITY_QUEUE, "1")
