@@ -144,3 +144,13 @@ async def test_monitor_falls_back_to_vader_when_the_llm_fails(llm_server: str) -
     live = mon.current("c3")
     assert live is not None and live.history[0]["label"] == POSITIVE
     assert mon.classifier_failures == 1
+
+
+async def test_turn_wait_is_bounded_and_leaves_no_waiter() -> None:
+    mon = SentimentMonitor(VaderClassifier(), EscalationRule.for_cues())
+    assert await mon.result_for("c4", "never-published", 0.01) is None
+    assert mon._waiters == {}
+    seg = _seg("c4", "You people are useless!!")
+    await mon.handle(seg)
+    got = await mon.result_for("c4", seg.segment_id, 0.01)
+    assert got is not None and got.history[-1]["segment_id"] == seg.segment_id

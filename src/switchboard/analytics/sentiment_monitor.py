@@ -215,12 +215,16 @@ class SentimentMonitor:
             fut = asyncio.get_running_loop().create_future()
             self._waiters[segment_id] = fut
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                return await asyncio.shield(fut)
         except TimeoutError:
             return self._live.get(contact_id)
         finally:
-            if fut.done():
-                self._waiters.pop(segment_id, None)
+            # Scored or not, nobody waits for this segment any more: no waiter is kept.
+            if self._waiters.get(segment_id) is fut:
+                del self._waiters[segment_id]
+            if not fut.done():
+                fut.cancel()
 
     async def handle(self, segment: TranscriptSegment) -> None:
         """Stream handler: score a final customer segment and update the contact.
