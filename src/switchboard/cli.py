@@ -123,11 +123,14 @@ def _describe(reply: AgentReply) -> str:
 
 async def _chat(settings: Settings, locale: Locale, details: bool, stdin: TextIO) -> None:
     from switchboard.agent.service import AgentService
+    from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
     from switchboard.domain.types import Channel, ContactStatus
     from switchboard.errors import InputError
 
     interactive = stdin.isatty()
     service = await AgentService.create(settings)
+    # Metrics, traces and the post-call summary (written when the chat ends).
+    analytics = AnalyticsRuntime.attach(service, settings, start_sweeper=False)
     try:
         contact = await service.start_contact(channel=Channel.CLI, locale=locale)
         typer.echo(f"Agent: {service.greeting(locale)}")
@@ -162,6 +165,7 @@ async def _chat(settings: Settings, locale: Locale, details: bool, stdin: TextIO
         await service.end_contact(contact.contact_id, status)
         typer.echo(f"(chat ended: {status.value})")
     finally:
+        await analytics.aclose()
         await service.aclose()
 
 

@@ -112,6 +112,61 @@ class OpenAISettings(BaseModel):
     max_retries: int = Field(3, ge=0, le=10, description="retries on 429/5xx/connection errors")
     max_tokens: int = Field(1024, ge=1)
     temperature: float = Field(0.2, ge=0.0, le=2.0)
+class SummarySettings(BaseModel):
+    """Post-call summaries (seed 3 "Post-Call Path"): where they are exported."""
+
+    directory: Path | None = Field(
+        default=_REPO_ROOT / "var" / "summaries",
+        description="JSON export directory; None turns the file export off",
+    )
+    s3_bucket: str | None = Field(None, description="also export to this S3 bucket (boto3)")
+    s3_prefix: str = "summaries/"
+    s3_kms_key_id: str | None = None
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible API root for the optional LLM summarizer"
+    )
+    llm_model: str | None = Field(None, description="model name; set it to use the LLM summarizer")
+    llm_api_key: str | None = None
+    idle_timeout_s: float = Field(
+        600.0, gt=0, description="no customer activity this long → contact ended as abandoned"
+    )
+    idle_sweep_interval_s: float = Field(
+        15.0, gt=0, description="how often idle contacts are looked for, seconds"
+    )
+
+
+class TelemetrySettings(BaseModel):
+    """OpenTelemetry spans around the turn loop (off unless an exporter is named)."""
+
+    otel_exporter: str = Field("none", description="none | console | otlp")
+    otel_endpoint: str | None = Field(None, description="OTLP/HTTP traces endpoint")
+
+
+class StreamSettings(BaseModel):
+    """The transcript stream (seed 3 "Kinesis Data Stream"): in-process, Redis or Kinesis."""
+
+    backend: str = Field("inprocess", description="inprocess | redis | kinesis")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key: str = "switchboard:segments"
+    kinesis_stream: str = "LiveTranscriptStream"
+    aws_region: str | None = None
+    claim_idle_ms: int = Field(5_000, ge=0, description="re-claim entries pending this long")
+    max_queue: int = Field(10_000, ge=1, description="segments queued before new ones drop")
+
+
+class SentimentSettings(BaseModel):
+    """Live sentiment and escalation (seed 3 "Real-Time Path")."""
+
+    enabled: bool = True
+    provider: str = Field("vader", description="vader | llm (OpenAI-compatible)")
+    anger_model: bool = Field(True, description="MiniLM anger model; False = cues only")
+    llm_base_url: str = Field("http://127.0.0.1:11434/v1", description="OpenAI-compatible API")
+    llm_model: str = "llama3.2:1b"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(3.0, gt=0)
+    turn_wait_ms: int = Field(
+        50, ge=0, description="a turn waits at most this long for its own segment's score"
+    )
 
 
 class Settings(BaseSettings):
@@ -148,6 +203,10 @@ class Settings(BaseSettings):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    summaries: SummarySettings = Field(default_factory=SummarySettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    stream: StreamSettings = Field(default_factory=StreamSettings)
+    sentiment: SentimentSettings = Field(default_factory=SentimentSettings)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -23,6 +23,10 @@ Tree::
     ├── RoutingError                a contact cannot be queued or routed as asked
     │   ├── QueueClosedError        outside the queue's hours of operation
     │   └── QueueFullError          the queue holds MaxContacts already
+    ├── StreamError                 the transcript stream backend failed (retryable)
+    ├── SummaryError                a post-call summary could not be built or exported
+    │   ├── SummaryNotReadyError    the contact is still active: no summary yet (HTTP 409)
+    │   └── SummaryExportError      the summary sink (file, S3) refused the write
     └── RouterModelError            the embedded router is missing or cannot load
         └── TrainingDataMissingError  ../shared/data (or data/) is not where training expects it
 """
@@ -103,6 +107,31 @@ class StoreError(SwitchboardError):
 
     code = "store_error"
     retryable = True
+
+
+class StreamError(SwitchboardError):
+    """The transcript stream backend (Redis, Kinesis) could not be reached or refused a call."""
+
+    code = "stream_error"
+    retryable = True
+
+
+class SummaryError(SwitchboardError):
+    """A post-call summary could not be built, checked or exported."""
+
+    code = "summary_error"
+
+
+class SummaryNotReadyError(SummaryError):
+    """The contact has not ended, so it has no summary yet."""
+
+    code = "summary_not_ready"
+
+
+class SummaryExportError(SummaryError):
+    """The summary sink (a directory, an S3 bucket) refused the write; the stored one stays."""
+
+    code = "summary_export_failed"
 
 
 class RouterModelError(SwitchboardError):

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from switchboard.agent.service import AgentService
+from switchboard.analytics.stream import TranscriptSegment
 from switchboard.config import Settings
 from switchboard.domain.types import Route
 from switchboard.routing import AgentStatus, HoursOfOperation, RoutingEngine, RoutingStore
@@ -50,6 +51,12 @@ async def next_frame(inbox: asyncio.Queue[dict[str, Any]], kind: str) -> dict[st
 
 async def test_handover_is_queued_routed_and_relayed_both_ways(service: AgentService) -> None:
     desk = desk_over(service, HoursOfOperation.always())
+    seen: list[TranscriptSegment] = []
+
+    async def collect(segment: TranscriptSegment) -> None:
+        seen.append(segment)
+
+    consumer = service.segments.subscribe("desk-test", collect)
     contact = await service.start_contact()
     customer = desk.customers.subscribe(contact.contact_id)
     reply = await service.handle_turn(contact.contact_id, "I want to speak to a person")
@@ -82,6 +89,16 @@ async def test_handover_is_queued_routed_and_relayed_both_ways(service: AgentSer
     assert (await desk.customer_message(contact.contact_id, "Thanks"))["to"] == "agent"
     heard = await next_frame(inbox, "customer_message")
     assert heard["text"] == "Thanks"
+
+    # The human phase reaches the transcript stream too (sentiment, supervisor, summary).
+    await service.segments.drain()
+    for _ in range(50):
+        spoken = {(x.speaker.value, x.text) for x in seen}
+        if {("HUMAN_AGENT", "Hi, Alice here."), ("CUSTOMER", "Thanks")} <= spoken:
+            break
+        await asyncio.sleep(0.05)
+    assert ("HUMAN_AGENT", "Hi, Alice here.") in spoken and ("CUSTOMER", "Thanks") in spoken
+    await consumer.stop()
 
     await desk.close_contact(agent.agent_id, "resolved")
     assert (await next_frame(customer, "agent_left"))["disposition"] == "resolved"

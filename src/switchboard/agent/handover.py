@@ -13,8 +13,8 @@ Triggers, in order of precedence:
 reason                    fires when
 ========================  =============================================================
 explicit_request          the intent is a request for a human (any route confidence)
-customer_frustration      the intent is frustration, or the customer repeats an
-                          unanswered question while the route score is high for handover
+customer_frustration      live sentiment escalated the contact (``RealTimeSentiment``
+                          is ``NEGATIVE``, seed 3), or the intent is frustration
 sensitive_topic           lost/stolen/compromised card, fraud, disputes, complaints
 technical_issues          ``tool_failure_threshold`` (3) failed tool calls in the contact
 repeated_query            the same non-smalltalk intent ``repeated_query_threshold`` (3)
@@ -122,6 +122,7 @@ class HandoverPolicy:
         agent_state: dict[str, Any],
         *,
         answers_pending_question: bool,
+        sentiment: str | None = None,
     ) -> HandoverDecision | None:
         """Return a handover decision for this customer turn, or None to let the brain answer.
 
@@ -134,11 +135,21 @@ class HandoverPolicy:
             answers_pending_question: True when the utterance fills the slot the
                 agent just asked for; route-based triggers are then skipped, since a
                 bare answer ("Online would be easier") carries little intent signal.
+            sentiment: the contact's ``RealTimeSentiment``; ``NEGATIVE`` (the live
+                sentiment monitor escalated an angry customer) hands over as
+                frustration — or as an explicit request when the customer also asks
+                for a human — whatever the route.
         """
         failures = int(agent_state.get("tool_failures", 0))
         if failures >= self.tool_failure_threshold:
             return HandoverDecision(
                 HandoverReason.TECHNICAL_ISSUES, f"{failures} tool failures in this contact"
+            )
+        if sentiment == "NEGATIVE":
+            if nlu is not None and nlu.intent in EXPLICIT_INTENTS:
+                return HandoverDecision(HandoverReason.EXPLICIT_REQUEST, f"intent {nlu.intent}")
+            return HandoverDecision(
+                HandoverReason.CUSTOMER_FRUSTRATION, "live sentiment escalation (RealTimeSentiment)"
             )
         if nlu is None:
             return None

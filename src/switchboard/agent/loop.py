@@ -35,6 +35,7 @@ from switchboard.agent.slots import extract_slots
 from switchboard.audit import redact
 from switchboard.brains.local.brain import fills_pending
 from switchboard.config import AgentSettings
+from switchboard.domain.attributes import handover_attributes
 from switchboard.domain.types import (
     Action,
     AgentReply,
@@ -84,6 +85,8 @@ class _Turn:
     started: float
     index: int
     nlu: RouteDecision | None = None
+    #: The contact's ``RealTimeSentiment`` at the start of the turn (live sentiment).
+    sentiment: str | None = None
 
 
 class TurnLoop:
@@ -134,12 +137,16 @@ class TurnLoop:
 
     # -- the turn -------------------------------------------------------------------------
 
-    async def run(self, contact: Contact, raw_text: str) -> AgentReply:
+    async def run(
+        self, contact: Contact, raw_text: str, *, sentiment: str | None = None
+    ) -> AgentReply:
         """Run one turn and persist it.
 
         Args:
             contact: the contact as loaded from the store (its state is updated).
             raw_text: the customer's utterance as received.
+            sentiment: the contact's live ``RealTimeSentiment`` (``NEGATIVE`` means
+                the sentiment monitor escalated it: the handover policy hands over).
 
         Returns:
             The reply to render on the channel.
@@ -152,7 +159,7 @@ class TurnLoop:
         agent_state: dict[str, Any] = dict(contact.state.get("agent") or {})
         turn_index = int(agent_state.get("turns", 0)) + 1
         agent_state["turns"] = turn_index
-        t = _Turn(contact, text, agent_state, started, turn_index)
+        t = _Turn(contact, text, agent_state, started, turn_index, sentiment=sentiment)
         history = self.store.recent_messages(contact.contact_id, self.settings.history_messages)
         self._emit(
             contact,
@@ -197,7 +204,11 @@ class TurnLoop:
             agent_state["intents"] = intents
 
         decision = self.policy.evaluate(
-            text, nlu, agent_state, answers_pending_question=answers_pending
+            text,
+            nlu,
+            agent_state,
+            answers_pending_question=answers_pending,
+            sentiment=t.sentiment,
         )
         if decision is not None:
             return self._handover(t, decision)
@@ -490,6 +501,11 @@ class TurnLoop:
         )
         contact.status = ContactStatus.TRANSFERRED
         agent_state["handover"] = {"reason": decision.reason.value}
+        # Contact attributes for the flow and routing (queue and priority from queue_for;
+        # a live NEGATIVE sentiment raises the priority whatever the reason).
+        attributes = dict(contact.state.get("attributes") or {})
+        attributes.update(handover_attributes(handover, sentiment=t.sentiment))
+        contact.state["attributes"] = attributes
         return self._finish(
             t,
             text_out=message,

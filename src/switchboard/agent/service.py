@@ -3,18 +3,30 @@
 It wires the embedded defaults (SQLite store, audit sink, in-process FastMCP
 tools, the ``local`` brain with its router, the validation agent) unless
 other adapters are passed in, and serialises the turns of one contact.
+
+Transcript stream: every final segment of a contact — the customer's
+utterance, the AI agent's reply, a human agent's message — is published on
+``service.segments`` (a :class:`~switchboard.analytics.stream.SegmentBus`,
+in-process by default) without waiting for any consumer. Other components
+subscribe with ``service.segments.subscribe(group, handler)``; see
+``switchboard.analytics.stream``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
+from switchboard.agent import guardrail
 from switchboard.agent.loop import TurnLoop
+from switchboard.analytics.sentiment_live import LiveSentiment, build_classifier
+from switchboard.analytics.stream import SegmentBus, TranscriptSegment, create_bus
+from switchboard.audit.redact import redact
 from switchboard.config import Settings
 from switchboard.domain.types import (
     AgentReply,
@@ -31,6 +43,9 @@ from switchboard.errors import InputError
 from switchboard.ports import Brain, EventSink, IntentRouter, Store, ToolHost, Validator
 
 log = logging.getLogger("switchboard.agent")
+
+#: Called with each contact after it ended (``AgentService.end_hooks``).
+EndHook = Callable[[Contact], Awaitable[Any]]
 
 
 class ContactView(BaseModel):
@@ -57,8 +72,11 @@ class AgentService:
         tools: ToolHost,
         router: IntentRouter | None,
         validator: Validator | None,
+        segments: SegmentBus | None = None,
     ) -> None:
         self.settings = settings
+        #: The transcript stream: publish/subscribe point for every final segment.
+        self.segments = segments or SegmentBus()
         self.store = store
         self.events = events
         self.brain = brain
@@ -75,6 +93,23 @@ class AgentService:
             hallucination_ttl_days=settings.hallucination_ttl_days,
         )
         self._locks: dict[str, asyncio.Lock] = {}
+        #: Live sentiment and escalation (seed 3 real-time path); None when disabled.
+        self.sentiment: LiveSentiment | None = None
+        if settings.sentiment.enabled:
+            classifier, rule = build_classifier(
+                settings.sentiment, getattr(router, "embedder", None)
+            )
+            self.sentiment = LiveSentiment(
+                settings=settings.sentiment,
+                store=store,
+                events=events,
+                segments=self.segments,
+                lock_for=self._lock,
+                classifier=classifier,
+                rule=rule,
+            )
+        #: Awaited with the ended contact after ``conversation_end`` (post-call summary...).
+        self.end_hooks: list[EndHook] = []
 
     @classmethod
     async def create(
@@ -86,6 +121,7 @@ class AgentService:
         store: Store | None = None,
         router: IntentRouter | None = None,
         validator: Validator | None = None,
+        segments: SegmentBus | None = None,
     ) -> AgentService:
         """Build the service with embedded defaults for whatever is not given.
 
@@ -133,6 +169,7 @@ class AgentService:
             tools=tools,
             router=router,
             validator=validator or build_validator(settings),
+            segments=segments or create_bus(settings.stream),
         )
 
     def greeting(self, locale: Locale) -> str:
@@ -185,12 +222,75 @@ class AgentService:
             switchboard.errors.UnknownContactError: no such contact.
             InputError: empty or oversized text, or the contact has ended.
         """
-        lock = self._locks.setdefault(contact_id, asyncio.Lock())
-        async with lock:
+        async with self._lock(contact_id):
             contact = self.store.get_contact(contact_id)
             if contact.status in (ContactStatus.RESOLVED, ContactStatus.ABANDONED):
                 raise InputError(f"contact {contact_id} has ended")
-            return await self.loop.run(contact, text)
+            cleaned = guardrail.clean_input(text)  # InputError before anything is published
+            turn = int((contact.state.get("agent") or {}).get("turns", 0)) + 1
+            segment = self._publish(contact, Source.CUSTOMER, cleaned, turn)
+            sentiment: str | None = None
+            if self.sentiment is not None:
+                self.sentiment.start(claim_idle_ms=self.settings.stream.claim_idle_ms)
+                sentiment = await self.sentiment.label_for_turn(contact, segment)
+            reply = await self.loop.run(contact, text, sentiment=sentiment)
+            self._publish(contact, Source.AI_AGENT, reply.text, reply.turn_index or turn)
+            return reply
+
+    def _lock(self, contact_id: str) -> asyncio.Lock:
+        """The contact's turn lock (turns and live-sentiment writes take it)."""
+        return self._locks.setdefault(contact_id, asyncio.Lock())
+
+    def publish_human_agent_message(self, contact_id: str, text: str) -> TranscriptSegment:
+        """Publish a human agent's message of a transferred contact on the transcript stream.
+
+        The human agent's desktop (or a Connect chat bridge) calls this for every
+        message it sends, so that summaries and sentiment see the whole contact.
+
+        Raises:
+            switchboard.errors.UnknownContactError: no such contact.
+            InputError: empty or oversized text.
+        """
+        contact = self.store.get_contact(contact_id)
+        turn = int((contact.state.get("agent") or {}).get("turns", 0))
+        return self._publish(contact, Source.HUMAN_AGENT, guardrail.clean_input(text), turn)
+
+    def publish_customer_message(self, contact_id: str, text: str) -> TranscriptSegment:
+        """Publish a customer message that did not go through the bot (after a handover).
+
+        The routing desk relays such messages to the human agent; publishing them
+        keeps live sentiment, the supervisor view and the post-call summary whole.
+
+        Raises:
+            switchboard.errors.UnknownContactError: no such contact.
+            InputError: empty or oversized text.
+        """
+        contact = self.store.get_contact(contact_id)
+        turn = int((contact.state.get("agent") or {}).get("turns", 0))
+        return self._publish(contact, Source.CUSTOMER, guardrail.clean_input(text), turn)
+
+    def _publish(
+        self, contact: Contact, speaker: Source, text: str, turn: int | None
+    ) -> TranscriptSegment:
+        """Queue one final segment on the stream; never blocks or raises.
+
+        Customer and human-agent text is PII-redacted before it leaves the process
+        (habit 9); the AI agent's reply is published as stored (tool data such as a
+        branch's phone number is not the customer's PII).
+        """
+        now = datetime.now(UTC)
+        segment = TranscriptSegment(
+            contact_id=contact.contact_id,
+            speaker=speaker,
+            text=text if speaker is Source.AI_AGENT else redact(text),
+            is_partial=False,
+            start_time=now,
+            end_time=now,
+            locale=contact.locale,
+            turn=turn,
+        )
+        self.segments.publish_nowait(segment)
+        return segment
 
     async def end_contact(
         self, contact_id: str, status: ContactStatus = ContactStatus.RESOLVED
@@ -224,6 +324,13 @@ class AgentService:
         )
         self._flush()
         self._locks.pop(contact_id, None)
+        if self.sentiment is not None:
+            self.sentiment.monitor.forget(contact_id)
+        for hook in list(self.end_hooks):
+            try:
+                await hook(contact)
+            except Exception:  # a failing hook (summary, export) must not fail the ending
+                log.exception("end-of-contact hook failed", extra={"contact_id": contact_id})
         return contact
 
     def contact_view(self, contact_id: str) -> ContactView:
@@ -247,9 +354,12 @@ class AgentService:
             flush()
 
     async def aclose(self) -> None:
-        """Close the tool host and the brain's clients, and flush the event sink."""
+        """Close the tool host, the brain's clients and the transcript stream; flush the sink."""
         await self.tools.aclose()
         close_brain = getattr(self.brain, "aclose", None)
         if callable(close_brain):
             await close_brain()
+        await self.segments.aclose()
+        if self.sentiment is not None:
+            await self.sentiment.aclose()
         self._flush()

@@ -20,7 +20,9 @@ from fastapi_offline import FastAPIOffline
 
 from switchboard import __version__
 from switchboard.agent.service import AgentService
+from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
 from switchboard.api.agents import build_agents_router, close_desk, start_desk
+from switchboard.api.analytics import build_analytics_router
 from switchboard.api.errors import install_error_handlers
 from switchboard.api.routes import build_router
 from switchboard.api.ws import build_ws_router
@@ -65,10 +67,16 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
         running = service if service is not None else await AgentService.create(settings)
         app.state.service = running
         start_desk(app)  # human-agent queues: dispatch and due callbacks resume at once
+        # A caller-owned service may already carry analytics; then the caller closes them.
+        wired = AnalyticsRuntime.of(running)
+        app.state.analytics = wired or AnalyticsRuntime.attach(running, settings)
         try:
             yield
         finally:
             await close_desk(app)
+            if wired is None:
+                await app.state.analytics.aclose()
+            app.state.analytics = None
             app.state.service = None
             if owned:
                 await running.aclose()
@@ -87,6 +95,7 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
     app.include_router(build_router())
     app.include_router(build_ws_router())
     app.include_router(build_agents_router())
+    app.include_router(build_analytics_router(PAGE_HEADERS))
 
     static = static_dir()
     app.mount("/static", StaticFiles(directory=static), name="static")

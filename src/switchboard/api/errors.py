@@ -11,6 +11,7 @@ error                          status  note
 ``UnknownQueueError``
 ``InputError``                 422     malformed request, empty/oversized text
 ``RoutingError``               409     routing state conflict (queue closed/full...)
+``SummaryNotReadyError``       409     the contact has not ended: no summary yet
 any other, ``retryable``       503     with ``Retry-After: 1``
 any other, not retryable       500
 request body validation        422     code ``invalid_input`` plus ``details``
@@ -38,6 +39,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from switchboard.errors import (
     InputError,
     RoutingError,
+    SummaryNotReadyError,
     SwitchboardError,
     UnknownAgentError,
     UnknownContactError,
@@ -54,7 +56,7 @@ def status_for(exc: SwitchboardError) -> int:
     """Return the HTTP status code for a product error (see the module table)."""
     if isinstance(exc, UnknownContactError | UnknownAgentError | UnknownQueueError):
         return HTTPStatus.NOT_FOUND
-    if isinstance(exc, RoutingError):
+    if isinstance(exc, RoutingError | SummaryNotReadyError):
         return HTTPStatus.CONFLICT
     if isinstance(exc, InputError):
         return HTTPStatus.UNPROCESSABLE_ENTITY

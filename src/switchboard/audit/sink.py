@@ -12,9 +12,13 @@
    ``ports.Store`` it goes through ``Store.add_event`` unchained.
 
 ``emit`` never raises: a failure is logged (without PII) and the event stays
-queued for the next write. With ``batch_size > 1`` events are queued and
-written together by :meth:`AuditSink.flush` (one transaction), which the turn
-loop calls at the end of a turn; a full batch flushes on its own.
+queued for the next write. Listeners added with :meth:`AuditSink.subscribe`
+(metrics, the supervisor board) receive every redacted event as it is emitted;
+a failing listener is logged and never reaches the conversation.
+
+With ``batch_size > 1`` events are queued and written together by
+:meth:`AuditSink.flush` (one transaction), which the turn loop calls at the
+end of a turn; a full batch flushes on its own.
 
 The last hash of each contact is kept in memory (an LRU of
 ``max_cached_contacts``), so chaining costs no read per event; a contact not
@@ -27,7 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic_core import to_jsonable_python
 
@@ -40,6 +44,9 @@ from switchboard.ports import Store
 AUDIT_LOGGER = "switchboard.audit"
 
 _failure_log = logging.getLogger("switchboard.audit.sink")
+
+#: Receives every redacted event (metrics, the supervisor board); must be quick.
+EventListener = Callable[[Event], None]
 
 
 class AuditSink:
@@ -84,6 +91,7 @@ class AuditSink:
         self._last_hash: OrderedDict[str, str | None] = OrderedDict()
         self._lock = threading.RLock()
         self.dropped = 0
+        self._listeners: list[EventListener] = []
         if self._chain is not None:
             self._chain.add_rollback_listener(self._forget_hashes)
 
@@ -91,6 +99,30 @@ class AuditSink:
     def pending(self) -> int:
         """Number of events queued and not yet stored."""
         return len(self._pending)
+
+    def subscribe(self, listener: EventListener) -> Callable[[], None]:
+        """Call ``listener`` with every event from now on (redacted, before it is stored).
+
+        Returns:
+            A function that removes the listener.
+        """
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _notify(self, event: Event) -> None:
+        """Hand ``event`` to every listener; a failing one is logged, the others still run."""
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception as exc:
+                self._report("listener", event, exc)
 
     def emit(self, event: Event) -> None:
         """Redact, log and queue ``event``; store the queue when it reaches ``batch_size``.
@@ -106,6 +138,8 @@ class AuditSink:
                 clean = event.model_copy(update={"data": {"redaction_failed": True}})
             if self._log_events:
                 self._log(clean)
+            if self._listeners:
+                self._notify(clean)
             with self._lock:
                 self._pending.append(clean)
                 self._trim()

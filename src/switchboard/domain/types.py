@@ -281,6 +281,9 @@ class EventType(StrEnum):
     """The customer asked to be called back (routing; number masked in the event)."""
     DISPOSITION = "disposition"
     """The human agent closed the contact with a disposition code."""
+    #: A final customer segment scored by the live sentiment monitor (seed 3 real-time path):
+    #: data {segment_id, turn, label, compound, anger, rolling, escalated, escalation}.
+    SENTIMENT = "sentiment"
 
 
 class Event(BaseModel):

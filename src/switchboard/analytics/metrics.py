@@ -1,0 +1,290 @@
+"""Prometheus metrics of seed 2 "Monitoring and Observability", fed from the contact events.
+
+:class:`ContactMetrics` owns its own ``CollectorRegistry`` (never the global
+one, so two apps in one process do not collide) and is an event listener:
+``AuditSink.subscribe(metrics.observe)`` feeds it every event the turn loop
+and the service emit. ``GET /metrics`` renders :meth:`ContactMetrics.render`.
+
+Seed 2 CloudWatch metric → Prometheus series (rates are computed in PromQL,
+see ``deploy/prometheus/alerts.yml``):
+
+=============================  =============================================================
+seed 2 metric                  series
+=============================  =============================================================
+HallucinationDetectionRate     ``switchboard_hallucinations_detected_total`` /
+                               ``switchboard_validation_checks_total``
+ToolInvocationCount            ``switchboard_tool_invocations_total{tool,outcome}``;
+                               per conversation: ``switchboard_conversation_tool_invocations``
+ResponseLatency                ``switchboard_response_latency_seconds`` (histogram)
+ValidationSuccessRate          ``switchboard_validation_checks_total{result="passed"}`` / all
+BedrockAPIErrors               ``switchboard_brain_errors_total``
+ToolExecutionErrors            ``switchboard_tool_errors_total{tool}``
+ValidationErrors               ``switchboard_validation_errors_total{kind}`` (``failed``: a
+                               reply failed validation; ``agent_error``: the validator broke)
+ConversationsPerHour           ``increase(switchboard_conversations_started_total[1h])``
+AverageConversationLength      ``switchboard_conversation_turns`` (histogram, at contact end)
+TransferRate / Handover        ``switchboard_transfers_total{reason}`` /
+Reasons                        ``switchboard_conversations_ended_total``
+(seed 3) escalations           ``switchboard_escalations_total{sentiment}`` — handovers by the
+                               contact's ``RealTimeSentiment`` at the time;
+                               ``switchboard_sentiment_escalations_total`` — contacts the live
+                               sentiment rule escalated
+=============================  =============================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from switchboard.domain.types import Event, EventType
+
+log = logging.getLogger("switchboard.analytics.metrics")
+
+#: Prometheus text exposition content type (version 0.0.4).
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+#: Response latency buckets, seconds (seed 2 alarm at p95 > 5 s; seed 4 targets < 1 s).
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 20.0)
+#: Turns-per-conversation buckets.
+TURN_BUCKETS = (1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50)
+#: Tool-calls-per-conversation buckets.
+TOOL_BUCKETS = (0, 1, 2, 3, 4, 5, 8, 10, 20)
+#: Sentiment labels escalations are counted by (seed 3); anything else is ``UNKNOWN``.
+SENTIMENTS = ("POSITIVE", "NEUTRAL", "NEGATIVE", "UNKNOWN")
+
+
+class ContactMetrics:
+    """Seed 2 functional, error and business metrics in a private Prometheus registry.
+
+    Args:
+        registry: the registry to register into; a new one when None.
+        max_tracked_contacts: live contacts whose per-contact counters are kept
+            (tool calls, current sentiment) until they end; the oldest are
+            forgotten beyond it.
+    """
+
+    def __init__(
+        self, registry: CollectorRegistry | None = None, *, max_tracked_contacts: int = 50_000
+    ) -> None:
+        self.registry = registry or CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.conversations_started = Counter(
+            "switchboard_conversations_started",
+            "Conversations started (seed 2 ConversationsPerHour = increase over 1h).",
+            ["channel"],
+            registry=r,
+        )
+        self.conversations_ended = Counter(
+            "switchboard_conversations_ended",
+            "Conversations ended, by resolution status.",
+            ["status"],
+            registry=r,
+        )
+        self.active = Gauge(
+            "switchboard_active_conversations", "Conversations started and not ended.", registry=r
+        )
+        self.turns = Counter(
+            "switchboard_turns", "Customer turns answered, by route and action.",
+            ["route", "action"], registry=r,
+        )
+        self.turns_per_conversation = Histogram(
+            "switchboard_conversation_turns",
+            "Turns per ended conversation (seed 2 AverageConversationLength).",
+            buckets=TURN_BUCKETS,
+            registry=r,
+        )
+        self.latency = Histogram(
+            "switchboard_response_latency_seconds",
+            "Time from customer message to agent reply (seed 2 ResponseLatency).",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.tool_invocations = Counter(
+            "switchboard_tool_invocations",
+            "Tool calls, by tool and outcome (seed 2 ToolInvocationCount).",
+            ["tool", "outcome"],
+            registry=r,
+        )
+        self.tools_per_conversation = Histogram(
+            "switchboard_conversation_tool_invocations",
+            "Tool calls per ended conversation.",
+            buckets=TOOL_BUCKETS,
+            registry=r,
+        )
+        self.validation_checks = Counter(
+            "switchboard_validation_checks",
+            "Validation agent verdicts (seed 2 ValidationSuccessRate = passed / all).",
+            ["result"],
+            registry=r,
+        )
+        self.hallucinations = Counter(
+            "switchboard_hallucinations_detected",
+            "Replies with at least one validation finding, by highest severity "
+            "(seed 2 HallucinationDetectionRate = this / validation checks).",
+            ["severity"],
+            registry=r,
+        )
+        self.brain_errors = Counter(
+            "switchboard_brain_errors",
+            "Brain failures: raised, timed out or bad output (seed 2 BedrockAPIErrors).",
+            registry=r,
+        )
+        self.tool_errors = Counter(
+            "switchboard_tool_errors",
+            "Tool calls that returned an error (seed 2 ToolExecutionErrors).",
+            ["tool", "code"],
+            registry=r,
+        )
+        self.validation_errors = Counter(
+            "switchboard_validation_errors",
+            "Validation failures: a reply failed validation (failed) or the validation "
+            "agent itself broke or timed out (agent_error) (seed 2 ValidationErrors).",
+            ["kind"],
+            registry=r,
+        )
+        self.transfers = Counter(
+            "switchboard_transfers",
+            "Contacts handed to a human, by reason (seed 2 TransferRate, Handover Reasons).",
+            ["reason"],
+            registry=r,
+        )
+        self.escalations = Counter(
+            "switchboard_escalations",
+            "Handovers by the contact's RealTimeSentiment at the time (seed 3).",
+            ["sentiment"],
+            registry=r,
+        )
+        self.sentiment_escalations = Counter(
+            "switchboard_sentiment_escalations",
+            "Contacts escalated by the live sentiment rule (RealTimeSentiment=NEGATIVE, seed 3).",
+            registry=r,
+        )
+        self.guardrail_blocks = Counter(
+            "switchboard_guardrail_blocks",
+            "Customer inputs declined by the input guardrail.",
+            ["category"],
+            registry=r,
+        )
+        self.events = Counter(
+            "switchboard_events", "Contact events seen, by type.", ["type"], registry=r
+        )
+        self._contacts: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._max = max_tracked_contacts
+        self._lock = threading.Lock()
+        for status in ("resolved", "transferred", "abandoned"):
+            self.conversations_ended.labels(status=status)
+        for result in ("passed", "failed"):
+            self.validation_checks.labels(result=result)
+        for kind in ("failed", "agent_error"):
+            self.validation_errors.labels(kind=kind)
+
+    # -- feeding ------------------------------------------------------------------------
+
+    def observe(self, event: Event) -> None:
+        """Update the metrics for one event; never raises (an event listener)."""
+        try:
+            self._observe(event)
+        except Exception:  # a malformed event must not break the audit path
+            log.exception("metrics: event not counted", extra={"event_type": str(event.type)})
+
+    def note_sentiment(self, contact_id: str, label: str) -> None:
+        """Record a contact's current ``RealTimeSentiment`` (used to label escalations)."""
+        with self._lock:
+            self._track(contact_id)["sentiment"] = label.upper()
+
+    def render(self) -> bytes:
+        """The registry in Prometheus text format (``GET /metrics``)."""
+        return generate_latest(self.registry)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _track(self, contact_id: str) -> dict[str, Any]:
+        state = self._contacts.get(contact_id)
+        if state is None:
+            state = self._contacts[contact_id] = {"tools": 0, "sentiment": None}
+            while len(self._contacts) > self._max:
+                self._contacts.popitem(last=False)
+        return state
+
+    def _observe(self, event: Event) -> None:
+        data = event.data
+        kind = event.type
+        self.events.labels(type=kind.value).inc()
+        if kind is EventType.CONVERSATION_START:
+            self.conversations_started.labels(channel=str(data.get("channel") or "unknown")).inc()
+            self.active.inc()
+            with self._lock:
+                self._track(event.contact_id)
+        elif kind is EventType.AGENT_REPLY:
+            self.turns.labels(
+                route=str(data.get("route") or "none"), action=str(data.get("action") or "none")
+            ).inc()
+            latency = data.get("latency_ms")
+            if isinstance(latency, int | float) and latency >= 0:
+                self.latency.observe(float(latency) / 1000.0)
+        elif kind is EventType.TOOL_INVOCATION:
+            self._tool(event)
+        elif kind is EventType.VALIDATION_CHECK:
+            passed = bool(data.get("validation_passed"))
+            self.validation_checks.labels(result="passed" if passed else "failed").inc()
+            if data.get("hallucination_detected"):
+                self.hallucinations.labels(severity=str(data.get("severity") or "low")).inc()
+            if not passed:
+                self.validation_errors.labels(kind="failed").inc()
+        elif kind is EventType.ERROR:
+            stage = str(data.get("stage") or "")
+            if stage == "brain":
+                self.brain_errors.inc()
+            elif stage == "validation":
+                self.validation_errors.labels(kind="agent_error").inc()
+        elif kind is EventType.HANDOVER_DECISION:
+            self.transfers.labels(reason=str(data.get("reason") or "unknown")).inc()
+            with self._lock:
+                label = self._track(event.contact_id).get("sentiment")
+            label = str(data.get("sentiment") or label or "UNKNOWN").upper()
+            self.escalations.labels(sentiment=label if label in SENTIMENTS else "UNKNOWN").inc()
+        elif kind is EventType.GUARDRAIL:
+            self.guardrail_blocks.labels(category=str(data.get("category") or "unknown")).inc()
+        elif kind is EventType.CONVERSATION_END:
+            self._end(event)
+        elif kind.value == "sentiment":
+            self._sentiment(event)
+
+    def _sentiment(self, event: Event) -> None:
+        """A scored customer segment (seed 3): keep RealTimeSentiment, count escalations."""
+        data = event.data
+        attribute = data.get("attribute")
+        if isinstance(attribute, str):
+            self.note_sentiment(event.contact_id, attribute)
+        if data.get("escalation") is True:
+            self.sentiment_escalations.inc()
+
+    def _tool(self, event: Event) -> None:
+        data = event.data
+        tool = str(data.get("tool_name") or "unknown")
+        error = data.get("error")
+        ok = not error and data.get("tool_output") is not None
+        self.tool_invocations.labels(tool=tool, outcome="ok" if ok else "error").inc()
+        if not ok:
+            code = str(error.get("code") if isinstance(error, dict) else "error")
+            self.tool_errors.labels(tool=tool, code=code).inc()
+        with self._lock:
+            self._track(event.contact_id)["tools"] += 1
+
+    def _end(self, event: Event) -> None:
+        data = event.data
+        status = str(data.get("resolution_status") or "unknown")
+        self.conversations_ended.labels(status=status).inc()
+        self.active.dec()
+        turns = data.get("total_turns")
+        if isinstance(turns, int) and turns >= 0:
+            self.turns_per_conversation.observe(turns)
+        with self._lock:
+            state = self._contacts.pop(event.contact_id, None)
+        self.tools_per_conversation.observe(state["tools"] if state else 0)
