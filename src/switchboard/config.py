@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from switchboard.domain.types import Locale
@@ -51,6 +51,27 @@ class RouterSettings(BaseModel):
     )
 
 
+class AuthSettings(BaseModel):
+    """JWT bearer auth of the voice sockets (seed 4 "Security Architecture").
+
+    Used by :mod:`switchboard.voice.transports.auth`. ``jwt_secret`` unset means a
+    random development secret generated once into ``dev_secret_file``.
+    """
+
+    enabled: bool = Field(True, description="require a JWT on the voice sockets")
+    jwt_secret: SecretStr | None = Field(
+        None, description="HS256 secret; unset = a generated development secret"
+    )
+    dev_secret_file: Path = Field(
+        default=_REPO_ROOT / "var" / "dev-jwt-secret",
+        description="where the generated development secret is kept (mode 0600)",
+    )
+    audience: str = "switchboard-voice"
+    algorithm: str = Field("HS256", pattern="^HS(256|384|512)$")
+    leeway_s: int = Field(30, ge=0, description="clock skew allowed on exp/iat, seconds")
+    dev_token_ttl_s: int = Field(12 * 3600, ge=60, description="lifetime of the printed dev token")
+
+
 class Settings(BaseSettings):
     """Top-level settings for every entry point (server, CLI, tests)."""
 
@@ -71,6 +92,7 @@ class Settings(BaseSettings):
     hallucination_ttl_days: int = Field(90, description="seed 2 Hallucination Log Model ttl")
     agent: AgentSettings = Field(default_factory=AgentSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
 
 def load_settings(**overrides: object) -> Settings:
