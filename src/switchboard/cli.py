@@ -93,6 +93,22 @@ def _configure_logging(settings: Settings, *, level: str | None = None) -> None:
 # --- serve -------------------------------------------------------------------
 
 
+def _print_dev_token(settings: Settings, base_url: str) -> None:
+    """Print a development JWT for the voice sockets (only with the generated dev secret)."""
+    if not settings.auth.enabled:
+        typer.echo("voice sockets: auth disabled (SWITCHBOARD_AUTH__ENABLED=false)")
+        return
+    if settings.auth.jwt_secret is not None:
+        typer.echo("voice sockets: JWT auth with the configured secret (no dev token printed)")
+        return
+    from switchboard.voice.transports.auth import issue_token
+
+    token = issue_token(settings.auth, "dev")
+    hours = settings.auth.dev_token_ttl_s // 3600
+    typer.echo(f"voice page: {base_url}/voice#token={token}")
+    typer.echo(f"dev token for the voice sockets ({hours} h; Authorization: Bearer ...): {token}")
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="interface to bind (default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port (default 8000)", min=0)] = None,
@@ -108,6 +124,7 @@ def serve(
     bind_port = settings.port if port is None else port
     shown = "localhost" if bind_host in {"0.0.0.0", "::"} else bind_host
     typer.echo(f"switchboard is starting on http://{shown}:{bind_port}/ (API docs at /docs)")
+    _print_dev_token(settings, f"http://{shown}:{bind_port}")
     uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None)
 
 

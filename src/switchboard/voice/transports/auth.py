@@ -40,6 +40,7 @@ BEARER_SUBPROTOCOL = "bearer"
 #: Application close code for a missing or bad token (4000-4999 are free, RFC 6455 §7.4.2).
 CLOSE_UNAUTHORIZED = 4401
 
+
 class AuthError(InputError):
     """A voice socket was opened without a valid token."""
 
