@@ -72,6 +72,14 @@ class AuthSettings(BaseModel):
     dev_token_ttl_s: int = Field(12 * 3600, ge=60, description="lifetime of the printed dev token")
 
 
+class NovaSonicSettings(BaseModel):
+    """The optional Nova Sonic speech-to-speech engine (seed 1 voice channel)."""
+
+    model_id: str = Field("amazon.nova-2-sonic-v1:0", description="Bedrock model id")
+    region: str = Field("us-east-1", description="AWS region of the Bedrock runtime")
+    voice_id: str = Field("matthew", description="the model's voice")
+
+
 class Settings(BaseSettings):
     """Top-level settings for every entry point (server, CLI, tests)."""
 
@@ -93,6 +101,12 @@ class Settings(BaseSettings):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     router: RouterSettings = Field(default_factory=RouterSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    voice_engine: str = Field(
+        "pipeline",
+        pattern="^(pipeline|nova_sonic)$",
+        description="voice calls: local pipeline (VAD, STT, turn loop, TTS) or Nova Sonic",
+    )
+    nova_sonic: NovaSonicSettings = Field(default_factory=NovaSonicSettings)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -242,3 +242,79 @@ async def test_bedrock_stream_without_the_sdk_says_how_to_install() -> None:
 
     with pytest.raises(ConfigError, match="nova-sonic"):
         await BedrockNovaStream().open()
+
+
+async def test_nova_call_adapts_phone_audio_both_ways(tmp_path: Path) -> None:
+    """NovaSonicCall behind the transport port: μ-law 8 kHz in and out, greeting, contact."""
+    from switchboard.agent.service import AgentService
+    from switchboard.brains.nova_sonic.call import NovaSonicCall
+    from switchboard.config import Settings
+    from switchboard.speech.audio import decode
+    from switchboard.testing.fakes import ScriptedRouter
+    from switchboard.voice.events import MULAW_8K
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'call.db'}", log_json=False)
+    service = await AgentService.create(settings, router=ScriptedRouter({}))
+    stream = ReplayNovaStream.from_file(FIXTURES / "branch_question.json")
+
+    async def open_stream() -> ReplayNovaStream:
+        return stream
+
+    class Tts:  # stands in for the speech stack's TTS (shape only: 8 kHz float32)
+        name = "test"
+
+        def synthesize(self, text: str, locale: Locale) -> Any:
+            import numpy as np
+
+            from switchboard.speech.tts import Speech
+
+            return Speech(np.full(800, 0.1, dtype=np.float32), 8000, 0.0)
+
+    class Stack:
+        tts = Tts()
+
+    call = NovaSonicCall(
+        service,
+        open_stream,
+        speech=Stack(),  # type: ignore[arg-type]
+        locale=Locale.EN_GB,
+        input_spec=MULAW_8K,
+        output_spec=MULAW_8K,
+        customer_endpoint="+441614960123",
+    )
+    try:
+        contact_id = await call.start()
+        out: list[Any] = []
+
+        async def consume() -> None:
+            async for event in call.events():
+                out.append(event)
+
+        consumer = asyncio.create_task(consume())
+        for _ in range(100):
+            await call.feed_audio(b"\xff" * 160)  # 2 s of μ-law silence, 20 ms frames
+        await call.dtmf("5")
+        for _ in range(200):
+            if stream._pos >= len(stream.output):
+                break
+            await asyncio.sleep(0.01)
+        await call.close()
+        await asyncio.wait_for(consumer, timeout=10)
+
+        sent_audio = [e["event"]["audioInput"] for e in stream.sent if "audioInput" in e["event"]]
+        pcm = b"".join(base64.b64decode(a["content"]) for a in sent_audio)
+        # 2 s at 8 kHz in → 32000 samples at 16 kHz to the model, less soxr's buffering
+        assert 32000 - 4000 <= len(pcm) // 2 <= 32000
+        assert isinstance(out[0], ReplyText) and out[0].kind == "greeting"
+        audio = [e for e in out if isinstance(e, AudioOut)]
+        assert audio and all(a.format is MULAW_8K.format and a.sample_rate == 8000 for a in audio)
+        model_audio = [a for a in audio if a.reply_id == 1]
+        assert sum(len(a.data) for a in model_audio) > 0
+        assert decode(model_audio[0].data, MULAW_8K).size == len(model_audio[0].data)
+        assert any(isinstance(e, Error) and "keypad" in e.message for e in out)
+        view = service.contact_view(contact_id)
+        assert (view.contact.customer_endpoint or "").endswith("0123")  # stored redacted
+        assert view.contact.ended_at is not None
+        assert [m.role for m in view.messages] == [Role.USER, Role.ASSISTANT]
+    finally:
+        await service.aclose()

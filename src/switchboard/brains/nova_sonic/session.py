@@ -244,6 +244,10 @@ class NovaSonicSession:
             if isinstance(event, CallEnded):
                 return
 
+    def notify(self, event: VoiceEvent) -> None:
+        """Put an event of the adapter's own (e.g. an ``Error``) into the event stream."""
+        self._put(event)
+
     @property
     def transcript(self) -> list[Message]:
         """The conversation so far (history, then this call's turns), oldest first."""

@@ -105,9 +105,11 @@ async def _new_call(
     spec_out: AudioSpec,
     endpoint: str | None = None,
 ) -> Call:
+    speech = await speech_stack(app)
+    if settings.voice_engine == "nova_sonic":
+        return await _nova_call(service, settings, speech, locale, spec_in, spec_out, endpoint)
     from switchboard.voice.session import CallSession
 
-    speech = await speech_stack(app)
     session = CallSession(
         service,
         speech,
@@ -119,6 +121,38 @@ async def _new_call(
     )
     await session.start()
     return session
+
+
+async def _nova_call(
+    service: AgentService,
+    settings: Settings,
+    speech: SpeechStack,
+    locale: Locale,
+    spec_in: AudioSpec,
+    spec_out: AudioSpec,
+    endpoint: str | None,
+) -> Call:
+    """A Nova Sonic call (``SWITCHBOARD_VOICE_ENGINE=nova_sonic``; needs AWS and the extra)."""
+    from switchboard.brains.nova_sonic.call import NovaSonicCall
+    from switchboard.brains.nova_sonic.stream import BedrockNovaStream
+
+    nova = settings.nova_sonic
+
+    async def open_stream() -> BedrockNovaStream:
+        return await BedrockNovaStream(model_id=nova.model_id, region=nova.region).open()
+
+    call = NovaSonicCall(
+        service,
+        open_stream,
+        speech=speech,
+        locale=locale,
+        input_spec=spec_in,
+        output_spec=spec_out,
+        customer_endpoint=endpoint,
+        voice_id=nova.voice_id,
+    )
+    await call.start()
+    return call
 
 
 async def _authorize(websocket: WebSocket, settings: Settings) -> dict[str, Any] | None:
