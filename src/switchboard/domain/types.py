@@ -273,6 +273,8 @@ class EventType(StrEnum):
     AGENT_REPLY = "agent_reply"
     CONVERSATION_END = "conversation_end"
     ERROR = "error"
+    BARGE_IN = "barge_in"
+    """Voice: the caller spoke over a reply; data holds the text actually heard."""
 
 
 class Event(BaseModel):

@@ -22,7 +22,7 @@ from switchboard.voice.events import AudioFormat, AudioSpec
 try:  # Python ≥ 3.13 needs the audioop-lts package; ≤ 3.12 ships audioop.
     import audioop
 except ImportError:  # pragma: no cover - depends on the interpreter
-    import audioop_lts as audioop  # type: ignore[import-not-found,no-redef]
+    import audioop_lts as audioop  # type: ignore[no-redef]
 
 Float32 = npt.NDArray[np.float32]
 

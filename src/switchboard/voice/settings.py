@@ -17,7 +17,10 @@ class VoiceSettings(BaseModel):
     )
     min_speech_ms: int = Field(96, ge=32, description="voiced audio needed to open an utterance")
     silence_ms: int = Field(
-        600, ge=100, le=5000, description="silence that closes the caller's turn (endpointing)"
+        500, ge=100, le=5000,
+        description="silence that closes the caller's turn (endpointing); 500 ms chosen with "
+        "bench/endpoint_silence.py: the longest pause inside 18 read and synthesised "
+        "utterances was 384 ms; +100 ms margin for spontaneous hesitation"
     )
     speculate_ms: int = Field(
         160, ge=32, description="pause after which a speculative transcription starts"
