@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import pytest
 from pydantic import SecretStr
+from voice_audio import speech_stack as _speech_stack
 
 from switchboard.config import AuthSettings, Settings
 from switchboard.domain.types import Locale
@@ -36,13 +36,6 @@ class VoiceServer:
     ws_url: str
     settings: Settings
     token: str
-
-
-@cache
-def _speech_stack() -> object:
-    from switchboard.speech.stack import SpeechStack
-
-    return SpeechStack.load_sync()
 
 
 @pytest.fixture(scope="session")
