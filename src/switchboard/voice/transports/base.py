@@ -229,7 +229,7 @@ async def pump(
                 task.cancel()
         await asyncio.gather(reader, writer, return_exceptions=True)
         await call.close("hangup")
-        with contextlib.suppress(RuntimeError, OSError):
+        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
             await websocket.close(code=1000)
     for task in (reader, writer):
         if not task.cancelled() and task.exception() is not None:
