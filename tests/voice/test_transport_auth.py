@@ -108,3 +108,22 @@ def test_browser_subprotocol_token_is_accepted(voice_server) -> None:  # type: i
         frame = json.loads(ws.recv(timeout=120))
         assert frame["type"] in {"ready", "error"}
         assert frame.get("code") != "unauthorized"
+
+
+def test_serve_prints_a_working_dev_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from switchboard.cli import _print_dev_token
+    from switchboard.config import Settings
+
+    settings = Settings(auth=AuthSettings(dev_secret_file=tmp_path / "dev-jwt-secret"))
+    _print_dev_token(settings, "http://127.0.0.1:8000")
+    out = capsys.readouterr().out
+    url = next(line for line in out.splitlines() if line.startswith("voice page:"))
+    token = url.split("#token=", 1)[1]
+    assert url.startswith("voice page: http://127.0.0.1:8000/voice#token=")
+    assert verify_token(settings.auth, token)["sub"] == "dev"
+
+    configured = Settings(auth=AuthSettings(jwt_secret=SecretStr("x" * 40)))
+    _print_dev_token(configured, "http://127.0.0.1:8000")
+    assert "#token=" not in capsys.readouterr().out  # never print a production token
