@@ -16,6 +16,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, Protocol
@@ -160,6 +161,74 @@ def event_frame(event: VoiceEvent) -> dict[str, Any] | None:
 def error_json(code: str, message: str, *, fatal: bool = False) -> dict[str, Any]:
     """An ``error`` frame (browser and gateway sockets)."""
     return {"type": "error", "code": code, "message": message, "fatal": fatal}
+
+
+def parse_frame(raw: str) -> dict[str, Any]:
+    """Parse one client text frame of the JSON sockets (browser, gateway).
+
+    Args:
+        raw: the frame's text; ``""`` stands for a binary frame (see :func:`receive_text`).
+
+    Raises:
+        InputError: binary, oversized, not JSON, or not a JSON object.
+    """
+    if not raw:
+        raise InputError("binary frames are not supported; send JSON text frames")
+    if len(raw) > MAX_FRAME_CHARS:
+        raise InputError(f"frame too large ({len(raw)} chars; max {MAX_FRAME_CHARS})")
+    try:
+        frame = json.loads(raw)
+    except json.JSONDecodeError:
+        raise InputError("frame is not JSON") from None
+    if not isinstance(frame, dict):
+        raise InputError("frame must be a JSON object with a 'type'")
+    return frame
+
+
+async def mark_or_dtmf(call: Call, frame: dict[str, Any]) -> bool:
+    """Handle the ``mark`` and ``dtmf`` frames the JSON sockets share.
+
+    Returns:
+        True when the frame was one of them, False for any other type.
+
+    Raises:
+        InputError: a ``mark`` without a name or a ``dtmf`` without a digit.
+    """
+    kind = frame.get("type")
+    if kind == "mark":
+        name = frame.get("name")
+        if not isinstance(name, str) or not name:
+            raise InputError("mark frame needs a 'name'")
+        await call.playback_done(name)
+        return True
+    if kind == "dtmf":
+        digit = frame.get("digit")
+        if not isinstance(digit, str):
+            raise InputError("dtmf frame needs a 'digit'")
+        await call.dtmf(digit)
+        return True
+    return False
+
+
+async def read_frames(
+    websocket: WebSocket,
+    handle: Callable[[dict[str, Any]], Coroutine[Any, Any, None]],
+    stop: Callable[[], bool],
+) -> None:
+    """Read JSON frames into ``handle`` until ``stop()`` or the client goes.
+
+    A malformed frame, or one ``handle`` rejects with :class:`InputError`, gets an
+    ``error`` frame and is dropped; the loop goes on.
+    """
+    while not stop():
+        raw = await receive_text(websocket)
+        if raw is None:
+            return
+        try:
+            await handle(parse_frame(raw))
+        except InputError as exc:
+            if not await send_json(websocket, error_json(exc.code, exc.message)):
+                return
 
 
 async def send_json(websocket: WebSocket, frame: dict[str, Any]) -> bool:

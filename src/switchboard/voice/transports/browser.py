@@ -31,7 +31,6 @@ frame and is dropped; the call goes on.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import WebSocket
@@ -39,13 +38,12 @@ from fastapi import WebSocket
 from switchboard.errors import InputError
 from switchboard.voice.events import AudioOut, Clear, Mark, VoiceEvent
 from switchboard.voice.transports.base import (
-    MAX_FRAME_CHARS,
     Call,
     b64,
     b64decode_audio,
-    error_json,
     event_frame,
-    receive_text,
+    mark_or_dtmf,
+    read_frames,
     send_json,
 )
 
@@ -63,45 +61,19 @@ class BrowserProtocol:
 
     async def read(self) -> None:
         """Read client frames until the client hangs up or goes away."""
-        while not self.hung_up:
-            raw = await receive_text(self.websocket)
-            if raw is None:
-                return
-            try:
-                await self.handle(raw)
-            except InputError as exc:
-                if not await send_json(self.websocket, error_json(exc.code, exc.message)):
-                    return
+        await read_frames(self.websocket, self.handle, lambda: self.hung_up)
 
-    async def handle(self, raw: str) -> None:
-        """Act on one client frame.
+    async def handle(self, frame: dict[str, Any]) -> None:
+        """Act on one parsed client frame.
 
         Raises:
             InputError: the frame is malformed (the caller sends an ``error`` frame).
         """
-        if not raw:
-            raise InputError("binary frames are not supported; send JSON text frames")
-        if len(raw) > MAX_FRAME_CHARS:
-            raise InputError(f"frame too large ({len(raw)} chars; max {MAX_FRAME_CHARS})")
-        try:
-            frame: Any = json.loads(raw)
-        except json.JSONDecodeError:
-            raise InputError("frame is not JSON") from None
-        if not isinstance(frame, dict):
-            raise InputError("frame must be a JSON object with a 'type'")
         kind = frame.get("type")
         if kind == "audio":
             await self._audio(frame)
-        elif kind == "mark":
-            name = frame.get("name")
-            if not isinstance(name, str) or not name:
-                raise InputError("mark frame needs a 'name'")
-            await self.call.playback_done(name)
-        elif kind == "dtmf":
-            digit = frame.get("digit")
-            if not isinstance(digit, str):
-                raise InputError("dtmf frame needs a 'digit'")
-            await self.call.dtmf(digit)
+        elif await mark_or_dtmf(self.call, frame):
+            return
         elif kind == "ping":
             await send_json(self.websocket, {"type": "pong"})
         elif kind in {"hangup", "end"}:

@@ -28,7 +28,6 @@ Auth: ``Authorization: Bearer <jwt>`` (or ``?token=``). Malformed frames get an
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -47,12 +46,14 @@ from switchboard.voice.events import (
     VoiceEvent,
 )
 from switchboard.voice.transports.base import (
-    MAX_FRAME_CHARS,
     Call,
     b64,
     b64decode_audio,
     error_json,
     event_frame,
+    mark_or_dtmf,
+    parse_frame,
+    read_frames,
     receive_text,
     send_json,
 )
@@ -115,7 +116,7 @@ class GatewayProtocol:
             if raw is None:
                 return None
             try:
-                frame = self._parse(raw)
+                frame = parse_frame(raw)
                 if frame.get("type") == "audio":
                     self.spec = spec_of(frame.get("metadata"))
                     self.call = await self.make_call(self.spec)
@@ -129,30 +130,9 @@ class GatewayProtocol:
                     return None
         return self.call
 
-    def _parse(self, raw: str) -> dict[str, Any]:
-        if not raw:
-            raise InputError("binary frames are not supported; send JSON text frames")
-        if len(raw) > MAX_FRAME_CHARS:
-            raise InputError(f"frame too large ({len(raw)} chars; max {MAX_FRAME_CHARS})")
-        try:
-            frame = json.loads(raw)
-        except json.JSONDecodeError:
-            raise InputError("frame is not JSON") from None
-        if not isinstance(frame, dict):
-            raise InputError("frame must be a JSON object with a 'type'")
-        return frame
-
     async def read(self) -> None:
         """Read gateway frames until hang-up or disconnect."""
-        while not self.hung_up:
-            raw = await receive_text(self.websocket)
-            if raw is None:
-                return
-            try:
-                await self._handle(self._parse(raw))
-            except InputError as exc:
-                if not await send_json(self.websocket, error_json(exc.code, exc.message)):
-                    return
+        await read_frames(self.websocket, self._handle, lambda: self.hung_up)
 
     async def _handle(self, frame: dict[str, Any]) -> None:
         assert self.call is not None and self.spec is not None
@@ -166,16 +146,8 @@ class GatewayProtocol:
                 )
             data = b64decode_audio(frame.get("data"), sample_width=spec.bytes_per_sample)
             await self.call.feed_audio(data)
-        elif kind == "dtmf":
-            digit = frame.get("digit")
-            if not isinstance(digit, str):
-                raise InputError("dtmf frame needs a 'digit'")
-            await self.call.dtmf(digit)
-        elif kind == "mark":
-            name = frame.get("name")
-            if not isinstance(name, str) or not name:
-                raise InputError("mark frame needs a 'name'")
-            await self.call.playback_done(name)
+        elif await mark_or_dtmf(self.call, frame):
+            return
         elif kind in {"hangup", "stop"}:
             self.hung_up = True
         else:
