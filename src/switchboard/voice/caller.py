@@ -98,7 +98,9 @@ class Collector:
             if self._task.done():
                 if predicate(self.record):
                     return
-                raise TimeoutError("the call ended before the condition held")
+                raise TimeoutError(
+                    f"the call ended before the condition held: {self.record.ended()}"
+                )
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 raise TimeoutError("condition not met in time")
@@ -146,14 +148,17 @@ def silence(ms: float, rate: int) -> Float32:
     return np.zeros(int(rate * ms / 1000), dtype=np.float32)
 
 
-def speech_bounds(samples: Float32, rate: int, threshold: float = 0.01) -> tuple[float, float]:
-    """Start and end (ms) of the audible part of a clip (10 ms RMS above ``threshold``)."""
+def speech_bounds(samples: Float32, rate: int, relative: float = 0.1) -> tuple[float, float]:
+    """Start and end (ms) of the audible part of a clip.
+
+    A 10 ms window is audible when its RMS exceeds ``relative`` × the loudest window's.
+    """
     hop = max(1, rate // 100)
     n = len(samples) // hop
     if n == 0:
         return 0.0, 0.0
     rms = np.sqrt(np.mean(samples[: n * hop].reshape(n, hop) ** 2, axis=1))
-    loud = np.flatnonzero(rms > threshold)
+    loud = np.flatnonzero(rms > relative * float(rms.max()))
     if loud.size == 0:
         return 0.0, 0.0
     return 10.0 * float(loud[0]), 10.0 * float(loud[-1] + 1)

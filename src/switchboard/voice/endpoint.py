@@ -2,8 +2,9 @@
 
 A small state machine over Silero's 32 ms frames (our own turn-taking code):
 
-* **idle → speech** after ``min_speech_ms`` of consecutive frames with
-  probability ≥ ``vad_threshold``; the utterance starts at the first of them.
+* **idle → speech** after ``min_speech_ms`` of consecutive voiced frames: the
+  first ≥ ``vad_threshold``, the next ones ≥ ``vad_neg_threshold``; the
+  utterance starts at the first of them. This is also when barge-in fires.
 * in speech, a frame is silent when its probability is < ``vad_neg_threshold``
   (hysteresis, as Silero's own ``get_speech_timestamps`` does);
 * the first ``speculate_ms`` of silence raise :class:`Pause` (the session starts
@@ -91,7 +92,10 @@ class Endpointer:
         self.now_ms += self.frame_ms
         out: list[EndpointEvent] = []
         if not self.in_speech:
-            if prob >= self.s.vad_threshold:
+            # A run starts at a frame ≥ vad_threshold and goes on while frames stay
+            # ≥ vad_neg_threshold (fricative onsets hover around the threshold).
+            floor = self.s.vad_neg_threshold if self._voiced_run else self.s.vad_threshold
+            if prob >= floor:
                 self._voiced_run += 1
                 if self._voiced_run == 1:
                     self._start_ms = frame_start

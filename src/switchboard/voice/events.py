@@ -149,7 +149,8 @@ class Clear:
             audio was played, estimated from audio sent, elapsed input audio time and
             acknowledged marks).
         speech_start_ms: input audio time at which the caller's speech began.
-        at_ms: input audio time at which the session decided to clear.
+        at_ms: input audio received when the session decided to clear (the end of the
+            frame that completed the detection), ms.
     """
 
     reply_id: int

@@ -349,7 +349,7 @@ class CallSession:
         if not isinstance(digit, str) or digit not in _DTMF_DIGITS:
             self._emit(Error("invalid_input", f"not a DTMF digit: {digit!r}"))
             return
-        self._barge_in(self._ep.now_ms, self._ep.now_ms)
+        self._barge_in(self.input_ms, self.input_ms)
         self._no_input_prompts = 0
         self._last_activity_ms = self._clock_ms()
         if self._dtmf_task is not None:
@@ -380,7 +380,8 @@ class CallSession:
     async def _on_endpoint(self, event: EndpointEvent) -> None:
         if isinstance(event, SpeechStart):
             self._no_input_prompts = 0
-            self._barge_in(event.start_ms, event.detected_ms)
+            # Decided on input received so far: input_ms (≥ the VAD's frame clock).
+            self._barge_in(event.start_ms, self.input_ms)
         elif isinstance(event, Pause):
             self._speculate(event)
         elif isinstance(event, Resume):
@@ -599,7 +600,7 @@ class CallSession:
         for i, sentence in enumerate(sentences):
             if pb.interruptible and self._ep.in_speech:
                 # The caller is already talking over a reply that has not started.
-                self._barge_in(self._ep_start_ms(), self._ep.now_ms)
+                self._barge_in(self._ep_start_ms(), self.input_ms)
                 return
             try:
                 speech = await asyncio.to_thread(self._speech.tts.synthesize, sentence, self.locale)

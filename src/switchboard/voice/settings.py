@@ -15,7 +15,9 @@ class VoiceSettings(BaseModel):
     vad_neg_threshold: float = Field(
         0.35, gt=0, lt=1, description="probability below which a frame counts as silence"
     )
-    min_speech_ms: int = Field(96, ge=32, description="voiced audio needed to open an utterance")
+    min_speech_ms: int = Field(
+        96, ge=32, description="voiced audio that opens an utterance (and barges in on a reply)"
+    )
     silence_ms: int = Field(
         500, ge=100, le=5000,
         description="silence that closes the caller's turn (endpointing); 500 ms chosen with "
@@ -29,9 +31,6 @@ class VoiceSettings(BaseModel):
         2.0, gt=0, description="seed 4 server watchdog: wall-clock seconds without audio "
         "that close an open utterance"
     )
-    barge_in_ms: int = Field(
-        96, ge=32, description="caller speech during playback that triggers barge-in"
-    )
     max_utterance_ms: int = Field(30_000, ge=1000, description="longest caller turn")
     no_input_ms: int = Field(
         8000, ge=1000, description="silence after a reply before a 'still there?' prompt"
@@ -40,5 +39,7 @@ class VoiceSettings(BaseModel):
     dtmf_timeout_ms: int = Field(
         2000, ge=200, description="wall-clock ms after the last digit that submit DTMF input"
     )
-    pre_roll_ms: int = Field(192, ge=0, description="audio kept before detected speech onset")
+    pre_roll_ms: int = Field(
+        400, ge=0, description="audio kept before the first voiced frame (soft onsets)"
+    )
     chunk_ms: int = Field(100, ge=20, le=1000, description="size of AudioOut chunks")
