@@ -153,3 +153,26 @@ def test_ping_and_dtmf_frames(voice_server: Any) -> None:
         ws.send(json.dumps({"type": "dtmf", "digit": "x"}))
         errors = collect(ws, lambda fs: any(f["type"] == "error" for f in fs), 30)
         assert next(f for f in errors if f["type"] == "error")["code"] == "invalid_input"
+
+
+def test_simultaneous_calls_are_each_answered(voice_server: Any, speak: Speak) -> None:
+    questions = [QUESTION, "What debit cards do you offer?"]
+    results: dict[int, list[dict[str, Any]]] = {}
+
+    def call(i: int) -> None:
+        ws, _ = open_call(voice_server)
+        with ws:
+            results[i] = ask(ws, speak, questions[i])
+
+    for text in questions:
+        speak(text)  # synthesise up front so both calls talk at once
+    workers = [threading.Thread(target=call, args=(i,)) for i in range(len(questions))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert sorted(results) == [0, 1]
+    first = [f for f in results[0] if f["type"] == "reply" and f["kind"] == "turn"][-1]
+    second = [f for f in results[1] if f["type"] == "reply" and f["kind"] == "turn"][-1]
+    assert "Manchester" in first["text"]
+    assert "card" in second["text"].lower()

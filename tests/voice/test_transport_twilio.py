@@ -252,3 +252,19 @@ def test_stream_without_a_valid_token_is_closed(voice_server: Any) -> None:
         with pytest.raises(ConnectionClosed) as closed:
             twilio.ws.recv(timeout=30)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+def test_keypad_digits_reach_the_agent(voice_server: Any) -> None:
+    caller = "+44161496" + str(uuid.uuid4().int % 10000).zfill(4)
+    twilio = FakeTwilio(voice_server, caller)
+    with twilio.ws:
+        twilio.start()
+        twilio.greeted()
+        for digit in "42#":
+            twilio.send("dtmf", dtmf={"track": "inbound_track", "digit": digit})
+        twilio.read(lambda fs: any(_is_end_mark(f) for f in fs), 120)  # the agent answered
+        assert any(m["event"] == "media" for m in twilio.received)
+        twilio.echo_marks()
+        twilio.send("stop", stop={"callSid": twilio.call_sid})
+    _, messages = _contact_for(voice_server, caller)
+    assert next(m.content for m in messages if m.role.value == "user").startswith("42")
