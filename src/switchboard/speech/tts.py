@@ -186,14 +186,21 @@ def load_synthesizer(prefer: str = "piper") -> Synthesizer:
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[A-Z0-9\"'(£$€])")
 _CLAUSE = re.compile(r"(?<=[,;:])\s+")
+#: Words before which a long first sentence may be cut when it has no comma.
+_SOFT_BREAKS = frozenset(
+    "and but or so because which that who where when if to for with in at on near from "
+    "about by of".split()
+)
 
 
-def split_sentences(text: str, first_max_words: int = 12) -> list[str]:
-    """Split a reply into sentences to synthesise one by one.
+def split_sentences(text: str, first_max_words: int = 8) -> list[str]:
+    """Split a reply into chunks to synthesise one by one.
 
-    The first sentence is also cut at its first clause boundary (comma,
-    semicolon, colon) when longer than ``first_max_words`` words, so the first
-    audio is ready sooner. Bullet lines (newlines) are separate sentences.
+    Sentences are cut at their end punctuation and bullet lines (newlines). The
+    first sentence, when longer than ``first_max_words`` words, is cut once more
+    so the first audio is ready sooner (synthesis time grows with length): at
+    its first clause boundary (comma, semicolon, colon) after at least 3 words,
+    else before a conjunction or preposition among words 4 to ``first_max_words``.
     """
     parts: list[str] = []
     for line in text.splitlines():
@@ -201,7 +208,16 @@ def split_sentences(text: str, first_max_words: int = 12) -> list[str]:
         if line:
             parts.extend(p.strip() for p in _SENTENCE_END.split(line) if p.strip())
     if parts and len(parts[0].split()) > first_max_words:
-        head = _CLAUSE.split(parts[0], maxsplit=1)
-        if len(head) == 2 and len(head[0].split()) >= 3:
-            parts[:1] = head
+        parts[:1] = _cut_first(parts[0], first_max_words)
     return parts
+
+
+def _cut_first(sentence: str, max_words: int) -> list[str]:
+    head = _CLAUSE.split(sentence, maxsplit=1)
+    if len(head) == 2 and 3 <= len(head[0].split()) <= max_words + 4:
+        return head
+    words = sentence.split()
+    for i in range(max_words, 3, -1):
+        if words[i].lower() in _SOFT_BREAKS:
+            return [" ".join(words[:i]), " ".join(words[i:])]
+    return [sentence]
