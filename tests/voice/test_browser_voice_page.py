@@ -110,9 +110,17 @@ def test_spoken_question_gets_captions_and_reply_audio(
     assert int(page.locator("#call").get_attribute("data-audio-chunks") or 0) >= len(audio)
 
     # what the page sent: seed 4 audio frames at 16 kHz, and the 1.5 s silence hint
+    # (the server may answer before the page has heard 1.5 s of silence: wait for it)
+    def hinted() -> bool:
+        return any(f.get("type") == "audio" and f.get("endOfUtterance") is True for f in sent)
+
+    for _ in range(40):
+        if hinted():
+            break
+        page.wait_for_timeout(250)
     audio_out = [f for f in sent if f.get("type") == "audio"]
     assert audio_out and all(f.get("sampleRate") == 16000 for f in audio_out)
-    assert any(f.get("endOfUtterance") is True for f in audio_out)
+    assert hinted(), "the page never sent endOfUtterance after the question"
 
     # the question starts 0.5 s into the (longer) spoken greeting: a barge-in. The page
     # got the stop message, stopped playback and marked that caption as interrupted.

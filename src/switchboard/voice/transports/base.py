@@ -271,11 +271,19 @@ async def pump(
 
     Returns:
         Why the call ended (``CallEnded.reason``, or ``"hangup"``).
+
+    Once the client has hung up, queued audio, marks and clears are dropped; the
+    other events (the final transcript, ``ended``) are still sent while the socket
+    is open.
     """
     ended: list[str] = []
 
+    hung_up = asyncio.Event()
+
     async def write() -> None:
         async for event in call.events():
+            if hung_up.is_set() and isinstance(event, AudioOut | Mark | Clear):
+                continue  # nobody is listening any more: only the end is worth sending
             if not await render(event):
                 break
             if isinstance(event, CallEnded):
@@ -287,6 +295,7 @@ async def pump(
     try:
         done, _ = await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
         if reader in done:
+            hung_up.set()
             await call.close("hangup")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(writer), timeout=10.0)
