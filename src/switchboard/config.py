@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from switchboard.domain.types import Locale
+from switchboard.voice.settings import VoiceSettings
 
 #: Repository root when running from a checkout (src layout: src/switchboard/config.py).
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -107,6 +108,10 @@ class Settings(BaseSettings):
         description="voice calls: local pipeline (VAD, STT, turn loop, TTS) or Nova Sonic",
     )
     nova_sonic: NovaSonicSettings = Field(default_factory=NovaSonicSettings)
+    voice: VoiceSettings = Field(
+        default_factory=VoiceSettings,
+        description="voice pipeline turn-taking (SWITCHBOARD_VOICE__SILENCE_MS, ...)",
+    )
 
 
 def load_settings(**overrides: object) -> Settings:
