@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test lint typecheck unit bench train clean browser
+.PHONY: run test lint typecheck unit bench train clean browser espeak bench-voice
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,13 +33,20 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
 	  || echo "WARNING: could not install chromium; browser tests will skip"; }
 
+# espeak-ng: the TTS fallback when the optional Piper extra is absent (Debian package).
+espeak:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  echo "installing Debian espeak-ng (TTS fallback)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng) \
+	  || echo "WARNING: could not install espeak-ng; its fallback test will skip"; }
+
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests bench
 
 typecheck: $(VENV)/.stamp-dev
 	$(BIN)/mypy src
 
-test: $(VENV)/.stamp-dev browser lint typecheck
+test: $(VENV)/.stamp-dev browser espeak lint typecheck
 	$(BIN)/pytest -q -rs
 
 unit: $(VENV)/.stamp-dev
@@ -50,6 +57,11 @@ train: $(VENV)/.stamp-runtime
 
 bench: $(VENV)/.stamp-runtime
 	$(BIN)/python bench/turn_latency.py
+
+# Voice: endpointing threshold measurement and real-time call latency (see bench/*.py).
+bench-voice: $(VENV)/.stamp-dev
+	$(BIN)/python bench/endpoint_silence.py
+	$(BIN)/python bench/voice_latency.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

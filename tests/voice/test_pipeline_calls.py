@@ -317,3 +317,27 @@ async def test_reply_text_comes_before_its_audio(service: AgentService) -> None:
     kinds = [type(e) for _, e in col.record.events[:3]]
     assert kinds[0] is ReplyText and kinds[1] is AudioOut
     await session.close()
+
+
+async def test_a_call_speaks_with_espeak_when_piper_is_absent(service: AgentService) -> None:
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed (make espeak)")
+    from switchboard.speech.stack import SpeechStack
+    from switchboard.speech.tts import EspeakTts
+
+    base = speech_stack()
+    stack = SpeechStack(vad=base.vad, stt=base.stt, tts=EspeakTts())
+    session = CallSession(service, stack, locale=Locale.EN_GB)
+    col = Collector(session)
+    await session.start()
+    await col.wait_for(last_mark_of(1))
+    await say(session, "How do I order a new debit card?")
+    await col.wait_for(lambda r: any(e.kind == "turn" for e in r.replies()))
+    await col.wait_for(last_mark_of(col.record.replies()[-1].reply_id))
+    assert wer("How do I order a new debit card?", col.record.transcripts()[0]) <= 0.15
+    reply = col.record.replies()[-1]
+    heard = stack.stt.transcribe(_reply_audio(col.record, reply.reply_id)).text
+    assert "card" in heard.lower(), heard
+    await session.close()

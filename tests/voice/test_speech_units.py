@@ -141,3 +141,19 @@ def test_playback_heard_text_follows_audio_time_and_marks() -> None:
 def test_pcm16_spec_sizes() -> None:
     assert PCM16_16K.duration_ms(32000) == 1000.0
     assert MULAW_8K.duration_ms(8000) == 1000.0
+
+
+def test_without_piper_the_synthesizer_falls_back_to_espeak(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shutil
+    import sys
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed (make espeak)")
+    from switchboard.speech.tts import load_synthesizer
+
+    monkeypatch.setitem(sys.modules, "piper", None)  # import piper → ImportError
+    monkeypatch.setitem(sys.modules, "piper.voice", None)
+    tts = load_synthesizer("piper")
+    assert tts.name == "espeak-ng"
