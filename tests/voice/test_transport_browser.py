@@ -176,3 +176,18 @@ def test_simultaneous_calls_are_each_answered(voice_server: Any, speak: Speak) -
     second = [f for f in results[1] if f["type"] == "reply" and f["kind"] == "turn"][-1]
     assert "Manchester" in first["text"]
     assert "card" in second["text"].lower()
+
+
+def test_unknown_locale_is_refused_with_a_reason(voice_server: Any) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    with connect(
+        f"{voice_server.ws_url}/v1/voice?locale=xx_XX",
+        subprotocols=["bearer", voice_server.token],
+        open_timeout=60,
+    ) as ws:
+        frame = json.loads(ws.recv(timeout=60))
+        assert frame["type"] == "error" and "xx_XX" in frame["message"]
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=30)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400

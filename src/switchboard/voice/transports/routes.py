@@ -17,10 +17,11 @@ fail auth are accepted, told why in an ``error`` frame and closed with 4401
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, FastAPI, WebSocket
+from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 
 from switchboard.api.deps import ServiceDep, SettingsDep
@@ -46,10 +47,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("switchboard.voice.transport")
 
-#: Close code when the call could not be set up (RFC 6455 §7.4.1: 1011 internal error).
+#: Close code when the call could not be set up by a bug (RFC 6455 §7.4.1: 1011 internal error).
 CLOSE_SETUP_FAILED = 1011
-#: Close code for a stream whose format or first messages are unusable (1003 unsupported data).
-CLOSE_UNSUPPORTED = 1003
+#: Close code when a service the call needs is down (RFC 6455 registry: 1013 try again later).
+CLOSE_TRY_LATER = 1013
+#: Close code for a call the client asked for wrongly: bad locale, media format (app range).
+CLOSE_BAD_REQUEST = 4400
 
 #: Headers of the voice page: scripts and the AudioWorklet from this origin only.
 VOICE_PAGE_HEADERS = {
@@ -170,17 +173,21 @@ async def _authorize(websocket: WebSocket, settings: Settings) -> dict[str, Any]
         return None
 
 
-async def _refuse(websocket: WebSocket, exc: Exception, code: int) -> None:
-    if isinstance(exc, SwitchboardError):
-        frame = error_json(exc.code, exc.message, fatal=True)
+async def _refuse(websocket: WebSocket, exc: Exception) -> None:
+    """Say why the call could not start, then close with a code that says whose fault it is."""
+    if isinstance(exc, AuthError):
+        frame, code = error_json(exc.code, exc.message, fatal=True), CLOSE_UNAUTHORIZED
+    elif isinstance(exc, InputError):
+        frame, code = error_json(exc.code, exc.message, fatal=True), CLOSE_BAD_REQUEST
+    elif isinstance(exc, SwitchboardError):
+        frame, code = error_json(exc.code, exc.message, fatal=True), CLOSE_TRY_LATER
     else:
         logger.exception("voice: call setup failed", exc_info=exc)
         frame = error_json("internal_error", "the call could not be set up", fatal=True)
+        code = CLOSE_SETUP_FAILED
     await send_json(websocket, frame)
-    try:
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
         await websocket.close(code=code)
-    except RuntimeError:
-        pass
 
 
 def build_voice_router() -> APIRouter:
@@ -212,7 +219,7 @@ def build_voice_router() -> APIRouter:
                 endpoint=str(claims.get("sub", "")) or None,
             )
         except Exception as exc:
-            await _refuse(websocket, exc, CLOSE_SETUP_FAILED)
+            await _refuse(websocket, exc)
             return
         protocol = BrowserProtocol(websocket, call)
         await send_json(
@@ -254,12 +261,9 @@ def build_voice_router() -> APIRouter:
         protocol = TwilioProtocol(websocket, make_call)
         try:
             call = await protocol.wait_started()
-        except AuthError as exc:
-            logger.warning("twilio: stream refused: %s", exc.message)
-            await websocket.close(code=CLOSE_UNAUTHORIZED, reason="unauthorized")
-            return
         except Exception as exc:
-            await _refuse(websocket, exc, CLOSE_UNSUPPORTED)
+            logger.warning("twilio: stream refused: %s", exc)
+            await _refuse(websocket, exc)
             return
         if call is None:
             return
@@ -295,7 +299,7 @@ def build_voice_router() -> APIRouter:
         try:
             call = await protocol.wait_started()
         except Exception as exc:
-            await _refuse(websocket, exc, CLOSE_SETUP_FAILED)
+            await _refuse(websocket, exc)
             return
         if call is None:
             return
