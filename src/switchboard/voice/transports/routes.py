@@ -43,6 +43,8 @@ from switchboard.web import static_dir
 
 if TYPE_CHECKING:
     from switchboard.agent.service import AgentService
+    from switchboard.brains.nova_sonic.call import StreamFactory
+    from switchboard.brains.nova_sonic.stream import NovaStream
     from switchboard.speech.stack import SpeechStack
 
 logger = logging.getLogger("switchboard.voice.transport")
@@ -110,7 +112,10 @@ async def _new_call(
 ) -> Call:
     speech = await speech_stack(app)
     if settings.voice_engine == "nova_sonic":
-        return await _nova_call(service, settings, speech, locale, spec_in, spec_out, endpoint)
+        opener = getattr(app.state, "nova_stream_opener", None)
+        return await _nova_call(
+            service, settings, speech, locale, spec_in, spec_out, endpoint, opener
+        )
     from switchboard.voice.session import CallSession
 
     session = CallSession(
@@ -134,19 +139,24 @@ async def _nova_call(
     spec_in: AudioSpec,
     spec_out: AudioSpec,
     endpoint: str | None,
+    opener: StreamFactory | None = None,
 ) -> Call:
-    """A Nova Sonic call (``SWITCHBOARD_VOICE_ENGINE=nova_sonic``; needs AWS and the extra)."""
+    """A Nova Sonic call (``SWITCHBOARD_VOICE_ENGINE=nova_sonic``).
+
+    The stream comes from ``opener`` (``app.state.nova_stream_opener``, e.g. a
+    replay of recorded events) or else Bedrock (needs AWS and the ``nova-sonic`` extra).
+    """
     from switchboard.brains.nova_sonic.call import NovaSonicCall
     from switchboard.brains.nova_sonic.stream import BedrockNovaStream
 
     nova = settings.nova_sonic
 
-    async def open_stream() -> BedrockNovaStream:
+    async def open_bedrock() -> NovaStream:
         return await BedrockNovaStream(model_id=nova.model_id, region=nova.region).open()
 
     call = NovaSonicCall(
         service,
-        open_stream,
+        opener or open_bedrock,
         speech=speech,
         locale=locale,
         input_spec=spec_in,
