@@ -43,6 +43,10 @@ BANKING = [
     "I want to transfer money to my daughter.",
     "My card was declined at the shop yesterday.",
     "Can you send me a new card to my home address?",
+    "I need to change the address on my account.",
+    "Is the branch in Leeds open on Sunday?",
+    "How much can I take out of a cash machine each day?",
+    "Please cancel the standing order to my landlord.",
 ]
 
 
@@ -123,8 +127,15 @@ async def test_banking_lines_over_mulaw_are_transcribed_within_5_percent_wer(
     assert stored == hyps  # every voice turn is in the stored transcript
 
 
+#: Contractions are a spelling choice, not a recognition error.
+_CONTRACTIONS = {"where's": "where is", "what's": "what is", "it's": "it is",
+                 "i'm": "i am", "i'd": "i would", "can't": "cannot", "don't": "do not"}
+
+
 def _norm(text: str) -> list[str]:
-    return "".join(c if c.isalnum() or c.isspace() else " " for c in text.lower()).split()
+    words = [_CONTRACTIONS.get(w.strip(".,?!"), w) for w in text.lower().split()]
+    joined = " ".join(words).replace("-", " ")
+    return "".join(c if c.isalnum() or c.isspace() else " " for c in joined).split()
 
 
 async def test_barge_in_clears_playback_within_200_ms_of_audio_time(
@@ -225,15 +236,14 @@ def _reply_audio(record, reply_id: int) -> np.ndarray:  # type: ignore[no-untype
 async def test_silent_caller_gets_prompts_then_a_polite_goodbye(service: AgentService) -> None:
     settings = VoiceSettings(no_input_ms=1500, max_no_input_prompts=1)
     session, col = await open_call(service, settings)
-    for _ in range(40):  # up to 20 s of silence, 500 ms at a time
-        if col.record.ended() is not None:
-            break
-        await feed(session, to_input(silence(500, 8000), 8000, session))
-        await col.wait_for(lambda r: True)
-        import asyncio
+    import asyncio
+    import time
 
+    deadline = time.monotonic() + 90  # line silence, 500 ms at a time, until the call ends
+    while col.record.ended() is None and time.monotonic() < deadline:
+        await feed(session, to_input(silence(500, 8000), 8000, session))
         await asyncio.sleep(0.05)
-    record = await col.done(timeout_s=60)
+    record = await col.done(timeout_s=30)
     prompts = [r.text for r in record.replies() if r.kind == "prompt"]
     assert any("didn't hear" in p for p in prompts)
     assert any("Goodbye" in p for p in prompts)

@@ -114,8 +114,7 @@ def _quiet(session: CallSession, record: CallRecord) -> bool:
     replies = {e.reply_id for _, e in record.events if isinstance(e, ReplyText)}
     finished = {e.reply_id for _, e in record.events if isinstance(e, Mark) and e.last}
     cleared = {e.reply_id for _, e in record.events if isinstance(e, Clear)}
-    turns_open = session.timings and session.timings[-1].reply_ready_ms is None
-    return replies <= finished | cleared and not turns_open
+    return replies <= finished | cleared and not session.busy
 
 
 def _write(out_dir: Path, session: CallSession, record: CallRecord, wav: Path) -> dict[str, Any]:

@@ -247,6 +247,11 @@ class CallSession:
         return list(self._timings)
 
     @property
+    def busy(self) -> bool:
+        """True while the caller is speaking or a turn/prompt is queued or being answered."""
+        return self._busy > 0 or self._ep.in_speech or bool(self._dtmf_digits)
+
+    @property
     def ended(self) -> bool:
         """True once :class:`CallEnded` has been emitted."""
         return self._ended
@@ -646,13 +651,15 @@ class CallSession:
         """Prompt a silent caller; end the call after ``max_no_input_prompts`` prompts."""
         if self._ended or self._busy or self._ep.in_speech or self._dtmf_digits:
             return
-        activity = self._last_activity_ms
         pb = self._current
         if pb is not None:
             if pb.playing(self.input_ms, time.perf_counter()):
                 return
-            activity = max(activity, self._clock_ms() - _since_end_ms(pb, self.input_ms))
-        if now_ms - activity < self.settings.no_input_ms:
+            # The reply has just finished playing: the caller's silence counts from now.
+            self._current = None
+            self._last_activity_ms = self._clock_ms()
+            return
+        if now_ms - self._last_activity_ms < self.settings.no_input_ms:
             return
         self._last_activity_ms = now_ms
         if self._no_input_prompts >= self.settings.max_no_input_prompts:
@@ -726,13 +733,6 @@ class CallSession:
             if end_ms >= input_ms:
                 return 1000.0 * (wall - self._t0) - (end_ms - input_ms)
         return self.call_ms()
-
-
-def _since_end_ms(pb: Playback, input_ms: float) -> float:
-    """Input ms since the reply's audio (estimated) finished playing."""
-    if pb.started_input_ms is None:
-        return 0.0
-    return max(0.0, input_ms - (pb.started_input_ms + pb.sent_ms))
 
 
 def _service_voice_settings(service: AgentService) -> VoiceSettings:
