@@ -124,7 +124,7 @@ async def _new_call(
         locale=locale,
         input_spec=spec_in,
         output_spec=spec_out,
-        settings=getattr(settings, "voice", None),
+        settings=settings.voice,
         customer_endpoint=endpoint,
     )
     await session.start()
