@@ -6,7 +6,9 @@ multi-sentence banking lines (Piper or espeak-ng, sent through 8 kHz μ-law),
 records every pause *inside* an utterance (silence between two voiced
 stretches of one recording), and prints, for each candidate threshold, the
 share of recordings that would be cut in two (a false endpoint) and the
-pause percentiles. The default ``VoiceSettings.silence_ms`` is the smallest
+pause percentiles, then checks the early close (``early_silence_ms`` when the
+speculative transcript is a complete sentence) on the same pauses. The default
+``VoiceSettings.silence_ms`` is the smallest
 threshold with no false endpoint on this material (50 ms steps) plus a
 100 ms margin for the longer hesitations of spontaneous speech.
 
@@ -73,13 +75,13 @@ def clips() -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def pauses(vad: VadModel, audio: np.ndarray) -> list[float]:
-    """Internal pauses (ms) of one recording under a never-closing endpointer."""
+def pause_points(vad: VadModel, audio: np.ndarray) -> list[tuple[float, float]]:
+    """(voiced end ms, pause ms) of every internal pause, times in the padded signal."""
     settings = VoiceSettings(silence_ms=5000, speculate_ms=32)
     ep = Endpointer(settings)
     stream = vad.stream()
     pad = np.zeros(MODEL_RATE, dtype=np.float32)
-    found: list[float] = []
+    found: list[tuple[float, float]] = []
     started = False
     pause_at: float | None = None
     for prob in stream.process(np.concatenate([pad, audio, pad])):
@@ -89,16 +91,60 @@ def pauses(vad: VadModel, audio: np.ndarray) -> list[float]:
             elif isinstance(event, Pause) and started:
                 pause_at = event.end_ms
             elif isinstance(event, Resume) and pause_at is not None:
-                found.append(event.at_ms - ep.frame_ms - pause_at)
+                found.append((pause_at, event.at_ms - ep.frame_ms - pause_at))
                 pause_at = None
             elif isinstance(event, TurnEnd):
                 pause_at = None
     return found
 
 
+def early_close_check(
+    vad: VadModel, recordings: list[tuple[str, np.ndarray]], early_ms: int
+) -> None:
+    """How the early close (complete-sentence transcript) behaves on this material.
+
+    False early closes: internal pauses ≥ ``early_ms`` whose speculative transcript
+    (audio up to the pause + the speculation delay) looks complete. Hits: recording
+    ends whose transcript looks complete (those turns close after ``early_ms``).
+    """
+    from switchboard.speech.stt import WhisperStt
+    from switchboard.voice.turns import looks_complete
+
+    stt = WhisperStt()
+    spec_ms = VoiceSettings().speculate_ms
+    pad = np.zeros(MODEL_RATE, dtype=np.float32)
+    false_cuts: list[str] = []
+    long_pauses = hits = 0
+    for name, audio in recordings:
+        padded = np.concatenate([pad, audio, pad])
+        for end_ms, pause_ms in pause_point_cache[name]:
+            if pause_ms < early_ms:
+                continue
+            long_pauses += 1
+            cut = padded[: int((end_ms + spec_ms) * MODEL_RATE / 1000)]
+            text = stt.transcribe(cut).text
+            if looks_complete(text):
+                false_cuts.append(f"{name}: {text!r}")
+        if looks_complete(stt.transcribe(padded).text):
+            hits += 1
+    print(f"early close at {early_ms} ms: {len(false_cuts)} false of {long_pauses} internal "
+          f"pauses >= {early_ms} ms; complete-sentence ends {hits}/{len(recordings)}")
+    for line in false_cuts:
+        print("  false early close:", line)
+
+
+pause_point_cache: dict[str, list[tuple[float, float]]] = {}
+
+
+def pauses(vad: VadModel, name: str, audio: np.ndarray) -> list[float]:
+    pause_point_cache[name] = pause_points(vad, audio)
+    return [p for _, p in pause_point_cache[name]]
+
+
 def main() -> None:
     vad = VadModel()
-    per_clip = [(name, pauses(vad, audio)) for name, audio in clips()]
+    recordings = clips()
+    per_clip = [(name, pauses(vad, name, audio)) for name, audio in recordings]
     every = [p for _, ps in per_clip for p in ps]
     print(f"recordings: {len(per_clip)}, internal pauses: {len(every)}")
     if every:
@@ -121,6 +167,8 @@ def main() -> None:
     if chosen is not None:
         # Spontaneous speech hesitates longer than read or synthesised speech: margin.
         print(f"suggested default (+{MARGIN_MS} ms margin): {chosen + MARGIN_MS} ms")
+    for early in (300, 350, 400):
+        early_close_check(vad, recordings, early)
 
 
 if __name__ == "__main__":

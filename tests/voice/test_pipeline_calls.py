@@ -351,3 +351,22 @@ async def test_a_call_speaks_with_espeak_when_piper_is_absent(service: AgentServ
     heard = stack.stt.transcribe(_reply_audio(col.record, reply.reply_id)).text
     assert "card" in heard.lower(), heard
     await session.close()
+
+
+async def test_a_complete_sentence_closes_the_turn_early(service: AgentService) -> None:
+    import asyncio
+
+    session, col = await open_call(service)
+    await col.wait_for(last_mark_of(1))
+    samples, rate = line("What are your opening hours on Saturday?")
+    await feed(session, to_input(samples, rate, session))
+    await feed(session, to_input(silence(320, 8000), 8000, session))  # < 500 ms endpoint
+    for _ in range(600):  # wait (wall clock) for the speculative transcript
+        if session.speculation_ready:
+            break
+        await asyncio.sleep(0.05)
+    await feed(session, to_input(silence(40, 8000), 8000, session))
+    await col.wait_for(lambda r: len(r.transcripts()) >= 1)
+    assert session.timings[0].close_reason == "early"
+    assert session.timings[0].speculative_hit
+    await session.close()

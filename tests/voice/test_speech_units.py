@@ -16,7 +16,7 @@ from switchboard.speech.audio import (
     resample,
 )
 from switchboard.speech.tts import EspeakTts, read_wav_bytes, split_sentences
-from switchboard.voice.endpoint import Endpointer, Pause, Resume, SpeechStart, TurnEnd
+from switchboard.voice.endpoint import Endpointer, Onset, Pause, Resume, SpeechStart, TurnEnd
 from switchboard.voice.events import MULAW_8K, PCM16_16K, AudioFormat, AudioSpec
 from switchboard.voice.playback import Playback
 from switchboard.voice.settings import VoiceSettings
@@ -103,8 +103,10 @@ def test_endpointer_opens_pauses_resumes_and_closes() -> None:
     ep = Endpointer(s)
     events = run(ep, [0.0] * 5 + [0.9] * 10 + [0.1] * 4 + [0.9] * 5 + [0.1] * 12)
     kinds = [type(e) for e in events]
-    assert kinds == [SpeechStart, Pause, Resume, Pause, TurnEnd]
-    start = events[0]
+    assert kinds == [Onset, SpeechStart, Pause, Resume, Pause, TurnEnd]
+    onset = events[0]
+    assert isinstance(onset, Onset) and onset.detected_ms == 7 * 32  # 2 voiced frames = 64 ms
+    start = events[1]
     assert isinstance(start, SpeechStart) and start.start_ms == 5 * 32
     assert start.detected_ms == 8 * 32  # 3 voiced frames = 96 ms
     end = events[-1]
@@ -114,8 +116,10 @@ def test_endpointer_opens_pauses_resumes_and_closes() -> None:
 
 
 def test_endpointer_ignores_blips_and_can_be_forced() -> None:
-    ep = Endpointer(VoiceSettings(min_speech_ms=96))
-    assert run(ep, [0.9, 0.9, 0.1, 0.9, 0.1] * 4) == []
+    ep = Endpointer(VoiceSettings(min_speech_ms=96, barge_in_ms=64))
+    assert run(ep, [0.9, 0.1, 0.4, 0.9, 0.2] * 4) == []  # single voiced frames: nothing
+    blips = run(ep, [0.9, 0.9, 0.1] * 3)  # 64 ms blips: an onset (barge-in) but no utterance
+    assert [type(e) for e in blips] == [Onset, Onset, Onset]
     assert ep.force_close("hint") is None
     run(ep, [0.9] * 4)
     closed = ep.force_close("watchdog")
@@ -157,3 +161,23 @@ def test_without_piper_the_synthesizer_falls_back_to_espeak(
     monkeypatch.setitem(sys.modules, "piper.voice", None)
     tts = load_synthesizer("piper")
     assert tts.name == "espeak-ng"
+
+
+@pytest.mark.parametrize(
+    ("text", "complete"),
+    [
+        ("What are your opening hours on Saturday?", True),
+        ("I lost my debit card.", True),
+        ("I would like to", False),
+        ("I would like to.", False),
+        ("My card was declined at the", False),
+        ("Where is the nearest branch and", False),
+        ("Hello.", False),
+        ("", False),
+        ("Please block my card...", False),
+    ],
+)
+def test_looks_complete(text: str, complete: bool) -> None:
+    from switchboard.voice.turns import looks_complete
+
+    assert looks_complete(text) is complete

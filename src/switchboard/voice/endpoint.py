@@ -4,14 +4,15 @@ A small state machine over Silero's 32 ms frames (our own turn-taking code):
 
 * **idle → speech** after ``min_speech_ms`` of consecutive voiced frames: the
   first ≥ ``vad_threshold``, the next ones ≥ ``vad_neg_threshold``; the
-  utterance starts at the first of them. This is also when barge-in fires.
+  utterance starts at the first of them. After ``barge_in_ms`` of such
+  frames (≤ ``min_speech_ms``) an :class:`Onset` is raised: barge-in fires then.
 * in speech, a frame is silent when its probability is < ``vad_neg_threshold``
   (hysteresis, as Silero's own ``get_speech_timestamps`` does);
 * the first ``speculate_ms`` of silence raise :class:`Pause` (the session starts
   transcribing speculatively); a voiced frame after a pause raises
   :class:`Resume` (the speculation is discarded);
 * ``silence_ms`` of silence (or ``max_utterance_ms`` of speech, or a forced
-  close: client hint, watchdog) raise :class:`TurnEnd`.
+  close: client hint, watchdog, the session's early close) raise :class:`TurnEnd`.
 
 Times are input-audio milliseconds from the start of the call.
 """
@@ -27,6 +28,14 @@ from switchboard.voice.settings import VoiceSettings
 @dataclass(frozen=True)
 class SpeechStart:
     """The caller started speaking at ``start_ms``; detected at ``detected_ms``."""
+
+    start_ms: float
+    detected_ms: float
+
+
+@dataclass(frozen=True)
+class Onset:
+    """Voice for ``barge_in_ms`` (before an utterance opens): enough to stop playback."""
 
     start_ms: float
     detected_ms: float
@@ -64,7 +73,7 @@ class TurnEnd:
     why: str
 
 
-EndpointEvent = SpeechStart | Pause | Resume | TurnEnd
+EndpointEvent = Onset | SpeechStart | Pause | Resume | TurnEnd
 
 
 class Endpointer:
@@ -80,6 +89,11 @@ class Endpointer:
         self._start_ms = 0.0
         self._last_voiced_end = 0.0
         self._paused = False
+
+    @property
+    def silent_ms(self) -> float:
+        """Silence since the last voiced frame of the open utterance, ms (0 when idle)."""
+        return self._silence_run * self.frame_ms if self.in_speech else 0.0
 
     @property
     def start_ms(self) -> float:
@@ -99,7 +113,12 @@ class Endpointer:
                 self._voiced_run += 1
                 if self._voiced_run == 1:
                     self._start_ms = frame_start
-                if self._voiced_run * self.frame_ms >= self.s.min_speech_ms:
+                voiced_ms = self._voiced_run * self.frame_ms
+                if voiced_ms >= self.s.barge_in_ms and (voiced_ms - self.frame_ms) < min(
+                    self.s.barge_in_ms, self.s.min_speech_ms
+                ):
+                    out.append(Onset(self._start_ms, self.now_ms))
+                if voiced_ms >= self.s.min_speech_ms:
                     self.in_speech = True
                     self._silence_run = 0
                     self._paused = False

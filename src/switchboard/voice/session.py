@@ -57,6 +57,7 @@ from switchboard.speech.tts import TtsError, split_sentences
 from switchboard.voice.endpoint import (
     Endpointer,
     EndpointEvent,
+    Onset,
     Pause,
     Resume,
     SpeechStart,
@@ -79,6 +80,7 @@ from switchboard.voice.events import (
 from switchboard.voice.playback import Playback
 from switchboard.voice.prompts import prompt
 from switchboard.voice.settings import VoiceSettings
+from switchboard.voice.turns import looks_complete
 
 if TYPE_CHECKING:
     from switchboard.agent.service import AgentService
@@ -108,7 +110,8 @@ class TurnTiming:
         transcript_ready_ms: when the final transcript was available.
         reply_ready_ms: when the agent's reply text was available.
         first_audio_ms: when the first reply audio byte was emitted.
-        close_reason: ``"silence"``, ``"hint"``, ``"watchdog"``, ``"max_length"``, ``"dtmf"``.
+        close_reason: ``"silence"``, ``"early"`` (complete sentence), ``"hint"``,
+            ``"watchdog"``, ``"max_length"``, ``"dtmf"``.
         speculative_hit: True when the speculative transcription was used.
         stt_ms: wall-clock STT time for the final transcript, ms.
         agent_ms: wall-clock ``handle_turn`` time, ms.
@@ -247,6 +250,11 @@ class CallSession:
         return list(self._timings)
 
     @property
+    def speculation_ready(self) -> bool:
+        """True when a speculative transcript of the open utterance has finished."""
+        return self._spec is not None and self._spec.task.done()
+
+    @property
     def busy(self) -> bool:
         """True while the caller is speaking or a turn/prompt is queued or being answered."""
         return self._busy > 0 or self._ep.in_speech or bool(self._dtmf_digits)
@@ -338,6 +346,7 @@ class CallSession:
         for prob in self._vad.process(x16):
             for event in self._ep.push(prob):
                 await self._on_endpoint(event)
+            await self._maybe_close_early()
         self._trim_buffer()
         self._check_no_input(self.input_ms)
 
@@ -383,7 +392,7 @@ class CallSession:
     # ----------------------------------------------------------------- endpointing
 
     async def _on_endpoint(self, event: EndpointEvent) -> None:
-        if isinstance(event, SpeechStart):
+        if isinstance(event, Onset | SpeechStart):
             self._no_input_prompts = 0
             # Decided on input received so far: input_ms (≥ the VAD's frame clock).
             self._barge_in(event.start_ms, self.input_ms)
@@ -395,6 +404,24 @@ class CallSession:
                 self._spec = None
         else:
             self._close_turn(event)
+
+    async def _maybe_close_early(self) -> None:
+        """Close the turn after ``early_silence_ms`` if the speculation is a full sentence."""
+        spec = self._spec
+        early = self.settings.early_silence_ms
+        if (
+            spec is None
+            or not early
+            or not spec.task.done()
+            or spec.task.cancelled()
+            or self._ep.silent_ms < early
+            or spec.task.exception() is not None
+        ):
+            return
+        if looks_complete(spec.task.result().text):
+            event = self._ep.force_close("early")
+            if event is not None:
+                await self._on_endpoint(event)
 
     def _speculate(self, pause: Pause) -> None:
         """Start transcribing what was said so far (kept if the caller stays silent)."""

@@ -15,14 +15,22 @@ class VoiceSettings(BaseModel):
     vad_neg_threshold: float = Field(
         0.35, gt=0, lt=1, description="probability below which a frame counts as silence"
     )
-    min_speech_ms: int = Field(
-        96, ge=32, description="voiced audio that opens an utterance (and barges in on a reply)"
+    min_speech_ms: int = Field(96, ge=32, description="voiced audio that opens an utterance")
+    barge_in_ms: int = Field(
+        64, ge=32, description="voiced audio that stops a reply being played (barge-in)"
     )
     silence_ms: int = Field(
         500, ge=100, le=5000,
         description="silence that closes the caller's turn (endpointing); 500 ms chosen with "
         "bench/endpoint_silence.py: the longest pause inside 18 read and synthesised "
         "utterances was 384 ms; +100 ms margin for spontaneous hesitation"
+    )
+    early_silence_ms: int = Field(
+        300, ge=0, le=5000,
+        description="silence that closes the turn early when the speculative transcript is a "
+        "complete sentence (voice.turns.looks_complete); 0 disables. bench/endpoint_silence.py: "
+        "12 of 19 utterance ends qualify (200 ms sooner); 1-2 of 5-7 inner pauses >= 300 ms "
+        "were closed early, all at a sentence end inside a two-sentence turn",
     )
     speculate_ms: int = Field(
         160, ge=32, description="pause after which a speculative transcription starts"
