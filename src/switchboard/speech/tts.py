@@ -14,6 +14,7 @@ import logging
 import re
 import shutil
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from switchboard.errors import ConfigError, SwitchboardError
 from switchboard.speech.audio import Float32, read_wav
 
 log = logging.getLogger("switchboard.speech")
+
+_ESPEAK_LOCK = threading.Lock()
 
 
 class TtsError(SwitchboardError):
@@ -112,12 +115,25 @@ class PiperTts:
     def synthesize(self, text: str, locale: Locale) -> Speech:
         """Synthesise one sentence (the voice is en_US whatever the locale)."""
         start = time.perf_counter()
+        chunks: list[Float32] = []
         try:
-            chunks = [c.audio_float_array for c in self._voice.synthesize(text, self._syn_config)]
+            # espeak-ng (Piper's phonemizer) keeps global state: one phonemization at a
+            # time across calls; the onnxruntime inference itself runs concurrently.
+            with _ESPEAK_LOCK:
+                sentences = self._voice.phonemize(text)
+            for phonemes in sentences:
+                if not phonemes:
+                    continue
+                ids = self._voice.phonemes_to_ids(phonemes)
+                audio = np.asarray(self._voice.phoneme_ids_to_audio(ids, self._syn_config))
+                peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+                chunks.append((audio / peak if peak > 1e-8 else audio).astype(np.float32))
         except Exception as exc:  # piper raises plain exceptions from espeak/onnxruntime
             raise TtsError(f"piper failed: {exc}") from exc
         samples = (
-            np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+            np.clip(np.concatenate(chunks), -1.0, 1.0).astype(np.float32)
+            if chunks
+            else np.zeros(0, np.float32)
         )
         return Speech(samples, self.sample_rate, 1000.0 * (time.perf_counter() - start))
 
