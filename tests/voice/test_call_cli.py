@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pipeline_caller import line
 from typer.testing import CliRunner
 from voice_audio import speech_stack, wer
 
 from switchboard.cli import build_cli
-from switchboard.domain.types import Locale
 from switchboard.speech.audio import read_wav, resample, write_wav
 
 pytestmark = pytest.mark.slow
@@ -22,10 +22,8 @@ QUESTION = "How do I order a new debit card?"
 def test_call_writes_transcript_reply_audio_and_timings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    speech = speech_stack().tts.synthesize(QUESTION, Locale.EN_GB)
-    caller = np.concatenate(
-        [resample(speech.samples, speech.sample_rate, 16000), np.zeros(16000, np.float32)]
-    )
+    samples, rate = line(QUESTION)
+    caller = np.concatenate([resample(samples, rate, 16000), np.zeros(16000, np.float32)])
     wav = tmp_path / "caller.wav"
     write_wav(wav, caller, 16000)
     monkeypatch.setenv("SWITCHBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")

@@ -8,19 +8,18 @@ audio time (samples fed) or on content, never on wall-clock speed.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 import pytest_asyncio
+from pipeline_caller import line
 from voice_audio import speech_stack, wer
 
 from switchboard.agent.service import AgentService
 from switchboard.config import Settings
 from switchboard.domain.types import ContactStatus, EventType, Locale
-from switchboard.errors import ConfigError, InputError
-from switchboard.speech.tts import EspeakTts, PiperTts, Synthesizer
+from switchboard.errors import InputError
 from switchboard.voice.caller import Collector, feed, silence, speech_bounds, to_input
 from switchboard.voice.events import (
     MULAW_8K,
@@ -60,21 +59,6 @@ async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Age
     )
     yield svc
     await svc.aclose()
-
-
-@cache
-def caller_voice() -> Synthesizer:
-    """The test caller: Piper without sampling noise (the same audio every run), or espeak-ng."""
-    try:
-        return PiperTts(noise_scale=0.0, noise_w_scale=0.0)
-    except ConfigError:
-        return EspeakTts()
-
-
-@cache
-def line(text: str) -> tuple[np.ndarray, int]:
-    speech = caller_voice().synthesize(text, Locale.EN_US)
-    return speech.samples, speech.sample_rate
 
 
 async def open_call(
