@@ -181,3 +181,20 @@ def test_looks_complete(text: str, complete: bool) -> None:
     from switchboard.voice.turns import looks_complete
 
     assert looks_complete(text) is complete
+
+
+def test_french_replies_are_not_read_by_the_english_piper_voice() -> None:
+    import shutil
+
+    from switchboard.domain.types import Locale
+    from switchboard.speech.tts import EnglishPiperTts, load_synthesizer
+
+    tts = load_synthesizer("piper")
+    if not isinstance(tts, EnglishPiperTts) or shutil.which("espeak-ng") is None:
+        pytest.skip("needs both Piper and espeak-ng")
+    text = "Votre carte est bloquée."
+    fr = tts.synthesize(text, Locale.FR_FR)
+    espeak_fr = EspeakTts().synthesize(text, Locale.FR_FR)  # deterministic formant voice
+    assert np.array_equal(fr.samples, espeak_fr.samples)
+    en = tts.synthesize(text, Locale.EN_GB)
+    assert not np.array_equal(en.samples[: len(espeak_fr.samples)], espeak_fr.samples)

@@ -200,17 +200,42 @@ def read_wav_bytes(data: bytes) -> tuple[Float32, int]:
     return read_wav(io.BytesIO(bytes(buf)))
 
 
+class EnglishPiperTts:
+    """Piper's English voice for English locales, espeak-ng for the others (fr_FR).
+
+    The shipped Piper voice is en_US only; reading French with it is unintelligible.
+    """
+
+    name = "piper"
+
+    def __init__(self, piper: PiperTts, other: Synthesizer | None) -> None:
+        self.piper = piper
+        self.other = other
+
+    def synthesize(self, text: str, locale: Locale) -> Speech:
+        """Synthesise with Piper for en_*, else with the other engine when there is one."""
+        if locale.value.startswith("en") or self.other is None:
+            return self.piper.synthesize(text, locale)
+        return self.other.synthesize(text, locale)
+
+
 def load_synthesizer(prefer: str = "piper") -> Synthesizer:
-    """Piper when installed (and preferred), else espeak-ng.
+    """Piper when installed (and preferred; espeak-ng still speaks non-English), else espeak-ng.
 
     Raises:
         ConfigError: neither engine is available.
     """
     if prefer == "piper":
         try:
-            return PiperTts()
+            piper = PiperTts()
         except ConfigError as exc:
             log.warning("piper unavailable, falling back to espeak-ng: %s", exc)
+        else:
+            try:
+                other: Synthesizer | None = EspeakTts()
+            except ConfigError:
+                other = None
+            return EnglishPiperTts(piper, other)
     return EspeakTts()
 
 
