@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test lint typecheck unit bench train clean browser checkov
+.PHONY: run test lint typecheck unit bench train clean browser checkov espeak bench-voice
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,7 +23,7 @@ $(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-runtime
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
-run: $(VENV)/.stamp-runtime
+run: $(VENV)/.stamp-runtime espeak
 	$(BIN)/switchboard serve --host 127.0.0.1 --port 8000
 
 # Headless Chromium for the web-page tests (Debian packages; we run as root here).
@@ -32,6 +32,13 @@ browser:
 	  echo "installing Debian chromium for browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
 	  || echo "WARNING: could not install chromium; browser tests will skip"; }
+
+# espeak-ng: the TTS fallback when the optional Piper extra is absent (Debian package).
+espeak:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  echo "installing Debian espeak-ng (TTS fallback)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng) \
+	  || echo "WARNING: could not install espeak-ng; its fallback test will skip"; }
 
 # checkov (Terraform policy checks) in its own virtualenv: it pins boto3 1.35 and packaging 23,
 # which would downgrade ours.
@@ -50,7 +57,7 @@ lint: $(VENV)/.stamp-dev
 typecheck: $(VENV)/.stamp-dev
 	$(BIN)/mypy src
 
-test: $(VENV)/.stamp-dev browser checkov lint typecheck
+test: $(VENV)/.stamp-dev browser espeak checkov lint typecheck
 	$(BIN)/pytest -q -rs
 
 unit: $(VENV)/.stamp-dev
@@ -61,6 +68,11 @@ train: $(VENV)/.stamp-runtime
 
 bench: $(VENV)/.stamp-runtime
 	$(BIN)/python bench/turn_latency.py
+
+# Voice: endpointing threshold measurement and real-time call latency (see bench/*.py).
+bench-voice: $(VENV)/.stamp-dev
+	$(BIN)/python bench/endpoint_silence.py
+	$(BIN)/python bench/voice_latency.py
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) var .pytest_cache .mypy_cache .ruff_cache

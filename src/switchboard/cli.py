@@ -95,6 +95,22 @@ def _configure_logging(settings: Settings, *, level: str | None = None) -> None:
 # --- serve -------------------------------------------------------------------
 
 
+def _print_dev_token(settings: Settings, base_url: str) -> None:
+    """Print a development JWT for the voice sockets (only with the generated dev secret)."""
+    if not settings.auth.enabled:
+        typer.echo("voice sockets: auth disabled (SWITCHBOARD_AUTH__ENABLED=false)")
+        return
+    if settings.auth.jwt_secret is not None:
+        typer.echo("voice sockets: JWT auth with the configured secret (no dev token printed)")
+        return
+    from switchboard.voice.transports.auth import issue_token
+
+    token = issue_token(settings.auth, "dev")
+    hours = settings.auth.dev_token_ttl_s // 3600
+    typer.echo(f"voice page: {base_url}/voice#token={token}")
+    typer.echo(f"dev token for the voice sockets ({hours} h; Authorization: Bearer ...): {token}")
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="interface to bind (default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port (default 8000)", min=0)] = None,
@@ -110,6 +126,7 @@ def serve(
     bind_port = settings.port if port is None else port
     shown = "localhost" if bind_host in {"0.0.0.0", "::"} else bind_host
     typer.echo(f"switchboard is starting on http://{shown}:{bind_port}/ (API docs at /docs)")
+    _print_dev_token(settings, f"http://{shown}:{bind_port}")
     uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None)
 
 
@@ -402,6 +419,46 @@ def train() -> None:
     typer.echo(report.model_dump_json(indent=2))
 
 
+def call(
+    file: Annotated[Path, typer.Argument(help="16-bit PCM WAV of the caller (any rate)")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="output directory (default var/calls/NAME)")
+    ] = None,
+    locale: LocaleOption = None,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="feed audio as fast as possible, not in real time")
+    ] = False,
+) -> None:
+    """Play a recorded caller through the phone path (8 kHz μ-law, real time).
+
+    Writes transcript.json, reply.wav and timings.json, and prints per-turn timings.
+    """
+    from switchboard.errors import SwitchboardError
+    from switchboard.voice.callfile import run_call_file
+
+    if not file.is_file():
+        raise _fail(f"no such file: {file}")
+    settings = _settings()
+    _configure_logging(settings, level="WARNING")
+    out_dir = out or Path("var") / "calls" / file.stem
+    try:
+        summary = asyncio.run(
+            run_call_file(settings, file, out_dir, locale=locale, realtime=not fast)
+        )
+    except SwitchboardError as exc:
+        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    typer.echo(f"contact {summary['contact_id']} ended: {summary['ended']}")
+    typer.echo("turn  end_of_speech  transcript  reply_text  first_audio  v2v_ms  transcript")
+    for t in summary["turns"]:
+        typer.echo(
+            f"{t['turn']:>4}  {t['speech_end_ms']:>13}  {t['transcript_ready_ms']!s:>10}  "
+            f"{t['reply_ready_ms']!s:>10}  {t['first_audio_ms']!s:>11}  "
+            f"{t['voice_to_voice_ms']!s:>6}  {t['transcript']}"
+        )
+    typer.echo(f"written to {out_dir}/ (transcript.json, reply.wav, timings.json)")
+
+
 # --- assembly ------------------------------------------------------------------
 
 
@@ -418,6 +475,7 @@ def build_cli() -> typer.Typer:
     app.command()(chat)
     app.command()(mcp)
     app.command()(train)
+    app.command()(call)
     eval_app = typer.Typer(help="Evaluate the agent on data files.", no_args_is_help=True)
     eval_app.command("routes")(eval_routes)
     app.add_typer(eval_app, name="eval")

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from switchboard.domain.types import Locale
+from switchboard.voice.settings import VoiceSettings
 
 #: Repository root when running from a checkout (src layout: src/switchboard/config.py).
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -112,6 +113,8 @@ class OpenAISettings(BaseModel):
     max_retries: int = Field(3, ge=0, le=10, description="retries on 429/5xx/connection errors")
     max_tokens: int = Field(1024, ge=1)
     temperature: float = Field(0.2, ge=0.0, le=2.0)
+
+
 class SummarySettings(BaseModel):
     """Post-call summaries (seed 3 "Post-Call Path"): where they are exported."""
 
@@ -169,6 +172,35 @@ class SentimentSettings(BaseModel):
     )
 
 
+class AuthSettings(BaseModel):
+    """JWT bearer auth of the voice sockets (seed 4 "Security Architecture").
+
+    Used by :mod:`switchboard.voice.transports.auth`. ``jwt_secret`` unset means a
+    random development secret generated once into ``dev_secret_file``.
+    """
+
+    enabled: bool = Field(True, description="require a JWT on the voice sockets")
+    jwt_secret: SecretStr | None = Field(
+        None, description="HS256 secret; unset = a generated development secret"
+    )
+    dev_secret_file: Path = Field(
+        default=_REPO_ROOT / "var" / "dev-jwt-secret",
+        description="where the generated development secret is kept (mode 0600)",
+    )
+    audience: str = "switchboard-voice"
+    algorithm: str = Field("HS256", pattern="^HS(256|384|512)$")
+    leeway_s: int = Field(30, ge=0, description="clock skew allowed on exp/iat, seconds")
+    dev_token_ttl_s: int = Field(12 * 3600, ge=60, description="lifetime of the printed dev token")
+
+
+class NovaSonicSettings(BaseModel):
+    """The optional Nova Sonic speech-to-speech engine (seed 1 voice channel)."""
+
+    model_id: str = Field("amazon.nova-2-sonic-v1:0", description="Bedrock model id")
+    region: str = Field("us-east-1", description="AWS region of the Bedrock runtime")
+    voice_id: str = Field("matthew", description="the model's voice")
+
+
 class Settings(BaseSettings):
     """Top-level settings for every entry point (server, CLI, tests)."""
 
@@ -207,6 +239,17 @@ class Settings(BaseSettings):
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     stream: StreamSettings = Field(default_factory=StreamSettings)
     sentiment: SentimentSettings = Field(default_factory=SentimentSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    voice_engine: str = Field(
+        "pipeline",
+        pattern="^(pipeline|nova_sonic)$",
+        description="voice calls: local pipeline (VAD, STT, turn loop, TTS) or Nova Sonic",
+    )
+    nova_sonic: NovaSonicSettings = Field(default_factory=NovaSonicSettings)
+    voice: VoiceSettings = Field(
+        default_factory=VoiceSettings,
+        description="voice pipeline turn-taking (SWITCHBOARD_VOICE__SILENCE_MS, ...)",
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

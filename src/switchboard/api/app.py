@@ -27,6 +27,7 @@ from switchboard.api.errors import install_error_handlers
 from switchboard.api.routes import build_router
 from switchboard.api.ws import build_ws_router
 from switchboard.config import Settings
+from switchboard.voice.transports.routes import build_voice_router
 from switchboard.web import static_dir
 
 #: Headers for the widget page: no inline script or style, API and socket on the same origin.
@@ -96,6 +97,7 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
     app.include_router(build_ws_router())
     app.include_router(build_agents_router())
     app.include_router(build_analytics_router(PAGE_HEADERS))
+    app.include_router(build_voice_router())  # /voice page and the three voice sockets
 
     static = static_dir()
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -284,6 +284,8 @@ class EventType(StrEnum):
     #: A final customer segment scored by the live sentiment monitor (seed 3 real-time path):
     #: data {segment_id, turn, label, compound, anger, rolling, escalated, escalation}.
     SENTIMENT = "sentiment"
+    BARGE_IN = "barge_in"
+    """Voice: the caller spoke over a reply; data holds the text actually heard."""
 
 
 class Event(BaseModel):

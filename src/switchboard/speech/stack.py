@@ -1,0 +1,74 @@
+"""``SpeechStack``: the speech models one process shares across all its calls."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from switchboard.domain.types import Locale
+from switchboard.speech.stt import WhisperStt
+from switchboard.speech.tts import Synthesizer, load_synthesizer
+from switchboard.speech.vad import VadModel
+
+log = logging.getLogger("switchboard.speech")
+
+_lock = asyncio.Lock()
+_cache: dict[tuple[str, int, int], SpeechStack] = {}
+
+
+@dataclass
+class SpeechStack:
+    """VAD, STT and TTS engines (thread-safe; one per process).
+
+    Attributes:
+        vad: Silero VAD session (each call opens its own stream on it).
+        stt: faster-whisper tiny.en.
+        tts: Piper, or espeak-ng when Piper is not installed.
+    """
+
+    vad: VadModel
+    stt: WhisperStt
+    tts: Synthesizer
+
+    @classmethod
+    def load_sync(
+        cls, *, tts: str = "piper", stt_workers: int = 2, beam_size: int = 1
+    ) -> SpeechStack:
+        """Load the models and warm them up (first inference is several times slower).
+
+        Args:
+            tts: ``"piper"`` (falls back to espeak-ng when absent) or ``"espeak"``.
+            stt_workers: faster-whisper transcriptions that may run at once.
+            beam_size: Whisper beam size (1 = greedy).
+
+        Raises:
+            switchboard.errors.ConfigError: a model package is missing.
+        """
+        stack = cls(
+            vad=VadModel(),
+            stt=WhisperStt(num_workers=stt_workers, beam_size=beam_size),
+            tts=load_synthesizer(tts),
+        )
+        stack.vad.stream().process(np.zeros(1024, dtype=np.float32))
+        speech = stack.tts.synthesize("Hello, how can I help?", Locale.EN_US)
+        from switchboard.speech.audio import MODEL_RATE, resample
+
+        stack.stt.transcribe(resample(speech.samples, speech.sample_rate, MODEL_RATE))
+        log.info("speech stack ready (tts=%s)", stack.tts.name)
+        return stack
+
+    @classmethod
+    async def load(
+        cls, *, tts: str = "piper", stt_workers: int = 2, beam_size: int = 1
+    ) -> SpeechStack:
+        """Load (once per process and arguments) in a worker thread; see :meth:`load_sync`."""
+        key = (tts, stt_workers, beam_size)
+        async with _lock:
+            if key not in _cache:
+                _cache[key] = await asyncio.to_thread(
+                    cls.load_sync, tts=tts, stt_workers=stt_workers, beam_size=beam_size
+                )
+            return _cache[key]

