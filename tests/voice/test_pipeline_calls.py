@@ -102,10 +102,13 @@ async def test_banking_lines_over_mulaw_are_transcribed_within_5_percent_wer(
             contacts.append(session.contact_id)
         await col.wait_for(last_mark_of(1))
         before = len(col.record.transcripts())
+        answered = len(col.record.replies())
         await say(session, text)
         await col.wait_for(lambda r, n=before + 1: len(r.transcripts()) >= n)
         hyps.append(col.record.transcripts()[-1])
-        await col.wait_for(lambda r: r.replies()[-1].kind == "turn")
+        # Wait for this line's own reply, not the previous one (the agent turn may lag the STT).
+        await col.wait_for(lambda r, n=answered + 1: len(r.replies()) >= n)
+        assert col.record.replies()[-1].kind == "turn"
         if col.record.replies()[-1].handover is not None:
             await col.done()
     import jiwer

@@ -26,7 +26,7 @@ from switchboard.voice.caller import Collector, feed, silence, to_input
 from switchboard.voice.events import PCM16_16K
 from switchboard.voice.session import CallSession
 
-pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
+pytestmark = [pytest.mark.slow]
 
 BOOK = Path(__file__).resolve().parents[3] / "shared" / "data" / "audio" / (
     "pocketsphinx_testaudio"
@@ -73,6 +73,7 @@ async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Age
     await svc.aclose()
 
 
+@pytest.mark.asyncio(loop_scope="module")
 async def test_call_wer_on_librivox_is_at_most_10_percent(service: AgentService) -> None:
     clips = librivox()
     refs, hyps = [], []
