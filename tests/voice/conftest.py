@@ -64,14 +64,12 @@ def voice_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoiceServ
 
 @pytest.fixture(scope="session")
 def speak() -> Callable[[str], tuple[np.ndarray, int]]:
-    """Synthesise a customer line: (float32 samples, sample rate)."""
-    stack = _speech_stack()
-    cached: dict[str, tuple[np.ndarray, int]] = {}
+    """Synthesise a customer line: (float32 samples, sample rate).
 
-    def synth(text: str) -> tuple[np.ndarray, int]:
-        if text not in cached:
-            speech = stack.tts.synthesize(text, Locale.EN_US)  # type: ignore[attr-defined]
-            cached[text] = (speech.samples, speech.sample_rate)
-        return cached[text]
+    The same deterministic caller as the pipeline tests (Piper without sampling
+    noise): a random Piper rendering once turned "nearest branch" into
+    "near-spranch" and failed a WER assertion by chance.
+    """
+    from pipeline_caller import line
 
-    return synth
+    return lambda text: line(text, Locale.EN_US)
