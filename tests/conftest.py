@@ -12,8 +12,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -89,3 +94,26 @@ def store(request: pytest.FixtureRequest) -> Iterator[object]:
                 conn.execute(table.delete())
     yield sql_store
     sql_store.close()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium (``make browser`` installs it); page tests skip visibly without it."""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+"""Flags for headless Chromium here: root, no GPU, and no calls to Google's hosts."""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Debian Chromium driven by Playwright, one per test module."""
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium (run `make browser`); page not tested")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,10 +33,9 @@ def routing_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple
 @pytest.fixture(scope="module")
 def open_desk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app (router model, MCP tools, SQLite) with queues open 24x7; yields its URL."""
-    import uvicorn
-
     from switchboard.api import create_app
     from switchboard.config import RoutingSettings, Settings
+    from switchboard.testing.live import LiveApp
 
     db = tmp_path_factory.mktemp("desk-db") / "switchboard.db"
     settings = Settings(
@@ -48,22 +44,5 @@ def open_desk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log_level="WARNING",
         routing=RoutingSettings(hours="always"),
     )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), log_level="warning", ws_ping_interval=None)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 180
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            pytest.fail("the app did not start (router model missing? run `make train`)")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+    with LiveApp(create_app(settings)) as live:
+        yield live.http_url
