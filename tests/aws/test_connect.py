@@ -57,7 +57,7 @@ def test_callback_from_the_sample_event(tables: Any) -> None:
     assert item["callback_id"] == answer["callback_id"]
     assert item["customer_phone"] == "+442079460123"
     assert item["queue_id"] == "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e"
-    assert item["contact_id"] == "4a573372-1f28-4e26-b97b-XXXXXXXXXXX"
+    assert item["contact_id"] == "4a573372-1f28-4e26-b97b-4c0e7a5d2f91"
 
 
 def test_callback_number_collected_by_the_flow_and_priority(tables: Any) -> None:
@@ -109,7 +109,7 @@ def test_lookup_known_and_unknown_callers(tables: Any) -> None:
     assert_flat_string_map(found)
     assert found == {
         "CustomerFound": "true",
-        "ContactId": "4a573372-1f28-4e26-b97b-XXXXXXXXXXX",
+        "ContactId": "4a573372-1f28-4e26-b97b-4c0e7a5d2f91",
         "CustomerId": "CUST-42",
         "CustomerSegment": "premier",
         "PreferredLocale": "en_GB",

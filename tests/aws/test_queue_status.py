@@ -27,7 +27,7 @@ from switchboard.errors import InputError
 
 INSTANCE = "9e0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
 QUEUE = "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e"
-CONTACT = "4a573372-1f28-4e26-b97b-XXXXXXXXXXX"
+CONTACT = "4a573372-1f28-4e26-b97b-4c0e7a5d2f91"
 QUEUE_ARN = f"arn:aws:connect:eu-west-2:123456789012:instance/{INSTANCE}/queue/{QUEUE}"
 
 

@@ -241,33 +241,30 @@ class AgentService:
         """The contact's turn lock (turns and live-sentiment writes take it)."""
         return self._locks.setdefault(contact_id, asyncio.Lock())
 
+    def publish_message(self, contact_id: str, speaker: Source, text: str) -> TranscriptSegment:
+        """Publish a message that did not go through the bot on the transcript stream.
+
+        After a handover the routing desk relays the customer's and the human
+        agent's messages (``Source.CUSTOMER`` / ``Source.HUMAN_AGENT``); publishing
+        them keeps live sentiment, the supervisor view and the post-call summary
+        whole. A Connect chat bridge would call it the same way.
+
+        Raises:
+            switchboard.errors.UnknownContactError: no such contact.
+            InputError: empty or oversized text.
+        """
+        contact = self.store.get_contact(contact_id)
+        turn = int((contact.state.get("agent") or {}).get("turns", 0))
+        return self._publish(contact, speaker, guardrail.clean_input(text), turn)
+
     def publish_human_agent_message(self, contact_id: str, text: str) -> TranscriptSegment:
-        """Publish a human agent's message of a transferred contact on the transcript stream.
-
-        The human agent's desktop (or a Connect chat bridge) calls this for every
-        message it sends, so that summaries and sentiment see the whole contact.
+        """Publish a human agent's message (``publish_message`` with ``HUMAN_AGENT``).
 
         Raises:
             switchboard.errors.UnknownContactError: no such contact.
             InputError: empty or oversized text.
         """
-        contact = self.store.get_contact(contact_id)
-        turn = int((contact.state.get("agent") or {}).get("turns", 0))
-        return self._publish(contact, Source.HUMAN_AGENT, guardrail.clean_input(text), turn)
-
-    def publish_customer_message(self, contact_id: str, text: str) -> TranscriptSegment:
-        """Publish a customer message that did not go through the bot (after a handover).
-
-        The routing desk relays such messages to the human agent; publishing them
-        keeps live sentiment, the supervisor view and the post-call summary whole.
-
-        Raises:
-            switchboard.errors.UnknownContactError: no such contact.
-            InputError: empty or oversized text.
-        """
-        contact = self.store.get_contact(contact_id)
-        turn = int((contact.state.get("agent") or {}).get("turns", 0))
-        return self._publish(contact, Source.CUSTOMER, guardrail.clean_input(text), turn)
+        return self.publish_message(contact_id, Source.HUMAN_AGENT, text)
 
     def _publish(
         self, contact: Contact, speaker: Source, text: str, turn: int | None

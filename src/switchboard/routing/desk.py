@@ -255,7 +255,7 @@ class Desk:
             self.service.store.add_message, contact_id, Message(role=Role.USER, content=text)
         )
         self._emit(contact_id, EventType.USER_INPUT, Source.CUSTOMER, text=text, to="human_agent")
-        self.service.publish_customer_message(contact_id, text)
+        self.service.publish_message(contact_id, Source.CUSTOMER, text)
         assignment = await asyncio.to_thread(self.engine.assignment_of_contact, contact_id)
         if assignment is None:
             return {"type": "delivered", "to": "queue"}
@@ -386,7 +386,7 @@ class Desk:
             text=text,
             agent=agent.name,
         )
-        self.service.publish_human_agent_message(assignment.contact_id, text)
+        self.service.publish_message(assignment.contact_id, Source.HUMAN_AGENT, text)
         self.customers.publish(
             assignment.contact_id, {"type": "agent_message", "text": text, "agent": agent.name}
         )
