@@ -1,7 +1,7 @@
 import pytest
 
-from switchboard.agent.slots import extract_slots
 from switchboard.domain.types import Locale
+from switchboard.nlu.slots import extract_slots
 
 
 @pytest.mark.parametrize(

@@ -31,9 +31,7 @@ from switchboard.agent import guardrail
 from switchboard.agent.handover import HandoverDecision, HandoverPolicy, build_summary
 from switchboard.agent.messages import AFTER_HANDOVER, fallback_message, handover_message, language
 from switchboard.agent.prompts import system_prompt
-from switchboard.agent.slots import extract_slots
 from switchboard.audit import redact
-from switchboard.brains.local.brain import fills_pending
 from switchboard.config import AgentSettings
 from switchboard.domain.attributes import handover_attributes
 from switchboard.domain.types import (
@@ -56,6 +54,8 @@ from switchboard.domain.types import (
     ValidationResult,
 )
 from switchboard.errors import SwitchboardError
+from switchboard.nlu.dialogue import fills_pending
+from switchboard.nlu.slots import extract_slots
 from switchboard.ports import (
     Brain,
     BrainStep,

@@ -158,7 +158,7 @@ class AgentService:
         else:
             tools = tool_host
         # The slot extractor's city gazetteer for the default locale (~0.6 s to build).
-        from switchboard.agent.slots import extract_slots
+        from switchboard.nlu.slots import extract_slots
 
         await asyncio.to_thread(extract_slots, "a branch near London", settings.locale)
         return cls(

@@ -23,7 +23,6 @@ import copy
 from dataclasses import replace
 from typing import Any
 
-from switchboard.agent.slots import Slots, extract_slots
 from switchboard.brains.local.nlg import CARD_TYPES, Renderer
 from switchboard.domain.types import (
     TOOL_ROUTES,
@@ -33,6 +32,8 @@ from switchboard.domain.types import (
     ToolCall,
     ToolResult,
 )
+from switchboard.nlu.dialogue import fills_pending
+from switchboard.nlu.slots import Slots, extract_slots
 from switchboard.ports import BrainStep, BrainTurn, RouteDecision
 
 #: BANKING77 intents → which part of the card output answers them.
@@ -73,26 +74,6 @@ _ROUTE_SLOT = {
     Route.CARD_INFO: "card_type",
     Route.BRANCH: "location",
 }
-_SLOT_ROUTE = {
-    "account_type": Route.ACCOUNT_OPENING,
-    "channel": Route.ACCOUNT_OPENING,
-    "card_type": Route.CARD_INFO,
-    "location": Route.BRANCH,
-}
-
-
-def fills_pending(slots: Slots, pending: dict[str, Any] | None) -> bool:
-    """Return True when ``slots`` answers the pending question (or another slot of its route)."""
-    if not pending:
-        return False
-    route = pending.get("route")
-    return any(
-        getattr(slots, slot) is not None
-        for slot, slot_route in _SLOT_ROUTE.items()
-        if slot_route.value == route
-    )
-
-
 class LocalBrain:
     """The embedded brain (implements :class:`switchboard.ports.Brain`)."""
 
