@@ -8,7 +8,9 @@
 * ``WS /connect/{call_id}`` — seed 5 telephony gateway socket (:mod:`.gateway`).
 
 Every socket is one :class:`~switchboard.voice.session.CallSession` over the
-app's :class:`AgentService` and one process-wide speech stack (VAD, STT and TTS
+app's conversation service (``app.state.service``, set by the composition root
+in :mod:`switchboard.api`; voice imports nothing from ``api``) and one
+process-wide speech stack (VAD, STT and TTS
 models), loaded on the first call and shared by every later one. Sockets that
 fail auth are accepted, told why in an ``error`` frame and closed with 4401
 (a browser cannot read an HTTP 403 on a WebSocket handshake).
@@ -19,15 +21,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, FastAPI, WebSocket, WebSocketDisconnect
+from fastapi.requests import HTTPConnection
 from fastapi.responses import FileResponse
 
-from switchboard.api.deps import ServiceDep, SettingsDep
 from switchboard.config import Settings
 from switchboard.domain.types import Locale
-from switchboard.errors import InputError, SwitchboardError
+from switchboard.errors import ConfigError, InputError, SwitchboardError
+from switchboard.voice.conversation import ServiceLike
 from switchboard.voice.events import MULAW_8K, PCM16_16K, AudioSpec
 from switchboard.voice.transports.auth import (
     CLOSE_UNAUTHORIZED,
@@ -42,7 +45,6 @@ from switchboard.voice.transports.twilio import TwilioProtocol
 from switchboard.web import static_dir
 
 if TYPE_CHECKING:
-    from switchboard.agent.service import AgentService
     from switchboard.brains.nova_sonic.call import StreamFactory
     from switchboard.brains.nova_sonic.stream import NovaStream
     from switchboard.speech.stack import SpeechStack
@@ -68,6 +70,34 @@ VOICE_PAGE_HEADERS = {
     "Cache-Control": "no-cache",
     "Permissions-Policy": "microphone=(self)",
 }
+
+
+def app_service(conn: HTTPConnection) -> ServiceLike:
+    """The conversation service the composition root put on ``app.state.service``.
+
+    Raises:
+        ConfigError: the app's lifespan has not run (no service yet).
+    """
+    service: ServiceLike | None = getattr(conn.app.state, "service", None)
+    if service is None:
+        raise ConfigError("the agent service is not running (lifespan not started)")
+    return service
+
+
+def app_settings(conn: HTTPConnection) -> Settings:
+    """The settings the app was created with (``app.state.settings``).
+
+    Raises:
+        ConfigError: the app has no settings.
+    """
+    settings = getattr(conn.app.state, "settings", None)
+    if not isinstance(settings, Settings):
+        raise ConfigError("the app was created without settings")
+    return settings
+
+
+ServiceDep = Annotated[ServiceLike, Depends(app_service)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 async def speech_stack(app: FastAPI) -> SpeechStack:
@@ -102,7 +132,7 @@ def _locale(raw: str | None, settings: Settings) -> Locale:
 
 async def _new_call(
     app: FastAPI,
-    service: AgentService,
+    service: ServiceLike,
     settings: Settings,
     *,
     locale: Locale,
@@ -132,7 +162,7 @@ async def _new_call(
 
 
 async def _nova_call(
-    service: AgentService,
+    service: Any,
     settings: Settings,
     speech: SpeechStack,
     locale: Locale,
