@@ -230,125 +230,128 @@ async def _refuse(websocket: WebSocket, exc: Exception) -> None:
         await websocket.close(code=code)
 
 
+async def voice_page() -> FileResponse:
+    """Serve the browser voice page."""
+    return FileResponse(static_dir() / "voice.html", headers=VOICE_PAGE_HEADERS)
+
+
+async def browser_voice(
+    websocket: WebSocket, service: ServiceDep, settings: SettingsDep
+) -> None:
+    """Seed 4 browser voice call (frames in :mod:`.browser`)."""
+    claims = await _authorize(websocket, settings)
+    if claims is None:
+        return
+    try:
+        locale = _locale(websocket.query_params.get("locale"), settings)
+        call = await _new_call(
+            websocket.app,
+            service,
+            settings,
+            locale=locale,
+            spec_in=PCM16_16K,
+            spec_out=PCM16_16K,
+            endpoint=str(claims.get("sub", "")) or None,
+        )
+    except Exception as exc:
+        await _refuse(websocket, exc)
+        return
+    protocol = BrowserProtocol(websocket, call)
+    await send_json(
+        websocket,
+        {
+            "type": "ready",
+            "contactId": call.contact_id,
+            "format": "audio/pcm",
+            "sampleRate": PCM16_16K.sample_rate,
+            "locale": locale.value,
+        },
+    )
+    reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
+    logger.info("browser call ended: %s", reason, extra={"contact_id": call.contact_id})
+
+
+async def twilio_media(
+    websocket: WebSocket, service: ServiceDep, settings: SettingsDep
+) -> None:
+    """Twilio Media Streams call (messages in :mod:`.twilio`)."""
+    headers = {k.lower(): v for k, v in websocket.headers.items()}
+    header_token, _ = token_from_request(headers, dict(websocket.query_params))
+    await websocket.accept()
+
+    async def make_call(start: dict[str, Any]) -> Call:
+        custom = start.get("customParameters") or {}
+        if settings.auth.enabled:
+            verify_token(settings.auth, header_token or custom.get("token"))
+        return await _new_call(
+            websocket.app,
+            service,
+            settings,
+            locale=_locale(custom.get("locale"), settings),
+            spec_in=MULAW_8K,
+            spec_out=MULAW_8K,
+            endpoint=custom.get("from") or start.get("callSid"),
+        )
+
+    protocol = TwilioProtocol(websocket, make_call)
+    try:
+        call = await protocol.wait_started()
+    except Exception as exc:
+        logger.warning("twilio: stream refused: %s", exc)
+        await _refuse(websocket, exc)
+        return
+    if call is None:
+        return
+    reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
+    logger.info(
+        "twilio call ended: %s",
+        reason,
+        extra={"contact_id": call.contact_id, "stream_sid": protocol.state.stream_sid},
+    )
+
+
+async def gateway_call(
+    websocket: WebSocket, call_id: str, service: ServiceDep, settings: SettingsDep
+) -> None:
+    """Seed 5 telephony gateway call (frames in :mod:`.gateway`)."""
+    claims = await _authorize(websocket, settings)
+    if claims is None:
+        return
+    locale_raw = websocket.query_params.get("locale")
+
+    async def make_call(spec: AudioSpec) -> Call:
+        return await _new_call(
+            websocket.app,
+            service,
+            settings,
+            locale=_locale(locale_raw, settings),
+            spec_in=spec,
+            spec_out=spec,
+            endpoint=websocket.query_params.get("from") or call_id,
+        )
+
+    protocol = GatewayProtocol(websocket, make_call)
+    try:
+        call = await protocol.wait_started()
+    except Exception as exc:
+        await _refuse(websocket, exc)
+        return
+    if call is None:
+        return
+    await send_json(
+        websocket, {"type": "ready", "callId": call_id, "contactId": call.contact_id}
+    )
+    reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
+    logger.info(
+        "gateway call %s ended: %s", call_id, reason, extra={"contact_id": call.contact_id}
+    )
+
+
 def build_voice_router() -> APIRouter:
     """Return the router with the voice page and the three voice sockets."""
     router = APIRouter()
-
-    @router.get("/voice", include_in_schema=False)
-    async def voice_page() -> FileResponse:
-        """Serve the browser voice page."""
-        return FileResponse(static_dir() / "voice.html", headers=VOICE_PAGE_HEADERS)
-
-    @router.websocket("/v1/voice")
-    async def browser_voice(
-        websocket: WebSocket, service: ServiceDep, settings: SettingsDep
-    ) -> None:
-        """Seed 4 browser voice call (frames in :mod:`.browser`)."""
-        claims = await _authorize(websocket, settings)
-        if claims is None:
-            return
-        try:
-            locale = _locale(websocket.query_params.get("locale"), settings)
-            call = await _new_call(
-                websocket.app,
-                service,
-                settings,
-                locale=locale,
-                spec_in=PCM16_16K,
-                spec_out=PCM16_16K,
-                endpoint=str(claims.get("sub", "")) or None,
-            )
-        except Exception as exc:
-            await _refuse(websocket, exc)
-            return
-        protocol = BrowserProtocol(websocket, call)
-        await send_json(
-            websocket,
-            {
-                "type": "ready",
-                "contactId": call.contact_id,
-                "format": "audio/pcm",
-                "sampleRate": PCM16_16K.sample_rate,
-                "locale": locale.value,
-            },
-        )
-        reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
-        logger.info("browser call ended: %s", reason, extra={"contact_id": call.contact_id})
-
-    @router.websocket("/v1/twilio/media")
-    async def twilio_media(
-        websocket: WebSocket, service: ServiceDep, settings: SettingsDep
-    ) -> None:
-        """Twilio Media Streams call (messages in :mod:`.twilio`)."""
-        headers = {k.lower(): v for k, v in websocket.headers.items()}
-        header_token, _ = token_from_request(headers, dict(websocket.query_params))
-        await websocket.accept()
-
-        async def make_call(start: dict[str, Any]) -> Call:
-            custom = start.get("customParameters") or {}
-            if settings.auth.enabled:
-                verify_token(settings.auth, header_token or custom.get("token"))
-            return await _new_call(
-                websocket.app,
-                service,
-                settings,
-                locale=_locale(custom.get("locale"), settings),
-                spec_in=MULAW_8K,
-                spec_out=MULAW_8K,
-                endpoint=custom.get("from") or start.get("callSid"),
-            )
-
-        protocol = TwilioProtocol(websocket, make_call)
-        try:
-            call = await protocol.wait_started()
-        except Exception as exc:
-            logger.warning("twilio: stream refused: %s", exc)
-            await _refuse(websocket, exc)
-            return
-        if call is None:
-            return
-        reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
-        logger.info(
-            "twilio call ended: %s",
-            reason,
-            extra={"contact_id": call.contact_id, "stream_sid": protocol.state.stream_sid},
-        )
-
-    @router.websocket("/connect/{call_id}")
-    async def gateway_call(
-        websocket: WebSocket, call_id: str, service: ServiceDep, settings: SettingsDep
-    ) -> None:
-        """Seed 5 telephony gateway call (frames in :mod:`.gateway`)."""
-        claims = await _authorize(websocket, settings)
-        if claims is None:
-            return
-        locale_raw = websocket.query_params.get("locale")
-
-        async def make_call(spec: AudioSpec) -> Call:
-            return await _new_call(
-                websocket.app,
-                service,
-                settings,
-                locale=_locale(locale_raw, settings),
-                spec_in=spec,
-                spec_out=spec,
-                endpoint=websocket.query_params.get("from") or call_id,
-            )
-
-        protocol = GatewayProtocol(websocket, make_call)
-        try:
-            call = await protocol.wait_started()
-        except Exception as exc:
-            await _refuse(websocket, exc)
-            return
-        if call is None:
-            return
-        await send_json(
-            websocket, {"type": "ready", "callId": call_id, "contactId": call.contact_id}
-        )
-        reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
-        logger.info(
-            "gateway call %s ended: %s", call_id, reason, extra={"contact_id": call.contact_id}
-        )
-
+    router.get("/voice", include_in_schema=False)(voice_page)
+    router.websocket("/v1/voice")(browser_voice)
+    router.websocket("/v1/twilio/media")(twilio_media)
+    router.websocket("/connect/{call_id}")(gateway_call)
     return router
