@@ -386,3 +386,24 @@ async def test_session_dtmf_and_invalid_digit() -> None:
     assert session.timings[0].source == "dtmf"
     await session.close()
     await reader
+
+
+@pytest.mark.slow
+def test_shipped_engines_implement_the_ports() -> None:
+    from voice_audio import speech_stack
+
+    stack = speech_stack()
+    assert isinstance(stack.vad, VAD) and isinstance(stack.stt, STT) and isinstance(stack.tts, TTS)
+    vad = stack.vad
+    assert (vad.sample_rate, vad.frame_samples, vad.frame_ms) == (16000, 512, 32.0)
+    assert stack.stt.sample_rate == 16000
+    speech = stack.tts.synthesize("Hello.", Locale.EN_US)
+    assert speech.audio_ms > 100
+    from switchboard.speech.audio import resample
+
+    assert "hello" in stack.stt.transcribe(
+        resample(speech.samples, speech.sample_rate, 16000)
+    ).text.lower()
+    stream = stack.vad.stream()
+    assert len(stream.process(np.zeros(1000, dtype=np.float32))) == 1  # one whole frame, rest kept
+    assert len(stream.process(np.zeros(24, dtype=np.float32))) == 1
