@@ -433,6 +433,7 @@ def call(
 
     Writes transcript.json, reply.wav and timings.json, and prints per-turn timings.
     """
+    from switchboard.agent.service import AgentService
     from switchboard.errors import SwitchboardError
     from switchboard.voice.callfile import run_call_file
 
@@ -443,7 +444,10 @@ def call(
     out_dir = out or Path("var") / "calls" / file.stem
     try:
         summary = asyncio.run(
-            run_call_file(settings, file, out_dir, locale=locale, realtime=not fast)
+            run_call_file(
+                settings, file, out_dir, open_service=AgentService.create, locale=locale,
+                realtime=not fast,
+            )
         )
     except SwitchboardError as exc:
         typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)

@@ -27,8 +27,9 @@ Tree::
     ├── SummaryError                a post-call summary could not be built or exported
     │   ├── SummaryNotReadyError    the contact is still active: no summary yet (HTTP 409)
     │   └── SummaryExportError      the summary sink (file, S3) refused the write
-    └── RouterModelError            the embedded router is missing or cannot load
-        └── TrainingDataMissingError  ../shared/data (or data/) is not where training expects it
+    ├── RouterModelError            the embedded router is missing or cannot load
+    │   └── TrainingDataMissingError  ../shared/data (or data/) is not where training expects it
+    └── TtsError                    speech synthesis failed for one text chunk (retryable)
 """
 
 from __future__ import annotations
@@ -187,3 +188,10 @@ class FlowRuntimeError(SwitchboardError):
     """A contact flow cannot run on: a step limit, an unknown Lambda, a missing flow."""
 
     code = "flow_runtime_error"
+
+
+class TtsError(SwitchboardError):
+    """Speech synthesis failed for one text chunk (the caller gets the reply text instead)."""
+
+    code = "tts_failed"
+    retryable = True

@@ -7,8 +7,11 @@ adapters behind them (habit 2 in DESIGN.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from switchboard.domain.types import (
@@ -188,4 +191,154 @@ class EventSink(Protocol):
 
     def emit(self, event: Event) -> None:
         """Record one event; must not raise on the conversation path."""
+        ...
+
+
+# ----------------------------------------------------------------- speech (voice calls)
+#
+# The voice pipeline (``switchboard.voice``) hears and speaks through three
+# ports. Audio crosses them as mono float32 samples in [-1, 1] (PCM16 / 32768)
+# at a sample rate stated in Hz; frames are counted in samples. Shipped
+# adapters (``switchboard.speech``): Silero VAD on onnxruntime, faster-whisper
+# tiny.en, Piper and espeak-ng. Fakes: ``switchboard.testing.speech``.
+
+#: Mono float32 audio samples in [-1, 1] (signed PCM16 divided by 32768).
+Samples = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class SttResult:
+    """One transcription of one caller utterance.
+
+    Attributes:
+        text: the transcript ("" when the audio held no speech).
+        audio_ms: length of the transcribed audio, ms.
+        elapsed_ms: wall-clock time the engine spent, ms.
+        no_speech_prob: the engine's probability that the audio held no speech (0..1;
+            0 when the engine gives none).
+    """
+
+    text: str
+    audio_ms: float
+    elapsed_ms: float
+    no_speech_prob: float = 0.0
+
+    @property
+    def rtf(self) -> float:
+        """Real-time factor: processing time / audio time (0 for empty audio)."""
+        return self.elapsed_ms / self.audio_ms if self.audio_ms else 0.0
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Synthesised audio of one text chunk (a sentence or clause).
+
+    Attributes:
+        samples: mono float32 samples in [-1, 1].
+        sample_rate: Hz, the engine's own (Piper 22050, espeak-ng 22050, Polly PCM
+            8000 or 16000); the voice pipeline resamples to the call's output spec.
+        elapsed_ms: wall-clock synthesis time, ms.
+    """
+
+    samples: Samples
+    sample_rate: int
+    elapsed_ms: float
+
+    @property
+    def audio_ms(self) -> float:
+        """Duration, ms."""
+        return 1000.0 * len(self.samples) / self.sample_rate if self.sample_rate else 0.0
+
+
+@runtime_checkable
+class VADStream(Protocol):
+    """One call's voice-activity state (the model's recurrent state and partial frame)."""
+
+    def process(self, samples: Samples) -> list[float]:
+        """Append audio at the VAD's ``sample_rate``; return a speech probability per frame.
+
+        One probability (0..1) per frame completed by ``samples``, in order
+        (``frame_samples`` each; a partial frame is kept for the next call). Any
+        length, including 0; non-finite samples count as 0.
+        """
+        ...
+
+
+@runtime_checkable
+class VAD(Protocol):
+    """Streaming voice-activity detection: a speech probability per fixed frame.
+
+    The endpointing of ``switchboard.voice`` is written against 32 ms frames of
+    16 kHz audio (Silero's 512 samples): ``frame_ms`` must be 32.0 and
+    ``sample_rate`` 16000 for the shipped turn-taking settings to mean what they say.
+
+    Attributes:
+        sample_rate: input rate, Hz (16000 for Silero).
+        frame_samples: samples per frame at ``sample_rate`` (512 for Silero).
+        frame_ms: frame duration, ms (``1000 * frame_samples / sample_rate``).
+    """
+
+    sample_rate: int
+    frame_samples: int
+    frame_ms: float
+
+    def stream(self) -> VADStream:
+        """A fresh per-call state (cheap; the model itself is shared and thread-safe)."""
+        ...
+
+
+@runtime_checkable
+class STT(Protocol):
+    """Speech-to-text of one closed (or speculatively closed) utterance.
+
+    Blocking: the voice pipeline calls it from a worker thread, several calls at
+    once, so implementations must be thread-safe. Local engines (faster-whisper)
+    decode the whole utterance; a streaming service (Amazon Transcribe streaming:
+    PCM16 ``AudioEvent`` chunks at ``MediaSampleRateHertz`` 8000–48000, partial
+    results until ``IsPartial`` is false) implements it by streaming the
+    utterance and returning the final, non-partial transcript of its segments.
+
+    Attributes:
+        name: engine name, for logs and benches.
+        sample_rate: rate of the audio ``transcribe`` expects, Hz (16000 here; the
+            pipeline resamples the caller's audio to it).
+    """
+
+    name: str
+    sample_rate: int
+
+    def transcribe(self, audio: Samples) -> SttResult:
+        """Transcribe ``audio`` (mono float32 at ``sample_rate``, any length; empty → "").
+
+        Raises:
+            switchboard.errors.SwitchboardError: the engine failed (the caller's turn is
+                then answered with a "sorry, I didn't catch that" prompt).
+        """
+        ...
+
+
+@runtime_checkable
+class TTS(Protocol):
+    """Text-to-speech of one chunk of a reply.
+
+    The pipeline splits replies into sentences, the first one cut at a clause,
+    so audio starts before the rest is synthesised.
+
+    Blocking and thread-safe, like :class:`STT`. Amazon Polly fits as an adapter:
+    ``SynthesizeSpeech`` with ``OutputFormat=pcm`` returns signed 16-bit mono
+    little-endian audio at ``SampleRate`` 8000 or 16000 Hz, decoded to float32.
+
+    Attributes:
+        name: engine name (``"piper"``, ``"espeak-ng"``), for logs and benches.
+    """
+
+    name: str
+
+    def synthesize(self, text: str, locale: Locale) -> Speech:
+        """Synthesise one text chunk in ``locale``'s voice (any rate; see :class:`Speech`).
+
+        Raises:
+            switchboard.errors.TtsError: the engine failed on this chunk (the caller
+                still gets the reply text; the next chunk is tried).
+        """
         ...

@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
+from switchboard.domain.audio import AudioFormat, AudioSpec
 from switchboard.errors import InputError
-from switchboard.voice.events import AudioFormat, AudioSpec
 
 try:  # Python ≥ 3.13 needs the audioop-lts package; ≤ 3.12 ships audioop.
     import audioop

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from switchboard.domain.types import Locale
+from switchboard.ports import STT, TTS, VAD
 from switchboard.speech.stt import WhisperStt
-from switchboard.speech.tts import Synthesizer, load_synthesizer
+from switchboard.speech.tts import load_synthesizer
 from switchboard.speech.vad import VadModel
 
 log = logging.getLogger("switchboard.speech")
@@ -21,7 +22,12 @@ _cache: dict[tuple[str, int, int], SpeechStack] = {}
 
 @dataclass
 class SpeechStack:
-    """VAD, STT and TTS engines (thread-safe; one per process).
+    """VAD, STT and TTS engines behind their ports (thread-safe; one per process).
+
+    Any adapters of :class:`~switchboard.ports.VAD`, :class:`~switchboard.ports.STT`
+    and :class:`~switchboard.ports.TTS` compose a stack (the fakes of
+    :mod:`switchboard.testing.speech` in unit tests); :meth:`load` builds the
+    shipped one.
 
     Attributes:
         vad: Silero VAD session (each call opens its own stream on it).
@@ -29,9 +35,9 @@ class SpeechStack:
         tts: Piper, or espeak-ng when Piper is not installed.
     """
 
-    vad: VadModel
-    stt: WhisperStt
-    tts: Synthesizer
+    vad: VAD
+    stt: STT
+    tts: TTS
 
     @classmethod
     def load_sync(

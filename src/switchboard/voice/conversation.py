@@ -1,0 +1,139 @@
+"""The conversation port a voice call talks to, and its adapter over the agent service.
+
+:class:`ServiceConversation` wraps any object shaped like
+``switchboard.agent.service.AgentService`` (duck-typed through
+:class:`ServiceLike`, so ``voice`` imports nothing from ``agent``) into the
+:class:`~switchboard.voice.stages.turn.Conversation` the turn stage uses. It
+is the one place in ``voice/`` that knows where a contact's locale and
+handover attributes are kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from switchboard.domain.attributes import queue_for
+from switchboard.domain.types import (
+    AgentReply,
+    Channel,
+    Contact,
+    ContactStatus,
+    Event,
+    HandoverReason,
+    Locale,
+)
+from switchboard.voice.events import HandoverInfo
+from switchboard.voice.settings import VoiceSettings
+from switchboard.voice.stages.turn import Conversation
+
+
+class _ContactReader(Protocol):
+    def get_contact(self, contact_id: str) -> Contact: ...
+
+
+class _EventWriter(Protocol):
+    def emit(self, event: Event) -> None: ...
+
+
+class ServiceLike(Protocol):
+    """The parts of the agent service a voice call uses."""
+
+    @property
+    def settings(self) -> Any:
+        """Service settings (``locale``; ``voice`` when set)."""
+        ...
+
+    @property
+    def store(self) -> _ContactReader:
+        """Contact store (read only here)."""
+        ...
+
+    @property
+    def events(self) -> _EventWriter:
+        """The event sink."""
+        ...
+
+    def greeting(self, locale: Locale) -> str:
+        """Opening line."""
+        ...
+
+    async def start_contact(
+        self, *, channel: Channel, locale: Locale | None, customer_endpoint: str | None
+    ) -> Contact:
+        """Create a contact."""
+        ...
+
+    async def handle_turn(self, contact_id: str, text: str) -> AgentReply:
+        """Run one customer turn."""
+        ...
+
+    async def end_contact(self, contact_id: str, status: ContactStatus) -> Contact:
+        """End a contact."""
+        ...
+
+
+class ServiceConversation:
+    """:class:`~switchboard.voice.stages.turn.Conversation` over the agent service.
+
+    Args:
+        service: the running agent service.
+    """
+
+    def __init__(self, service: ServiceLike) -> None:
+        self.service = service
+
+    @property
+    def locale(self) -> Locale:
+        """The service's default locale."""
+        locale: Locale = self.service.settings.locale
+        return locale
+
+    def voice_settings(self) -> VoiceSettings:
+        """The service's ``settings.voice`` when present, else defaults."""
+        found = getattr(self.service.settings, "voice", None)
+        return found if isinstance(found, VoiceSettings) else VoiceSettings()
+
+    def greeting(self, locale: Locale) -> str:
+        """The opening line for a new contact in ``locale``."""
+        return self.service.greeting(locale)
+
+    async def start_contact(self, *, locale: Locale, customer_endpoint: str | None) -> str:
+        """Create a voice contact; return its id."""
+        contact = await self.service.start_contact(
+            channel=Channel.VOICE, locale=locale, customer_endpoint=customer_endpoint
+        )
+        return contact.contact_id
+
+    async def contact_locale(self, contact_id: str) -> Locale:
+        """The locale of an existing contact (UnknownContactError when absent)."""
+        return self.service.store.get_contact(contact_id).locale
+
+    async def handle_turn(self, contact_id: str, text: str) -> AgentReply:
+        """Run one customer turn through the service."""
+        return await self.service.handle_turn(contact_id, text)
+
+    async def handover_info(self, contact_id: str, reason: str) -> HandoverInfo:
+        """Queue and attributes of the handover, from the contact's ``attributes`` state.
+
+        The queue is ``target_queue`` when the turn set one, else the reason's queue (seed 2).
+        """
+        contact = self.service.store.get_contact(contact_id)
+        raw = contact.state.get("attributes") or {}
+        attributes = {str(k): str(v) for k, v in raw.items()}
+        queue = attributes.get("target_queue") or queue_for(HandoverReason(reason))[0]
+        return HandoverInfo(reason=reason, queue=queue, attributes=attributes)
+
+    async def end_contact(self, contact_id: str, status: ContactStatus) -> None:
+        """End the contact."""
+        await self.service.end_contact(contact_id, status)
+
+    def record(self, event: Event) -> None:
+        """Add an event to the contact's audit trail."""
+        self.service.events.emit(event)
+
+
+def as_conversation(service: Conversation | ServiceLike) -> Conversation:
+    """``service`` itself when it already is a Conversation, else wrapped."""
+    if isinstance(service, Conversation):
+        return service
+    return ServiceConversation(service)
