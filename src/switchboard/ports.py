@@ -11,11 +11,13 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
+from switchboard.domain.segments import TranscriptSegment
 from switchboard.domain.types import (
     Action,
     Contact,
     Event,
     HallucinationLog,
+    Handover,
     HandoverReason,
     Locale,
     Message,
@@ -141,6 +143,76 @@ class Validator(Protocol):
         ...
 
 
+# -- the conversation service's ports (composition root wires them; agent/ depends on these) --
+
+
+@runtime_checkable
+class SegmentPublisher(Protocol):
+    """Where the conversation service publishes every final transcript segment.
+
+    ``switchboard.analytics.stream.SegmentBus`` implements it (in-process,
+    Redis Streams or Kinesis behind it).
+    """
+
+    def publish_nowait(self, segment: TranscriptSegment) -> bool:
+        """Queue ``segment``; never blocks or raises. False when it was dropped."""
+        ...
+
+    async def aclose(self) -> None:
+        """Deliver what is queued and stop."""
+        ...
+
+
+@runtime_checkable
+class SentimentTracker(Protocol):
+    """Live customer sentiment (seed 3 real-time path) as the conversation service sees it.
+
+    ``switchboard.analytics.sentiment_live.LiveSentiment`` implements it.
+    """
+
+    def start(self, **options: Any) -> None:
+        """Start consuming the transcript stream (needs a running loop; idempotent)."""
+        ...
+
+    async def label_for_turn(self, contact: Contact, segment: TranscriptSegment) -> str | None:
+        """The contact's ``RealTimeSentiment`` after ``segment`` (bounded wait)."""
+        ...
+
+    def forget(self, contact_id: str) -> None:
+        """Drop the per-contact rolling state of an ended contact."""
+        ...
+
+    async def settle(self, timeout_s: float = 5.0) -> None:
+        """Wait until the published segments are scored (bounded by ``timeout_s``)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Stop consuming."""
+        ...
+
+
+@runtime_checkable
+class HandoverQueue(Protocol):
+    """Turns a handover decision into a queue entry for human agents.
+
+    ``switchboard.routing.desk.Desk`` implements it; the composition root
+    injects it into the conversation service, so ``agent/`` never imports
+    ``routing/``. Without one (the Lex hook: Amazon Connect queues the
+    contact itself) a handover only sets the contact attributes.
+    """
+
+    async def enqueue_handover(self, contact_id: str, handover: Handover) -> dict[str, Any]:
+        """Queue the contact; return the customer-facing frame.
+
+        Returns:
+            ``{"type": "queue", queue, position, ewt_seconds, ewt_minutes,
+            offer_callback}`` or, when the queue is closed or full,
+            ``{"type": "queue_closed", queue, reason, next_open}`` (the
+            contact stays transferred, waiting for a callback booking).
+        """
+        ...
+
+
 @runtime_checkable
 class Store(Protocol):
     """Persistence of contacts, messages, events and hallucination logs."""
@@ -189,3 +261,4 @@ class EventSink(Protocol):
     def emit(self, event: Event) -> None:
         """Record one event; must not raise on the conversation path."""
         ...
+

@@ -39,7 +39,16 @@ def desk_over(service: AgentService, hours: HoursOfOperation) -> Desk:
     engine = RoutingEngine(
         RoutingStore.for_store(service.store), default_queues(hours), clock=lambda: SATURDAY_NOON
     )
-    return Desk(service, engine)
+    desk = Desk(service.conversation, engine)
+    # What the composition root does: every handover of the service now reaches this desk.
+    service.conversation.set_handover_queue(desk)
+    return desk
+
+
+def queued(desk: Desk, contact_id: str) -> dict[str, Any]:
+    frame = desk.take_handover_frame(contact_id)
+    assert frame is not None, "the handover did not reach the queue"
+    return frame
 
 
 async def next_frame(inbox: asyncio.Queue[dict[str, Any]], kind: str) -> dict[str, Any]:
@@ -61,7 +70,7 @@ async def test_handover_is_queued_routed_and_relayed_both_ways(service: AgentSer
     customer = desk.customers.subscribe(contact.contact_id)
     reply = await service.handle_turn(contact.contact_id, "I want to speak to a person")
     assert reply.handover is not None
-    frame = await desk.handover(reply)
+    frame = queued(desk, contact.contact_id)
     assert frame["type"] == "queue" and frame["position"] == 1
     # No agent is staffed yet: the estimate is one AHT (default 300 s), not above the offer line.
     assert frame["ewt_seconds"] == 300 and frame["offer_callback"] is False
@@ -70,7 +79,8 @@ async def test_handover_is_queued_routed_and_relayed_both_ways(service: AgentSer
     assert stored["target_queue"] == "GeneralAgentQueue" and stored["QueuePosition"] == "1"
     assert (await desk.customer_message(contact.contact_id, "Still there?"))["to"] == "queue"
     second = await service.start_contact()
-    later = await desk.handover(await service.handle_turn(second.contact_id, TO_HUMAN))
+    await service.handle_turn(second.contact_id, TO_HUMAN)
+    later = queued(desk, second.contact_id)
     assert later["position"] == 2 and later["ewt_seconds"] == 600 and later["offer_callback"]
 
     agent = await desk.sign_in("Alice")
@@ -116,8 +126,8 @@ async def test_closed_queue_offers_a_callback_and_keeps_the_number_out_of_events
 ) -> None:
     desk = desk_over(service, HoursOfOperation.weekdays())
     contact = await service.start_contact()
-    reply = await service.handle_turn(contact.contact_id, "I want to speak to a person")
-    frame = await desk.handover(reply)
+    await service.handle_turn(contact.contact_id, "I want to speak to a person")
+    frame = queued(desk, contact.contact_id)
     assert frame["type"] == "queue_closed" and frame["reason"] == "queue_closed"
     assert frame["next_open"].startswith("2026-11-23T09:00")
     callback = await desk.book_callback(contact.contact_id, "+44 7700 900123")

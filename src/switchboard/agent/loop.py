@@ -20,16 +20,23 @@ end in a handover with the conversation kept, and the log says why.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from switchboard.agent import guardrail
+from switchboard.agent.conversation import ConversationService
 from switchboard.agent.handover import HandoverDecision, HandoverPolicy, build_summary
-from switchboard.agent.messages import AFTER_HANDOVER, fallback_message, handover_message, language
+from switchboard.agent.hooks import TurnHooks, ValidationInput
+from switchboard.agent.messages import (
+    AFTER_HANDOVER,
+    decline_guardrail,
+    fallback_message,
+    handover_message,
+    language,
+)
 from switchboard.agent.prompts import system_prompt
 from switchboard.audit import redact
 from switchboard.config import AgentSettings
@@ -60,10 +67,8 @@ from switchboard.ports import (
     Brain,
     BrainStep,
     BrainTurn,
-    EventSink,
     IntentRouter,
     RouteDecision,
-    Store,
     ToolHost,
     Validator,
 )
@@ -94,13 +99,14 @@ class TurnLoop:
 
     Args:
         settings: turn-loop limits (history size, rounds, timeouts, thresholds).
-        store: contacts, messages, events and hallucination logs.
-        events: receives every event (audit log, store, metrics).
+        conversation: the one writer (the turn's messages, events, contact state);
+            its store is read for the history and takes hallucination logs.
         brain: decides tool calls and writes the reply.
         tools: runs tool calls (MCP client).
         router: classifies utterances for the handover policy and the brain; None
             disables route-based handover triggers.
         validator: judges replies; None disables validation.
+        hooks: the middleware chain around each stage (telemetry...); empty by default.
         hallucination_ttl_days: ttl of hallucination-log rows (seed 2: 90 days).
     """
 
@@ -108,17 +114,19 @@ class TurnLoop:
         self,
         *,
         settings: AgentSettings,
-        store: Store,
-        events: EventSink,
+        conversation: ConversationService,
         brain: Brain,
         tools: ToolHost,
         router: IntentRouter | None,
         validator: Validator | None,
+        hooks: TurnHooks | None = None,
         hallucination_ttl_days: int = 90,
     ) -> None:
         self.settings = settings
-        self.store = store
-        self.events = events
+        self.conversation = conversation
+        self.store = conversation.store
+        self.events = conversation.events
+        self.hooks = hooks or TurnHooks()
         self.brain = brain
         self.tools = tools
         self.router = router
@@ -174,9 +182,7 @@ class TurnLoop:
         verdict = guardrail.check_input(text)
         if verdict.blocked:
             self._emit(contact, EventType.GUARDRAIL, Source.SYSTEM, category=verdict.category)
-            from switchboard.brains.local.nlg import Renderer
-
-            reply_text = Renderer(contact.locale).pick("decline_guardrail")
+            reply_text = decline_guardrail(contact.locale)
             return self._finish(
                 t,
                 text_out=reply_text,
@@ -219,7 +225,7 @@ class TurnLoop:
         if self.router is None:
             return None
         try:
-            return self.router.classify(text)
+            return self.hooks.classify(text, self.router.classify)
         except Exception:  # the router must never drop the customer
             log.exception("router failed; continuing without a route decision")
             return None
@@ -310,7 +316,8 @@ class TurnLoop:
             )
             t0 = time.perf_counter()
             step = await asyncio.wait_for(
-                self.brain.step(turn), timeout=self.settings.brain_timeout_s
+                self.hooks.brain_step(turn, self.brain.step),
+                timeout=self.settings.brain_timeout_s,
             )
             self._emit(
                 contact,
@@ -332,7 +339,7 @@ class TurnLoop:
             if round_no >= self.settings.max_tool_rounds:
                 break
             for call in step.tool_calls:
-                result = await self.tools.call(call, contact.locale)
+                result = await self.hooks.tool_call(call, contact.locale, self.tools.call)
                 results.append(result)
                 if not result.ok:
                     agent_state["tool_failures"] = int(agent_state.get("tool_failures", 0)) + 1
@@ -396,9 +403,16 @@ class TurnLoop:
     def _judge(
         self, contact: Contact, query: str, results: Sequence[ToolResult], reply: str
     ) -> ValidationResult:
-        assert self.validator is not None
+        validator = self.validator
+        assert validator is not None
+
+        def final(check: ValidationInput) -> ValidationResult:
+            return validator.validate(check.query, check.tool_results, check.reply, check.locale)
+
         try:
-            return self.validator.validate(query, results, reply, contact.locale)
+            return self.hooks.validate(
+                ValidationInput(query, results, reply, contact.locale), final
+            )
         except Exception as exc:
             # Seed 2 "Validation Errors": a failing validator must not pass a reply unseen;
             # treat it as high severity so the customer gets the safe fallback.
@@ -455,13 +469,6 @@ class TurnLoop:
             route=nlu.route if nlu else None,
             intent=nlu.intent if nlu else None,
         )
-
-    @contextlib.contextmanager
-    def _one_commit(self) -> Iterator[None]:
-        """Group the end-of-turn writes in one transaction when the store supports it."""
-        unit = getattr(self.store, "unit_of_work", None)
-        with unit() if callable(unit) else contextlib.nullcontext():
-            yield
 
     def _handover(
         self,
@@ -559,14 +566,10 @@ class TurnLoop:
             latency_ms=reply.latency_ms,
             turn=turn_index,
         )
-        with self._one_commit():
-            self.store.add_message(contact.contact_id, self._user_message(text, nlu))
-            self.store.add_message(
-                contact.contact_id,
-                Message(role=Role.ASSISTANT, content=text_out, route=route, intent=None),
-            )
-            self.store.update_contact(contact)
-            flush = getattr(self.events, "flush", None)
-            if callable(flush):
-                flush()
+        # One transaction through the conversation service (it redacts the customer's text).
+        self.conversation.store_turn(
+            contact,
+            self._user_message(text, nlu),
+            Message(role=Role.ASSISTANT, content=text_out, route=route, intent=None),
+        )
         return reply

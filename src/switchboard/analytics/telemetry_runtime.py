@@ -7,7 +7,8 @@ once the service exists:
   (``AuditSink.subscribe``);
 * the summary service becomes an end-of-contact hook (``service.end_hooks``),
   with the file sink (``var/summaries``) and, when configured, the S3 sink;
-* OpenTelemetry spans wrap the turn-loop stages when an exporter is configured;
+* OpenTelemetry spans around the turn-loop stages, when an exporter is
+  configured, come from a turn middleware on ``service.hooks``;
 * the idle sweeper ends quiet contacts as ``abandoned``;
 * the board reads human agents' lines from the transcript stream (group
   ``supervisor``); everything else, sentiment included, comes from the events.
@@ -25,7 +26,7 @@ from switchboard.analytics.summary import Summarizer
 from switchboard.analytics.summary_service import SummaryService
 from switchboard.analytics.summary_sinks import FileSummarySink, S3SummarySink, SummarySink
 from switchboard.analytics.supervisor import IdleSweeper, SupervisorBoard
-from switchboard.analytics.telemetry import Telemetry, instrument_service
+from switchboard.analytics.telemetry import Telemetry, TracingMiddleware, instrument_service
 from switchboard.config import Settings
 from switchboard.domain.types import Contact, Source
 
@@ -66,6 +67,7 @@ class AnalyticsRuntime:
         self.telemetry = telemetry
         self._unsubscribe: list[Callable[[], None]] = []
         self._consumer: Any = None
+        self._tracing: TracingMiddleware | None = None
 
     @staticmethod
     def of(service: AgentService) -> AnalyticsRuntime | None:
@@ -134,7 +136,7 @@ class AnalyticsRuntime:
         service.end_hooks.append(runtime.on_contact_end)
         summaries.listeners.append(board.on_summary)
         if telemetry is not None:
-            instrument_service(service, telemetry)
+            runtime._tracing = instrument_service(service, telemetry)
         segments: Any = getattr(service, "segments", None)
         if segments is not None and hasattr(segments, "subscribe"):
             runtime._consumer = segments.subscribe(SEGMENT_GROUP, runtime.on_segment)
@@ -149,8 +151,9 @@ class AnalyticsRuntime:
         Waiting (at most :data:`SETTLE_S`) keeps the last sentiment reading in the
         summary, and keeps a late sentiment write from replacing the stored summary.
         """
-        settle: Any = getattr(getattr(self.service, "sentiment", None), "settle", None)
-        if callable(settle):
+        sentiment = self.service.conversation.sentiment
+        settle = sentiment.settle if sentiment is not None else None
+        if settle is not None:
             try:
                 await settle(SETTLE_S)
             except Exception as exc:  # a slow sentiment stage must not block the summary
@@ -185,6 +188,9 @@ class AnalyticsRuntime:
         close: Any = getattr(self.summaries.summarizer, "aclose", None)
         if callable(close):
             await close()
+        if self._tracing is not None:
+            self.service.hooks.remove(self._tracing)
+            self._tracing = None
         if self.telemetry is not None:
             self.telemetry.shutdown()
         if getattr(self.service, _ATTR, None) is self:

@@ -127,7 +127,7 @@ def probe_store(service: AgentService) -> bool:
     answered; any other error means it did not.
     """
     try:
-        service.store.get_contact(f"health-probe-{new_id()}")
+        service.conversation.contact(f"health-probe-{new_id()}")
     except UnknownContactError:
         return True
     except SwitchboardError as exc:
