@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ from pydantic import BaseModel
 
 from switchboard.agent import guardrail
 from switchboard.audit.redact import redact
+from switchboard.domain.attributes import ATTR_SENTIMENT
 from switchboard.domain.segments import TranscriptSegment
 from switchboard.domain.types import (
     AgentReply,
@@ -51,6 +52,8 @@ from switchboard.domain.types import (
     Message,
     Role,
     Source,
+    ToolResult,
+    ValidationResult,
 )
 from switchboard.ports import (
     EventSink,
@@ -59,6 +62,7 @@ from switchboard.ports import (
     SentimentTracker,
     Store,
 )
+from switchboard.validation import build_hallucination_logs
 
 log = logging.getLogger("switchboard.agent.conversation")
 
@@ -405,6 +409,98 @@ class ConversationService:
         contact = self.store.get_contact(contact_id)
         turn = int((contact.state.get("agent") or {}).get("turns", 0))
         return self.publish(contact, speaker, guardrail.clean_input(text), turn)
+
+    # -- voice engines (speech to speech: the model writes the reply) ------------------
+
+    def customer_utterance(
+        self, contact_id: str, locale: Locale, text: str, *, turn: int, **event: Any
+    ) -> TranscriptSegment | None:
+        """A customer utterance transcribed outside the turn loop (a speech-to-speech engine).
+
+        Redact → store → ``user_input`` event (``event`` fields added) → publish
+        (the sentiment consumer scores it). Empty text is skipped (None).
+        """
+        if not text.strip():
+            return None
+        contact = Contact(contact_id=contact_id, channel=Channel.VOICE, locale=locale)
+        self.store_message(contact, Source.CUSTOMER, text)
+        self.record(contact_id, EventType.USER_INPUT, Source.CUSTOMER, text=text, **event)
+        segment = self.publish(contact, Source.CUSTOMER, text, turn)
+        if self.sentiment is not None:
+            self.sentiment.start(claim_idle_ms=self._claim_idle_ms)
+        return segment
+
+    def ai_agent_message(
+        self, contact_id: str, locale: Locale, text: str, *, turn: int, **event: Any
+    ) -> None:
+        """An AI agent's reply written outside the turn loop (a speech-to-speech engine).
+
+        Store → ``agent_reply`` event (``event`` fields added) → publish.
+        """
+        contact = Contact(contact_id=contact_id, channel=Channel.VOICE, locale=locale)
+        self.store_message(contact, Source.AI_AGENT, text)
+        self.record(contact_id, EventType.AGENT_REPLY, Source.AI_AGENT, text=text, **event)
+        self.publish(contact, Source.AI_AGENT, text, turn)
+
+    def record_validation(
+        self,
+        contact_id: str,
+        result: ValidationResult,
+        *,
+        user_query: str,
+        tool_results: Sequence[ToolResult],
+        model_response: str,
+        ttl_days: int,
+    ) -> None:
+        """Write the hallucination-log rows of a validation result with findings.
+
+        Seed 2 "Hallucination Logging" (one row per finding, PII redacted,
+        ``ttl`` in days); a failed write is logged and the conversation goes on
+        (seed 2: "DynamoDB Write Failure: log, continue with response").
+        """
+        if not result.findings:
+            return
+        for row in build_hallucination_logs(
+            result,
+            user_query=user_query,
+            tool_results=list(tool_results),
+            model_response=model_response,
+            session_id=contact_id,
+            action_taken=result.action_taken,
+            ttl_days=ttl_days,
+            redact=redact,
+        ):
+            try:
+                self.store.add_hallucination_log(row)
+            except Exception:
+                log.exception("hallucination log write failed", extra={"contact_id": contact_id})
+
+    async def live_sentiment(
+        self, contact_id: str, segment: TranscriptSegment | None
+    ) -> str | None:
+        """The contact's ``RealTimeSentiment`` after ``segment`` (bounded wait), or as stored."""
+        contact = self.store.get_contact(contact_id)
+        if self.sentiment is not None and segment is not None:
+            return await self.sentiment.label_for_turn(contact, segment)
+        stored: str | None = (contact.state.get("attributes") or {}).get(ATTR_SENTIMENT)
+        return stored
+
+    async def transfer(
+        self, contact_id: str, handover: Handover, attributes: dict[str, str]
+    ) -> dict[str, Any] | None:
+        """Mark a contact transferred with its handover ``attributes``, then queue it.
+
+        For engines that decide a handover outside the turn loop (the loop
+        stores the same state with its turn). Returns :meth:`hand_over`'s frame.
+        """
+        contact = self.store.get_contact(contact_id)
+        contact.status = ContactStatus.TRANSFERRED
+        merged = dict(contact.state.get("attributes") or {})
+        merged.update(attributes)
+        contact.state["attributes"] = merged
+        self.store.update_contact(contact)
+        self.flush()
+        return await self.hand_over(contact_id, handover)
 
     # -- handover -----------------------------------------------------------------------
 

@@ -72,7 +72,7 @@ from switchboard.ports import (
     ToolHost,
     Validator,
 )
-from switchboard.validation import STRICT_INSTRUCTION, build_hallucination_logs, decide_action
+from switchboard.validation import STRICT_INSTRUCTION, decide_action
 
 log = logging.getLogger("switchboard.agent")
 
@@ -440,23 +440,14 @@ class TurnLoop:
             action_taken=result.action_taken,
             findings=[f.model_dump(mode="json") for f in result.findings],
         )
-        if not result.findings:
-            return
-        for row in build_hallucination_logs(
+        self.conversation.record_validation(
+            contact.contact_id,
             result,
             user_query=query,
-            tool_results=list(results),
+            tool_results=results,
             model_response=reply,
-            session_id=contact.contact_id,
-            action_taken=result.action_taken,
             ttl_days=self.ttl_days,
-            redact=redact,
-        ):
-            try:
-                self.store.add_hallucination_log(row)
-            except Exception:
-                # Seed 2: "DynamoDB Write Failure: log, continue with response".
-                log.exception("hallucination log write failed")
+        )
 
     # -- endings --------------------------------------------------------------------------
 

@@ -132,6 +132,11 @@ class AgentService:
         return self.conversation.sentiment
 
     @property
+    def validator(self) -> Validator | None:
+        """The validation agent the turn loop uses (None when validation is off)."""
+        return self.loop.validator
+
+    @property
     def end_hooks(self) -> list[EndHook]:
         """Awaited with each ended contact (post-call summary...)."""
         return self.conversation.end_hooks

@@ -98,6 +98,13 @@ def build_router() -> APIRouter:
         """Return the contact, its messages (oldest first) and its typed events."""
         return service.contact_view(contact_id)
 
+    _add_health(router)
+    return router
+
+
+def _add_health(router: APIRouter) -> None:
+    """Add ``GET /health`` (liveness and store check) to ``router``."""
+
     @router.get(
         "/health",
         response_model=HealthResponse,
@@ -116,8 +123,6 @@ def build_router() -> APIRouter:
         )
         status = HTTPStatus.OK if store_ok else HTTPStatus.SERVICE_UNAVAILABLE
         return JSONResponse(report.model_dump(mode="json"), status_code=status)
-
-    return router
 
 
 def probe_store(service: AgentService) -> bool:
