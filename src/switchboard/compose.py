@@ -63,6 +63,7 @@ async def build_service(
     from switchboard.audit import AuditSink
     from switchboard.brains.factory import build_brain, build_validator
     from switchboard.store import create_store
+    from switchboard.store.aio import ThreadedStore
 
     store = store or create_store(settings)
     events = AuditSink(store, batch_size=256)
@@ -99,6 +100,7 @@ async def build_service(
         )
     conversation = ConversationService(
         store=store,
+        db=ThreadedStore(store),
         events=events,
         segments=bus,
         default_locale=settings.locale,

@@ -6,8 +6,8 @@ adapters behind them (habit 2 in DESIGN.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -27,6 +27,8 @@ from switchboard.domain.types import (
     ToolSpec,
     ValidationResult,
 )
+
+T = TypeVar("T")
 
 
 class RouteDecision(BaseModel):
@@ -210,6 +212,48 @@ class HandoverQueue(Protocol):
             ``{"type": "queue_closed", queue, reason, next_open}`` (the
             contact stays transferred, waiting for a callback booking).
         """
+        ...
+
+
+@runtime_checkable
+class AsyncStore(Protocol):
+    """The store as the event loop uses it: every call awaits, none blocks the loop.
+
+    ``switchboard.store.aio.ThreadedStore`` implements it over any :class:`Store`
+    (each call in a worker thread); the conversation service, the turn loop and
+    the desk use it the same way.
+    """
+
+    async def create_contact(self, contact: Contact) -> Contact:
+        """Insert a new contact and return it."""
+        ...
+
+    async def get_contact(self, contact_id: str) -> Contact:
+        """Return a contact. Raises UnknownContactError when absent."""
+        ...
+
+    async def update_contact(self, contact: Contact) -> None:
+        """Persist status, state and end time of an existing contact."""
+        ...
+
+    async def add_message(self, contact_id: str, message: Message) -> None:
+        """Append one message to the contact's transcript."""
+        ...
+
+    async def recent_messages(self, contact_id: str, limit: int) -> list[Message]:
+        """Return the last ``limit`` messages, oldest first."""
+        ...
+
+    async def events(self, contact_id: str) -> list[Event]:
+        """Return the contact's events in order."""
+        ...
+
+    async def add_hallucination_log(self, log: HallucinationLog) -> None:
+        """Store one hallucination-log row."""
+        ...
+
+    async def transaction(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (synchronous store calls) as one unit of work, off the event loop."""
         ...
 
 

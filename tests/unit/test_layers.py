@@ -32,8 +32,6 @@ SIZE_EXEMPT = ("voice", "speech")
 #: ContactMetrics.__init__ waits for the typed-events room (i11-events edits metrics.py).
 LONG_FUNCTIONS = {
     "analytics/metrics.py:__init__": 114,
-    "routing/simulation.py:simulate_day": 178,
-    "tools/server.py:create_banking_server": 124,
 }
 
 

@@ -20,6 +20,7 @@ from switchboard.analytics.stream import SegmentBus
 from switchboard.audit import AuditSink
 from switchboard.domain.types import Channel, Contact, ContactStatus, Locale, Role
 from switchboard.errors import ConfigError, InputError
+from switchboard.store.aio import ThreadedStore
 from switchboard.store.sql import SqlStore
 from switchboard.testing.nova_sonic import ReplayNovaStream
 from switchboard.tools.host import McpToolHost
@@ -62,7 +63,7 @@ async def run_call(
     stream = stream or ReplayNovaStream.from_file(FIXTURES / name)
     if conversation is None:
         conversation = ConversationService(
-            store=store, events=AuditSink(store), segments=SegmentBus()
+            store=store, db=ThreadedStore(store), events=AuditSink(store), segments=SegmentBus()
         )
     session = NovaSonicSession(
         stream,

@@ -28,9 +28,8 @@ desk and the voice engines end contacts the same way the chat does.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,6 +55,7 @@ from switchboard.domain.types import (
     ValidationResult,
 )
 from switchboard.ports import (
+    AsyncStore,
     EventSink,
     HandoverQueue,
     SegmentPublisher,
@@ -101,7 +101,10 @@ class ConversationService:
     """The one writer of every party's messages, and the handover → queue step (module doc).
 
     Args:
-        store: contacts, transcripts, events.
+        store: contacts, transcripts, events (the synchronous port, for readers
+            that run in worker threads: sentiment, summaries, the Lex hook).
+        db: the same store behind the :class:`~switchboard.ports.AsyncStore` port;
+            every call this service makes on the event loop goes through it.
         events: the audit sink (every event of every contact).
         segments: the transcript stream.
         default_locale: locale of a contact started without one.
@@ -116,6 +119,7 @@ class ConversationService:
         self,
         *,
         store: Store,
+        db: AsyncStore,
         events: EventSink,
         segments: SegmentPublisher,
         default_locale: Locale = Locale.EN_GB,
@@ -125,6 +129,7 @@ class ConversationService:
         claim_idle_ms: int = 30_000,
     ) -> None:
         self.store = store
+        self.db = db
         self.events = events
         self.segments = segments
         self.default_locale = default_locale
@@ -155,7 +160,7 @@ class ConversationService:
 
     # -- contact lifecycle --------------------------------------------------------------
 
-    def start_contact(
+    async def start_contact(
         self,
         *,
         channel: Channel = Channel.CHAT,
@@ -175,7 +180,7 @@ class ConversationService:
             locale=locale or self.default_locale,
             customer_endpoint=customer_endpoint,
         )
-        self.store.create_contact(contact)
+        await self.db.create_contact(contact)
         self.events.emit(
             Event(
                 contact_id=contact.contact_id,
@@ -190,19 +195,27 @@ class ConversationService:
                 },
             )
         )
-        self.flush()
+        await self.aflush()
         return contact
 
-    def contact(self, contact_id: str) -> Contact:
+    async def contact(self, contact_id: str) -> Contact:
         """Load a contact.
 
         Raises:
             switchboard.errors.UnknownContactError: no such contact.
         """
-        return self.store.get_contact(contact_id)
+        return await self.db.get_contact(contact_id)
+
+    async def view(self, contact_id: str) -> ContactView:
+        """Return the contact, its transcript and its events (off the event loop).
+
+        Raises:
+            switchboard.errors.UnknownContactError: no such contact.
+        """
+        return await self.db.transaction(lambda: self.contact_view(contact_id))
 
     def contact_view(self, contact_id: str) -> ContactView:
-        """Return the contact, its transcript and its events.
+        """Return the contact, its transcript and its events (synchronous: tests, tools).
 
         Raises:
             switchboard.errors.UnknownContactError: no such contact.
@@ -223,14 +236,14 @@ class ConversationService:
         A transferred contact keeps the status ``transferred`` (and its queue
         entry: a voice call that hands over and hangs up stays queued).
         """
-        contact = self.store.get_contact(contact_id)
+        contact = await self.db.get_contact(contact_id)
         if contact.ended_at is not None:
             return contact
         now = datetime.now(UTC)
         if contact.status is not ContactStatus.TRANSFERRED:
             contact.status = status
         contact.ended_at = now
-        self.store.update_contact(contact)
+        await self.db.update_contact(contact)
         agent: dict[str, Any] = contact.state.get("agent") or {}
         self.events.emit(
             Event(
@@ -246,7 +259,7 @@ class ConversationService:
                 },
             )
         )
-        self.flush()
+        await self.aflush()
         self.locks.forget(contact_id)
         if self.sentiment is not None:
             self.sentiment.forget(contact_id)
@@ -259,23 +272,20 @@ class ConversationService:
 
     # -- events -------------------------------------------------------------------------
 
-    def record(self, contact_id: str, kind: EventType, source: Source, **data: Any) -> None:
+    async def record(self, contact_id: str, kind: EventType, source: Source, **data: Any) -> None:
         """Emit one system or party event and store it now (desk, voice engines)."""
         self.events.emit(Event(contact_id=contact_id, type=kind, source=source, data=data))
-        self.flush()
+        await self.aflush()
 
     def flush(self) -> None:
-        """Store buffered events now (the audit sink batches them per turn)."""
+        """Store buffered events now, in this thread (the audit sink batches them per turn)."""
         flush = getattr(self.events, "flush", None)
         if callable(flush):
             flush()
 
-    @contextlib.contextmanager
-    def unit_of_work(self) -> Iterator[None]:
-        """Group writes in one transaction when the store supports it."""
-        unit = getattr(self.store, "unit_of_work", None)
-        with unit() if callable(unit) else contextlib.nullcontext():
-            yield
+    async def aflush(self) -> None:
+        """:meth:`flush` off the event loop."""
+        await self.db.transaction(self.flush)
 
     # -- the parties' messages -------------------------------------------------------------
 
@@ -319,7 +329,7 @@ class ConversationService:
         self.sentiment.start(claim_idle_ms=self._claim_idle_ms)
         return await self.sentiment.label_for_turn(contact, segment)
 
-    def store_turn(
+    async def store_turn(
         self,
         contact: Contact,
         customer: Message,
@@ -333,24 +343,23 @@ class ConversationService:
         agent's reply is stored as rendered (tool data, already output-guarded).
         """
         customer = customer.model_copy(update={"content": redact(customer.content)})
-        with self.unit_of_work():
+
+        def writes() -> None:
             self.store.add_message(contact.contact_id, customer)
             self.store.add_message(contact.contact_id, reply)
             self.store.update_contact(contact)
             self.flush()
 
-    def store_message(self, contact: Contact, speaker: Source, text: str, **fields: Any) -> Message:
+        await self.db.transaction(writes)
+
+    async def store_message(
+        self, contact_id: str, speaker: Source, text: str, **fields: Any
+    ) -> Message:
         """Store one message of ``speaker`` (customer and human-agent text redacted)."""
-        if speaker is Source.CUSTOMER:
-            message = Message(role=Role.USER, content=redact(text), **fields)
-        elif speaker is Source.HUMAN_AGENT:
-            message = Message(
-                role=Role.ASSISTANT, content=redact(text), intent=HUMAN_INTENT, **fields
-            )
-        else:
-            message = Message(role=Role.ASSISTANT, content=text, **fields)
-        self.store.add_message(contact.contact_id, message)
+        message = _message(speaker, text, **fields)
+        await self.db.add_message(contact_id, message)
         return message
+
 
     async def customer_message(self, contact_id: str, text: str, *, to: str) -> str:
         """Write a customer message outside the bot (after a handover).
@@ -370,9 +379,9 @@ class ConversationService:
             switchboard.errors.InputError: empty or oversized text.
         """
         cleaned = guardrail.clean_input(text)
-        contact = self.store.get_contact(contact_id)
-        self.store_message(contact, Source.CUSTOMER, cleaned)
-        self.record(contact_id, EventType.USER_INPUT, Source.CUSTOMER, text=cleaned, to=to)
+        contact = await self.db.get_contact(contact_id)
+        await self.store_message(contact_id, Source.CUSTOMER, cleaned)
+        await self.record(contact_id, EventType.USER_INPUT, Source.CUSTOMER, text=cleaned, to=to)
         turn = int((contact.state.get("agent") or {}).get("turns", 0))
         self.publish(contact, Source.CUSTOMER, cleaned, turn)
         if self.sentiment is not None:  # scored in the background by the sentiment consumer
@@ -390,9 +399,9 @@ class ConversationService:
             switchboard.errors.InputError: empty or oversized text.
         """
         cleaned = guardrail.clean_input(text)
-        contact = self.store.get_contact(contact_id)
-        self.store_message(contact, Source.HUMAN_AGENT, cleaned)
-        self.record(
+        contact = await self.db.get_contact(contact_id)
+        await self.store_message(contact_id, Source.HUMAN_AGENT, cleaned)
+        await self.record(
             contact_id, EventType.AGENT_REPLY, Source.HUMAN_AGENT, text=cleaned, agent=agent
         )
         turn = int((contact.state.get("agent") or {}).get("turns", 0))
@@ -412,7 +421,7 @@ class ConversationService:
 
     # -- voice engines (speech to speech: the model writes the reply) ------------------
 
-    def customer_utterance(
+    async def customer_utterance(
         self, contact_id: str, locale: Locale, text: str, *, turn: int, **event: Any
     ) -> TranscriptSegment | None:
         """A customer utterance transcribed outside the turn loop (a speech-to-speech engine).
@@ -423,14 +432,14 @@ class ConversationService:
         if not text.strip():
             return None
         contact = Contact(contact_id=contact_id, channel=Channel.VOICE, locale=locale)
-        self.store_message(contact, Source.CUSTOMER, text)
-        self.record(contact_id, EventType.USER_INPUT, Source.CUSTOMER, text=text, **event)
+        await self.store_message(contact_id, Source.CUSTOMER, text)
+        await self.record(contact_id, EventType.USER_INPUT, Source.CUSTOMER, text=text, **event)
         segment = self.publish(contact, Source.CUSTOMER, text, turn)
         if self.sentiment is not None:
             self.sentiment.start(claim_idle_ms=self._claim_idle_ms)
         return segment
 
-    def ai_agent_message(
+    async def ai_agent_message(
         self, contact_id: str, locale: Locale, text: str, *, turn: int, **event: Any
     ) -> None:
         """An AI agent's reply written outside the turn loop (a speech-to-speech engine).
@@ -438,11 +447,11 @@ class ConversationService:
         Store → ``agent_reply`` event (``event`` fields added) → publish.
         """
         contact = Contact(contact_id=contact_id, channel=Channel.VOICE, locale=locale)
-        self.store_message(contact, Source.AI_AGENT, text)
-        self.record(contact_id, EventType.AGENT_REPLY, Source.AI_AGENT, text=text, **event)
+        await self.store_message(contact_id, Source.AI_AGENT, text)
+        await self.record(contact_id, EventType.AGENT_REPLY, Source.AI_AGENT, text=text, **event)
         self.publish(contact, Source.AI_AGENT, text, turn)
 
-    def record_validation(
+    async def record_validation(
         self,
         contact_id: str,
         result: ValidationResult,
@@ -471,7 +480,7 @@ class ConversationService:
             redact=redact,
         ):
             try:
-                self.store.add_hallucination_log(row)
+                await self.db.add_hallucination_log(row)
             except Exception:
                 log.exception("hallucination log write failed", extra={"contact_id": contact_id})
 
@@ -479,7 +488,7 @@ class ConversationService:
         self, contact_id: str, segment: TranscriptSegment | None
     ) -> str | None:
         """The contact's ``RealTimeSentiment`` after ``segment`` (bounded wait), or as stored."""
-        contact = self.store.get_contact(contact_id)
+        contact = await self.db.get_contact(contact_id)
         if self.sentiment is not None and segment is not None:
             return await self.sentiment.label_for_turn(contact, segment)
         stored: str | None = (contact.state.get("attributes") or {}).get(ATTR_SENTIMENT)
@@ -493,13 +502,13 @@ class ConversationService:
         For engines that decide a handover outside the turn loop (the loop
         stores the same state with its turn). Returns :meth:`hand_over`'s frame.
         """
-        contact = self.store.get_contact(contact_id)
+        contact = await self.db.get_contact(contact_id)
         contact.status = ContactStatus.TRANSFERRED
         merged = dict(contact.state.get("attributes") or {})
         merged.update(attributes)
         contact.state["attributes"] = merged
-        self.store.update_contact(contact)
-        self.flush()
+        await self.db.update_contact(contact)
+        await self.aflush()
         return await self.hand_over(contact_id, handover)
 
     # -- handover -----------------------------------------------------------------------
@@ -526,3 +535,12 @@ class ConversationService:
         if reply.handover is None:
             return None
         return await self.hand_over(reply.contact_id, reply.handover)
+
+
+def _message(speaker: Source, text: str, **fields: Any) -> Message:
+    """The stored form of one party's message (customer and human-agent text redacted)."""
+    if speaker is Source.CUSTOMER:
+        return Message(role=Role.USER, content=redact(text), **fields)
+    if speaker is Source.HUMAN_AGENT:
+        return Message(role=Role.ASSISTANT, content=redact(text), intent=HUMAN_INTENT, **fields)
+    return Message(role=Role.ASSISTANT, content=text, **fields)

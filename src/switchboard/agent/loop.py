@@ -23,7 +23,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from switchboard.agent import guardrail
@@ -92,6 +92,10 @@ class _Turn:
     nlu: RouteDecision | None = None
     #: The contact's ``RealTimeSentiment`` at the start of the turn (live sentiment).
     sentiment: str | None = None
+    #: The last N messages before this turn, oldest first.
+    history: list[Message] = field(default_factory=list)
+    #: What the turn stores when it ends: (customer message, reply message).
+    writes: tuple[Message, Message] | None = None
 
 
 class TurnLoop:
@@ -168,7 +172,18 @@ class TurnLoop:
         turn_index = int(agent_state.get("turns", 0)) + 1
         agent_state["turns"] = turn_index
         t = _Turn(contact, text, agent_state, started, turn_index, sentiment=sentiment)
-        history = self.store.recent_messages(contact.contact_id, self.settings.history_messages)
+        reply = await self._decide(t)
+        if t.writes is not None:  # one transaction, off the event loop
+            await self.conversation.store_turn(contact, *t.writes)
+        return reply
+
+    async def _decide(self, t: _Turn) -> AgentReply:
+        """Guardrail → router → handover policy → brain → validation; the reply, unstored."""
+        contact, text, agent_state = t.contact, t.text, t.agent_state
+        history = await self.conversation.db.recent_messages(
+            contact.contact_id, self.settings.history_messages
+        )
+        t.history = history
         self._emit(
             contact,
             EventType.USER_INPUT,
@@ -176,7 +191,7 @@ class TurnLoop:
             transcript=text,
             input_mode="text",
             channel=contact.channel.value,
-            turn=turn_index,
+            turn=t.index,
         )
 
         verdict = guardrail.check_input(text)
@@ -378,7 +393,7 @@ class TurnLoop:
             result = self._judge(contact, turn.user_text, results, reply)
             action = decide_action(result, regenerated=regenerated)
             result = result.model_copy(update={"action_taken": action})
-            self._record_validation(contact, turn.user_text, results, reply, result)
+            await self._record_validation(contact, turn.user_text, results, reply, result)
             if action in (ValidationAction.NONE, ValidationAction.LOGGED):
                 return step, results, result, True
             if action is ValidationAction.FALLBACK:
@@ -420,7 +435,7 @@ class TurnLoop:
             self._emit(contact, EventType.ERROR, Source.SYSTEM, stage="validation", error=str(exc))
             return ValidationResult(passed=False, severity=Severity.HIGH, confidence_score=0.0)
 
-    def _record_validation(
+    async def _record_validation(
         self,
         contact: Contact,
         query: str,
@@ -440,7 +455,7 @@ class TurnLoop:
             action_taken=result.action_taken,
             findings=[f.model_dump(mode="json") for f in result.findings],
         )
-        self.conversation.record_validation(
+        await self.conversation.record_validation(
             contact.contact_id,
             result,
             user_query=query,
@@ -471,10 +486,7 @@ class TurnLoop:
         message: str | None = None,
     ) -> AgentReply:
         contact, agent_state, text, nlu = t.contact, t.agent_state, t.text, t.nlu
-        history = [
-            *self.store.recent_messages(contact.contact_id, self.settings.history_messages),
-            self._user_message(text, nlu),
-        ]
+        history = [*t.history, self._user_message(text, nlu)]
         information = {
             k: str(v)
             for k, v in ((contact.state.get("dialogue") or {}).get("slots") or {}).items()
@@ -557,9 +569,9 @@ class TurnLoop:
             latency_ms=reply.latency_ms,
             turn=turn_index,
         )
-        # One transaction through the conversation service (it redacts the customer's text).
-        self.conversation.store_turn(
-            contact,
+        # Stored by ``run`` in one transaction through the conversation service
+        # (which redacts the customer's text again, whatever the caller did).
+        t.writes = (
             self._user_message(text, nlu),
             Message(role=Role.ASSISTANT, content=text_out, route=route, intent=None),
         )

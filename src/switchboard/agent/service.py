@@ -158,7 +158,7 @@ class AgentService:
         ``contact_id`` reuses a channel's own id (the Lex ``sessionId``, the
         Connect ContactId); a new UUID otherwise.
         """
-        return self.conversation.start_contact(
+        return await self.conversation.start_contact(
             channel=channel,
             locale=locale,
             customer_endpoint=customer_endpoint,
@@ -175,7 +175,7 @@ class AgentService:
         """
         conv = self.conversation
         async with conv.lock(contact_id):
-            contact = conv.contact(contact_id)
+            contact = await conv.contact(contact_id)
             if contact.status in (ContactStatus.RESOLVED, ContactStatus.ABANDONED):
                 raise InputError(f"contact {contact_id} has ended")
             cleaned = guardrail.clean_input(text)  # InputError before anything is published

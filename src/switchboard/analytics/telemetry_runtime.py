@@ -5,7 +5,7 @@ once the service exists:
 
 * the metrics and the supervisor board subscribe to the audit sink's events
   (``AuditSink.subscribe``);
-* the summary service becomes an end-of-contact hook (``service.end_hooks``),
+* the summary service becomes an end-of-contact hook (``conversation.end_hooks``),
   with the file sink (``var/summaries``) and, when configured, the S3 sink;
 * OpenTelemetry spans around the turn-loop stages, when an exporter is
   configured, come from a turn middleware on ``service.hooks``;
@@ -39,8 +39,6 @@ log = logging.getLogger("switchboard.analytics")
 SEGMENT_GROUP = "supervisor"
 #: Seconds the summary waits for the sentiment stage to store its last scores.
 SETTLE_S = 2.0
-#: Attribute of the service holding its runtime (so a service is wired once).
-_ATTR = "_sb_analytics"
 
 
 class AnalyticsRuntime:
@@ -69,12 +67,6 @@ class AnalyticsRuntime:
         self._consumer: Any = None
         self._tracing: TracingMiddleware | None = None
 
-    @staticmethod
-    def of(service: AgentService) -> AnalyticsRuntime | None:
-        """The runtime already wired onto ``service``, if any."""
-        existing = getattr(service, _ATTR, None)
-        return existing if isinstance(existing, AnalyticsRuntime) else None
-
     @classmethod
     def attach(
         cls,
@@ -85,7 +77,7 @@ class AnalyticsRuntime:
         telemetry: Telemetry | None = None,
         start_sweeper: bool = True,
     ) -> AnalyticsRuntime:
-        """Wire everything onto ``service`` (idempotent: a wired service returns its runtime).
+        """Wire everything onto ``service`` (call once per service; :meth:`aclose` unwires).
 
         Args:
             service: the running agent service.
@@ -99,13 +91,10 @@ class AnalyticsRuntime:
             switchboard.errors.ConfigError: an unknown telemetry exporter, or S3
                 configured without boto3.
         """
-        existing = getattr(service, _ATTR, None)
-        if isinstance(existing, AnalyticsRuntime):
-            return existing
         metrics = ContactMetrics()
         board = SupervisorBoard()
         summaries = SummaryService(
-            service.store,
+            service.conversation.store,
             summarizer=configured_summarizer(settings),
             sinks=sinks if sinks is not None else configured_sinks(settings),
         )
@@ -127,13 +116,13 @@ class AnalyticsRuntime:
             sweeper=sweeper,
             telemetry=telemetry,
         )
-        subscribe: Any = getattr(service.events, "subscribe", None)
+        subscribe: Any = getattr(service.conversation.events, "subscribe", None)
         if callable(subscribe):
             runtime._unsubscribe.append(subscribe(metrics.observe))
             runtime._unsubscribe.append(subscribe(board.observe))
         else:
             log.warning("event sink has no subscribe(); metrics and supervisor board stay empty")
-        service.end_hooks.append(runtime.on_contact_end)
+        service.conversation.end_hooks.append(runtime.on_contact_end)
         summaries.listeners.append(board.on_summary)
         if telemetry is not None:
             runtime._tracing = instrument_service(service, telemetry)
@@ -142,7 +131,6 @@ class AnalyticsRuntime:
             runtime._consumer = segments.subscribe(SEGMENT_GROUP, runtime.on_segment)
         if start_sweeper:
             sweeper.start()
-        setattr(service, _ATTR, runtime)
         return runtime
 
     async def on_contact_end(self, contact: Contact) -> None:
@@ -184,7 +172,8 @@ class AnalyticsRuntime:
             unsubscribe()
         self._unsubscribe.clear()
         hook = self.on_contact_end
-        self.service.end_hooks[:] = [h for h in self.service.end_hooks if h != hook]
+        hooks = self.service.conversation.end_hooks
+        hooks[:] = [h for h in hooks if h != hook]
         close: Any = getattr(self.summaries.summarizer, "aclose", None)
         if callable(close):
             await close()
@@ -193,8 +182,6 @@ class AnalyticsRuntime:
             self._tracing = None
         if self.telemetry is not None:
             self.telemetry.shutdown()
-        if getattr(self.service, _ATTR, None) is self:
-            delattr(self.service, _ATTR)
 
 
 def configured_summarizer(settings: Settings) -> Summarizer | None:

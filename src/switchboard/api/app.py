@@ -47,7 +47,11 @@ PAGE_HEADERS = {
 }
 
 
-def create_app(settings: Settings, service: AgentService | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    service: AgentService | None = None,
+    analytics: AnalyticsRuntime | None = None,
+) -> FastAPI:
     """Build the HTTP/WebSocket app.
 
     Args:
@@ -57,6 +61,9 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
             composition root (``compose.build_service``) at startup and closes it
             at shutdown. Either way the lifespan builds the human-agent desk and
             injects it as the service's handover queue.
+        analytics: the metrics/summaries/traces runtime already wired onto a
+            caller-owned ``service`` (the caller closes it); None: the app wires
+            one with ``compose.build_analytics`` and closes it at shutdown.
 
     Returns:
         A FastAPI app with the routes of :mod:`switchboard.api.routes`, the chat
@@ -79,15 +86,13 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
         except SwitchboardError:  # no SQL store: the bot still answers, handovers stay unqueued
             log.warning("human-agent desk not started", exc_info=True)
             app.state.desk = None
-        # A caller-owned service may already carry analytics; then the caller closes them.
-        wired = AnalyticsRuntime.of(running)
-        app.state.analytics = wired or build_analytics(running, settings)
+        app.state.analytics = analytics or build_analytics(running, settings)
         try:
             yield
         finally:
             await close_desk(running, app.state.desk)
             app.state.desk = None
-            if wired is None:
+            if analytics is None:
                 await app.state.analytics.aclose()
             app.state.analytics = None
             app.state.service = None

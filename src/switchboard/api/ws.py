@@ -81,7 +81,7 @@ def build_ws_router() -> APIRouter:
         """Carry one contact's conversation over a WebSocket (frames in the module doc)."""
         await websocket.accept()
         try:
-            contact = service.conversation.contact(contact_id)
+            contact = await service.conversation.contact(contact_id)
         except UnknownContactError as exc:
             await websocket.send_json(frame_for_error(exc))
             await websocket.close(code=CLOSE_UNKNOWN_CONTACT, reason="unknown contact")

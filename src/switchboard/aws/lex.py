@@ -321,7 +321,7 @@ class LexCodeHook:
             snapshot = self.store.snapshot(cid)
         else:
             self.store.load(snapshot)
-            forget = getattr(svc.events, "forget", None)
+            forget = getattr(svc.conversation.events, "forget", None)
             if callable(forget):  # the chain head comes from the session, not this container
                 forget(cid)
         timeout = None
@@ -348,7 +348,7 @@ class LexCodeHook:
         return encode_for(snapshot, request, extra, self.aws)
 
     def _ship_audit(self, contact_id: str) -> None:
-        flush = getattr(self.service.events, "flush", None)
+        flush = getattr(self.service.conversation.events, "flush", None)
         if callable(flush):
             flush()
         records = self.store.drain_events(contact_id)

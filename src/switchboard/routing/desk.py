@@ -107,7 +107,7 @@ class Desk:
         self, conversation: ConversationService, engine: RoutingEngine, *, tick_s: float = 0.5
     ):
         self.conversation = conversation
-        self.store = conversation.store
+        self.db = conversation.db
         self.engine = engine
         self.tick_s = tick_s
         self.customers = _Channels()
@@ -153,8 +153,8 @@ class Desk:
 
     # -- customer side ---------------------------------------------------------------
 
-    def _emit(self, contact_id: str, type_: EventType, source: Source, **data: Any) -> None:
-        self.conversation.record(contact_id, type_, source, **data)
+    async def _emit(self, contact_id: str, type_: EventType, source: Source, **data: Any) -> None:
+        await self.conversation.record(contact_id, type_, source, **data)
 
     def _push_placement(self, placement: Placement, *, force: bool = False) -> None:
         key = (placement.position, placement.ewt_minutes)
@@ -217,7 +217,7 @@ class Desk:
         return frame
 
     async def _enqueue(self, contact_id: str, handover: Handover) -> Frame:
-        contact = await asyncio.to_thread(self.store.get_contact, contact_id)
+        contact = await self.db.get_contact(contact_id)
         attrs: dict[str, str] = dict(contact.state.get("attributes") or {})
         attrs.update(handover_attributes(handover, sentiment=attrs.get("RealTimeSentiment")))
         queue, priority = route_for(attrs)
@@ -229,7 +229,7 @@ class Desk:
             status = await asyncio.to_thread(self.engine.queue_status, queue)
             nxt = self.engine.queue(queue).hours.next_open(status.at)
             contact.state["attributes"] = attrs
-            await asyncio.to_thread(self.store.update_contact, contact)
+            await self.db.update_contact(contact)
             return {
                 "type": "queue_closed",
                 "queue": queue,
@@ -239,8 +239,8 @@ class Desk:
         attrs[ATTR_QUEUE_POSITION] = str(placement.position)
         attrs[ATTR_EWT] = str(placement.ewt_minutes)
         contact.state["attributes"] = attrs
-        await asyncio.to_thread(self.store.update_contact, contact)
-        self._emit(
+        await self.db.update_contact(contact)
+        await self._emit(
             contact_id,
             EventType.QUEUED,
             Source.SYSTEM,
@@ -291,13 +291,13 @@ class Desk:
             InputError: malformed phone number.
             UnknownContactError: no such contact.
         """
-        contact = await asyncio.to_thread(self.store.get_contact, contact_id)
+        contact = await self.db.get_contact(contact_id)
         attrs: dict[str, str] = dict(contact.state.get("attributes") or {})
         queue, _ = route_for(attrs)
         callback = await asyncio.to_thread(
             lambda: self.engine.book_callback(contact_id, phone, queue, attributes=attrs)
         )
-        self._emit(
+        await self._emit(
             contact_id,
             EventType.CALLBACK_BOOKED,
             Source.CUSTOMER,
@@ -324,7 +324,7 @@ class Desk:
     async def _announce(self, assignment: Assignment) -> None:
         agent = await asyncio.to_thread(self.engine.agent, assignment.agent_id)
         self._last_sent.pop(assignment.contact_id, None)
-        self._emit(
+        await self._emit(
             assignment.contact_id,
             EventType.AGENT_CONNECTED,
             Source.HUMAN_AGENT,
@@ -337,9 +337,7 @@ class Desk:
 
     async def assigned_frame(self, assignment: Assignment) -> Frame:
         """The ``assigned`` frame: the contact, its summary and its transcript."""
-        messages = await asyncio.to_thread(
-            self.store.recent_messages, assignment.contact_id, 500
-        )
+        messages = await self.db.recent_messages(assignment.contact_id, 500)
         raw = assignment.attributes.get(ATTR_CONVERSATION_SUMMARY)
         try:
             summary = json.loads(raw) if raw else None
@@ -409,7 +407,7 @@ class Desk:
         if assignment is None:
             raise RoutingError("no contact is assigned to this agent")
         done = await asyncio.to_thread(self.engine.complete, assignment.contact_id, disposition)
-        self._emit(
+        await self._emit(
             done.contact_id,
             EventType.DISPOSITION,
             Source.HUMAN_AGENT,

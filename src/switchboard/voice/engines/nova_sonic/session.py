@@ -239,7 +239,7 @@ class NovaSonicSession:
                 await asyncio.wait_for(self._reader, timeout=5.0)
             except TimeoutError:
                 self._reader.cancel()
-        self._finish_turn()
+        await self._finish_turn()
         self._end("hangup")
 
     async def events(self) -> AsyncIterator[VoiceEvent]:
@@ -275,7 +275,7 @@ class NovaSonicSession:
             except InputError as exc:
                 logger.warning("Nova Sonic: bad output event: %s", exc.message)
                 self._put(Error("provider_protocol", exc.message))
-        self._finish_turn()
+        await self._finish_turn()
 
     async def _handle(self, event: ev.OutputEvent) -> None:
         name = event.name
@@ -300,20 +300,20 @@ class NovaSonicSession:
             if event.field("type") == "TOOL" or event.field("stopReason") == "TOOL_USE":
                 await self._run_pending_tool()
         elif name == "completionEnd":
-            self._finish_turn()
+            await self._finish_turn()
         elif name not in ev.OUTPUT_EVENTS:
             logger.info("Nova Sonic: unknown output event %s skipped", name)
 
     async def _text(self, text: str) -> None:
         if self._role == "USER":
-            self._new_turn(text)
+            await self._new_turn(text)
         elif self._role == "ASSISTANT" and self._stage == "SPECULATIVE":
             await self._check_reply(text)
         elif self._role == "ASSISTANT" and not self._turn.blocked:
             self._turn.spoken.append(text)  # FINAL: what was actually said
 
-    def _new_turn(self, text: str) -> None:
-        self._finish_turn()
+    async def _new_turn(self, text: str) -> None:
+        await self._finish_turn()
         self._turn = _Turn(user_text=text)
         self._turn_index += 1
         self._reply_id += 1
@@ -322,7 +322,7 @@ class NovaSonicSession:
         self._put(Transcript(text=text, final=True, end_ms=self.input_ms))
         self._transcript.append(Message(role=Role.USER, content=text))
         if self.conversation is not None:  # redacted, stored, audited, published
-            self._last_segment = self.conversation.customer_utterance(
+            self._last_segment = await self.conversation.customer_utterance(
                 self.contact_id, self.locale, text, turn=self._turn_index, channel="voice"
             )
 
@@ -335,7 +335,7 @@ class NovaSonicSession:
                 self._turn.user_text, self._turn.tool_results, text, self.locale
             )
             self._turn.validations.append(result)
-            self._emit(
+            await self._emit(
                 EventType.VALIDATION_CHECK,
                 Source.AI_AGENT,
                 passed=result.passed,
@@ -345,7 +345,7 @@ class NovaSonicSession:
                 brain="nova_sonic",
             )
             if self.conversation is not None:
-                self.conversation.record_validation(
+                await self.conversation.record_validation(
                     self.contact_id,
                     result,
                     user_query=self._turn.user_text,
@@ -416,7 +416,7 @@ class NovaSonicSession:
             call = ToolCall(id=tool_use_id, name=name, arguments=arguments)
             result = await self.tools.call(call, self.locale)
             self._turn.tool_results.append(result)
-            self._emit(
+            await self._emit(
                 EventType.TOOL_INVOCATION,
                 Source.AI_AGENT,
                 tool_name=name,
@@ -439,7 +439,7 @@ class NovaSonicSession:
         except SwitchboardError as exc:
             await self._provider_failed(exc)
 
-    def _finish_turn(self) -> None:
+    async def _finish_turn(self) -> None:
         """Store what the agent said on this turn (once), marking an interruption."""
         turn = self._turn
         if not turn.spoken or turn.blocked:
@@ -448,7 +448,7 @@ class NovaSonicSession:
         turn.spoken = []
         self._transcript.append(Message(role=Role.ASSISTANT, content=text))
         if self.conversation is not None:  # stored, audited (agent_reply), published
-            self.conversation.ai_agent_message(
+            await self.conversation.ai_agent_message(
                 self.contact_id,
                 self.locale,
                 text,
@@ -476,7 +476,7 @@ class NovaSonicSession:
         info = HandoverInfo(
             reason=reason.value, queue=attributes.get("target_queue", ""), attributes=attributes
         )
-        self._emit(
+        await self._emit(
             EventType.HANDOVER_DECISION,
             Source.AI_AGENT,
             handover_triggered=True,
@@ -501,7 +501,7 @@ class NovaSonicSession:
                 logger.exception("Nova Sonic: local TTS of the handover message failed")
         self._transcript.append(Message(role=Role.ASSISTANT, content=message))
         if self.conversation is not None:
-            self.conversation.ai_agent_message(
+            await self.conversation.ai_agent_message(
                 self.contact_id,
                 self.locale,
                 message,
@@ -517,7 +517,7 @@ class NovaSonicSession:
         if self._ended:
             return
         logger.error("Nova Sonic provider failed; handing over: %s", exc.message)
-        self._emit(EventType.ERROR, Source.SYSTEM, stage="nova_sonic", error=exc.message)
+        await self._emit(EventType.ERROR, Source.SYSTEM, stage="nova_sonic", error=exc.message)
         self._turn.blocked = True
         await self._handover(
             HandoverReason.TECHNICAL_ISSUES,
@@ -535,6 +535,6 @@ class NovaSonicSession:
             self._put(CallEnded(reason=reason, contact_id=self.contact_id, handover=info))
             self._ended = True
 
-    def _emit(self, kind: EventType, source: Source, **data: Any) -> None:
+    async def _emit(self, kind: EventType, source: Source, **data: Any) -> None:
         if self.conversation is not None:
-            self.conversation.record(self.contact_id, kind, source, **data)
+            await self.conversation.record(self.contact_id, kind, source, **data)
