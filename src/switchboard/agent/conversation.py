@@ -206,6 +206,21 @@ class ConversationService:
         """
         return await self.db.get_contact(contact_id)
 
+    async def contact_and_history(
+        self, contact_id: str, limit: int
+    ) -> tuple[Contact, list[Message]]:
+        """Load a contact and its last ``limit`` messages in one trip off the event loop.
+
+        Raises:
+            switchboard.errors.UnknownContactError: no such contact.
+        """
+
+        def read() -> tuple[Contact, list[Message]]:
+            contact = self.store.get_contact(contact_id)
+            return contact, self.store.recent_messages(contact_id, limit)
+
+        return await self.db.transaction(read)
+
     async def view(self, contact_id: str) -> ContactView:
         """Return the contact, its transcript and its events (off the event loop).
 

@@ -94,6 +94,7 @@ class _Turn:
     sentiment: str | None = None
     #: The last N messages before this turn, oldest first.
     history: list[Message] = field(default_factory=list)
+    history_loaded: bool = False
     #: What the turn stores when it ends: (customer message, reply message).
     writes: tuple[Message, Message] | None = None
 
@@ -150,7 +151,12 @@ class TurnLoop:
     # -- the turn -------------------------------------------------------------------------
 
     async def run(
-        self, contact: Contact, raw_text: str, *, sentiment: str | None = None
+        self,
+        contact: Contact,
+        raw_text: str,
+        *,
+        sentiment: str | None = None,
+        history: list[Message] | None = None,
     ) -> AgentReply:
         """Run one turn and persist it.
 
@@ -159,6 +165,8 @@ class TurnLoop:
             raw_text: the customer's utterance as received.
             sentiment: the contact's live ``RealTimeSentiment`` (``NEGATIVE`` means
                 the sentiment monitor escalated it: the handover policy hands over).
+            history: the contact's last messages, oldest first, when the caller
+                loaded them with the contact; None: the loop reads them.
 
         Returns:
             The reply to render on the channel.
@@ -172,6 +180,9 @@ class TurnLoop:
         turn_index = int(agent_state.get("turns", 0)) + 1
         agent_state["turns"] = turn_index
         t = _Turn(contact, text, agent_state, started, turn_index, sentiment=sentiment)
+        if history is not None:
+            t.history = history[-self.settings.history_messages :]
+            t.history_loaded = True
         reply = await self._decide(t)
         if t.writes is not None:  # one transaction, off the event loop
             await self.conversation.store_turn(contact, *t.writes)
@@ -180,10 +191,11 @@ class TurnLoop:
     async def _decide(self, t: _Turn) -> AgentReply:
         """Guardrail → router → handover policy → brain → validation; the reply, unstored."""
         contact, text, agent_state = t.contact, t.text, t.agent_state
-        history = await self.conversation.db.recent_messages(
-            contact.contact_id, self.settings.history_messages
-        )
-        t.history = history
+        if not t.history_loaded:
+            t.history = await self.conversation.db.recent_messages(
+                contact.contact_id, self.settings.history_messages
+            )
+        history = t.history
         self._emit(
             contact,
             EventType.USER_INPUT,

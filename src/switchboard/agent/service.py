@@ -15,6 +15,7 @@ replacing attributes on instances.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -175,13 +176,16 @@ class AgentService:
         """
         conv = self.conversation
         async with conv.lock(contact_id):
-            contact = await conv.contact(contact_id)
+            contact, history = await conv.contact_and_history(
+                contact_id, self.settings.agent.history_messages
+            )
             if contact.status in (ContactStatus.RESOLVED, ContactStatus.ABANDONED):
                 raise InputError(f"contact {contact_id} has ended")
             cleaned = guardrail.clean_input(text)  # InputError before anything is published
             turn = int((contact.state.get("agent") or {}).get("turns", 0)) + 1
             sentiment = await conv.customer_said(contact, cleaned, turn)
-            reply = await self.hooks.run_turn(contact, text, sentiment, self.loop.run)
+            run = functools.partial(self.loop.run, history=history)
+            reply = await self.hooks.run_turn(contact, text, sentiment, run)
             conv.publish(contact, Source.AI_AGENT, reply.text, reply.turn_index or turn)
             if reply.handover is not None:
                 await conv.hand_over(contact_id, reply.handover)
