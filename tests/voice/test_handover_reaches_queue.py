@@ -101,6 +101,16 @@ def test_rest_handover_is_queued_and_offered(server: Server) -> None:
     reply = httpx.post(f"{base}/v1/contacts/{cid}/messages", json={"text": TO_HUMAN}, timeout=60)
     assert reply.json()["action"] == "handover", reply.json()
     assert waiting(server) == 1
+    # While waiting, a REST message with a card and a phone number: not a second entry,
+    # and stored redacted.
+    pii = "My card 4111 1111 1111 1111 was charged twice, call me on +44 7700 900123"
+    later = httpx.post(f"{base}/v1/contacts/{cid}/messages", json={"text": pii}, timeout=60)
+    assert later.json()["handover"] is None
+    assert waiting(server) == 1
+    view = httpx.get(f"{base}/v1/contacts/{cid}", timeout=30).json()
+    stored = " ".join(m["content"] for m in view["messages"])
+    assert "[CARD]" in stored and "[PHONE]" in stored
+    assert "4111" not in stored and "7700 900123" not in stored
     assigned = offered_to_an_agent(server, cid, "Rita Rest")
     assert assigned["summary"]["handover_reason"] == "explicit_request"
     assert assigned["attributes"]["target_queue"] == assigned["queue"]
