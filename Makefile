@@ -53,6 +53,7 @@ checkov: $(CHECKOV_VENV)/.stamp
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.stamp-dev
 	$(BIN)/mypy src

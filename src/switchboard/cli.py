@@ -139,15 +139,14 @@ def _describe(reply: AgentReply) -> str:
 
 
 async def _chat(settings: Settings, locale: Locale, details: bool, stdin: TextIO) -> None:
-    from switchboard.agent.service import AgentService
-    from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
+    from switchboard.compose import build_analytics, build_service
     from switchboard.domain.types import Channel, ContactStatus
     from switchboard.errors import InputError
 
     interactive = stdin.isatty()
-    service = await AgentService.create(settings)
+    service = await build_service(settings)
     # Metrics, traces and the post-call summary (written when the chat ends).
-    analytics = AnalyticsRuntime.attach(service, settings, start_sweeper=False)
+    analytics = build_analytics(service, settings, start_sweeper=False)
     try:
         contact = await service.start_contact(channel=Channel.CLI, locale=locale)
         typer.echo(f"Agent: {service.greeting(locale)}")
@@ -349,9 +348,9 @@ async def _eval_routes(
 ) -> list[dict[str, Any]]:
     from tqdm import tqdm
 
-    from switchboard.agent.service import AgentService
+    from switchboard.compose import build_service
 
-    service = await AgentService.create(settings)
+    service = await build_service(settings)
     results: list[dict[str, Any]] = []
     try:
         for row in tqdm(rows, desc="eval routes", unit="utt", file=sys.stderr, leave=False):

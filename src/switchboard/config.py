@@ -18,8 +18,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from switchboard.config_voice import VoiceSettings
 from switchboard.domain.types import Locale
-from switchboard.voice.settings import VoiceSettings
 
 #: Repository root when running from a checkout (src layout: src/switchboard/config.py).
 _REPO_ROOT = Path(__file__).resolve().parents[2]

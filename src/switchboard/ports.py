@@ -6,19 +6,21 @@ adapters behind them (habit 2 in DESIGN.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
+from switchboard.domain.segments import TranscriptSegment
 from switchboard.domain.types import (
     Action,
     Contact,
     Event,
     HallucinationLog,
+    Handover,
     HandoverReason,
     Locale,
     Message,
@@ -28,6 +30,8 @@ from switchboard.domain.types import (
     ToolSpec,
     ValidationResult,
 )
+
+T = TypeVar("T")
 
 
 class RouteDecision(BaseModel):
@@ -141,6 +145,118 @@ class Validator(Protocol):
         locale: Locale,
     ) -> ValidationResult:
         """Return findings for every claim not supported by ``tool_results``."""
+        ...
+
+
+# -- the conversation service's ports (composition root wires them; agent/ depends on these) --
+
+
+@runtime_checkable
+class SegmentPublisher(Protocol):
+    """Where the conversation service publishes every final transcript segment.
+
+    ``switchboard.analytics.stream.SegmentBus`` implements it (in-process,
+    Redis Streams or Kinesis behind it).
+    """
+
+    def publish_nowait(self, segment: TranscriptSegment) -> bool:
+        """Queue ``segment``; never blocks or raises. False when it was dropped."""
+        ...
+
+    async def aclose(self) -> None:
+        """Deliver what is queued and stop."""
+        ...
+
+
+@runtime_checkable
+class SentimentTracker(Protocol):
+    """Live customer sentiment (seed 3 real-time path) as the conversation service sees it.
+
+    ``switchboard.analytics.sentiment_live.LiveSentiment`` implements it.
+    """
+
+    def start(self, **options: Any) -> None:
+        """Start consuming the transcript stream (needs a running loop; idempotent)."""
+        ...
+
+    async def label_for_turn(self, contact: Contact, segment: TranscriptSegment) -> str | None:
+        """The contact's ``RealTimeSentiment`` after ``segment`` (bounded wait)."""
+        ...
+
+    def forget(self, contact_id: str) -> None:
+        """Drop the per-contact rolling state of an ended contact."""
+        ...
+
+    async def settle(self, timeout_s: float = 5.0) -> None:
+        """Wait until the published segments are scored (bounded by ``timeout_s``)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Stop consuming."""
+        ...
+
+
+@runtime_checkable
+class HandoverQueue(Protocol):
+    """Turns a handover decision into a queue entry for human agents.
+
+    ``switchboard.routing.desk.Desk`` implements it; the composition root
+    injects it into the conversation service, so ``agent/`` never imports
+    ``routing/``. Without one (the Lex hook: Amazon Connect queues the
+    contact itself) a handover only sets the contact attributes.
+    """
+
+    async def enqueue_handover(self, contact_id: str, handover: Handover) -> dict[str, Any]:
+        """Queue the contact; return the customer-facing frame.
+
+        Returns:
+            ``{"type": "queue", queue, position, ewt_seconds, ewt_minutes,
+            offer_callback}`` or, when the queue is closed or full,
+            ``{"type": "queue_closed", queue, reason, next_open}`` (the
+            contact stays transferred, waiting for a callback booking).
+        """
+        ...
+
+
+@runtime_checkable
+class AsyncStore(Protocol):
+    """The store as the event loop uses it: every call awaits, none blocks the loop.
+
+    ``switchboard.store.aio.ThreadedStore`` implements it over any :class:`Store`
+    (each call in a worker thread); the conversation service, the turn loop and
+    the desk use it the same way.
+    """
+
+    async def create_contact(self, contact: Contact) -> Contact:
+        """Insert a new contact and return it."""
+        ...
+
+    async def get_contact(self, contact_id: str) -> Contact:
+        """Return a contact. Raises UnknownContactError when absent."""
+        ...
+
+    async def update_contact(self, contact: Contact) -> None:
+        """Persist status, state and end time of an existing contact."""
+        ...
+
+    async def add_message(self, contact_id: str, message: Message) -> None:
+        """Append one message to the contact's transcript."""
+        ...
+
+    async def recent_messages(self, contact_id: str, limit: int) -> list[Message]:
+        """Return the last ``limit`` messages, oldest first."""
+        ...
+
+    async def events(self, contact_id: str) -> list[Event]:
+        """Return the contact's events in order."""
+        ...
+
+    async def add_hallucination_log(self, log: HallucinationLog) -> None:
+        """Store one hallucination-log row."""
+        ...
+
+    async def transaction(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (synchronous store calls) as one unit of work, off the event loop."""
         ...
 
 

@@ -143,7 +143,7 @@ async def test_registry_is_private_and_served_at_metrics(base: AgentService) -> 
         REGISTRY.get_sample_value("switchboard_conversations_started_total", {"channel": "chat"})
         is None
     )
-    with TestClient(create_app(SETTINGS, service=svc)) as http:
+    with TestClient(create_app(SETTINGS, service=svc, analytics=rt)) as http:
         response = http.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=")

@@ -30,6 +30,10 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 QUOTE = re.compile(r"“([^”]*)”")
 
 
+#: The runtime wired onto each service of this module (the fixture fills it).
+RUNTIMES: dict[int, AnalyticsRuntime] = {}
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def wired(
     tmp_path_factory: pytest.TempPathFactory,
@@ -39,6 +43,7 @@ async def wired(
     runtime = AnalyticsRuntime.attach(
         svc, svc.settings, sinks=[FileSummarySink(out)], start_sweeper=False
     )
+    RUNTIMES[id(svc)] = runtime
     yield svc, runtime, out
     await runtime.aclose()
     await svc.aclose()
@@ -51,13 +56,13 @@ async def play(
     for line in lines:
         await svc.handle_turn(c.contact_id, line)
     await svc.end_contact(c.contact_id, status)
-    runtime: AnalyticsRuntime = svc._sb_analytics  # type: ignore[attr-defined]
+    runtime = RUNTIMES[id(svc)]
     return c.contact_id, await runtime.summaries.get(c.contact_id)
 
 
 def assert_traceable(svc: AgentService, summary: CallSummary, said: tuple[str, ...] = ()) -> None:
     """Re-check the stored summary: quotes and words in the record, quotes as the customer typed."""
-    runtime: AnalyticsRuntime = svc._sb_analytics  # type: ignore[attr-defined]
+    runtime = RUNTIMES[id(svc)]
     record = runtime.summaries.record(summary.contact_id)
     evidence = RecordEvidence(record)
     texts = [*summary.bullets, summary.outcome.text]

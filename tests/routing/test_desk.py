@@ -13,7 +13,7 @@ import pytest
 from switchboard.agent.service import AgentService
 from switchboard.analytics.stream import TranscriptSegment
 from switchboard.config import Settings
-from switchboard.domain.types import Route
+from switchboard.domain.types import Route, Source
 from switchboard.routing import AgentStatus, HoursOfOperation, RoutingEngine, RoutingStore
 from switchboard.routing.desk import Desk
 from switchboard.routing.engine import default_queues
@@ -39,7 +39,16 @@ def desk_over(service: AgentService, hours: HoursOfOperation) -> Desk:
     engine = RoutingEngine(
         RoutingStore.for_store(service.store), default_queues(hours), clock=lambda: SATURDAY_NOON
     )
-    return Desk(service, engine)
+    desk = Desk(service.conversation, engine)
+    # What the composition root does: every handover of the service now reaches this desk.
+    service.conversation.set_handover_queue(desk)
+    return desk
+
+
+def queued(desk: Desk, contact_id: str) -> dict[str, Any]:
+    frame = desk.take_handover_frame(contact_id)
+    assert frame is not None, "the handover did not reach the queue"
+    return frame
 
 
 async def next_frame(inbox: asyncio.Queue[dict[str, Any]], kind: str) -> dict[str, Any]:
@@ -61,7 +70,7 @@ async def test_handover_is_queued_routed_and_relayed_both_ways(service: AgentSer
     customer = desk.customers.subscribe(contact.contact_id)
     reply = await service.handle_turn(contact.contact_id, "I want to speak to a person")
     assert reply.handover is not None
-    frame = await desk.handover(reply)
+    frame = queued(desk, contact.contact_id)
     assert frame["type"] == "queue" and frame["position"] == 1
     # No agent is staffed yet: the estimate is one AHT (default 300 s), not above the offer line.
     assert frame["ewt_seconds"] == 300 and frame["offer_callback"] is False
@@ -70,7 +79,8 @@ async def test_handover_is_queued_routed_and_relayed_both_ways(service: AgentSer
     assert stored["target_queue"] == "GeneralAgentQueue" and stored["QueuePosition"] == "1"
     assert (await desk.customer_message(contact.contact_id, "Still there?"))["to"] == "queue"
     second = await service.start_contact()
-    later = await desk.handover(await service.handle_turn(second.contact_id, TO_HUMAN))
+    await service.handle_turn(second.contact_id, TO_HUMAN)
+    later = queued(desk, second.contact_id)
     assert later["position"] == 2 and later["ewt_seconds"] == 600 and later["offer_callback"]
 
     agent = await desk.sign_in("Alice")
@@ -116,8 +126,8 @@ async def test_closed_queue_offers_a_callback_and_keeps_the_number_out_of_events
 ) -> None:
     desk = desk_over(service, HoursOfOperation.weekdays())
     contact = await service.start_contact()
-    reply = await service.handle_turn(contact.contact_id, "I want to speak to a person")
-    frame = await desk.handover(reply)
+    await service.handle_turn(contact.contact_id, "I want to speak to a person")
+    frame = queued(desk, contact.contact_id)
     assert frame["type"] == "queue_closed" and frame["reason"] == "queue_closed"
     assert frame["next_open"].startswith("2026-11-23T09:00")
     callback = await desk.book_callback(contact.contact_id, "+44 7700 900123")
@@ -131,3 +141,50 @@ async def test_closed_queue_offers_a_callback_and_keeps_the_number_out_of_events
     ]
     assert len(booked) == 1 and "900123" not in str(booked[0].data)
     assert desk.engine.callback(callback.callback_id) == callback
+
+
+async def test_human_phase_messages_are_redacted_in_transcript_events_and_stream(
+    service: AgentService,
+) -> None:
+    """The desk writes through the conversation service: card and phone numbers of the
+    customer and of the human agent never reach the store, the events or the stream in
+    clear; the other party still reads the message as written."""
+    desk = desk_over(service, HoursOfOperation.always())
+    seen: list[TranscriptSegment] = []
+
+    async def collect(segment: TranscriptSegment) -> None:
+        seen.append(segment)
+
+    consumer = service.segments.subscribe("desk-redaction", collect)
+    contact = await service.start_contact()
+    customer = desk.customers.subscribe(contact.contact_id)
+    await service.handle_turn(contact.contact_id, TO_HUMAN)
+    assert queued(desk, contact.contact_id)["type"] == "queue"
+    agent = await desk.sign_in("Bob")
+    inbox = desk.agents.subscribe(agent.agent_id)
+    await desk.set_status(agent.agent_id, AgentStatus.AVAILABLE)
+    await next_frame(inbox, "assigned")
+
+    card, phone = "4111 1111 1111 1111", "+44 7700 900123"
+    await desk.customer_message(contact.contact_id, f"My card {card} was charged twice")
+    assert card in (await next_frame(inbox, "customer_message"))["text"]  # the agent sees it
+    await desk.agent_message(agent.agent_id, f"I will call you on {phone} shortly")
+    assert phone in (await next_frame(customer, "agent_message"))["text"]
+
+    await service.segments.drain()
+    for _ in range(50):
+        if sum(s.speaker in (Source.CUSTOMER, Source.HUMAN_AGENT) for s in seen) >= 3:
+            break
+        await asyncio.sleep(0.05)
+    await consumer.stop()
+    view = service.contact_view(contact.contact_id)
+    stored = [m.content for m in view.messages]
+    assert "My card [CARD] was charged twice" in stored
+    assert "I will call you on [PHONE] shortly" in stored
+    written = " ".join(
+        [*stored, *(str(e.data) for e in view.events), *(s.text for s in seen)]
+    )
+    for secret in (card, phone, "4111111111111111", "7700 900123"):
+        assert secret not in written
+    human = [m for m in view.messages if m.content.startswith("I will call you")]
+    assert human[0].intent == "HUMAN_AGENT"

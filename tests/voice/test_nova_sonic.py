@@ -15,15 +15,18 @@ from typing import Any
 
 import pytest
 
+from switchboard.agent.conversation import ConversationService
+from switchboard.analytics.stream import SegmentBus
 from switchboard.audit import AuditSink
-from switchboard.brains.nova_sonic import events as ev
-from switchboard.brains.nova_sonic.session import TRANSFER_TOOL, NovaSonicSession
 from switchboard.domain.types import Channel, Contact, ContactStatus, Locale, Role
 from switchboard.errors import ConfigError, InputError
+from switchboard.store.aio import ThreadedStore
 from switchboard.store.sql import SqlStore
 from switchboard.testing.nova_sonic import ReplayNovaStream
 from switchboard.tools.host import McpToolHost
 from switchboard.validation import ValidationAgent
+from switchboard.voice.engines.nova_sonic import events as ev
+from switchboard.voice.engines.nova_sonic.session import TRANSFER_TOOL, NovaSonicSession
 from switchboard.voice.events import AudioOut, CallEnded, Clear, Error, ReplyText, Transcript
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nova_sonic"
@@ -48,19 +51,27 @@ async def _speak(text: str) -> tuple[bytes, int]:
 
 
 async def run_call(
-    name: str, tools: McpToolHost, store: SqlStore, *, frames: int = 12
+    name: str,
+    tools: McpToolHost,
+    store: SqlStore,
+    *,
+    frames: int = 12,
+    conversation: ConversationService | None = None,
+    stream: ReplayNovaStream | None = None,
 ) -> tuple[list[Any], ReplayNovaStream, Contact, NovaSonicSession]:
     contact = store.create_contact(Contact(channel=Channel.VOICE, locale=Locale.EN_GB))
-    stream = ReplayNovaStream.from_file(FIXTURES / name)
-    sink = AuditSink(store)
+    stream = stream or ReplayNovaStream.from_file(FIXTURES / name)
+    if conversation is None:
+        conversation = ConversationService(
+            store=store, db=ThreadedStore(store), events=AuditSink(store), segments=SegmentBus()
+        )
     session = NovaSonicSession(
         stream,
         tools=tools,
         validator=ValidationAgent(),
         locale=Locale.EN_GB,
         contact_id=contact.contact_id,
-        store=store,
-        sink=sink,
+        conversation=conversation,
         speak=_speak,
     )
     await session.start()
@@ -233,12 +244,12 @@ async def test_dead_provider_hands_over_with_the_transcript_kept(
 
 
 async def test_bedrock_stream_without_the_sdk_says_how_to_install() -> None:
-    pytest.importorskip("switchboard.brains.nova_sonic.stream")
+    pytest.importorskip("switchboard.voice.engines.nova_sonic.stream")
     import importlib.util
 
     if importlib.util.find_spec("aws_sdk_bedrock_runtime") is not None:
         pytest.skip("the AWS SDK is installed; nothing to check offline")
-    from switchboard.brains.nova_sonic.stream import BedrockNovaStream
+    from switchboard.voice.engines.nova_sonic.stream import BedrockNovaStream
 
     with pytest.raises(ConfigError, match="nova-sonic"):
         await BedrockNovaStream().open()
@@ -247,10 +258,10 @@ async def test_bedrock_stream_without_the_sdk_says_how_to_install() -> None:
 async def test_nova_call_adapts_phone_audio_both_ways(tmp_path: Path) -> None:
     """NovaSonicCall behind the transport port: μ-law 8 kHz in and out, greeting, contact."""
     from switchboard.agent.service import AgentService
-    from switchboard.brains.nova_sonic.call import NovaSonicCall
     from switchboard.config import Settings
     from switchboard.speech.audio import decode
     from switchboard.testing.fakes import ScriptedRouter
+    from switchboard.voice.engines.nova_sonic.call import NovaSonicCall
     from switchboard.voice.events import MULAW_8K
 
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'call.db'}", log_json=False)

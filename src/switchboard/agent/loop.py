@@ -20,16 +20,23 @@ end in a handover with the conversation kept, and the log says why.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from switchboard.agent import guardrail
+from switchboard.agent.conversation import ConversationService
 from switchboard.agent.handover import HandoverDecision, HandoverPolicy, build_summary
-from switchboard.agent.messages import AFTER_HANDOVER, fallback_message, handover_message, language
+from switchboard.agent.hooks import TurnHooks, ValidationInput
+from switchboard.agent.messages import (
+    AFTER_HANDOVER,
+    decline_guardrail,
+    fallback_message,
+    handover_message,
+    language,
+)
 from switchboard.agent.prompts import system_prompt
 from switchboard.audit import redact
 from switchboard.config import AgentSettings
@@ -60,14 +67,12 @@ from switchboard.ports import (
     Brain,
     BrainStep,
     BrainTurn,
-    EventSink,
     IntentRouter,
     RouteDecision,
-    Store,
     ToolHost,
     Validator,
 )
-from switchboard.validation import STRICT_INSTRUCTION, build_hallucination_logs, decide_action
+from switchboard.validation import STRICT_INSTRUCTION, decide_action
 
 log = logging.getLogger("switchboard.agent")
 
@@ -87,6 +92,11 @@ class _Turn:
     nlu: RouteDecision | None = None
     #: The contact's ``RealTimeSentiment`` at the start of the turn (live sentiment).
     sentiment: str | None = None
+    #: The last N messages before this turn, oldest first.
+    history: list[Message] = field(default_factory=list)
+    history_loaded: bool = False
+    #: What the turn stores when it ends: (customer message, reply message).
+    writes: tuple[Message, Message] | None = None
 
 
 class TurnLoop:
@@ -94,13 +104,14 @@ class TurnLoop:
 
     Args:
         settings: turn-loop limits (history size, rounds, timeouts, thresholds).
-        store: contacts, messages, events and hallucination logs.
-        events: receives every event (audit log, store, metrics).
+        conversation: the one writer (the turn's messages, events, contact state);
+            its store is read for the history and takes hallucination logs.
         brain: decides tool calls and writes the reply.
         tools: runs tool calls (MCP client).
         router: classifies utterances for the handover policy and the brain; None
             disables route-based handover triggers.
         validator: judges replies; None disables validation.
+        hooks: the middleware chain around each stage (telemetry...); empty by default.
         hallucination_ttl_days: ttl of hallucination-log rows (seed 2: 90 days).
     """
 
@@ -108,17 +119,19 @@ class TurnLoop:
         self,
         *,
         settings: AgentSettings,
-        store: Store,
-        events: EventSink,
+        conversation: ConversationService,
         brain: Brain,
         tools: ToolHost,
         router: IntentRouter | None,
         validator: Validator | None,
+        hooks: TurnHooks | None = None,
         hallucination_ttl_days: int = 90,
     ) -> None:
         self.settings = settings
-        self.store = store
-        self.events = events
+        self.conversation = conversation
+        self.store = conversation.store
+        self.events = conversation.events
+        self.hooks = hooks or TurnHooks()
         self.brain = brain
         self.tools = tools
         self.router = router
@@ -138,7 +151,12 @@ class TurnLoop:
     # -- the turn -------------------------------------------------------------------------
 
     async def run(
-        self, contact: Contact, raw_text: str, *, sentiment: str | None = None
+        self,
+        contact: Contact,
+        raw_text: str,
+        *,
+        sentiment: str | None = None,
+        history: list[Message] | None = None,
     ) -> AgentReply:
         """Run one turn and persist it.
 
@@ -147,6 +165,8 @@ class TurnLoop:
             raw_text: the customer's utterance as received.
             sentiment: the contact's live ``RealTimeSentiment`` (``NEGATIVE`` means
                 the sentiment monitor escalated it: the handover policy hands over).
+            history: the contact's last messages, oldest first, when the caller
+                loaded them with the contact; None: the loop reads them.
 
         Returns:
             The reply to render on the channel.
@@ -160,7 +180,22 @@ class TurnLoop:
         turn_index = int(agent_state.get("turns", 0)) + 1
         agent_state["turns"] = turn_index
         t = _Turn(contact, text, agent_state, started, turn_index, sentiment=sentiment)
-        history = self.store.recent_messages(contact.contact_id, self.settings.history_messages)
+        if history is not None:
+            t.history = history[-self.settings.history_messages :]
+            t.history_loaded = True
+        reply = await self._decide(t)
+        if t.writes is not None:  # one transaction, off the event loop
+            await self.conversation.store_turn(contact, *t.writes)
+        return reply
+
+    async def _decide(self, t: _Turn) -> AgentReply:
+        """Guardrail → router → handover policy → brain → validation; the reply, unstored."""
+        contact, text, agent_state = t.contact, t.text, t.agent_state
+        if not t.history_loaded:
+            t.history = await self.conversation.db.recent_messages(
+                contact.contact_id, self.settings.history_messages
+            )
+        history = t.history
         self._emit(
             contact,
             EventType.USER_INPUT,
@@ -168,15 +203,13 @@ class TurnLoop:
             transcript=text,
             input_mode="text",
             channel=contact.channel.value,
-            turn=turn_index,
+            turn=t.index,
         )
 
         verdict = guardrail.check_input(text)
         if verdict.blocked:
             self._emit(contact, EventType.GUARDRAIL, Source.SYSTEM, category=verdict.category)
-            from switchboard.brains.local.nlg import Renderer
-
-            reply_text = Renderer(contact.locale).pick("decline_guardrail")
+            reply_text = decline_guardrail(contact.locale)
             return self._finish(
                 t,
                 text_out=reply_text,
@@ -219,7 +252,7 @@ class TurnLoop:
         if self.router is None:
             return None
         try:
-            return self.router.classify(text)
+            return self.hooks.classify(text, self.router.classify)
         except Exception:  # the router must never drop the customer
             log.exception("router failed; continuing without a route decision")
             return None
@@ -310,7 +343,8 @@ class TurnLoop:
             )
             t0 = time.perf_counter()
             step = await asyncio.wait_for(
-                self.brain.step(turn), timeout=self.settings.brain_timeout_s
+                self.hooks.brain_step(turn, self.brain.step),
+                timeout=self.settings.brain_timeout_s,
             )
             self._emit(
                 contact,
@@ -332,7 +366,7 @@ class TurnLoop:
             if round_no >= self.settings.max_tool_rounds:
                 break
             for call in step.tool_calls:
-                result = await self.tools.call(call, contact.locale)
+                result = await self.hooks.tool_call(call, contact.locale, self.tools.call)
                 results.append(result)
                 if not result.ok:
                     agent_state["tool_failures"] = int(agent_state.get("tool_failures", 0)) + 1
@@ -371,7 +405,7 @@ class TurnLoop:
             result = self._judge(contact, turn.user_text, results, reply)
             action = decide_action(result, regenerated=regenerated)
             result = result.model_copy(update={"action_taken": action})
-            self._record_validation(contact, turn.user_text, results, reply, result)
+            await self._record_validation(contact, turn.user_text, results, reply, result)
             if action in (ValidationAction.NONE, ValidationAction.LOGGED):
                 return step, results, result, True
             if action is ValidationAction.FALLBACK:
@@ -396,9 +430,16 @@ class TurnLoop:
     def _judge(
         self, contact: Contact, query: str, results: Sequence[ToolResult], reply: str
     ) -> ValidationResult:
-        assert self.validator is not None
+        validator = self.validator
+        assert validator is not None
+
+        def final(check: ValidationInput) -> ValidationResult:
+            return validator.validate(check.query, check.tool_results, check.reply, check.locale)
+
         try:
-            return self.validator.validate(query, results, reply, contact.locale)
+            return self.hooks.validate(
+                ValidationInput(query, results, reply, contact.locale), final
+            )
         except Exception as exc:
             # Seed 2 "Validation Errors": a failing validator must not pass a reply unseen;
             # treat it as high severity so the customer gets the safe fallback.
@@ -406,7 +447,7 @@ class TurnLoop:
             self._emit(contact, EventType.ERROR, Source.SYSTEM, stage="validation", error=str(exc))
             return ValidationResult(passed=False, severity=Severity.HIGH, confidence_score=0.0)
 
-    def _record_validation(
+    async def _record_validation(
         self,
         contact: Contact,
         query: str,
@@ -426,23 +467,14 @@ class TurnLoop:
             action_taken=result.action_taken,
             findings=[f.model_dump(mode="json") for f in result.findings],
         )
-        if not result.findings:
-            return
-        for row in build_hallucination_logs(
+        await self.conversation.record_validation(
+            contact.contact_id,
             result,
             user_query=query,
-            tool_results=list(results),
+            tool_results=results,
             model_response=reply,
-            session_id=contact.contact_id,
-            action_taken=result.action_taken,
             ttl_days=self.ttl_days,
-            redact=redact,
-        ):
-            try:
-                self.store.add_hallucination_log(row)
-            except Exception:
-                # Seed 2: "DynamoDB Write Failure: log, continue with response".
-                log.exception("hallucination log write failed")
+        )
 
     # -- endings --------------------------------------------------------------------------
 
@@ -456,13 +488,6 @@ class TurnLoop:
             intent=nlu.intent if nlu else None,
         )
 
-    @contextlib.contextmanager
-    def _one_commit(self) -> Iterator[None]:
-        """Group the end-of-turn writes in one transaction when the store supports it."""
-        unit = getattr(self.store, "unit_of_work", None)
-        with unit() if callable(unit) else contextlib.nullcontext():
-            yield
-
     def _handover(
         self,
         t: _Turn,
@@ -473,10 +498,7 @@ class TurnLoop:
         message: str | None = None,
     ) -> AgentReply:
         contact, agent_state, text, nlu = t.contact, t.agent_state, t.text, t.nlu
-        history = [
-            *self.store.recent_messages(contact.contact_id, self.settings.history_messages),
-            self._user_message(text, nlu),
-        ]
+        history = [*t.history, self._user_message(text, nlu)]
         information = {
             k: str(v)
             for k, v in ((contact.state.get("dialogue") or {}).get("slots") or {}).items()
@@ -559,14 +581,10 @@ class TurnLoop:
             latency_ms=reply.latency_ms,
             turn=turn_index,
         )
-        with self._one_commit():
-            self.store.add_message(contact.contact_id, self._user_message(text, nlu))
-            self.store.add_message(
-                contact.contact_id,
-                Message(role=Role.ASSISTANT, content=text_out, route=route, intent=None),
-            )
-            self.store.update_contact(contact)
-            flush = getattr(self.events, "flush", None)
-            if callable(flush):
-                flush()
+        # Stored by ``run`` in one transaction through the conversation service
+        # (which redacts the customer's text again, whatever the caller did).
+        t.writes = (
+            self._user_message(text, nlu),
+            Message(role=Role.ASSISTANT, content=text_out, route=route, intent=None),
+        )
         return reply

@@ -145,3 +145,40 @@ def fallback_message(kind: str, locale: Locale) -> str:
         KeyError: for an unknown ``kind``.
     """
     return FALLBACK_MESSAGES[language(locale)][kind]
+
+
+#: The opening line of a new contact (the same words as the local renderer's
+#: ``greeting`` phrase; every brain opens with it).
+GREETING: dict[str, str] = {
+    "en": (
+        "Hello! I can help you open an account, answer questions about our debit cards, or "
+        "find your nearest branch. What can I do for you today?"
+    ),
+    "fr": (
+        "Bonjour ! Je peux vous aider à ouvrir un compte, répondre à vos questions sur nos "
+        "cartes de débit ou trouver l'agence la plus proche. Que puis-je faire pour vous ?"
+    ),
+}
+
+#: The reply to an input the guardrail blocked (instruction override, prompt
+#: extraction, jailbreak): a decline that says what the agent can do.
+DECLINE_GUARDRAIL: dict[str, str] = {
+    "en": (
+        "I can't help with that. I can help you open an account, answer questions about our "
+        "debit cards, or find your nearest branch."
+    ),
+    "fr": (
+        "Je ne peux pas faire cela. Je peux vous aider à ouvrir un compte, répondre à vos "
+        "questions sur nos cartes ou trouver une agence."
+    ),
+}
+
+
+def greeting(locale: Locale) -> str:
+    """The opening line for a new contact in ``locale`` (English for an unknown language)."""
+    return GREETING.get(language(locale), GREETING["en"])
+
+
+def decline_guardrail(locale: Locale) -> str:
+    """The decline for a blocked input in ``locale`` (English for an unknown language)."""
+    return DECLINE_GUARDRAIL.get(language(locale), DECLINE_GUARDRAIL["en"])

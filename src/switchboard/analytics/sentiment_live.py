@@ -134,6 +134,10 @@ class LiveSentiment:
         stored: str | None = (contact.state.get("attributes") or {}).get(ATTR_SENTIMENT)
         return stored
 
+    def forget(self, contact_id: str) -> None:
+        """Drop the rolling sentiment of an ended contact (the stored scores stay)."""
+        self.monitor.forget(contact_id)
+
     def _load(self, contact_id: str) -> dict[str, Any] | None:
         try:
             state: dict[str, Any] | None = self.store.get_contact(contact_id).state.get("sentiment")

@@ -1,8 +1,9 @@
 """OpenTelemetry spans around the turn-loop stages, exported only when configured.
 
-:func:`instrument_service` wraps the ports the turn loop calls — the intent
-router, the brain, the tool host and the validation agent — in thin traced
-proxies, and the loop's ``run`` in a ``turn`` span, so one customer turn
+:func:`instrument_service` registers a :class:`TracingMiddleware` on the
+service's turn middleware chain (``AgentService.hooks``), whose hooks
+around the intent router, the brain, the tool host and the validation
+agent — and around the whole turn — open spans, so one customer turn
 becomes one trace::
 
     switchboard.turn                      contact.id, channel, turn.route, turn.action ...
@@ -21,7 +22,6 @@ global OpenTelemetry provider is left alone). ``otlp`` needs
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.sdk.resources import Resource
@@ -34,21 +34,22 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.trace import Status, StatusCode, Tracer
 
-from switchboard.domain.types import (
-    AgentReply,
-    Contact,
-    Locale,
-    ToolCall,
-    ToolResult,
-    ToolSpec,
-    ValidationResult,
+from switchboard.agent.hooks import (
+    BrainNext,
+    ClassifyNext,
+    ToolNext,
+    TurnInput,
+    TurnMiddleware,
+    TurnNext,
+    ValidateNext,
+    ValidationInput,
 )
+from switchboard.domain.types import AgentReply, Locale, ToolCall, ToolResult, ValidationResult
 from switchboard.errors import ConfigError
-from switchboard.ports import Brain, BrainStep, BrainTurn, IntentRouter, RouteDecision, ToolHost
+from switchboard.ports import BrainStep, BrainTurn, RouteDecision
 
 if TYPE_CHECKING:
     from switchboard.agent.service import AgentService
-    from switchboard.ports import Validator
 
 SPAN_PREFIX = "switchboard."
 
@@ -108,109 +109,25 @@ def _record_error(span: Any, exc: BaseException) -> None:
     span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
 
 
-class TracedRouter:
-    """An :class:`IntentRouter` whose ``classify`` is a span."""
+class TracingMiddleware(TurnMiddleware):
+    """A turn middleware that makes each stage of a turn a span (one trace per turn).
 
-    def __init__(self, inner: IntentRouter, tracer: Tracer) -> None:
-        self.inner = inner
+    Registered on ``AgentService.hooks`` by :func:`instrument_service`; the
+    ports themselves are left untouched.
+    """
+
+    def __init__(self, tracer: Tracer) -> None:
         self.tracer = tracer
 
-    def classify(self, text: str) -> RouteDecision:
-        """Classify through the wrapped router inside ``switchboard.router.classify``."""
-        with self.tracer.start_as_current_span(SPAN_PREFIX + "router.classify") as span:
-            decision = self.inner.classify(text)
-            span.set_attribute("route", decision.route.value)
-            span.set_attribute("intent", decision.intent)
-            span.set_attribute("confidence", float(decision.confidence))
-            return decision
-
-
-class TracedBrain:
-    """A :class:`Brain` whose ``step`` is a span."""
-
-    def __init__(self, inner: Brain, tracer: Tracer) -> None:
-        self.inner = inner
-        self.tracer = tracer
-        self.name = inner.name
-
-    async def step(self, turn: BrainTurn) -> BrainStep:
-        """Run the wrapped brain's step inside ``switchboard.brain.step``."""
-        with self.tracer.start_as_current_span(SPAN_PREFIX + "brain.step") as span:
-            span.set_attribute("brain", self.name)
-            span.set_attribute("round", turn.round)
-            span.set_attribute("strict", turn.strict)
-            step = await self.inner.step(turn)
-            span.set_attribute("stop_reason", step.stop_reason)
-            span.set_attribute("tool_calls", len(step.tool_calls))
-            return step
-
-
-class TracedToolHost:
-    """A :class:`ToolHost` whose ``call`` is a span."""
-
-    def __init__(self, inner: ToolHost, tracer: Tracer) -> None:
-        self.inner = inner
-        self.tracer = tracer
-
-    async def list_tools(self, locale: Locale) -> list[ToolSpec]:
-        """Pass through to the wrapped host."""
-        return await self.inner.list_tools(locale)
-
-    async def call(self, call: ToolCall, locale: Locale) -> ToolResult:
-        """Run the call inside ``switchboard.tool.call``; an error result marks the span."""
-        with self.tracer.start_as_current_span(SPAN_PREFIX + "tool.call") as span:
-            span.set_attribute("tool.name", call.name)
-            result = await self.inner.call(call, locale)
-            span.set_attribute("tool.ok", result.ok)
-            if result.error is not None:
-                span.set_attribute("tool.error_code", result.error.code)
-                span.set_status(Status(StatusCode.ERROR, result.error.code))
-            return result
-
-    async def aclose(self) -> None:
-        """Close the wrapped host."""
-        await self.inner.aclose()
-
-    def __getattr__(self, name: str) -> Any:
-        """Anything else (e.g. ``prepare``) is the wrapped host's."""
-        return getattr(self.inner, name)
-
-
-class TracedValidator:
-    """A validator whose ``validate`` is a span."""
-
-    def __init__(self, inner: Validator, tracer: Tracer) -> None:
-        self.inner = inner
-        self.tracer = tracer
-        self.name = getattr(inner, "name", type(inner).__name__)
-
-    def validate(
-        self,
-        user_query: str,
-        tool_results: Sequence[ToolResult],
-        reply_text: str,
-        locale: Locale,
-    ) -> ValidationResult:
-        """Validate inside ``switchboard.validation.validate``."""
-        with self.tracer.start_as_current_span(SPAN_PREFIX + "validation.validate") as span:
-            result = self.inner.validate(user_query, tool_results, reply_text, locale)
-            span.set_attribute("passed", result.passed)
-            span.set_attribute("findings", len(result.findings))
-            if result.severity is not None:
-                span.set_attribute("severity", result.severity.value)
-            return result
-
-
-def _traced_run(
-    run: Callable[..., Awaitable[AgentReply]], tracer: Tracer
-) -> Callable[..., Awaitable[AgentReply]]:
-    async def traced(contact: Contact, text: str, *args: Any, **kwargs: Any) -> AgentReply:
-        with tracer.start_as_current_span(SPAN_PREFIX + "turn") as span:
+    async def on_turn(self, turn: TurnInput, call_next: TurnNext) -> AgentReply:
+        """``switchboard.turn``: contact id, channel, locale; the reply's route, action, tools."""
+        contact = turn.contact
+        with self.tracer.start_as_current_span(SPAN_PREFIX + "turn") as span:
             span.set_attribute("contact.id", contact.contact_id)
             span.set_attribute("contact.channel", contact.channel.value)
             span.set_attribute("contact.locale", contact.locale.value)
             try:
-                reply = await run(contact, text, *args, **kwargs)
+                reply = await call_next(turn)
             except Exception as exc:
                 _record_error(span, exc)
                 raise
@@ -223,25 +140,57 @@ def _traced_run(
                 span.set_attribute("turn.handover_reason", reply.handover.reason.value)
             return reply
 
-    return traced
+    def on_classify(self, text: str, call_next: ClassifyNext) -> RouteDecision:
+        """``switchboard.router.classify``: route, intent, confidence."""
+        with self.tracer.start_as_current_span(SPAN_PREFIX + "router.classify") as span:
+            decision = call_next(text)
+            span.set_attribute("route", decision.route.value)
+            span.set_attribute("intent", decision.intent)
+            span.set_attribute("confidence", float(decision.confidence))
+            return decision
+
+    async def on_brain_step(self, turn: BrainTurn, call_next: BrainNext) -> BrainStep:
+        """``switchboard.brain.step``: round, strict, stop reason, tool calls."""
+        with self.tracer.start_as_current_span(SPAN_PREFIX + "brain.step") as span:
+            span.set_attribute("round", turn.round)
+            span.set_attribute("strict", turn.strict)
+            step = await call_next(turn)
+            span.set_attribute("stop_reason", step.stop_reason)
+            span.set_attribute("tool_calls", len(step.tool_calls))
+            return step
+
+    async def on_tool_call(self, call: ToolCall, locale: Locale, call_next: ToolNext) -> ToolResult:
+        """``switchboard.tool.call``: tool name, ok, error code (an error marks the span)."""
+        with self.tracer.start_as_current_span(SPAN_PREFIX + "tool.call") as span:
+            span.set_attribute("tool.name", call.name)
+            result = await call_next(call, locale)
+            span.set_attribute("tool.ok", result.ok)
+            if result.error is not None:
+                span.set_attribute("tool.error_code", result.error.code)
+                span.set_status(Status(StatusCode.ERROR, result.error.code))
+            return result
+
+    def on_validate(self, check: ValidationInput, call_next: ValidateNext) -> ValidationResult:
+        """``switchboard.validation.validate``: passed, findings, severity."""
+        with self.tracer.start_as_current_span(SPAN_PREFIX + "validation.validate") as span:
+            result = call_next(check)
+            span.set_attribute("passed", result.passed)
+            span.set_attribute("findings", len(result.findings))
+            if result.severity is not None:
+                span.set_attribute("severity", result.severity.value)
+            return result
 
 
-def instrument_service(service: AgentService, telemetry: Telemetry) -> None:
-    """Wrap the turn loop's stages of ``service`` in spans (idempotent).
+def instrument_service(service: AgentService, telemetry: Telemetry) -> TracingMiddleware:
+    """Register a :class:`TracingMiddleware` on ``service.hooks``.
 
     Args:
-        service: a created :class:`~switchboard.agent.service.AgentService`.
+        service: a built :class:`~switchboard.agent.service.AgentService`.
         telemetry: the tracer to use.
+
+    Returns:
+        The registered middleware (``service.hooks.remove`` it to stop tracing).
     """
-    loop = service.loop
-    if getattr(loop, "_sb_traced", False):
-        return
-    tracer = telemetry.tracer
-    if loop.router is not None:
-        loop.router = TracedRouter(loop.router, tracer)
-    loop.brain = TracedBrain(loop.brain, tracer)
-    loop.tools = TracedToolHost(loop.tools, tracer)
-    if loop.validator is not None:
-        loop.validator = TracedValidator(loop.validator, tracer)
-    loop.run = _traced_run(loop.run, tracer)  # type: ignore[method-assign,assignment]  # instance-level wrap
-    loop._sb_traced = True  # type: ignore[attr-defined]  # marker against double wrapping
+    middleware = TracingMiddleware(telemetry.tracer)
+    service.hooks.add(middleware)
+    return middleware

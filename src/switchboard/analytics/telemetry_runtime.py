@@ -5,9 +5,10 @@ once the service exists:
 
 * the metrics and the supervisor board subscribe to the audit sink's events
   (``AuditSink.subscribe``);
-* the summary service becomes an end-of-contact hook (``service.end_hooks``),
+* the summary service becomes an end-of-contact hook (``conversation.end_hooks``),
   with the file sink (``var/summaries``) and, when configured, the S3 sink;
-* OpenTelemetry spans wrap the turn-loop stages when an exporter is configured;
+* OpenTelemetry spans around the turn-loop stages, when an exporter is
+  configured, come from a turn middleware on ``service.hooks``;
 * the idle sweeper ends quiet contacts as ``abandoned``;
 * the board reads human agents' lines from the transcript stream (group
   ``supervisor``); everything else, sentiment included, comes from the events.
@@ -25,7 +26,7 @@ from switchboard.analytics.summary import Summarizer
 from switchboard.analytics.summary_service import SummaryService
 from switchboard.analytics.summary_sinks import FileSummarySink, S3SummarySink, SummarySink
 from switchboard.analytics.supervisor import IdleSweeper, SupervisorBoard
-from switchboard.analytics.telemetry import Telemetry, instrument_service
+from switchboard.analytics.telemetry import Telemetry, TracingMiddleware, instrument_service
 from switchboard.config import Settings
 from switchboard.domain.types import Contact, Source
 
@@ -38,8 +39,6 @@ log = logging.getLogger("switchboard.analytics")
 SEGMENT_GROUP = "supervisor"
 #: Seconds the summary waits for the sentiment stage to store its last scores.
 SETTLE_S = 2.0
-#: Attribute of the service holding its runtime (so a service is wired once).
-_ATTR = "_sb_analytics"
 
 
 class AnalyticsRuntime:
@@ -66,12 +65,7 @@ class AnalyticsRuntime:
         self.telemetry = telemetry
         self._unsubscribe: list[Callable[[], None]] = []
         self._consumer: Any = None
-
-    @staticmethod
-    def of(service: AgentService) -> AnalyticsRuntime | None:
-        """The runtime already wired onto ``service``, if any."""
-        existing = getattr(service, _ATTR, None)
-        return existing if isinstance(existing, AnalyticsRuntime) else None
+        self._tracing: TracingMiddleware | None = None
 
     @classmethod
     def attach(
@@ -83,7 +77,7 @@ class AnalyticsRuntime:
         telemetry: Telemetry | None = None,
         start_sweeper: bool = True,
     ) -> AnalyticsRuntime:
-        """Wire everything onto ``service`` (idempotent: a wired service returns its runtime).
+        """Wire everything onto ``service`` (call once per service; :meth:`aclose` unwires).
 
         Args:
             service: the running agent service.
@@ -97,13 +91,10 @@ class AnalyticsRuntime:
             switchboard.errors.ConfigError: an unknown telemetry exporter, or S3
                 configured without boto3.
         """
-        existing = getattr(service, _ATTR, None)
-        if isinstance(existing, AnalyticsRuntime):
-            return existing
         metrics = ContactMetrics()
         board = SupervisorBoard()
         summaries = SummaryService(
-            service.store,
+            service.conversation.store,
             summarizer=configured_summarizer(settings),
             sinks=sinks if sinks is not None else configured_sinks(settings),
         )
@@ -125,22 +116,21 @@ class AnalyticsRuntime:
             sweeper=sweeper,
             telemetry=telemetry,
         )
-        subscribe: Any = getattr(service.events, "subscribe", None)
+        subscribe: Any = getattr(service.conversation.events, "subscribe", None)
         if callable(subscribe):
             runtime._unsubscribe.append(subscribe(metrics.observe))
             runtime._unsubscribe.append(subscribe(board.observe))
         else:
             log.warning("event sink has no subscribe(); metrics and supervisor board stay empty")
-        service.end_hooks.append(runtime.on_contact_end)
+        service.conversation.end_hooks.append(runtime.on_contact_end)
         summaries.listeners.append(board.on_summary)
         if telemetry is not None:
-            instrument_service(service, telemetry)
+            runtime._tracing = instrument_service(service, telemetry)
         segments: Any = getattr(service, "segments", None)
         if segments is not None and hasattr(segments, "subscribe"):
             runtime._consumer = segments.subscribe(SEGMENT_GROUP, runtime.on_segment)
         if start_sweeper:
             sweeper.start()
-        setattr(service, _ATTR, runtime)
         return runtime
 
     async def on_contact_end(self, contact: Contact) -> None:
@@ -149,8 +139,9 @@ class AnalyticsRuntime:
         Waiting (at most :data:`SETTLE_S`) keeps the last sentiment reading in the
         summary, and keeps a late sentiment write from replacing the stored summary.
         """
-        settle: Any = getattr(getattr(self.service, "sentiment", None), "settle", None)
-        if callable(settle):
+        sentiment = self.service.conversation.sentiment
+        settle = sentiment.settle if sentiment is not None else None
+        if settle is not None:
             try:
                 await settle(SETTLE_S)
             except Exception as exc:  # a slow sentiment stage must not block the summary
@@ -181,14 +172,16 @@ class AnalyticsRuntime:
             unsubscribe()
         self._unsubscribe.clear()
         hook = self.on_contact_end
-        self.service.end_hooks[:] = [h for h in self.service.end_hooks if h != hook]
+        hooks = self.service.conversation.end_hooks
+        hooks[:] = [h for h in hooks if h != hook]
         close: Any = getattr(self.summaries.summarizer, "aclose", None)
         if callable(close):
             await close()
+        if self._tracing is not None:
+            self.service.hooks.remove(self._tracing)
+            self._tracing = None
         if self.telemetry is not None:
             self.telemetry.shutdown()
-        if getattr(self.service, _ATTR, None) is self:
-            delattr(self.service, _ATTR)
 
 
 def configured_summarizer(settings: Settings) -> Summarizer | None:

@@ -18,7 +18,9 @@ Desk socket, client → server::
 server → client: ``agent`` (the agent, once), ``assigned``,
 ``customer_message``, ``closed`` (see :mod:`switchboard.routing.desk`),
 ``error`` as on the chat socket. The desk (routing engine + dispatch loop)
-is built on first use over the service's store; :func:`close_desk` stops it.
+is built by the composition root (``switchboard.compose.build_desk``) in
+the app's lifespan and injected into the conversation service as its
+handover queue; :func:`desk_for` hands it to the routes.
 """
 
 from __future__ import annotations
@@ -33,14 +35,10 @@ from fastapi.requests import HTTPConnection
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, TypeAdapter
 
-from switchboard.agent.service import AgentService
 from switchboard.api.frames import error_frame, frame_for_error, parse_frame
 from switchboard.audit.redact import mask_endpoint
-from switchboard.config import Settings
 from switchboard.errors import ConfigError, SwitchboardError
 from switchboard.routing.desk import Desk
-from switchboard.routing.engine import RoutingEngine, queues_from_settings
-from switchboard.routing.store import RoutingStore
 from switchboard.routing.types import Agent, AgentStatus, QueueStatus
 from switchboard.web import static_dir
 
@@ -48,49 +46,15 @@ log = logging.getLogger(__name__)
 
 
 def desk_for(app: FastAPI | Any) -> Desk:
-    """The app's :class:`Desk`, built and started on first use.
+    """The app's :class:`Desk` (built by the lifespan).
 
     Raises:
-        ConfigError: the service is not running or its store is not SQL.
+        ConfigError: the app is not running, or its store is not SQL (no desk).
     """
     desk = getattr(app.state, "desk", None)
-    if isinstance(desk, Desk):
-        return desk
-    service = getattr(app.state, "service", None)
-    if not isinstance(service, AgentService):
-        raise ConfigError("the agent service is not running (lifespan not started)")
-    settings: Settings = app.state.settings
-    try:
-        store = RoutingStore.for_store(service.store)
-    except TypeError as exc:
-        raise ConfigError(str(exc)) from exc
-    engine = RoutingEngine(
-        store, queues_from_settings(settings.routing), acw_s=settings.routing.acw_s
-    )
-    desk = Desk(service, engine)
-    desk.start()
-    app.state.desk = desk
+    if not isinstance(desk, Desk):
+        raise ConfigError("the human-agent desk is not running (no lifespan, or no SQL store)")
     return desk
-
-
-def start_desk(app: FastAPI) -> None:
-    """Build and start the desk now if the store allows it (call in the lifespan).
-
-    A store that is not SQL leaves the app without human-agent queues: the
-    bot still answers and the failure is logged.
-    """
-    try:
-        desk_for(app)
-    except SwitchboardError:
-        log.warning("human-agent desk not started", exc_info=True)
-
-
-async def close_desk(app: FastAPI) -> None:
-    """Stop the desk's dispatch loop if one was started (call at shutdown)."""
-    desk = getattr(app.state, "desk", None)
-    if isinstance(desk, Desk):
-        await desk.aclose()
-    app.state.desk = None
 
 
 async def _desk(conn: HTTPConnection) -> Desk:

@@ -10,6 +10,7 @@ Nothing is built at import time (habit 5 in DESIGN.md): call
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,14 +22,18 @@ from fastapi_offline import FastAPIOffline
 from switchboard import __version__
 from switchboard.agent.service import AgentService
 from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
-from switchboard.api.agents import build_agents_router, close_desk, start_desk
+from switchboard.api.agents import build_agents_router
 from switchboard.api.analytics import build_analytics_router
 from switchboard.api.errors import install_error_handlers
 from switchboard.api.routes import build_router
 from switchboard.api.ws import build_ws_router
+from switchboard.compose import build_analytics, build_desk, build_service, close_desk
 from switchboard.config import Settings
+from switchboard.errors import SwitchboardError
 from switchboard.voice.transports.routes import build_voice_router
 from switchboard.web import static_dir
+
+log = logging.getLogger("switchboard.api")
 
 #: Headers for the widget page: no inline script or style, API and socket on the same origin.
 PAGE_HEADERS = {
@@ -42,14 +47,23 @@ PAGE_HEADERS = {
 }
 
 
-def create_app(settings: Settings, service: AgentService | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    service: AgentService | None = None,
+    analytics: AnalyticsRuntime | None = None,
+) -> FastAPI:
     """Build the HTTP/WebSocket app.
 
     Args:
         settings: every setting of the deployment (locale, database URL, brain...).
         service: an already created service to use. When given, the caller owns
-            it (the app does not close it); when None the app creates one with
-            ``AgentService.create(settings)`` at startup and closes it at shutdown.
+            it (the app does not close it); when None the app builds one with the
+            composition root (``compose.build_service``) at startup and closes it
+            at shutdown. Either way the lifespan builds the human-agent desk and
+            injects it as the service's handover queue.
+        analytics: the metrics/summaries/traces runtime already wired onto a
+            caller-owned ``service`` (the caller closes it); None: the app wires
+            one with ``compose.build_analytics`` and closes it at shutdown.
 
     Returns:
         A FastAPI app with the routes of :mod:`switchboard.api.routes`, the chat
@@ -65,17 +79,20 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = service is None
-        running = service if service is not None else await AgentService.create(settings)
+        running = service if service is not None else await build_service(settings)
         app.state.service = running
-        start_desk(app)  # human-agent queues: dispatch and due callbacks resume at once
-        # A caller-owned service may already carry analytics; then the caller closes them.
-        wired = AnalyticsRuntime.of(running)
-        app.state.analytics = wired or AnalyticsRuntime.attach(running, settings)
+        try:  # human-agent queues: dispatch and due callbacks resume at once
+            app.state.desk = build_desk(settings, running)
+        except SwitchboardError:  # no SQL store: the bot still answers, handovers stay unqueued
+            log.warning("human-agent desk not started", exc_info=True)
+            app.state.desk = None
+        app.state.analytics = analytics or build_analytics(running, settings)
         try:
             yield
         finally:
-            await close_desk(app)
-            if wired is None:
+            await close_desk(running, app.state.desk)
+            app.state.desk = None
+            if analytics is None:
                 await app.state.analytics.aclose()
             app.state.analytics = None
             app.state.service = None
@@ -92,6 +109,7 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
     )
     app.state.settings = settings
     app.state.service = service
+    app.state.desk = None
     install_error_handlers(app)
     app.include_router(build_router())
     app.include_router(build_ws_router())

@@ -96,7 +96,14 @@ def build_router() -> APIRouter:
     )
     async def get_contact(contact_id: str, service: ServiceDep) -> ContactView:
         """Return the contact, its messages (oldest first) and its typed events."""
-        return service.contact_view(contact_id)
+        return await service.conversation.view(contact_id)
+
+    _add_health(router)
+    return router
+
+
+def _add_health(router: APIRouter) -> None:
+    """Add ``GET /health`` (liveness and store check) to ``router``."""
 
     @router.get(
         "/health",
@@ -107,7 +114,7 @@ def build_router() -> APIRouter:
     )
     async def health(service: ServiceDep) -> JSONResponse:
         """Report ``ok`` when the store answers; 503 ``degraded`` otherwise (seed 4)."""
-        store_ok = probe_store(service)
+        store_ok = await probe_store(service)
         report = HealthResponse(
             status="ok" if store_ok else "degraded",
             store="ok" if store_ok else "error",
@@ -117,17 +124,15 @@ def build_router() -> APIRouter:
         status = HTTPStatus.OK if store_ok else HTTPStatus.SERVICE_UNAVAILABLE
         return JSONResponse(report.model_dump(mode="json"), status_code=status)
 
-    return router
 
-
-def probe_store(service: AgentService) -> bool:
+async def probe_store(service: AgentService) -> bool:
     """Return True when the store answers a read.
 
     Looks up a random contact id: ``UnknownContactError`` proves the store
     answered; any other error means it did not.
     """
     try:
-        service.store.get_contact(f"health-probe-{new_id()}")
+        await service.conversation.contact(f"health-probe-{new_id()}")
     except UnknownContactError:
         return True
     except SwitchboardError as exc:

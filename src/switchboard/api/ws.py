@@ -14,9 +14,10 @@ Server → client::
     {"type": "ended", "contact": {...Contact...}}                # then close 1000
     {"type": "error", "code": "...", "message": "...", "retryable": bool}
 
-Once the agent hands the contact over (``reply.handover`` set) the contact
-is queued for a human agent (:mod:`switchboard.routing.desk`) and the
-socket also carries, pushed by the desk::
+Once the agent hands the contact over (``reply.handover`` set) the
+conversation service has queued it for a human agent (the desk,
+:mod:`switchboard.routing.desk`, as on every channel); the socket sends the
+queue frame after the reply and also carries, pushed by the desk::
 
     {"type": "queue", "queue": "...", "position": 2, "ewt_seconds": 240, "ewt_minutes": 4,
      "offer_callback": false}
@@ -80,7 +81,7 @@ def build_ws_router() -> APIRouter:
         """Carry one contact's conversation over a WebSocket (frames in the module doc)."""
         await websocket.accept()
         try:
-            contact = service.store.get_contact(contact_id)
+            contact = await service.conversation.contact(contact_id)
         except UnknownContactError as exc:
             await websocket.send_json(frame_for_error(exc))
             await websocket.close(code=CLOSE_UNKNOWN_CONTACT, reason="unknown contact")
@@ -142,7 +143,9 @@ async def _chat_loop(
                 reply = await service.handle_turn(contact_id, frame.text)
                 await websocket.send_json({"type": "reply", **reply.model_dump(mode="json")})
                 if desk is not None and reply.handover is not None:
-                    await websocket.send_json(await desk.handover(reply))
+                    queued = desk.take_handover_frame(contact_id)
+                    if queued is not None:
+                        await websocket.send_json(queued)
             elif isinstance(frame, EndFrame):
                 ended = await service.end_contact(contact_id, frame.status)
                 await websocket.send_json(

@@ -321,7 +321,7 @@ class LexCodeHook:
             snapshot = self.store.snapshot(cid)
         else:
             self.store.load(snapshot)
-            forget = getattr(svc.events, "forget", None)
+            forget = getattr(svc.conversation.events, "forget", None)
             if callable(forget):  # the chain head comes from the session, not this container
                 forget(cid)
         timeout = None
@@ -348,7 +348,7 @@ class LexCodeHook:
         return encode_for(snapshot, request, extra, self.aws)
 
     def _ship_audit(self, contact_id: str) -> None:
-        flush = getattr(self.service.events, "flush", None)
+        flush = getattr(self.service.conversation.events, "flush", None)
         if callable(flush):
             flush()
         records = self.store.drain_events(contact_id)
@@ -470,12 +470,13 @@ async def build_hook(
     Args:
         settings: :class:`switchboard.config.Settings` (from the environment by default).
         aws: AWS settings (from the environment by default).
-        **service_kwargs: passed to :meth:`AgentService.create` (brain, router, tool_host...).
+        **service_kwargs: passed to :func:`switchboard.compose.build_service` (brain,
+            router, tool_host...).
 
     Raises:
         switchboard.errors.SwitchboardError: the agent cannot be built.
     """
-    from switchboard.agent.service import AgentService
+    from switchboard.compose import build_service
     from switchboard.config import load_settings
 
     settings = settings or load_settings()
@@ -497,7 +498,9 @@ async def build_hook(
         audit, transcripts = sink.write_records, sink.write_transcript
 
     store = SessionStore(on_hallucination_log=on_log)
-    service = await AgentService.create(settings, store=store, **service_kwargs)
+    # No handover queue here: Amazon Connect queues the contact from the attributes
+    # the turn sets (target_queue, routing_priority).
+    service = await build_service(settings, store=store, **service_kwargs)
     return LexCodeHook(service, store, aws, audit=audit, transcripts=transcripts)
 
 

@@ -97,7 +97,7 @@ async def _run(
     hours: str | None,
     db: str,
 ) -> RunResult:
-    from switchboard.agent.service import AgentService
+    from switchboard.compose import build_service
     from switchboard.config import load_settings
     from switchboard.contactflow.interpreter import FlowRunner
     from switchboard.contactflow.model import load_flow
@@ -110,10 +110,11 @@ async def _run(
     if hours:
         settings.routing.hours = hours
     flow = load_flow(path)
-    service = await AgentService.create(settings)
+    service = await build_service(settings)
     try:
         engine = RoutingEngine(
-            RoutingStore.for_store(service.store), queues_from_settings(settings.routing)
+            RoutingStore.for_store(service.conversation.store),
+            queues_from_settings(settings.routing),
         )
         runner = FlowRunner(
             load_library(path.parent),

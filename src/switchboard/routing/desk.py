@@ -3,16 +3,19 @@
 :class:`Desk` joins the :class:`~switchboard.routing.engine.RoutingEngine`
 (queues in the database) to the live sockets of one server process:
 
-* :meth:`Desk.handover` enqueues a contact the AI agent handed over
-  (``AgentReply.handover`` → :func:`~switchboard.domain.attributes.handover_attributes`
-  → ``target_queue`` / ``routing_priority``) and stores the attributes on
-  the contact (``Contact.state["attributes"]``);
+* :meth:`Desk.enqueue_handover` (the :class:`~switchboard.ports.HandoverQueue`
+  port the composition root injects into the conversation service)
+  enqueues a contact the AI agent handed over, whatever the channel
+  (``Handover`` → :func:`~switchboard.domain.attributes.handover_attributes`
+  with the live ``RealTimeSentiment`` → ``target_queue`` / ``routing_priority``)
+  and stores the attributes on the contact (``Contact.state["attributes"]``);
 * a background task dispatches every ``tick_s`` (waiting contacts to
   available agents, due callbacks to the front of their queue) and pushes
   to each waiting customer its position and EWT whenever they change;
 * customer messages of a handed-over contact go to its human agent (never
-  the bot); agent messages go to the customer. Both are stored in the
-  contact's transcript and audit trail, agent ones sourced ``HUMAN_AGENT``.
+  the bot); agent messages go to the customer. Both are written by the
+  conversation service (redacted, stored, audited, published on the
+  transcript stream), agent ones sourced ``HUMAN_AGENT``.
 
 Frames (JSON) pushed to subscribers:
 
@@ -34,10 +37,9 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from switchboard.agent.service import AgentService
+from switchboard.agent.conversation import HUMAN_INTENT, ConversationService
 from switchboard.audit.redact import mask_endpoint
 from switchboard.domain.attributes import (
     ATTR_CONVERSATION_SUMMARY,
@@ -48,21 +50,21 @@ from switchboard.domain.attributes import (
 from switchboard.domain.types import (
     AgentReply,
     ContactStatus,
-    Event,
     EventType,
+    Handover,
     Message,
     Role,
     Source,
 )
-from switchboard.errors import InputError, QueueClosedError, QueueFullError, RoutingError
+from switchboard.errors import QueueClosedError, QueueFullError, RoutingError
 from switchboard.routing.engine import RoutingEngine, route_for
 from switchboard.routing.types import Agent, AgentStatus, Assignment, Callback, Placement
 
 log = logging.getLogger("switchboard.routing.desk")
 
 Frame = dict[str, Any]
-#: ``Message.intent`` of a human agent's message in the transcript.
-HUMAN_INTENT = "HUMAN_AGENT"
+
+__all__ = ["HUMAN_INTENT", "Desk", "Frame"]
 
 
 class _Channels:
@@ -96,18 +98,22 @@ class Desk:
     """Handed-over contacts, agent sessions and the relay between them (see module doc).
 
     Args:
-        service: the agent service (store, audit events, contact lifecycle).
+        conversation: the one writer (store, audit events, transcript stream, lifecycle).
         engine: the routing engine over the same database.
         tick_s: dispatch / queue-update period, seconds.
     """
 
-    def __init__(self, service: AgentService, engine: RoutingEngine, *, tick_s: float = 0.5):
-        self.service = service
+    def __init__(
+        self, conversation: ConversationService, engine: RoutingEngine, *, tick_s: float = 0.5
+    ):
+        self.conversation = conversation
+        self.db = conversation.db
         self.engine = engine
         self.tick_s = tick_s
         self.customers = _Channels()
         self.agents = _Channels()
         self._last_sent: dict[str, tuple[int, int]] = {}
+        self._handover_frames: dict[str, Frame] = {}
         self._task: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
@@ -147,11 +153,8 @@ class Desk:
 
     # -- customer side ---------------------------------------------------------------
 
-    def _emit(self, contact_id: str, type_: EventType, source: Source, **data: Any) -> None:
-        self.service.events.emit(Event(contact_id=contact_id, type=type_, source=source, data=data))
-        flush = getattr(self.service.events, "flush", None)
-        if callable(flush):
-            flush()
+    async def _emit(self, contact_id: str, type_: EventType, source: Source, **data: Any) -> None:
+        await self.conversation.record(contact_id, type_, source, **data)
 
     def _push_placement(self, placement: Placement, *, force: bool = False) -> None:
         key = (placement.position, placement.ewt_minutes)
@@ -184,7 +187,24 @@ class Desk:
             self.customers.publish(contact_id, {"type": "agent_joined", "agent": agent.name})
 
     async def handover(self, reply: AgentReply) -> Frame:
+        """Queue the contact of a reply that carries a handover (see :meth:`enqueue_handover`).
+
+        Raises:
+            ValueError: the reply carries no handover.
+        """
+        if reply.handover is None:
+            raise ValueError("the reply carries no handover")
+        return await self.enqueue_handover(reply.contact_id, reply.handover)
+
+    def take_handover_frame(self, contact_id: str) -> Frame | None:
+        """The frame of the contact's last handover, once (the chat socket sends it)."""
+        return self._handover_frames.pop(contact_id, None)
+
+    async def enqueue_handover(self, contact_id: str, handover: Handover) -> Frame:
         """Queue a contact the AI agent just handed over; return the frame for the customer.
+
+        The :class:`~switchboard.ports.HandoverQueue` port: the conversation
+        service calls it for a handover from any channel.
 
         Returns:
             A ``queue`` frame (position, EWT) or, when the queue is closed or
@@ -192,10 +212,14 @@ class Desk:
             never dropped: a closed queue leaves it transferred and waiting
             for a callback booking.
         """
-        contact_id = reply.contact_id
-        contact = await asyncio.to_thread(self.service.store.get_contact, contact_id)
+        frame = await self._enqueue(contact_id, handover)
+        self._handover_frames[contact_id] = frame
+        return frame
+
+    async def _enqueue(self, contact_id: str, handover: Handover) -> Frame:
+        contact = await self.db.get_contact(contact_id)
         attrs: dict[str, str] = dict(contact.state.get("attributes") or {})
-        attrs.update(handover_attributes(reply.handover, sentiment=attrs.get("RealTimeSentiment")))
+        attrs.update(handover_attributes(handover, sentiment=attrs.get("RealTimeSentiment")))
         queue, priority = route_for(attrs)
         try:
             placement = await asyncio.to_thread(
@@ -205,7 +229,7 @@ class Desk:
             status = await asyncio.to_thread(self.engine.queue_status, queue)
             nxt = self.engine.queue(queue).hours.next_open(status.at)
             contact.state["attributes"] = attrs
-            await asyncio.to_thread(self.service.store.update_contact, contact)
+            await self.db.update_contact(contact)
             return {
                 "type": "queue_closed",
                 "queue": queue,
@@ -215,8 +239,8 @@ class Desk:
         attrs[ATTR_QUEUE_POSITION] = str(placement.position)
         attrs[ATTR_EWT] = str(placement.ewt_minutes)
         contact.state["attributes"] = attrs
-        await asyncio.to_thread(self.service.store.update_contact, contact)
-        self._emit(
+        await self.db.update_contact(contact)
+        await self._emit(
             contact_id,
             EventType.QUEUED,
             Source.SYSTEM,
@@ -245,17 +269,12 @@ class Desk:
             A ``delivered`` frame saying whether an agent (``agent``) or the
             queue (``queue``: the agent reads it in the transcript) got it.
 
+        The conversation service redacts, stores, audits and publishes it.
+
         Raises:
             InputError: empty or oversized text.
         """
-        text = text.strip()
-        if not text or len(text) > 4000:
-            raise InputError("message text must be 1..4000 characters")
-        await asyncio.to_thread(
-            self.service.store.add_message, contact_id, Message(role=Role.USER, content=text)
-        )
-        self._emit(contact_id, EventType.USER_INPUT, Source.CUSTOMER, text=text, to="human_agent")
-        self.service.publish_message(contact_id, Source.CUSTOMER, text)
+        text = await self.conversation.customer_message(contact_id, text, to="human_agent")
         assignment = await asyncio.to_thread(self.engine.assignment_of_contact, contact_id)
         if assignment is None:
             return {"type": "delivered", "to": "queue"}
@@ -272,13 +291,13 @@ class Desk:
             InputError: malformed phone number.
             UnknownContactError: no such contact.
         """
-        contact = await asyncio.to_thread(self.service.store.get_contact, contact_id)
+        contact = await self.db.get_contact(contact_id)
         attrs: dict[str, str] = dict(contact.state.get("attributes") or {})
         queue, _ = route_for(attrs)
         callback = await asyncio.to_thread(
             lambda: self.engine.book_callback(contact_id, phone, queue, attributes=attrs)
         )
-        self._emit(
+        await self._emit(
             contact_id,
             EventType.CALLBACK_BOOKED,
             Source.CUSTOMER,
@@ -305,7 +324,7 @@ class Desk:
     async def _announce(self, assignment: Assignment) -> None:
         agent = await asyncio.to_thread(self.engine.agent, assignment.agent_id)
         self._last_sent.pop(assignment.contact_id, None)
-        self._emit(
+        await self._emit(
             assignment.contact_id,
             EventType.AGENT_CONNECTED,
             Source.HUMAN_AGENT,
@@ -318,9 +337,7 @@ class Desk:
 
     async def assigned_frame(self, assignment: Assignment) -> Frame:
         """The ``assigned`` frame: the contact, its summary and its transcript."""
-        messages = await asyncio.to_thread(
-            self.service.store.recent_messages, assignment.contact_id, 500
-        )
+        messages = await self.db.recent_messages(assignment.contact_id, 500)
         raw = assignment.attributes.get(ATTR_CONVERSATION_SUMMARY)
         try:
             summary = json.loads(raw) if raw else None
@@ -367,26 +384,14 @@ class Desk:
             InputError: empty or oversized text.
             RoutingError: the agent holds no contact.
         """
-        text = text.strip()
-        if not text or len(text) > 4000:
-            raise InputError("message text must be 1..4000 characters")
         assignment = await asyncio.to_thread(self.engine.assignment_for, agent_id)
         if assignment is None:
             raise RoutingError("no contact is assigned to this agent")
         agent = await asyncio.to_thread(self.engine.agent, agent_id)
-        await asyncio.to_thread(
-            self.service.store.add_message,
-            assignment.contact_id,
-            Message(role=Role.ASSISTANT, content=text, intent=HUMAN_INTENT),
+        # Redacted, stored (HUMAN_AGENT), audited and published by the conversation service.
+        text = await self.conversation.human_agent_message(
+            assignment.contact_id, text, agent=agent.name
         )
-        self._emit(
-            assignment.contact_id,
-            EventType.AGENT_REPLY,
-            Source.HUMAN_AGENT,
-            text=text,
-            agent=agent.name,
-        )
-        self.service.publish_message(assignment.contact_id, Source.HUMAN_AGENT, text)
         self.customers.publish(
             assignment.contact_id, {"type": "agent_message", "text": text, "agent": agent.name}
         )
@@ -402,7 +407,7 @@ class Desk:
         if assignment is None:
             raise RoutingError("no contact is assigned to this agent")
         done = await asyncio.to_thread(self.engine.complete, assignment.contact_id, disposition)
-        self._emit(
+        await self._emit(
             done.contact_id,
             EventType.DISPOSITION,
             Source.HUMAN_AGENT,
@@ -410,7 +415,7 @@ class Desk:
             agent_id=agent_id,
             handle_seconds=None,
         )
-        await self.service.end_contact(done.contact_id, ContactStatus.TRANSFERRED)
+        await self.conversation.end_contact(done.contact_id, ContactStatus.TRANSFERRED)
         self.customers.publish(
             done.contact_id, {"type": "agent_left", "disposition": disposition.strip()}
         )
@@ -427,5 +432,3 @@ def _source_of(message: Message) -> str:
         return Source.CUSTOMER.value
     return Source.HUMAN_AGENT.value if message.intent == HUMAN_INTENT else Source.AI_AGENT.value
 
-
-DeskFactory = Callable[[AgentService], Desk]

@@ -117,8 +117,27 @@ def simulate_day(
     """
     rng = random.Random(seed)
     wall0 = time.perf_counter()
-    clock_now = [_DAY_START]
-    queues = [
+    day = _Day(url, schema, rng, restart_after=restart_after, on_restart=on_restart)
+    backend = day.engine.store.engine.dialect.name
+    day.open(contacts, agents)
+    day.run(max_steps=200 * contacts + 10_000)
+    return _result(
+        day.engine,
+        contacts,
+        day.handled,
+        day.predicted,
+        day.waits,
+        day.booked,
+        day.max_waiting,
+        day.restarts,
+        time.perf_counter() - wall0,
+        backend,
+    )
+
+
+def _sim_queues() -> list[QueueConfig]:
+    """The day's two queues, open all day."""
+    return [
         QueueConfig(
             name=GENERAL_QUEUE,
             hours=HoursOfOperation.always(),
@@ -135,139 +154,157 @@ def simulate_day(
         ),
     ]
 
-    def build() -> RoutingEngine:
+
+class _Day:
+    """The simulated day: its clock, event heap, engine, staff and what it measured."""
+
+    def __init__(
+        self,
+        url: str,
+        schema: str | None,
+        rng: random.Random,
+        *,
+        restart_after: int | None,
+        on_restart: Callable[[RoutingEngine], None] | None,
+    ) -> None:
+        self.url, self.schema, self.rng = url, schema, rng
+        self.restart_after, self.on_restart = restart_after, on_restart
+        self.now = _DAY_START
+        self.queues = _sim_queues()
+        self.engine = self.build()
+        self.events: list[_Event] = []
+        self.seq = 0
+        self.staff: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        self.off_duty: set[str] = set()
+        self.predicted: dict[str, tuple[float, float, str]] = {}  # contact -> (ewt, naive, queue)
+        self.waits: dict[str, float] = {}
+        self.handled: dict[str, int] = {}
+        self.booked = self.arrived = self.restarts = self.max_waiting = 0
+
+    def build(self) -> RoutingEngine:
+        """A routing engine over the day's database, on the simulated clock."""
         return RoutingEngine(
-            RoutingStore.from_url(url, schema=schema),
-            queues,
-            clock=lambda: clock_now[0],
+            RoutingStore.from_url(self.url, schema=self.schema),
+            self.queues,
+            clock=lambda: self.now,
             acw_s=SIM_ACW_S,
         )
 
-    engine = build()
-    backend = engine.store.engine.dialect.name
-    events: list[_Event] = []
-    seq = [0]
+    def push(self, at: datetime, kind: str, payload: str = "") -> None:
+        """Schedule one event."""
+        self.seq += 1
+        heapq.heappush(self.events, _Event(at, self.seq, kind, payload))
 
-    def push(at: datetime, kind: str, payload: str = "") -> None:
-        seq[0] += 1
-        heapq.heappush(events, _Event(at, seq[0], kind, payload))
+    def open(self, contacts: int, agents: int) -> None:
+        """Schedule the arrivals and sign the agents in with staggered shifts."""
+        for i, at in enumerate(_arrivals(self.rng, contacts)):
+            self.push(at, "arrive", f"c{i:04d}")
+        for k in range(agents):
+            name = f"agent{k:02d}"
+            self.staff[name] = self.engine.sign_in(name, default_profile(), now=_DAY_START).agent_id
+            offset = (_OPEN_HOURS - _SHIFT_HOURS) * k / max(1, agents - 1)
+            start = _DAY_START + timedelta(hours=offset)
+            self.push(start, "shift_start", name)
+            self.push(start + timedelta(hours=_SHIFT_HOURS), "shift_end", name)
+        self.names = {aid: name for name, aid in self.staff.items()}
 
-    for i, at in enumerate(_arrivals(rng, contacts)):
-        push(at, "arrive", f"c{i:04d}")
-    staff: dict[str, str] = {}
-    for k in range(agents):
-        name = f"agent{k:02d}"
-        staff[name] = engine.sign_in(name, default_profile(), now=_DAY_START).agent_id
-        start = _DAY_START + timedelta(hours=(_OPEN_HOURS - _SHIFT_HOURS) * k / max(1, agents - 1))
-        push(start, "shift_start", name)
-        push(start + timedelta(hours=_SHIFT_HOURS), "shift_end", name)
-    names = {aid: name for name, aid in staff.items()}
-    off_duty: set[str] = set()
-    predicted: dict[str, tuple[float, float, str]] = {}  # contact -> (ewt, naive, queue)
-    waits: dict[str, float] = {}
-    booked = 0
-    arrived = 0
-    restarts = 0
-    max_waiting = 0
-    handled: dict[str, int] = {}
+    def run(self, *, max_steps: int) -> None:
+        """Play events until none is left and no work remains.
 
-    def dispatch() -> None:
-        for a in engine.dispatch(clock_now[0]):
-            handled[a.contact_id] = handled.get(a.contact_id, 0) + 1
-            if a.callback_id is None and a.contact_id in predicted:
-                waits[a.contact_id] = a.waited_s
-            push(
-                clock_now[0] + timedelta(seconds=_lognormal(rng, SIM_AHT_S[a.queue])),
-                "complete",
-                a.contact_id,
-            )
+        Raises:
+            RuntimeError: the day does not settle within ``max_steps`` events.
+        """
+        steps = 0
+        while self.events:
+            steps += 1
+            if steps > max_steps:
+                raise RuntimeError("simulated day did not settle (a contact or callback is stuck)")
+            ev = heapq.heappop(self.events)
+            self.now = ev.at
+            self.handle(ev)
+            self.dispatch()
+            waiting_now = self.engine.counts().get(EntryState.WAITING.value, 0)
+            self.max_waiting = max(self.max_waiting, waiting_now)
+            if not self.events and _work_left(self.engine, waiting_now):
+                # The last shift ended with work left: everyone stays on until it is done.
+                for aid in self.staff.values():
+                    if self.engine.agent(aid).status is AgentStatus.OFFLINE:
+                        self.engine.set_status(aid, AgentStatus.AVAILABLE, now=ev.at)
+                self.push(ev.at + timedelta(minutes=1), "overtime")
 
-    steps = 0
-    while events:
-        steps += 1
-        if steps > 200 * contacts + 10_000:
-            raise RuntimeError("simulated day did not settle (a contact or callback is stuck)")
-        ev = heapq.heappop(events)
-        clock_now[0] = ev.at
+    def handle(self, ev: _Event) -> None:
+        """Apply one event (arrival, completion, shift start or end)."""
+        engine = self.engine
         if ev.kind == "arrive":
-            arrived += 1
-            frustrated = rng.random() < 0.2
-            negative = rng.random() < 0.1
-            attrs = {
-                "handover_reason": "customer_frustration" if frustrated else "explicit_request",
-                "RealTimeSentiment": "NEGATIVE" if negative else "NEUTRAL",
-            }
-            queue = PRIORITY_QUEUE if (frustrated or negative) else GENERAL_QUEUE
-            status = engine.queue_status(queue, at=ev.at)
-            if status.offer_callback and rng.random() < 0.5:
-                due = ev.at + timedelta(minutes=rng.uniform(10, 40))
-                engine.book_callback(
-                    ev.payload,
-                    f"+4477009{rng.randrange(10**5):05d}",
-                    queue,
-                    due,
-                    attributes=attrs,
-                    now=ev.at,
-                )
-                booked += 1
-                push(due, "callback_due")
-            else:
-                try:
-                    placement = engine.enqueue_handover(ev.payload, attrs, now=ev.at)
-                except QueueFullError:
-                    due = ev.at + timedelta(minutes=30)
-                    engine.book_callback(
-                        ev.payload, "+447700900000", queue, due, attributes=attrs, now=ev.at
-                    )
-                    booked += 1
-                    push(due, "callback_due")
-                else:
-                    staffed = max(1, status.agents_staffed)
-                    naive = (placement.position - 1) * engine.aht_s(queue) / staffed
-                    predicted[ev.payload] = (placement.ewt_s, naive, queue)
-            if restart_after is not None and arrived == restart_after:
-                engine.store.engine.dispose()
-                engine = build()
-                restarts += 1
-                if on_restart is not None:
-                    on_restart(engine)
+            self.arrive(ev)
         elif ev.kind == "complete":
             done = engine.complete(ev.payload, "resolved", now=ev.at)
-            push(ev.at + timedelta(seconds=SIM_ACW_S), "acw_over")
-            name = names[done.agent_id]
-            if name in off_duty:
-                off_duty.discard(name)
+            self.push(ev.at + timedelta(seconds=SIM_ACW_S), "acw_over")
+            name = self.names[done.agent_id]
+            if name in self.off_duty:
+                self.off_duty.discard(name)
                 engine.set_status(done.agent_id, AgentStatus.OFFLINE, now=ev.at)
         elif ev.kind == "shift_start":
-            off_duty.discard(ev.payload)
-            engine.set_status(staff[ev.payload], AgentStatus.AVAILABLE, now=ev.at)
+            self.off_duty.discard(ev.payload)
+            engine.set_status(self.staff[ev.payload], AgentStatus.AVAILABLE, now=ev.at)
         elif ev.kind == "shift_end":
-            agent = engine.agent(staff[ev.payload])
+            agent = engine.agent(self.staff[ev.payload])
             if agent.contact_id is None:
                 engine.set_status(agent.agent_id, AgentStatus.OFFLINE, now=ev.at)
             else:
-                off_duty.add(ev.payload)
-        dispatch()
-        waiting_now = engine.counts().get(EntryState.WAITING.value, 0)
-        max_waiting = max(max_waiting, waiting_now)
-        if not events and _work_left(engine, waiting_now):
-            # The last shift ended with work left: everyone stays on until it is done.
-            for aid in staff.values():
-                if engine.agent(aid).status is AgentStatus.OFFLINE:
-                    engine.set_status(aid, AgentStatus.AVAILABLE, now=ev.at)
-            push(ev.at + timedelta(minutes=1), "overtime")
-    return _result(
-        engine,
-        contacts,
-        handled,
-        predicted,
-        waits,
-        booked,
-        max_waiting,
-        restarts,
-        time.perf_counter() - wall0,
-        backend,
-    )
+                self.off_duty.add(ev.payload)
+
+    def arrive(self, ev: _Event) -> None:
+        """A contact arrives: a callback when offered (half take it), else the queue."""
+        rng, engine = self.rng, self.engine
+        self.arrived += 1
+        frustrated = rng.random() < 0.2
+        negative = rng.random() < 0.1
+        attrs = {
+            "handover_reason": "customer_frustration" if frustrated else "explicit_request",
+            "RealTimeSentiment": "NEGATIVE" if negative else "NEUTRAL",
+        }
+        queue = PRIORITY_QUEUE if (frustrated or negative) else GENERAL_QUEUE
+        status = engine.queue_status(queue, at=ev.at)
+        if status.offer_callback and rng.random() < 0.5:
+            due = ev.at + timedelta(minutes=rng.uniform(10, 40))
+            phone = f"+4477009{rng.randrange(10**5):05d}"
+            engine.book_callback(ev.payload, phone, queue, due, attributes=attrs, now=ev.at)
+            self.booked += 1
+            self.push(due, "callback_due")
+        else:
+            try:
+                placement = engine.enqueue_handover(ev.payload, attrs, now=ev.at)
+            except QueueFullError:
+                due = ev.at + timedelta(minutes=30)
+                engine.book_callback(
+                    ev.payload, "+447700900000", queue, due, attributes=attrs, now=ev.at
+                )
+                self.booked += 1
+                self.push(due, "callback_due")
+            else:
+                staffed = max(1, status.agents_staffed)
+                naive = (placement.position - 1) * engine.aht_s(queue) / staffed
+                self.predicted[ev.payload] = (placement.ewt_s, naive, queue)
+        if self.restart_after is not None and self.arrived == self.restart_after:
+            engine.store.engine.dispose()
+            self.engine = self.build()
+            self.restarts += 1
+            if self.on_restart is not None:
+                self.on_restart(self.engine)
+
+    def dispatch(self) -> None:
+        """Offer waiting contacts to available agents; schedule each handled one's end."""
+        for a in self.engine.dispatch(self.now):
+            self.handled[a.contact_id] = self.handled.get(a.contact_id, 0) + 1
+            if a.callback_id is None and a.contact_id in self.predicted:
+                self.waits[a.contact_id] = a.waited_s
+            self.push(
+                self.now + timedelta(seconds=_lognormal(self.rng, SIM_AHT_S[a.queue])),
+                "complete",
+                a.contact_id,
+            )
 
 
 def _work_left(engine: RoutingEngine, waiting: int) -> bool:

@@ -1,4 +1,4 @@
-"""A :class:`~switchboard.brains.nova_sonic.stream.NovaStream` that replays recorded output.
+"""A :class:`~switchboard.voice.engines.nova_sonic.stream.NovaStream` that replays recorded output.
 
 No AWS is reachable in tests, so Nova Sonic sessions run against recorded
 event sequences. A recording is JSON::

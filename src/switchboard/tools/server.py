@@ -271,11 +271,21 @@ def create_banking_server(
         mask_error_details=True,
     )
 
-    def _run(fn: Any, *args: Any) -> Any:
-        try:
-            return fn(*args)
-        except ToolFailure as exc:
-            raise _StructuredToolError(exc.info) from None
+    _add_product_tools(server, tools)
+    _add_branch_tool(server, tools)
+    return server
+
+
+def _run(fn: Any, *args: Any) -> Any:
+    """Call a :class:`BankingTools` method; a ``ToolFailure`` becomes the structured error."""
+    try:
+        return fn(*args)
+    except ToolFailure as exc:
+        raise _StructuredToolError(exc.info) from None
+
+
+def _add_product_tools(server: FastMCP[Any], tools: BankingTools) -> None:
+    """Register the account-opening (branch, digital) and debit-card tools (seed 2 §2)."""
 
     @server.tool(
         name="get_branch_account_opening_info",
@@ -322,6 +332,10 @@ def create_banking_server(
         result: DebitCardInfo = _run(tools.debit_card, card_type)
         return result
 
+
+def _add_branch_tool(server: FastMCP[Any], tools: BankingTools) -> None:
+    """Register ``find_nearest_branch`` (seed 2 §2)."""
+
     @server.tool(
         name="find_nearest_branch",
         description=(
@@ -347,8 +361,6 @@ def create_banking_server(
     ) -> BranchSearchResult:
         result: BranchSearchResult = _run(tools.nearest_branches, location, service_type)
         return result
-
-    return server
 
 
 async def run_stdio_async(locale: Locale | str = Locale.EN_GB) -> None:

@@ -45,9 +45,9 @@ from switchboard.voice.transports.twilio import TwilioProtocol
 from switchboard.web import static_dir
 
 if TYPE_CHECKING:
-    from switchboard.brains.nova_sonic.call import StreamFactory
-    from switchboard.brains.nova_sonic.stream import NovaStream
     from switchboard.speech.stack import SpeechStack
+    from switchboard.voice.engines.nova_sonic.call import StreamFactory
+    from switchboard.voice.engines.nova_sonic.stream import NovaStream
 
 logger = logging.getLogger("switchboard.voice.transport")
 
@@ -176,8 +176,8 @@ async def _nova_call(
     The stream comes from ``opener`` (``app.state.nova_stream_opener``, e.g. a
     replay of recorded events) or else Bedrock (needs AWS and the ``nova-sonic`` extra).
     """
-    from switchboard.brains.nova_sonic.call import NovaSonicCall
-    from switchboard.brains.nova_sonic.stream import BedrockNovaStream
+    from switchboard.voice.engines.nova_sonic.call import NovaSonicCall
+    from switchboard.voice.engines.nova_sonic.stream import BedrockNovaStream
 
     nova = settings.nova_sonic
 

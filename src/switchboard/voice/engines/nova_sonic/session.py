@@ -1,7 +1,7 @@
 """One call through Nova Sonic (speech to speech), with our tools and our validation agent.
 
 :class:`NovaSonicSession` speaks the bidirectional protocol of
-:mod:`switchboard.brains.nova_sonic.events` over any :class:`NovaStream`, and
+:mod:`switchboard.voice.engines.nova_sonic.events` over any :class:`NovaStream`, and
 emits the same events as the local voice pipeline
 (:mod:`switchboard.voice.events`: ``Transcript``, ``ReplyText``, ``AudioOut``,
 ``Clear``, ``Error``, ``CallEnded``), so every transport can carry it.
@@ -20,9 +20,13 @@ What it adds to the raw model (seed 1 voice channel, seed 2 §3 validation):
 * **Barge-in**: ``contentEnd{stopReason: INTERRUPTED}`` (or the interrupted text
   marker) becomes a ``Clear`` carrying what the caller actually heard (the
   model's FINAL text of the cut reply).
-* **Transcript and audit**: each user transcript and each spoken reply goes to
-  the store as a message, with ``user_input``, ``tool_invocation``,
-  ``validation_check``, ``agent_reply`` and ``handover_decision`` events.
+* **Transcript and audit**: everything is written through the one
+  :class:`~switchboard.agent.conversation.ConversationService`, as for every
+  other channel: each caller transcript is redacted, stored, audited
+  (``user_input``) and published as a ``TranscriptSegment`` (so live sentiment
+  scores a Nova call); each spoken reply is stored and published; validation
+  findings become hallucination-log rows; a handover carries the live
+  ``RealTimeSentiment`` into its attributes and becomes a queue entry.
 * **A dead provider** (send/receive fails) is a handover with the technical-issues
   message, never a dropped caller.
 """
@@ -36,15 +40,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from switchboard.agent.conversation import ConversationService
 from switchboard.agent.handover import build_summary
 from switchboard.agent.messages import fallback_message, handover_message
 from switchboard.agent.prompts import system_prompt as default_system_prompt
-from switchboard.brains.nova_sonic import events as ev
-from switchboard.brains.nova_sonic.stream import NovaStream
 from switchboard.domain.attributes import handover_attributes
+from switchboard.domain.segments import TranscriptSegment
 from switchboard.domain.types import (
-    ContactStatus,
-    Event,
     EventType,
     Handover,
     HandoverReason,
@@ -58,7 +60,9 @@ from switchboard.domain.types import (
     ValidationResult,
 )
 from switchboard.errors import InputError, SwitchboardError
-from switchboard.ports import EventSink, Store, ToolHost, Validator
+from switchboard.ports import ToolHost, Validator
+from switchboard.voice.engines.nova_sonic import events as ev
+from switchboard.voice.engines.nova_sonic.stream import NovaStream
 from switchboard.voice.events import (
     AudioFormat,
     AudioOut,
@@ -112,14 +116,15 @@ class NovaSonicSession:
         validator: the validation agent; None disables validation (not advised).
         locale: the contact's locale (tools, prompts, fixed messages).
         contact_id: the contact whose transcript this call writes.
-        store: where messages and the contact's status go (optional).
-        sink: where events go (optional; the audit sink in production).
+        conversation: the one writer (messages, events, segments, sentiment,
+            hallucination logs, the handover queue); None keeps the call in memory.
         speak: local TTS for the fallback/handover text when the model's own
             audio cannot be used; without it the text is sent as ``ReplyText`` only.
         system_prompt: overrides the agent's system prompt for ``locale``.
         history: earlier messages of the contact, sent once after the system prompt.
         voice_id: the model's voice.
         new_id: id factory (prompt and content names); uuid4 by default.
+        hallucination_ttl_days: ttl of hallucination-log rows (seed 2: 90 days).
     """
 
     def __init__(
@@ -130,21 +135,22 @@ class NovaSonicSession:
         validator: Validator | None,
         locale: Locale,
         contact_id: str,
-        store: Store | None = None,
-        sink: EventSink | None = None,
+        conversation: ConversationService | None = None,
         speak: Speaker | None = None,
         system_prompt: str | None = None,
         history: Sequence[Message] = (),
         voice_id: str = "matthew",
         new_id: Callable[[], str] | None = None,
+        hallucination_ttl_days: int = 90,
     ) -> None:
         self.stream = stream
         self.tools = tools
         self.validator = validator
         self.locale = locale
         self.contact_id = contact_id
-        self.store = store
-        self.sink = sink
+        self.conversation = conversation
+        self.ttl_days = hallucination_ttl_days
+        self._last_segment: TranscriptSegment | None = None
         self.speak = speak
         self.system_prompt = system_prompt or default_system_prompt(locale)
         self.history = list(history)
@@ -233,7 +239,7 @@ class NovaSonicSession:
                 await asyncio.wait_for(self._reader, timeout=5.0)
             except TimeoutError:
                 self._reader.cancel()
-        self._finish_turn()
+        await self._finish_turn()
         self._end("hangup")
 
     async def events(self) -> AsyncIterator[VoiceEvent]:
@@ -269,7 +275,7 @@ class NovaSonicSession:
             except InputError as exc:
                 logger.warning("Nova Sonic: bad output event: %s", exc.message)
                 self._put(Error("provider_protocol", exc.message))
-        self._finish_turn()
+        await self._finish_turn()
 
     async def _handle(self, event: ev.OutputEvent) -> None:
         name = event.name
@@ -294,20 +300,20 @@ class NovaSonicSession:
             if event.field("type") == "TOOL" or event.field("stopReason") == "TOOL_USE":
                 await self._run_pending_tool()
         elif name == "completionEnd":
-            self._finish_turn()
+            await self._finish_turn()
         elif name not in ev.OUTPUT_EVENTS:
             logger.info("Nova Sonic: unknown output event %s skipped", name)
 
     async def _text(self, text: str) -> None:
         if self._role == "USER":
-            self._new_turn(text)
+            await self._new_turn(text)
         elif self._role == "ASSISTANT" and self._stage == "SPECULATIVE":
             await self._check_reply(text)
         elif self._role == "ASSISTANT" and not self._turn.blocked:
             self._turn.spoken.append(text)  # FINAL: what was actually said
 
-    def _new_turn(self, text: str) -> None:
-        self._finish_turn()
+    async def _new_turn(self, text: str) -> None:
+        await self._finish_turn()
         self._turn = _Turn(user_text=text)
         self._turn_index += 1
         self._reply_id += 1
@@ -315,9 +321,10 @@ class NovaSonicSession:
         self._held_audio.clear()
         self._put(Transcript(text=text, final=True, end_ms=self.input_ms))
         self._transcript.append(Message(role=Role.USER, content=text))
-        self._emit(EventType.USER_INPUT, Source.CUSTOMER, text=text, channel="voice")
-        if self.store is not None:
-            self.store.add_message(self.contact_id, Message(role=Role.USER, content=text))
+        if self.conversation is not None:  # redacted, stored, audited, published
+            self._last_segment = await self.conversation.customer_utterance(
+                self.contact_id, self.locale, text, turn=self._turn_index, channel="voice"
+            )
 
     async def _check_reply(self, text: str) -> None:
         if self._turn.blocked:
@@ -328,7 +335,7 @@ class NovaSonicSession:
                 self._turn.user_text, self._turn.tool_results, text, self.locale
             )
             self._turn.validations.append(result)
-            self._emit(
+            await self._emit(
                 EventType.VALIDATION_CHECK,
                 Source.AI_AGENT,
                 passed=result.passed,
@@ -337,6 +344,15 @@ class NovaSonicSession:
                 checks_performed=result.checks_performed,
                 brain="nova_sonic",
             )
+            if self.conversation is not None:
+                await self.conversation.record_validation(
+                    self.contact_id,
+                    result,
+                    user_query=self._turn.user_text,
+                    tool_results=self._turn.tool_results,
+                    model_response=text,
+                    ttl_days=self.ttl_days,
+                )
         if result is not None and not result.passed:
             self._turn.blocked = True
             self._held_audio.clear()
@@ -400,7 +416,7 @@ class NovaSonicSession:
             call = ToolCall(id=tool_use_id, name=name, arguments=arguments)
             result = await self.tools.call(call, self.locale)
             self._turn.tool_results.append(result)
-            self._emit(
+            await self._emit(
                 EventType.TOOL_INVOCATION,
                 Source.AI_AGENT,
                 tool_name=name,
@@ -423,7 +439,7 @@ class NovaSonicSession:
         except SwitchboardError as exc:
             await self._provider_failed(exc)
 
-    def _finish_turn(self) -> None:
+    async def _finish_turn(self) -> None:
         """Store what the agent said on this turn (once), marking an interruption."""
         turn = self._turn
         if not turn.spoken or turn.blocked:
@@ -431,30 +447,36 @@ class NovaSonicSession:
         text = " ".join(turn.spoken)
         turn.spoken = []
         self._transcript.append(Message(role=Role.ASSISTANT, content=text))
-        self._emit(
-            EventType.AGENT_REPLY,
-            Source.AI_AGENT,
-            text=text,
-            interrupted=turn.interrupted,
-            tools=[r.name for r in turn.tool_results],
-            turn=self._turn_index,
-            brain="nova_sonic",
-        )
-        if self.store is not None:
-            self.store.add_message(self.contact_id, Message(role=Role.ASSISTANT, content=text))
-        self._flush()
+        if self.conversation is not None:  # stored, audited (agent_reply), published
+            await self.conversation.ai_agent_message(
+                self.contact_id,
+                self.locale,
+                text,
+                turn=self._turn_index,
+                interrupted=turn.interrupted,
+                tools=[r.name for r in turn.tool_results],
+                brain="nova_sonic",
+            )
 
     async def _handover(self, reason: HandoverReason, message: str) -> None:
-        """Speak ``message`` locally, record the handover and end the call."""
+        """Speak ``message`` locally, record the handover, queue the contact, end the call."""
         summary = build_summary(
             self._transcript, self._turn.user_text, reason=reason, information={}
         )
         handover = Handover(reason=reason, message=message, summary=summary)
-        attributes = handover_attributes(handover)
+        sentiment: str | None = None
+        if self.conversation is not None:
+            try:  # a NEGATIVE live sentiment raises the routing priority (queue_for)
+                sentiment = await self.conversation.live_sentiment(
+                    self.contact_id, self._last_segment
+                )
+            except Exception:  # the handover must happen whatever sentiment does
+                logger.exception("Nova Sonic: no live sentiment for the handover")
+        attributes = handover_attributes(handover, sentiment=sentiment)
         info = HandoverInfo(
             reason=reason.value, queue=attributes.get("target_queue", ""), attributes=attributes
         )
-        self._emit(
+        await self._emit(
             EventType.HANDOVER_DECISION,
             Source.AI_AGENT,
             handover_triggered=True,
@@ -478,20 +500,24 @@ class NovaSonicSession:
             except Exception:  # the text was sent; a dead TTS must not lose the handover
                 logger.exception("Nova Sonic: local TTS of the handover message failed")
         self._transcript.append(Message(role=Role.ASSISTANT, content=message))
-        if self.store is not None:
-            self.store.add_message(self.contact_id, Message(role=Role.ASSISTANT, content=message))
-            contact = self.store.get_contact(self.contact_id)
-            contact.status = ContactStatus.TRANSFERRED
-            contact.state.setdefault("attributes", {}).update(attributes)
-            self.store.update_contact(contact)
-        self._flush()
+        if self.conversation is not None:
+            await self.conversation.ai_agent_message(
+                self.contact_id,
+                self.locale,
+                message,
+                turn=self._turn_index,
+                handover_reason=reason,
+                brain="nova_sonic",
+            )
+            # Transferred with its attributes, then queued for a human agent.
+            await self.conversation.transfer(self.contact_id, handover, attributes)
         self._end("handover", info)
 
     async def _provider_failed(self, exc: SwitchboardError) -> None:
         if self._ended:
             return
         logger.error("Nova Sonic provider failed; handing over: %s", exc.message)
-        self._emit(EventType.ERROR, Source.SYSTEM, stage="nova_sonic", error=exc.message)
+        await self._emit(EventType.ERROR, Source.SYSTEM, stage="nova_sonic", error=exc.message)
         self._turn.blocked = True
         await self._handover(
             HandoverReason.TECHNICAL_ISSUES,
@@ -509,11 +535,6 @@ class NovaSonicSession:
             self._put(CallEnded(reason=reason, contact_id=self.contact_id, handover=info))
             self._ended = True
 
-    def _emit(self, kind: EventType, source: Source, **data: Any) -> None:
-        if self.sink is not None:
-            self.sink.emit(Event(contact_id=self.contact_id, type=kind, source=source, data=data))
-
-    def _flush(self) -> None:
-        flush = getattr(self.sink, "flush", None)
-        if callable(flush):
-            flush()
+    async def _emit(self, kind: EventType, source: Source, **data: Any) -> None:
+        if self.conversation is not None:
+            await self.conversation.record(self.contact_id, kind, source, **data)

@@ -1,4 +1,4 @@
-"""Nova Sonic: optional speech-to-speech brain over Bedrock's bidirectional stream.
+"""Nova Sonic: optional speech-to-speech voice engine over Bedrock's bidirectional stream.
 
 ``events`` builds and reads the protocol's JSON events, ``stream`` is the
 transport port and its Bedrock adapter (the AWS SDK is imported lazily; extra

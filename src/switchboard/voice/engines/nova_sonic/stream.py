@@ -14,8 +14,8 @@ import importlib
 import logging
 from typing import Any, Protocol, runtime_checkable
 
-from switchboard.brains.nova_sonic.events import DEFAULT_MODEL_ID, encode
 from switchboard.errors import BrainError, ConfigError
+from switchboard.voice.engines.nova_sonic.events import DEFAULT_MODEL_ID, encode
 
 logger = logging.getLogger(__name__)
 

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from switchboard.brains.nova_sonic.events import INPUT_SAMPLE_RATE
-from switchboard.brains.nova_sonic.session import NovaSonicSession
-from switchboard.brains.nova_sonic.stream import NovaStream
 from switchboard.domain.types import Channel, ContactStatus, Locale
 from switchboard.errors import InputError, SwitchboardError
 from switchboard.speech.audio import Resampler, decode, encode, float_to_pcm16, pcm16_to_float
+from switchboard.voice.engines.nova_sonic.events import INPUT_SAMPLE_RATE
+from switchboard.voice.engines.nova_sonic.session import NovaSonicSession
+from switchboard.voice.engines.nova_sonic.stream import NovaStream
 from switchboard.voice.events import (
     MULAW_8K,
     AudioFormat,
@@ -109,17 +109,16 @@ class NovaSonicCall:
             channel=Channel.VOICE, locale=self.locale, customer_endpoint=self.customer_endpoint
         )
         self._contact_id = contact.contact_id
-        loop = self.service.loop
         self._session = NovaSonicSession(
             await self.open_stream(),
             tools=self.service.tools,
-            validator=loop.validator,
+            validator=self.service.validator,
             locale=self.locale,
             contact_id=contact.contact_id,
-            store=self.service.store,
-            sink=self.service.events,
+            conversation=self.service.conversation,
             speak=self._speak if self.speech is not None else None,
             voice_id=self.voice_id,
+            hallucination_ttl_days=self.service.settings.hallucination_ttl_days,
         )
         await self._session.start()
         if greet:
