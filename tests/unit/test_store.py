@@ -34,12 +34,15 @@ T0 = datetime(2025, 10, 12, 14, 30, 45, 123456, tzinfo=UTC)
 
 
 def _event(contact_id: str, n: int, **data: object) -> Event:
-    return Event(
-        contact_id=contact_id,
-        type=EventType.USER_INPUT,
-        source=Source.CUSTOMER,
-        timestamp=T0 + timedelta(seconds=n),
-        data={"n": n, **data},
+    """An event as a row may hold it: the store keeps any JSON ``data`` (no payload check)."""
+    return Event.from_stored(
+        {
+            "contact_id": contact_id,
+            "type": EventType.USER_INPUT,
+            "source": Source.CUSTOMER,
+            "timestamp": T0 + timedelta(seconds=n),
+            "data": {"n": n, **data},
+        }
     )
 
 

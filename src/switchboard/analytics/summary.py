@@ -31,22 +31,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
 from switchboard.domain.attributes import ATTR_SENTIMENT, ATTR_TARGET_QUEUE, queue_for
+from switchboard.domain.events import (
+    CallbackBookedData,
+    ConversationEndData,
+    GuardrailData,
+    HandoverDecisionData,
+    SentimentData,
+    ToolInvocationData,
+)
 from switchboard.domain.types import (
     Contact,
     ContactStatus,
     Event,
-    EventType,
     HandoverReason,
     Message,
     Role,
     Route,
     utcnow,
 )
+
+_P = TypeVar("_P", bound=BaseModel)
 
 #: How a route reads in a summary sentence (template words, not facts).
 ROUTE_TOPICS: dict[str, str] = {
@@ -260,8 +269,14 @@ def _customer_messages(messages: Sequence[Message]) -> list[tuple[int, Message]]
     return [(i, m) for i, m in enumerate(messages) if m.role is Role.USER]
 
 
-def _events_of(events: Sequence[Event], kind: EventType) -> list[Event]:
-    return [e for e in events if e.type is kind]
+def _payloads(events: Sequence[Event], model: type[_P]) -> list[tuple[Event, _P]]:
+    """The events whose typed payload is a ``model``, each with its payload (in order)."""
+    found: list[tuple[Event, _P]] = []
+    for event in events:
+        payload = event.payload
+        if isinstance(payload, model):
+            found.append((event, payload))
+    return found
 
 
 def sentiment_trajectory(record: ContactRecord) -> SentimentTrajectory | None:
@@ -276,20 +291,11 @@ def sentiment_trajectory(record: ContactRecord) -> SentimentTrajectory | None:
         The trajectory, or None when no score and no ``RealTimeSentiment`` exist.
     """
     points: list[SentimentPoint] = []
-    for event in record.events:
-        data = event.data
-        score = data.get("score", data.get("compound"))
-        label = data.get("label", data.get("sentiment"))
-        if (
-            isinstance(score, int | float)
-            and not isinstance(score, bool)
-            and isinstance(label, str)
-            and label.upper() in ("POSITIVE", "NEUTRAL", "NEGATIVE")
-        ):
+    for event, scored in _payloads(record.events, SentimentData):
+        mood = (scored.label or "").upper()
+        if scored.compound is not None and mood in ("POSITIVE", "NEUTRAL", "NEGATIVE"):
             points.append(
-                SentimentPoint(
-                    score=float(score), label=label.upper(), source=f"event:{event.event_id}"
-                )
+                SentimentPoint(score=scored.compound, label=mood, source=f"event:{event.event_id}")
             )
     stored = record.contact.state.get("sentiment")
     if not points and isinstance(stored, dict):
@@ -346,35 +352,34 @@ def _reason(customers: list[tuple[int, Message]]) -> Note | None:
 
 def _tool_notes(events: Sequence[Event]) -> list[ToolNote]:
     notes: list[ToolNote] = []
-    for event in _events_of(events, EventType.TOOL_INVOCATION):
-        data = event.data
-        name = str(data.get("tool_name") or "")
+    for event, tool in _payloads(events, ToolInvocationData):
+        name = tool.tool_name
         if not name:
             continue
-        output = data.get("tool_output") if isinstance(data.get("tool_output"), dict) else None
-        error = data.get("error") if isinstance(data.get("error"), dict) else None
-        ok = error is None and output is not None
-        if ok:
-            returned = describe_output(output, data.get("tool_input"))
+        if tool.ok:
+            returned = describe_output(tool.tool_output, tool.tool_input)
             text = f"{name} returned {returned}" if returned else f"{name} returned data"
         else:
-            code = str((error or {}).get("code") or "error")
+            code = tool.error.code if tool.error else "error"
             text = f"{name} failed: {code}"
-        args = data.get("tool_input") if isinstance(data.get("tool_input"), dict) else {}
         notes.append(
             ToolNote(
-                text=text, sources=[f"event:{event.event_id}"], tool=name, arguments=args, ok=ok
+                text=text,
+                sources=[f"event:{event.event_id}"],
+                tool=name,
+                arguments=dict(tool.tool_input),
+                ok=tool.ok,
             )
         )
     return notes
 
 
 def _handover(record: ContactRecord) -> HandoverNote | None:
-    decisions = _events_of(record.events, EventType.HANDOVER_DECISION)
+    decisions = _payloads(record.events, HandoverDecisionData)
     if not decisions:
         return None
-    event = decisions[-1]
-    reason = str(event.data.get("reason") or "")
+    event, decision = decisions[-1]
+    reason = decision.reason
     attrs = record.contact.state.get("attributes") or {}
     queue = attrs.get(ATTR_TARGET_QUEUE) if isinstance(attrs, dict) else None
     if not queue:
@@ -387,7 +392,7 @@ def _handover(record: ContactRecord) -> HandoverNote | None:
     text = f"Transferred to a human agent because {phrase}"
     if queue:
         text += f" (queue {queue})"
-    detail = event.data.get("detail")
+    detail = decision.detail
     return HandoverNote(
         text=text,
         sources=[f"event:{event.event_id}"],
@@ -399,19 +404,17 @@ def _handover(record: ContactRecord) -> HandoverNote | None:
 
 def _follow_ups(events: Sequence[Event]) -> list[Note]:
     notes: list[Note] = []
-    for event in events:
-        data = event.data
-        if data.get("callback_scheduled") is True or "callback" in str(event.type):
-            when = data.get("callback_time") or data.get("scheduled_for") or data.get("due_at")
-            text = "Callback booked" + (f" for {when}" if when else "")
-            notes.append(Note(text=text, sources=[f"event:{event.event_id}"]))
+    for event, booked in _payloads(events, CallbackBookedData):
+        when = booked.due_at
+        text = "Callback booked" + (f" for {when}" if when else "")
+        notes.append(Note(text=text, sources=[f"event:{event.event_id}"]))
     return notes
 
 
 def _outcome(record: ContactRecord, turns: int, handover: HandoverNote | None) -> Note:
-    ends = _events_of(record.events, EventType.CONVERSATION_END)
-    status = str(ends[-1].data.get("resolution_status")) if ends else record.contact.status.value
-    sources = [f"event:{ends[-1].event_id}"] if ends else []
+    ends = _payloads(record.events, ConversationEndData)
+    status = (ends[-1][1].resolution_status if ends else "") or record.contact.status.value
+    sources = [f"event:{ends[-1][0].event_id}"] if ends else []
     plural = "s" if turns != 1 else ""
     if status == ContactStatus.TRANSFERRED.value:
         text = handover.text if handover else "Transferred to a human agent"
@@ -436,7 +439,7 @@ def _actions_bullet(tools: list[ToolNote], events: Sequence[Event]) -> str:
         if failed:
             bullet += f"; {failed} call{'s' if failed != 1 else ''} failed"
         return bullet
-    if _events_of(events, EventType.GUARDRAIL):
+    if _payloads(events, GuardrailData):
         return "Actions: the agent declined a request without calling a tool"
     return "Actions: the agent answered without calling a tool"
 
@@ -453,10 +456,11 @@ def build_summary(record: ContactRecord) -> CallSummary:
     """
     contact = record.contact
     customers = _customer_messages(record.messages)
-    ends = _events_of(record.events, EventType.CONVERSATION_END)
-    end_data = ends[-1].data if ends else {}
+    ends = _payloads(record.events, ConversationEndData)
+    end = ends[-1][1] if ends else None
+    total_turns = end.total_turns if end else None
     agent_state = contact.state.get("agent") or {}
-    turns = int(end_data.get("total_turns") or agent_state.get("turns") or len(customers))
+    turns = int(total_turns or agent_state.get("turns") or len(customers))
     reason = _reason(customers)
     asked = [
         Note(text=f"“{quote(m.content)}”", sources=[f"message:{i}"])
@@ -473,15 +477,14 @@ def build_summary(record: ContactRecord) -> CallSummary:
         f"Outcome: {outcome.text}"
         + (f"; {'; '.join(n.text for n in follow_ups)}" if follow_ups else ""),
     ]
-    duration = end_data.get("duration_seconds")
     return CallSummary(
         contact_id=contact.contact_id,
         channel=contact.channel.value,
         locale=contact.locale.value,
-        status=str(end_data.get("resolution_status") or contact.status.value),
+        status=(end.resolution_status if end else "") or contact.status.value,
         started_at=contact.created_at,
         ended_at=contact.ended_at,
-        duration_seconds=float(duration) if isinstance(duration, int | float) else None,
+        duration_seconds=end.duration_seconds if end else None,
         turns=turns,
         bullets=bullets,
         reason=reason,

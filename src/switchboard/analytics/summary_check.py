@@ -24,7 +24,6 @@ event. A summary is never stored with an untraceable statement.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -39,9 +38,8 @@ from switchboard.analytics.summary import (
     SummaryCheck,
 )
 from switchboard.domain.attributes import ATTR_SENTIMENT, queue_for
+from switchboard.domain.events import HandoverDecisionData, ToolInvocationData
 from switchboard.domain.types import (
-    EventType,
-    HandoverReason,
     Locale,
     Role,
     Severity,
@@ -127,17 +125,14 @@ class RecordEvidence:
         """The contact's successful tool outputs, plus the transcript as one more result."""
         results: list[ToolResult] = []
         for event in self.record.events:
-            if event.type is not EventType.TOOL_INVOCATION:
-                continue
-            output = event.data.get("tool_output")
-            if isinstance(output, dict) and not event.data.get("error"):
-                args = event.data.get("tool_input")
+            tool = event.payload
+            if isinstance(tool, ToolInvocationData) and tool.ok:
                 results.append(
                     ToolResult(
                         call_id=event.event_id,
-                        name=str(event.data.get("tool_name") or "tool"),
-                        arguments=args if isinstance(args, dict) else {},
-                        output=output,
+                        name=tool.tool_name or "tool",
+                        arguments=dict(tool.tool_input),
+                        output=tool.tool_output,
                     )
                 )
         agent_lines = [m.content for m in self.record.messages if m.role is Role.ASSISTANT]
@@ -178,10 +173,9 @@ def _derived_queues(record: ContactRecord, attributes: Any) -> list[str]:
     sentiment = attributes.get(ATTR_SENTIMENT) if isinstance(attributes, dict) else None
     queues: list[str] = []
     for event in record.events:
-        if event.type is EventType.HANDOVER_DECISION:
-            with contextlib.suppress(ValueError):
-                reason = HandoverReason(str(event.data.get("reason")))
-                queues.append(queue_for(reason, sentiment=sentiment)[0])
+        decision = event.payload
+        if isinstance(decision, HandoverDecisionData) and decision.handover_reason is not None:
+            queues.append(queue_for(decision.handover_reason, sentiment=sentiment)[0])
     return queues
 
 

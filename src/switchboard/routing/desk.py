@@ -254,7 +254,9 @@ class Desk:
         await asyncio.to_thread(
             self.service.store.add_message, contact_id, Message(role=Role.USER, content=text)
         )
-        self._emit(contact_id, EventType.USER_INPUT, Source.CUSTOMER, text=text, to="human_agent")
+        self._emit(
+            contact_id, EventType.USER_INPUT, Source.CUSTOMER, transcript=text, to="human_agent"
+        )
         self.service.publish_message(contact_id, Source.CUSTOMER, text)
         assignment = await asyncio.to_thread(self.engine.assignment_of_contact, contact_id)
         if assignment is None:

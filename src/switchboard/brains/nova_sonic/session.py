@@ -315,7 +315,14 @@ class NovaSonicSession:
         self._held_audio.clear()
         self._put(Transcript(text=text, final=True, end_ms=self.input_ms))
         self._transcript.append(Message(role=Role.USER, content=text))
-        self._emit(EventType.USER_INPUT, Source.CUSTOMER, text=text, channel="voice")
+        self._emit(
+            EventType.USER_INPUT,
+            Source.CUSTOMER,
+            transcript=text,
+            input_mode="voice",
+            channel="voice",
+            turn=self._turn_index,
+        )
         if self.store is not None:
             self.store.add_message(self.contact_id, Message(role=Role.USER, content=text))
 
@@ -331,7 +338,9 @@ class NovaSonicSession:
             self._emit(
                 EventType.VALIDATION_CHECK,
                 Source.AI_AGENT,
-                passed=result.passed,
+                validation_passed=result.passed,
+                hallucination_detected=result.hallucination_detected,
+                confidence_score=result.confidence_score,
                 severity=result.severity,
                 findings=[f.model_dump(mode="json") for f in result.findings],
                 checks_performed=result.checks_performed,
@@ -404,8 +413,8 @@ class NovaSonicSession:
                 EventType.TOOL_INVOCATION,
                 Source.AI_AGENT,
                 tool_name=name,
-                arguments=arguments,
-                success=result.ok,
+                tool_input=arguments,
+                tool_output=result.output,
                 error=result.error.model_dump(mode="json") if result.error else None,
                 latency_ms=result.latency_ms,
                 brain="nova_sonic",
