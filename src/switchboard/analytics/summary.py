@@ -30,12 +30,11 @@ cannot trace before the summary is stored.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from switchboard.domain.attributes import ATTR_SENTIMENT, ATTR_TARGET_QUEUE, queue_for
+from switchboard.domain.attributes import queue_for
 from switchboard.domain.events import (
     CallbackBookedData,
     ConversationEndData,
@@ -43,6 +42,16 @@ from switchboard.domain.events import (
     HandoverDecisionData,
     SentimentData,
     ToolInvocationData,
+)
+from switchboard.domain.summary import (
+    CallSummary,
+    DroppedNote,
+    HandoverNote,
+    Note,
+    SentimentPoint,
+    SentimentTrajectory,
+    SummaryCheck,
+    ToolNote,
 )
 from switchboard.domain.types import (
     Contact,
@@ -52,8 +61,23 @@ from switchboard.domain.types import (
     Message,
     Role,
     Route,
-    utcnow,
 )
+
+__all__ = [
+    "CallSummary",
+    "ContactRecord",
+    "DroppedNote",
+    "ExtractiveSummarizer",
+    "HandoverNote",
+    "Note",
+    "SentimentPoint",
+    "SentimentTrajectory",
+    "Summarizer",
+    "SummaryCheck",
+    "ToolNote",
+    "build_summary",
+    "sentiment_trajectory",
+]
 
 _P = TypeVar("_P", bound=BaseModel)
 
@@ -95,103 +119,6 @@ TEMPLATE_TEXT = " ".join(
 
 #: Longest customer quote kept in a note (characters).
 QUOTE_CHARS = 160
-
-
-class Note(BaseModel):
-    """One statement of a summary and where it comes from.
-
-    Attributes:
-        text: the sentence as shown to a reader.
-        sources: ``message:<index>`` (0-based, in the stored transcript) or
-            ``event:<event_id>`` references it was built from.
-    """
-
-    text: str
-    sources: list[str] = Field(default_factory=list)
-
-
-class ToolNote(Note):
-    """A tool the agent called, with its arguments and what it returned."""
-
-    tool: str
-    arguments: dict[str, Any] = Field(default_factory=dict)
-    ok: bool = True
-
-
-class HandoverNote(Note):
-    """Why and where the contact was handed to a human (seed 2 "Handover Execution")."""
-
-    reason: str
-    queue: str | None = None
-    detail: str | None = None
-
-
-class SentimentPoint(BaseModel):
-    """One scored customer segment: ``score`` in [-1, 1], ``label`` POSITIVE/NEUTRAL/NEGATIVE."""
-
-    score: float
-    label: str
-    source: str
-
-
-class SentimentTrajectory(BaseModel):
-    """The customer's sentiment over the contact.
-
-    Attributes:
-        points: the scored segments in order.
-        trend: ``improving`` | ``declining`` | ``steady`` (last third vs first third,
-            difference over 0.2 counts).
-        final_label: the contact's ``RealTimeSentiment`` attribute when set,
-            else the last point's label.
-    """
-
-    points: list[SentimentPoint] = Field(default_factory=list)
-    trend: str = "steady"
-    final_label: str | None = None
-
-
-class DroppedNote(BaseModel):
-    """A statement the grounding check removed, and why (the text is not kept)."""
-
-    field: str
-    reason: str
-
-
-class SummaryCheck(BaseModel):
-    """The verdict of the grounding check (see :mod:`switchboard.analytics.summary_check`)."""
-
-    checked: int = 0
-    dropped: list[DroppedNote] = Field(default_factory=list)
-    validator: str = "rules"
-
-    @property
-    def clean(self) -> bool:
-        """True when nothing had to be dropped."""
-        return not self.dropped
-
-
-class CallSummary(BaseModel):
-    """A contact's post-call summary (seed 3 bullets + structured call notes)."""
-
-    contact_id: str
-    channel: str
-    locale: str
-    status: str
-    started_at: datetime
-    ended_at: datetime | None = None
-    duration_seconds: float | None = None
-    turns: int = 0
-    bullets: list[str] = Field(default_factory=list)
-    reason: Note | None = None
-    customer_asked: list[Note] = Field(default_factory=list)
-    tools: list[ToolNote] = Field(default_factory=list)
-    outcome: Note
-    handover: HandoverNote | None = None
-    sentiment: SentimentTrajectory | None = None
-    follow_ups: list[Note] = Field(default_factory=list)
-    check: SummaryCheck = Field(default_factory=SummaryCheck)
-    summarizer: str = "extractive"
-    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ContactRecord(BaseModel):
@@ -297,19 +224,17 @@ def sentiment_trajectory(record: ContactRecord) -> SentimentTrajectory | None:
             points.append(
                 SentimentPoint(score=scored.compound, label=mood, source=f"event:{event.event_id}")
             )
-    stored = record.contact.state.get("sentiment")
-    if not points and isinstance(stored, dict):
-        for entry in stored.get("history") or []:
-            if not isinstance(entry, dict):
-                continue
-            score, label = entry.get("compound"), entry.get("label")
-            if isinstance(score, int | float) and isinstance(label, str):
-                source = f"segment:{entry.get('segment_id')}"
-                points.append(SentimentPoint(score=float(score), label=label, source=source))
-    attrs = record.contact.state.get("attributes") or {}
-    final = attrs.get(ATTR_SENTIMENT) if isinstance(attrs, dict) else None
-    if not final and isinstance(stored, dict) and isinstance(stored.get("label"), str):
-        final = stored["label"]
+    stored = record.contact.state.sentiment
+    if not points and stored is not None:
+        for entry in stored.history:
+            if entry.label:
+                point = SentimentPoint(
+                    score=entry.compound, label=entry.label, source=f"segment:{entry.segment_id}"
+                )
+                points.append(point)
+    final = record.contact.state.attributes.real_time_sentiment
+    if not final and stored is not None:
+        final = stored.label
     if not points and not final:
         return None
     trend = "steady"
@@ -380,14 +305,10 @@ def _handover(record: ContactRecord) -> HandoverNote | None:
         return None
     event, decision = decisions[-1]
     reason = decision.reason
-    attrs = record.contact.state.get("attributes") or {}
-    queue = attrs.get(ATTR_TARGET_QUEUE) if isinstance(attrs, dict) else None
-    if not queue:
-        try:
-            sentiment = attrs.get(ATTR_SENTIMENT) if isinstance(attrs, dict) else None
-            queue, _ = queue_for(HandoverReason(reason), sentiment=sentiment)
-        except ValueError:
-            queue = None
+    attrs = record.contact.state.attributes
+    queue = attrs.target_queue
+    if not queue and decision.handover_reason is not None:
+        queue, _ = queue_for(decision.handover_reason, sentiment=attrs.real_time_sentiment)
     phrase = REASON_PHRASES.get(reason, reason.replace("_", " "))
     text = f"Transferred to a human agent because {phrase}"
     if queue:
@@ -459,8 +380,7 @@ def build_summary(record: ContactRecord) -> CallSummary:
     ends = _payloads(record.events, ConversationEndData)
     end = ends[-1][1] if ends else None
     total_turns = end.total_turns if end else None
-    agent_state = contact.state.get("agent") or {}
-    turns = int(total_turns or agent_state.get("turns") or len(customers))
+    turns = int(total_turns or contact.state.agent.turns or len(customers))
     reason = _reason(customers)
     asked = [
         Note(text=f"“{quote(m.content)}”", sources=[f"message:{i}"])

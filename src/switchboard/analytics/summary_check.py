@@ -37,8 +37,9 @@ from switchboard.analytics.summary import (
     Note,
     SummaryCheck,
 )
-from switchboard.domain.attributes import ATTR_SENTIMENT, queue_for
+from switchboard.domain.attributes import queue_for
 from switchboard.domain.events import HandoverDecisionData, ToolInvocationData
+from switchboard.domain.state import ContactAttributes
 from switchboard.domain.types import (
     Locale,
     Role,
@@ -112,8 +113,8 @@ class RecordEvidence:
             texts.extend(_strings(event.data))
             texts.append(event.type.value)
         contact = record.contact
-        attributes = contact.state.get("attributes") or {}
-        texts.extend(_strings(attributes))
+        attributes = contact.state.attributes
+        texts.extend(_strings(attributes.as_map()))
         texts.extend(_derived_queues(record, attributes))
         texts.extend([contact.status.value, contact.channel.value, contact.locale.value])
         self.words = frozenset(w for t in texts for w in _words(t))
@@ -163,14 +164,14 @@ class RecordEvidence:
         return missing
 
 
-def _derived_queues(record: ContactRecord, attributes: Any) -> list[str]:
+def _derived_queues(record: ContactRecord, attributes: ContactAttributes) -> list[str]:
     """Queues that follow from the record's handover events by seed 2 "Priority Routing".
 
     The queue is not always written into the events; it is a fixed function of
     the handover reason and the contact's sentiment
     (:func:`switchboard.domain.attributes.queue_for`), so it is traceable.
     """
-    sentiment = attributes.get(ATTR_SENTIMENT) if isinstance(attributes, dict) else None
+    sentiment = attributes.real_time_sentiment
     queues: list[str] = []
     for event in record.events:
         decision = event.payload

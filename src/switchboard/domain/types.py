@@ -385,7 +385,13 @@ class ContactStatus(StrEnum):
 
 
 class Contact(BaseModel):
-    """A contact and its dialogue state as stored between turns."""
+    """A contact and its state as stored between turns.
+
+    ``state`` is a :class:`~switchboard.domain.state.ContactState` (a dict
+    given here is validated into one; old stored state loads).
+    """
+
+    model_config = ConfigDict(validate_assignment=True)
 
     contact_id: str = Field(default_factory=new_id)
     channel: Channel = Channel.CHAT
@@ -394,8 +400,8 @@ class Contact(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime | None = None
     customer_endpoint: str | None = None
-    #: Brain-owned dialogue state (slots, pending question, counters); JSON-serialisable.
-    state: dict[str, Any] = Field(default_factory=dict)
+    #: Dialogue (the brain's own), attributes, the loop's counters, sentiment, routing, summary.
+    state: ContactState = Field(default_factory=lambda: ContactState())
 
 
 class HallucinationLog(BaseModel):
@@ -413,3 +419,9 @@ class HallucinationLog(BaseModel):
     action_taken: ValidationAction
     session_id: str
     ttl: int = Field(description="epoch seconds after which the row expires")
+
+
+# Last, so that domain/state.py (which imports this module) finds every name above.
+from switchboard.domain.state import ContactState  # noqa: E402
+
+Contact.model_rebuild()

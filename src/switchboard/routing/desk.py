@@ -45,6 +45,7 @@ from switchboard.domain.attributes import (
     ATTR_QUEUE_POSITION,
     handover_attributes,
 )
+from switchboard.domain.state import ContactAttributes, RoutingState
 from switchboard.domain.types import (
     AgentReply,
     ContactStatus,
@@ -194,8 +195,9 @@ class Desk:
         """
         contact_id = reply.contact_id
         contact = await asyncio.to_thread(self.service.store.get_contact, contact_id)
-        attrs: dict[str, str] = dict(contact.state.get("attributes") or {})
-        attrs.update(handover_attributes(reply.handover, sentiment=attrs.get("RealTimeSentiment")))
+        current = contact.state.attributes
+        update = handover_attributes(reply.handover, sentiment=current.real_time_sentiment)
+        attrs = current.merged(update).as_map()
         queue, priority = route_for(attrs)
         try:
             placement = await asyncio.to_thread(
@@ -204,7 +206,7 @@ class Desk:
         except (QueueClosedError, QueueFullError) as exc:
             status = await asyncio.to_thread(self.engine.queue_status, queue)
             nxt = self.engine.queue(queue).hours.next_open(status.at)
-            contact.state["attributes"] = attrs
+            contact.state.attributes = ContactAttributes.model_validate(attrs)
             await asyncio.to_thread(self.service.store.update_contact, contact)
             return {
                 "type": "queue_closed",
@@ -214,7 +216,13 @@ class Desk:
             }
         attrs[ATTR_QUEUE_POSITION] = str(placement.position)
         attrs[ATTR_EWT] = str(placement.ewt_minutes)
-        contact.state["attributes"] = attrs
+        contact.state.attributes = ContactAttributes.model_validate(attrs)
+        contact.state.routing = RoutingState(
+            queue=queue,
+            priority=priority,
+            position=placement.position,
+            ewt_minutes=placement.ewt_minutes,
+        )
         await asyncio.to_thread(self.service.store.update_contact, contact)
         self._emit(
             contact_id,
@@ -275,7 +283,7 @@ class Desk:
             UnknownContactError: no such contact.
         """
         contact = await asyncio.to_thread(self.service.store.get_contact, contact_id)
-        attrs: dict[str, str] = dict(contact.state.get("attributes") or {})
+        attrs = contact.state.attributes.as_map()
         queue, _ = route_for(attrs)
         callback = await asyncio.to_thread(
             lambda: self.engine.book_callback(contact_id, phone, queue, attributes=attrs)

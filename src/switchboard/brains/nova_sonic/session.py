@@ -491,7 +491,7 @@ class NovaSonicSession:
             self.store.add_message(self.contact_id, Message(role=Role.ASSISTANT, content=message))
             contact = self.store.get_contact(self.contact_id)
             contact.status = ContactStatus.TRANSFERRED
-            contact.state.setdefault("attributes", {}).update(attributes)
+            contact.state.attributes = contact.state.attributes.merged(attributes)
             self.store.update_contact(contact)
         self._flush()
         self._end("handover", info)
