@@ -107,7 +107,14 @@ def test_attributes_merge_and_map_like_connect() -> None:
 
 def test_mapping_view_for_older_callers() -> None:
     contact = Contact()
-    assert contact.state.get("agent") == AgentCounters().model_dump()
+    assert contact.state.get("agent") == {
+        "turns": 0,
+        "tools_used": [],
+        "tool_failures": 0,
+        "intents": [],
+    }
+    contact.state.attributes = ContactAttributes.model_validate({"RealTimeSentiment": "NEUTRAL"})
+    assert contact.state.get("attributes") == {"RealTimeSentiment": "NEUTRAL"}  # no nulls
     assert contact.state.get("sentiment") is None and "sentiment" not in contact.state
     contact.state["agent"] = {"turns": 3, "tools_used": ["find_nearest_branch"]}
     assert isinstance(contact.state.agent, AgentCounters) and contact.state.agent.turns == 3

@@ -33,6 +33,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     SerializationInfo,
     SerializerFunctionWrapHandler,
     TypeAdapter,
@@ -57,22 +58,18 @@ from switchboard.domain.types import ConversationSummary, HandoverReason
 
 
 class _Part(BaseModel):
-    """A typed part: unknown keys are kept (as they are), unset fields are not stored."""
+    """A typed part: unknown keys are kept as they are."""
 
-    model_config = ConfigDict(extra="allow", validate_assignment=True)
+    model_config = ConfigDict(extra="allow")
 
-    @model_serializer(mode="wrap")
-    def _drop_none(
-        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
-    ) -> dict[str, Any]:
-        dumped: dict[str, Any] = handler(self)
-        extras = self.__pydantic_extra__ or {}
-        return {k: v for k, v in dumped.items() if k in extras or not self._unset(k, v)}
 
-    @classmethod
-    def _unset(cls, name: str, dumped: Any) -> bool:
-        """True when field ``name`` (dumped as ``dumped``) says nothing and is not stored."""
-        return dumped is None
+def _without_none(value: Any) -> Any:
+    """``value`` with ``None`` members of objects left out, recursively (unset = not stored)."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
 
 
 class ContactAttributes(_Part):
@@ -84,7 +81,6 @@ class ContactAttributes(_Part):
 
     model_config = ConfigDict(
         extra="allow",
-        validate_assignment=True,
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
@@ -102,7 +98,7 @@ class ContactAttributes(_Part):
 
     def as_map(self) -> dict[str, str]:
         """The attributes as Connect / Lex see them (``str → str``, unset ones left out)."""
-        return {str(k): str(v) for k, v in self.model_dump().items()}
+        return {str(k): str(v) for k, v in self.model_dump().items() if v is not None}
 
     def merged(self, update: Mapping[str, str]) -> ContactAttributes:
         """A copy with ``update`` (attribute name → value) applied over these attributes."""
@@ -209,32 +205,49 @@ class ContactState(_Part):
         "summary",
     )
 
-    @classmethod
-    def _unset(cls, name: str, dumped: Any) -> bool:
-        """Empty parts are not stored: a new contact's state is ``{}`` as before."""
-        if name in ("dialogue", "attributes", "legacy"):
-            return not dumped
-        if name == "agent":
-            return bool(dumped == _EMPTY_AGENT)
-        return dumped is None
+    @model_serializer(mode="wrap")
+    def _stored_form(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> dict[str, Any]:
+        """The stored JSON: unset fields of the typed parts and empty parts left out.
 
-    @model_validator(mode="before")
+        A new contact's state is ``{}`` as before; ``dialogue``, ``summary`` and
+        unknown keys are stored exactly as they are.
+        """
+        dumped: dict[str, Any] = handler(self)
+        for name in ("attributes", "agent", "sentiment", "routing"):
+            part = getattr(self, name)
+            if part is not None:
+                dumped[name] = part.model_dump(mode=info.mode, exclude_none=True)
+        extras = self.__pydantic_extra__ or {}
+        return {k: v for k, v in dumped.items() if k in extras or not _empty_part(k, v)}
+
+    @model_validator(mode="wrap")
     @classmethod
-    def _tolerate_old_parts(cls, value: Any) -> Any:
-        """Move a stored part that fails its model into ``legacy`` (old rows load)."""
-        if not isinstance(value, Mapping):
-            return value
-        fields = dict(value)
-        legacy = dict(fields.get("legacy") or {})
-        for name in cls.TYPED_PARTS:
-            if name in fields and fields[name] is not None:
-                try:
-                    _PART_ADAPTERS[name].validate_python(fields[name])
-                except ValidationError:
-                    legacy[name] = fields.pop(name)
-        if legacy:
+    def _tolerate_old_parts(cls, value: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Move a stored part that fails its model into ``legacy`` (old rows load).
+
+        Only whole-state validation (a stored row) is tolerant: assigning a bad
+        part to a live state still raises.
+        """
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            if not isinstance(value, Mapping):
+                raise
+            bad = {
+                str(err["loc"][0])
+                for err in exc.errors()
+                if err["loc"] and err["loc"][0] in cls.TYPED_PARTS
+            }
+            if not bad:
+                raise
+            fields = dict(value)
+            legacy = dict(fields.get("legacy") or {})
+            for name in bad:
+                legacy[name] = fields.pop(name)
             fields["legacy"] = legacy
-        return fields
+            return handler(fields)
 
     def is_empty(self) -> bool:
         """True for a new contact: nothing has been stored yet."""
@@ -273,27 +286,47 @@ class ContactState(_Part):
             part = getattr(self, key)
             if part is None:
                 raise KeyError(key)
-            return part.model_dump() if isinstance(part, BaseModel) else dict(part)
+            if isinstance(part, ContactAttributes):
+                return part.as_map()
+            if isinstance(part, CallSummary):
+                return part.model_dump(mode="json")
+            return _without_none(part.model_dump()) if isinstance(part, BaseModel) else dict(part)
         extra = self.__pydantic_extra__ or {}
         if key in extra:
             return extra[key]
         raise KeyError(key)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        """Replace a part (validated: a dict becomes the typed part)."""
-        setattr(self, key, value)
+        """Replace a part, validated: a dict becomes the typed part.
+
+        Raises:
+            pydantic.ValidationError: ``value`` does not fit the part.
+        """
+        adapter = _PART_ADAPTERS.get(key)
+        setattr(self, key, adapter.validate_python(value) if adapter is not None else value)
 
     def __contains__(self, key: object) -> bool:
         """True when ``key`` names a part that is set."""
         return isinstance(key, str) and self.get(key) is not None
 
 
-_EMPTY_AGENT = AgentCounters().model_dump()
+_EMPTY_AGENT = _without_none(AgentCounters().model_dump())
+
+
+def _empty_part(name: str, dumped: Any) -> bool:
+    """True when a dumped part says nothing (it is not stored)."""
+    if name in ("dialogue", "attributes", "legacy"):
+        return not dumped
+    if name == "agent":
+        return bool(dumped == _EMPTY_AGENT)
+    return dumped is None
+
 
 _PART_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    "dialogue": TypeAdapter(dict[str, Any]),
     "attributes": TypeAdapter(ContactAttributes),
     "agent": TypeAdapter(AgentCounters),
-    "sentiment": TypeAdapter(SentimentState),
-    "routing": TypeAdapter(RoutingState),
-    "summary": TypeAdapter(CallSummary),
+    "sentiment": TypeAdapter(SentimentState | None),
+    "routing": TypeAdapter(RoutingState | None),
+    "summary": TypeAdapter(CallSummary | None),
 }
