@@ -46,7 +46,8 @@ def exported() -> dict[str, dict[str, set[str]]]:
     cid = "c-1"
     events = [
         (EventType.CONVERSATION_START, {"channel": "chat"}),
-        (EventType.TOOL_INVOCATION, {"tool_name": "t", "error": {"code": "timeout"}}),
+        (EventType.TOOL_INVOCATION,
+         {"tool_name": "t", "error": {"code": "timeout", "message": "tool timed out"}}),
         (EventType.VALIDATION_CHECK, {"validation_passed": False, "hallucination_detected": True,
                                       "severity": "high"}),
         (EventType.ERROR, {"stage": "brain"}),

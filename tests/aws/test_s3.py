@@ -28,7 +28,7 @@ def chained(contact_id: str, n: int, prev: str | None = None) -> list[EventRecor
             contact_id=contact_id,
             type=EventType.USER_INPUT if i % 2 == 0 else EventType.AGENT_REPLY,
             source=Source.CUSTOMER if i % 2 == 0 else Source.AI_AGENT,
-            data={"turn": i, "text": f"message {i}"},
+            data={"turn": i, "transcript" if i % 2 == 0 else "text": f"message {i}"},
         )
         digest = event_hash(ev, prev)
         records.append(EventRecord(event=ev, prev_hash=prev, hash=digest))

@@ -58,7 +58,7 @@ def test_tables_live_in_the_requested_schema(pg_store: SqlStore, postgres_url: s
 
 def test_json_numbers_and_text_keep_the_chain_valid(pg_store: SqlStore) -> None:
     sink = AuditSink(pg_store, log_events=False)
-    data = {
+    output = {
         "big_float": 1e16,
         "tiny": 1e-7,
         "tenth": 0.1,
@@ -67,6 +67,7 @@ def test_json_numbers_and_text_keep_the_chain_valid(pg_store: SqlStore) -> None:
         "z": 1,
         "a": [1.0, 2, {"b": None}],
     }
+    data = {"tool_name": "t", "tool_output": output}
     sink.emit(
         Event(contact_id="c1", type=EventType.TOOL_INVOCATION, source=Source.AI_AGENT, data=data)
     )
@@ -122,7 +123,7 @@ def test_turns_in_one_unit_of_work_keep_a_valid_chain(pg_store: SqlStore) -> Non
                         contact_id=cid,
                         type=EventType.BRAIN_RESPONSE,
                         source=Source.AI_AGENT,
-                        data={"k": k},
+                        data={"latency_ms": k},
                     )
                 )
             sink.flush()

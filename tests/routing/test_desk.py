@@ -75,8 +75,12 @@ async def test_handover_is_queued_routed_and_relayed_both_ways(service: AgentSer
     # No agent is staffed yet: the estimate is one AHT (default 300 s), not above the offer line.
     assert frame["ewt_seconds"] == 300 and frame["offer_callback"] is False
     assert await desk.with_humans(contact.contact_id)
-    stored = service.store.get_contact(contact.contact_id).state["attributes"]
-    assert stored["target_queue"] == "GeneralAgentQueue" and stored["QueuePosition"] == "1"
+    state = service.store.get_contact(contact.contact_id).state
+    assert state.attributes.target_queue == "GeneralAgentQueue"
+    assert state.attributes.queue_position == "1"
+    assert state.routing is not None
+    assert (state.routing.queue, state.routing.position) == ("GeneralAgentQueue", 1)
+    assert state.routing.ewt_minutes == 5
     assert (await desk.customer_message(contact.contact_id, "Still there?"))["to"] == "queue"
     second = await service.start_contact()
     await service.handle_turn(second.contact_id, TO_HUMAN)

@@ -28,8 +28,13 @@ def _event(cid: str, n: int, **data: object) -> Event:
         type=EventType.TOOL_INVOCATION,
         source=Source.AI_AGENT,
         timestamp=T0 + timedelta(milliseconds=n),
-        data={"n": n, **data},
+        data={"tool_name": "find_nearest_branch", "tool_input": {"n": n}, **data},
     )
+
+
+def _n(event: Event) -> object:
+    """The ``n`` an :func:`_event` carries in its tool input."""
+    return event.data["tool_input"]["n"]
 
 
 @pytest.fixture
@@ -69,16 +74,18 @@ class ListStore:
 def test_emit_redacts_stores_and_chains(store: SqlStore) -> None:
     sink = AuditSink(store)
     assert isinstance(sink, EventSink)
-    sink.emit(_event("c1", 0, customer_phone=PHONE, tool_output={"card": CARD, "pc": "M1 1AE"}))
-    sink.emit(_event("c1", 1, when=T0, items=("a", 2)))
+    sink.emit(
+        _event("c1", 0, tool_output={"customer_phone": PHONE, "card": CARD, "pc": "M1 1AE"})
+    )
+    sink.emit(_event("c1", 1, tool_output={"when": T0, "items": ("a", 2)}))
     sink.emit(_event("c2", 0))
     stored = store.events("c1")
     assert stored[0].data == {
-        "n": 0,
-        "customer_phone": "[PHONE]",
-        "tool_output": {"card": "[CARD]", "pc": "M1 1AE"},
+        "tool_name": "find_nearest_branch",
+        "tool_input": {"n": 0},
+        "tool_output": {"customer_phone": "[PHONE]", "card": "[CARD]", "pc": "M1 1AE"},
     }
-    assert stored[1].data == {"n": 1, "when": "2025-10-12T14:30:00Z", "items": ["a", 2]}
+    assert stored[1].data["tool_output"] == {"when": "2025-10-12T14:30:00Z", "items": ["a", 2]}
     records = store.event_records("c1")
     assert records[0].prev_hash is None
     assert records[1].prev_hash == records[0].hash
@@ -98,7 +105,7 @@ def test_edited_event_row_is_detected(store: SqlStore) -> None:
         conn.execute(
             update(EventRow)
             .where(EventRow.event_id == victim.event.event_id)
-            .values(data={"n": 2, "tool_output": {"fee": "£0.00"}})
+            .values(data={"tool_input": {"n": 2}, "tool_output": {"fee": "£0.00"}})
         )
     report = verify_chain(store, "c1")
     assert not report.ok
@@ -152,7 +159,7 @@ def test_sink_survives_store_failure_and_retries(log_stream: io.StringIO) -> Non
     sink = AuditSink(store)
     sink.emit(_event("c1", 0))
     store.down = True
-    sink.emit(_event("c1", 1, customer_phone=PHONE))  # must not raise
+    sink.emit(_event("c1", 1, tool_output={"customer_phone": PHONE}))  # must not raise
     sink.emit(_event("c1", 2))
     assert sink.pending == 2
     assert len(store.events("c1")) == 1
@@ -167,7 +174,7 @@ def test_sink_survives_store_failure_and_retries(log_stream: io.StringIO) -> Non
     store.down = False
     assert sink.flush() == 2
     assert sink.pending == 0
-    assert [e.data["n"] for e in store.events("c1")] == [0, 1, 2]
+    assert [_n(e) for e in store.events("c1")] == [0, 1, 2]
     assert verify_chain(store, "c1").ok
     store.close()
 
@@ -192,7 +199,7 @@ def test_queue_is_bounded_while_the_store_is_down() -> None:
     assert (sink.pending, sink.dropped) == (3, 2)
     store.down = False
     sink.flush()
-    assert [e.data["n"] for e in store.events("c1")] == [2, 3, 4]
+    assert [_n(e) for e in store.events("c1")] == [2, 3, 4]
     assert verify_chain(store, "c1").ok
     store.close()
 
@@ -208,7 +215,7 @@ def test_batched_sink_writes_on_flush_and_when_full(store: SqlStore) -> None:
     assert len(store.events("c1")) == 2
     sink.close()
     assert sink.pending == 0
-    assert [e.data["n"] for e in store.events("c1")] == [0, 1, 2]
+    assert [_n(e) for e in store.events("c1")] == [0, 1, 2]
     assert verify_chain(store, "c1").ok and verify_chain(store, "c2").ok
 
 
@@ -219,7 +226,7 @@ def test_rolled_back_unit_of_work_keeps_the_chain_valid(store: SqlStore) -> None
         sink.emit(_event("c1", 1))  # written, cached, then rolled back
         raise RuntimeError("turn failed")
     sink.emit(_event("c1", 2))
-    assert [e.data["n"] for e in store.events("c1")] == [0, 2]
+    assert [_n(e) for e in store.events("c1")] == [0, 2]
     assert verify_chain(store, "c1").ok
 
 
@@ -228,24 +235,24 @@ def test_sink_log_line_carries_contact_and_no_raw_pii(log_stream: io.StringIO) -
     sink.emit(
         Event(
             contact_id="c-42",
-            type=EventType.CONVERSATION_START,
-            source=Source.SYSTEM,
-            data={"channel": "voice", "customer_phone": PHONE, "note": f"card {CARD}"},
+            type=EventType.USER_INPUT,
+            source=Source.CUSTOMER,
+            data={"channel": "voice", "transcript": f"call {PHONE} about card {CARD}"},
         )
     )
     (line,) = [json.loads(x) for x in log_stream.getvalue().splitlines()]
     assert line["logger"] == "switchboard.audit"
     assert line["contact_id"] == "c-42"
-    assert line["event_type"] == "conversation_start"
-    assert line["data"] == {"channel": "voice", "customer_phone": "[PHONE]", "note": "card [CARD]"}
+    assert line["event_type"] == "user_input"
+    assert line["data"] == {"channel": "voice", "transcript": "call [PHONE] about card [CARD]"}
     assert "7700900123" not in log_stream.getvalue() and "4111" not in log_stream.getvalue()
 
 
 def test_non_chain_store_receives_redacted_events() -> None:
     fake = ListStore()
     sink = AuditSink(fake, log_events=False)  # type: ignore[arg-type]  # partial fake
-    sink.emit(_event("c1", 0, customer_phone=PHONE))
-    assert [e.data for e in fake.events] == [{"n": 0, "customer_phone": "[PHONE]"}]
+    sink.emit(_event("c1", 0, tool_output={"customer_phone": PHONE}))
+    assert [e.data["tool_output"] for e in fake.events] == [{"customer_phone": "[PHONE]"}]
 
 
 def test_invalid_sizes_are_rejected(store: SqlStore) -> None:

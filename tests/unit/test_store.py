@@ -34,12 +34,15 @@ T0 = datetime(2025, 10, 12, 14, 30, 45, 123456, tzinfo=UTC)
 
 
 def _event(contact_id: str, n: int, **data: object) -> Event:
-    return Event(
-        contact_id=contact_id,
-        type=EventType.USER_INPUT,
-        source=Source.CUSTOMER,
-        timestamp=T0 + timedelta(seconds=n),
-        data={"n": n, **data},
+    """An event as a row may hold it: the store keeps any JSON ``data`` (no payload check)."""
+    return Event.from_stored(
+        {
+            "contact_id": contact_id,
+            "type": EventType.USER_INPUT,
+            "source": Source.CUSTOMER,
+            "timestamp": T0 + timedelta(seconds=n),
+            "data": {"n": n, **data},
+        }
     )
 
 
@@ -69,7 +72,10 @@ def test_contact_round_trip(store: SqlStore) -> None:
         locale=Locale.FR_FR,
         created_at=datetime(2025, 1, 2, 15, 0, 0, 250000, tzinfo=timezone(timedelta(hours=1))),
         customer_endpoint="+447700900123",
-        state={"slots": {"postcode": "75001"}, "pending": None, "counts": [1, 2.5]},
+        state={
+            "dialogue": {"slots": {"postcode": "75001"}, "pending": None, "counts": [1, 2.5]},
+            "attributes": {"RealTimeSentiment": "NEUTRAL", "FlowLanguage": "fr"},
+        },
     )
     stored = store.create_contact(contact)
     assert stored.customer_endpoint == "+44******0123"
@@ -77,7 +83,10 @@ def test_contact_round_trip(store: SqlStore) -> None:
     assert got == stored
     assert got.created_at == datetime(2025, 1, 2, 14, 0, 0, 250000, tzinfo=UTC)
     assert got.created_at.tzinfo is not None
-    assert got.state == {"slots": {"postcode": "75001"}, "pending": None, "counts": [1, 2.5]}
+    dialogue = {"slots": {"postcode": "75001"}, "pending": None, "counts": [1, 2.5]}
+    assert got.state.dialogue == dialogue
+    assert got.state.attributes.real_time_sentiment == "NEUTRAL"
+    assert got.state.attributes.as_map() == {"RealTimeSentiment": "NEUTRAL", "FlowLanguage": "fr"}
     assert got.channel is Channel.VOICE and got.locale is Locale.FR_FR
 
 
@@ -100,9 +109,9 @@ def test_duplicate_contact_is_a_store_error(store: SqlStore) -> None:
 
 
 def test_update_contact_persists_status_state_end_and_locale(store: SqlStore) -> None:
-    contact = store.create_contact(Contact(state={"turns": 1}))
+    contact = store.create_contact(Contact(state={"agent": {"turns": 1}}))
     contact.status = ContactStatus.TRANSFERRED
-    contact.state = {"turns": 2, "when": T0}
+    contact.state = {"agent": {"turns": 2}, "when": T0}  # validated into a ContactState
     contact.ended_at = T0
     contact.locale = Locale.EN_US
     store.update_contact(contact)
@@ -111,7 +120,8 @@ def test_update_contact_persists_status_state_end_and_locale(store: SqlStore) ->
     assert got.ended_at == T0
     assert got.locale is Locale.EN_US
     # JSON columns hold JSON: a datetime in the state comes back as its ISO string.
-    assert got.state == {"turns": 2, "when": "2025-10-12T14:30:45.123456Z"}
+    assert got.state.agent.turns == 2
+    assert got.state["when"] == "2025-10-12T14:30:45.123456Z"  # an unknown key is kept
 
 
 def test_list_contacts_newest_first_with_limit(store: SqlStore) -> None:

@@ -202,7 +202,7 @@ async def test_fabricated_reply_is_blocked_and_handed_over(
     kinds = [e.type.value for e in store.events(contact.contact_id)]
     assert "handover_decision" in kinds
     checks = [e for e in store.events(contact.contact_id) if e.type.value == "validation_check"]
-    assert checks[0].data["passed"] is False
+    assert checks[0].data["validation_passed"] is False
 
 
 async def test_barge_in_clears_playback_then_talk_to_agent(

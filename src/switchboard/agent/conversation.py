@@ -375,7 +375,6 @@ class ConversationService:
         await self.db.add_message(contact_id, message)
         return message
 
-
     async def customer_message(self, contact_id: str, text: str, *, to: str) -> str:
         """Write a customer message outside the bot (after a handover).
 
@@ -396,7 +395,9 @@ class ConversationService:
         cleaned = guardrail.clean_input(text)
         contact = await self.db.get_contact(contact_id)
         await self.store_message(contact_id, Source.CUSTOMER, cleaned)
-        await self.record(contact_id, EventType.USER_INPUT, Source.CUSTOMER, text=cleaned, to=to)
+        await self.record(
+            contact_id, EventType.USER_INPUT, Source.CUSTOMER, transcript=cleaned, to=to
+        )
         turn = int((contact.state.get("agent") or {}).get("turns", 0))
         self.publish(contact, Source.CUSTOMER, cleaned, turn)
         if self.sentiment is not None:  # scored in the background by the sentiment consumer
@@ -448,7 +449,9 @@ class ConversationService:
             return None
         contact = Contact(contact_id=contact_id, channel=Channel.VOICE, locale=locale)
         await self.store_message(contact_id, Source.CUSTOMER, text)
-        await self.record(contact_id, EventType.USER_INPUT, Source.CUSTOMER, text=text, **event)
+        await self.record(
+            contact_id, EventType.USER_INPUT, Source.CUSTOMER, transcript=text, turn=turn, **event
+        )
         segment = self.publish(contact, Source.CUSTOMER, text, turn)
         if self.sentiment is not None:
             self.sentiment.start(claim_idle_ms=self._claim_idle_ms)

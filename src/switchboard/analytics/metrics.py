@@ -42,7 +42,18 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from switchboard.domain.types import Event, EventType
+from switchboard.domain.events import (
+    AgentReplyData,
+    ConversationEndData,
+    ConversationStartData,
+    ErrorData,
+    GuardrailData,
+    HandoverDecisionData,
+    SentimentData,
+    ToolInvocationData,
+    ValidationCheckData,
+)
+from switchboard.domain.types import Event
 
 log = logging.getLogger("switchboard.analytics.metrics")
 
@@ -213,78 +224,73 @@ class ContactMetrics:
         return state
 
     def _observe(self, event: Event) -> None:
-        data = event.data
-        kind = event.type
-        self.events.labels(type=kind.value).inc()
-        if kind is EventType.CONVERSATION_START:
-            self.conversations_started.labels(channel=str(data.get("channel") or "unknown")).inc()
-            self.active.inc()
-            with self._lock:
-                self._track(event.contact_id)
-        elif kind is EventType.AGENT_REPLY:
-            self.turns.labels(
-                route=str(data.get("route") or "none"), action=str(data.get("action") or "none")
-            ).inc()
-            latency = data.get("latency_ms")
-            if isinstance(latency, int | float) and latency >= 0:
-                self.latency.observe(float(latency) / 1000.0)
-        elif kind is EventType.TOOL_INVOCATION:
-            self._tool(event)
-        elif kind is EventType.VALIDATION_CHECK:
-            passed = bool(data.get("validation_passed"))
-            self.validation_checks.labels(result="passed" if passed else "failed").inc()
-            if data.get("hallucination_detected"):
-                self.hallucinations.labels(severity=str(data.get("severity") or "low")).inc()
-            if not passed:
-                self.validation_errors.labels(kind="failed").inc()
-        elif kind is EventType.ERROR:
-            stage = str(data.get("stage") or "")
-            if stage == "brain":
+        self.events.labels(type=event.type.value).inc()
+        match event.payload:
+            case ConversationStartData(channel=channel):
+                self.conversations_started.labels(channel=channel or "unknown").inc()
+                self.active.inc()
+                with self._lock:
+                    self._track(event.contact_id)
+            case AgentReplyData() as reply:
+                route = reply.route.value if reply.route else "none"
+                action = reply.action.value if reply.action else "none"
+                self.turns.labels(route=route, action=action).inc()
+                if reply.latency_ms is not None and reply.latency_ms >= 0:
+                    self.latency.observe(reply.latency_ms / 1000.0)
+            case ToolInvocationData() as tool:
+                self._tool(event.contact_id, tool)
+            case ValidationCheckData() as check:
+                passed = check.validation_passed
+                self.validation_checks.labels(result="passed" if passed else "failed").inc()
+                if check.hallucination_detected:
+                    severity = check.severity.value if check.severity else "low"
+                    self.hallucinations.labels(severity=severity).inc()
+                if not passed:
+                    self.validation_errors.labels(kind="failed").inc()
+            case ErrorData(stage="brain"):
                 self.brain_errors.inc()
-            elif stage == "validation":
+            case ErrorData(stage="validation"):
                 self.validation_errors.labels(kind="agent_error").inc()
-        elif kind is EventType.HANDOVER_DECISION:
-            self.transfers.labels(reason=str(data.get("reason") or "unknown")).inc()
-            with self._lock:
-                label = self._track(event.contact_id).get("sentiment")
-            label = str(data.get("sentiment") or label or "UNKNOWN").upper()
-            self.escalations.labels(sentiment=label if label in SENTIMENTS else "UNKNOWN").inc()
-        elif kind is EventType.GUARDRAIL:
-            self.guardrail_blocks.labels(category=str(data.get("category") or "unknown")).inc()
-        elif kind is EventType.CONVERSATION_END:
-            self._end(event)
-        elif kind.value == "sentiment":
-            self._sentiment(event)
+            case HandoverDecisionData() as decision:
+                self._handover(event.contact_id, decision)
+            case GuardrailData(category=category):
+                self.guardrail_blocks.labels(category=category).inc()
+            case ConversationEndData() as end:
+                self._end(event.contact_id, end)
+            case SentimentData() as scored:
+                self._sentiment(event.contact_id, scored)
+            case _:
+                pass
 
-    def _sentiment(self, event: Event) -> None:
+    def _handover(self, contact_id: str, decision: HandoverDecisionData) -> None:
+        """A handover: count it by reason and by the contact's sentiment at the time."""
+        self.transfers.labels(reason=decision.reason or "unknown").inc()
+        with self._lock:
+            label = self._track(contact_id).get("sentiment")
+        label = str(decision.sentiment or label or "UNKNOWN").upper()
+        self.escalations.labels(sentiment=label if label in SENTIMENTS else "UNKNOWN").inc()
+
+    def _sentiment(self, contact_id: str, scored: SentimentData) -> None:
         """A scored customer segment (seed 3): keep RealTimeSentiment, count escalations."""
-        data = event.data
-        attribute = data.get("attribute")
-        if isinstance(attribute, str):
-            self.note_sentiment(event.contact_id, attribute)
-        if data.get("escalation") is True:
+        if scored.attribute is not None:
+            self.note_sentiment(contact_id, scored.attribute)
+        if scored.escalation:
             self.sentiment_escalations.inc()
 
-    def _tool(self, event: Event) -> None:
-        data = event.data
-        tool = str(data.get("tool_name") or "unknown")
-        error = data.get("error")
-        ok = not error and data.get("tool_output") is not None
-        self.tool_invocations.labels(tool=tool, outcome="ok" if ok else "error").inc()
-        if not ok:
-            code = str(error.get("code") if isinstance(error, dict) else "error")
-            self.tool_errors.labels(tool=tool, code=code).inc()
+    def _tool(self, contact_id: str, tool: ToolInvocationData) -> None:
+        name = tool.tool_name or "unknown"
+        self.tool_invocations.labels(tool=name, outcome="ok" if tool.ok else "error").inc()
+        if not tool.ok:
+            code = tool.error.code if tool.error else "error"
+            self.tool_errors.labels(tool=name, code=code).inc()
         with self._lock:
-            self._track(event.contact_id)["tools"] += 1
+            self._track(contact_id)["tools"] += 1
 
-    def _end(self, event: Event) -> None:
-        data = event.data
-        status = str(data.get("resolution_status") or "unknown")
-        self.conversations_ended.labels(status=status).inc()
+    def _end(self, contact_id: str, end: ConversationEndData) -> None:
+        self.conversations_ended.labels(status=end.resolution_status or "unknown").inc()
         self.active.dec()
-        turns = data.get("total_turns")
-        if isinstance(turns, int) and turns >= 0:
-            self.turns_per_conversation.observe(turns)
+        if end.total_turns is not None and end.total_turns >= 0:
+            self.turns_per_conversation.observe(end.total_turns)
         with self._lock:
-            state = self._contacts.pop(event.contact_id, None)
+            state = self._contacts.pop(contact_id, None)
         self.tools_per_conversation.observe(state["tools"] if state else 0)

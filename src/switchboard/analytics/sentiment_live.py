@@ -7,7 +7,7 @@
   processed log is shared in Redis, so consumers in several processes split
   the work and skip redeliveries);
 * stores each contact's sentiment under the contact's turn lock (so a turn
-  and the monitor never overwrite each other): ``Contact.state["sentiment"]``,
+  and the monitor never overwrite each other): ``Contact.state.sentiment``,
   the attribute ``RealTimeSentiment``, and — once escalated while the contact
   is already with a human — ``target_queue``/``routing_priority`` from
   ``queue_for(..., sentiment="NEGATIVE")``; and emits a ``sentiment`` event;
@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,7 @@ from switchboard.domain.attributes import (
     ATTR_TARGET_QUEUE,
     queue_for,
 )
+from switchboard.domain.state import SentimentState
 from switchboard.domain.types import (
     Contact,
     ContactStatus,
@@ -131,8 +133,7 @@ class LiveSentiment:
         )
         if live is not None:
             return live.attribute_label
-        stored: str | None = (contact.state.get("attributes") or {}).get(ATTR_SENTIMENT)
-        return stored
+        return contact.state.attributes.real_time_sentiment
 
     def forget(self, contact_id: str) -> None:
         """Drop the rolling sentiment of an ended contact (the stored scores stay)."""
@@ -140,31 +141,32 @@ class LiveSentiment:
 
     def _load(self, contact_id: str) -> dict[str, Any] | None:
         try:
-            state: dict[str, Any] | None = self.store.get_contact(contact_id).state.get("sentiment")
-            return state
+            stored = self.store.get_contact(contact_id).state.sentiment
         except Exception:
             return None
+        return stored.model_dump() if stored is not None else None
 
     async def _persist(self, live: ContactSentiment, score: SentimentScore) -> None:
         async with self.lock_for(live.contact_id):
             contact = self.store.get_contact(live.contact_id)
-            stored = ContactSentiment.from_state(live.contact_id, contact.state.get("sentiment"))
+            state = contact.state
+            stored = ContactSentiment.from_state(
+                live.contact_id, state.sentiment.model_dump() if state.sentiment else None
+            )
             if len(stored.history) > len(live.history):
                 return  # another process stored a newer reading
             newly = live.escalated and not stored.escalated
-            contact.state["sentiment"] = live.to_state()
-            attributes = dict(contact.state.get("attributes") or {})
-            attributes[ATTR_SENTIMENT] = live.attribute_label
+            state.sentiment = SentimentState.model_validate(live.to_state())
+            update = {ATTR_SENTIMENT: live.attribute_label}
             if newly and contact.status is ContactStatus.TRANSFERRED:
-                reason = HandoverReason(
-                    (contact.state.get("agent") or {})
-                    .get("handover", {})
-                    .get("reason", HandoverReason.CUSTOMER_FRUSTRATION.value)
-                )
+                handover = state.agent.handover
+                reason = HandoverReason.CUSTOMER_FRUSTRATION
+                with contextlib.suppress(ValueError):
+                    reason = HandoverReason(handover.reason) if handover else reason
                 queue, priority = queue_for(reason, sentiment=live.attribute_label)
-                attributes[ATTR_TARGET_QUEUE] = queue
-                attributes[ATTR_PRIORITY] = str(priority)
-            contact.state["attributes"] = attributes
+                update[ATTR_TARGET_QUEUE] = queue
+                update[ATTR_PRIORITY] = str(priority)
+            state.attributes = state.attributes.merged(update)
             self.store.update_contact(contact)
             last = live.history[-1]
             self.events.emit(

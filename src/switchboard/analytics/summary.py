@@ -30,23 +30,56 @@ cannot trace before the summary is stored.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from switchboard.domain.attributes import ATTR_SENTIMENT, ATTR_TARGET_QUEUE, queue_for
+from switchboard.domain.attributes import queue_for
+from switchboard.domain.events import (
+    CallbackBookedData,
+    ConversationEndData,
+    GuardrailData,
+    HandoverDecisionData,
+    SentimentData,
+    ToolInvocationData,
+)
+from switchboard.domain.summary import (
+    CallSummary,
+    DroppedNote,
+    HandoverNote,
+    Note,
+    SentimentPoint,
+    SentimentTrajectory,
+    SummaryCheck,
+    ToolNote,
+)
 from switchboard.domain.types import (
     Contact,
     ContactStatus,
     Event,
-    EventType,
     HandoverReason,
     Message,
     Role,
     Route,
-    utcnow,
 )
+
+__all__ = [
+    "CallSummary",
+    "ContactRecord",
+    "DroppedNote",
+    "ExtractiveSummarizer",
+    "HandoverNote",
+    "Note",
+    "SentimentPoint",
+    "SentimentTrajectory",
+    "Summarizer",
+    "SummaryCheck",
+    "ToolNote",
+    "build_summary",
+    "sentiment_trajectory",
+]
+
+_P = TypeVar("_P", bound=BaseModel)
 
 #: How a route reads in a summary sentence (template words, not facts).
 ROUTE_TOPICS: dict[str, str] = {
@@ -86,103 +119,6 @@ TEMPLATE_TEXT = " ".join(
 
 #: Longest customer quote kept in a note (characters).
 QUOTE_CHARS = 160
-
-
-class Note(BaseModel):
-    """One statement of a summary and where it comes from.
-
-    Attributes:
-        text: the sentence as shown to a reader.
-        sources: ``message:<index>`` (0-based, in the stored transcript) or
-            ``event:<event_id>`` references it was built from.
-    """
-
-    text: str
-    sources: list[str] = Field(default_factory=list)
-
-
-class ToolNote(Note):
-    """A tool the agent called, with its arguments and what it returned."""
-
-    tool: str
-    arguments: dict[str, Any] = Field(default_factory=dict)
-    ok: bool = True
-
-
-class HandoverNote(Note):
-    """Why and where the contact was handed to a human (seed 2 "Handover Execution")."""
-
-    reason: str
-    queue: str | None = None
-    detail: str | None = None
-
-
-class SentimentPoint(BaseModel):
-    """One scored customer segment: ``score`` in [-1, 1], ``label`` POSITIVE/NEUTRAL/NEGATIVE."""
-
-    score: float
-    label: str
-    source: str
-
-
-class SentimentTrajectory(BaseModel):
-    """The customer's sentiment over the contact.
-
-    Attributes:
-        points: the scored segments in order.
-        trend: ``improving`` | ``declining`` | ``steady`` (last third vs first third,
-            difference over 0.2 counts).
-        final_label: the contact's ``RealTimeSentiment`` attribute when set,
-            else the last point's label.
-    """
-
-    points: list[SentimentPoint] = Field(default_factory=list)
-    trend: str = "steady"
-    final_label: str | None = None
-
-
-class DroppedNote(BaseModel):
-    """A statement the grounding check removed, and why (the text is not kept)."""
-
-    field: str
-    reason: str
-
-
-class SummaryCheck(BaseModel):
-    """The verdict of the grounding check (see :mod:`switchboard.analytics.summary_check`)."""
-
-    checked: int = 0
-    dropped: list[DroppedNote] = Field(default_factory=list)
-    validator: str = "rules"
-
-    @property
-    def clean(self) -> bool:
-        """True when nothing had to be dropped."""
-        return not self.dropped
-
-
-class CallSummary(BaseModel):
-    """A contact's post-call summary (seed 3 bullets + structured call notes)."""
-
-    contact_id: str
-    channel: str
-    locale: str
-    status: str
-    started_at: datetime
-    ended_at: datetime | None = None
-    duration_seconds: float | None = None
-    turns: int = 0
-    bullets: list[str] = Field(default_factory=list)
-    reason: Note | None = None
-    customer_asked: list[Note] = Field(default_factory=list)
-    tools: list[ToolNote] = Field(default_factory=list)
-    outcome: Note
-    handover: HandoverNote | None = None
-    sentiment: SentimentTrajectory | None = None
-    follow_ups: list[Note] = Field(default_factory=list)
-    check: SummaryCheck = Field(default_factory=SummaryCheck)
-    summarizer: str = "extractive"
-    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ContactRecord(BaseModel):
@@ -260,8 +196,14 @@ def _customer_messages(messages: Sequence[Message]) -> list[tuple[int, Message]]
     return [(i, m) for i, m in enumerate(messages) if m.role is Role.USER]
 
 
-def _events_of(events: Sequence[Event], kind: EventType) -> list[Event]:
-    return [e for e in events if e.type is kind]
+def _payloads(events: Sequence[Event], model: type[_P]) -> list[tuple[Event, _P]]:
+    """The events whose typed payload is a ``model``, each with its payload (in order)."""
+    found: list[tuple[Event, _P]] = []
+    for event in events:
+        payload = event.payload
+        if isinstance(payload, model):
+            found.append((event, payload))
+    return found
 
 
 def sentiment_trajectory(record: ContactRecord) -> SentimentTrajectory | None:
@@ -276,34 +218,23 @@ def sentiment_trajectory(record: ContactRecord) -> SentimentTrajectory | None:
         The trajectory, or None when no score and no ``RealTimeSentiment`` exist.
     """
     points: list[SentimentPoint] = []
-    for event in record.events:
-        data = event.data
-        score = data.get("score", data.get("compound"))
-        label = data.get("label", data.get("sentiment"))
-        if (
-            isinstance(score, int | float)
-            and not isinstance(score, bool)
-            and isinstance(label, str)
-            and label.upper() in ("POSITIVE", "NEUTRAL", "NEGATIVE")
-        ):
+    for event, scored in _payloads(record.events, SentimentData):
+        mood = (scored.label or "").upper()
+        if scored.compound is not None and mood in ("POSITIVE", "NEUTRAL", "NEGATIVE"):
             points.append(
-                SentimentPoint(
-                    score=float(score), label=label.upper(), source=f"event:{event.event_id}"
-                )
+                SentimentPoint(score=scored.compound, label=mood, source=f"event:{event.event_id}")
             )
-    stored = record.contact.state.get("sentiment")
-    if not points and isinstance(stored, dict):
-        for entry in stored.get("history") or []:
-            if not isinstance(entry, dict):
-                continue
-            score, label = entry.get("compound"), entry.get("label")
-            if isinstance(score, int | float) and isinstance(label, str):
-                source = f"segment:{entry.get('segment_id')}"
-                points.append(SentimentPoint(score=float(score), label=label, source=source))
-    attrs = record.contact.state.get("attributes") or {}
-    final = attrs.get(ATTR_SENTIMENT) if isinstance(attrs, dict) else None
-    if not final and isinstance(stored, dict) and isinstance(stored.get("label"), str):
-        final = stored["label"]
+    stored = record.contact.state.sentiment
+    if not points and stored is not None:
+        for entry in stored.history:
+            if entry.label:
+                point = SentimentPoint(
+                    score=entry.compound, label=entry.label, source=f"segment:{entry.segment_id}"
+                )
+                points.append(point)
+    final = record.contact.state.attributes.real_time_sentiment
+    if not final and stored is not None:
+        final = stored.label
     if not points and not final:
         return None
     trend = "steady"
@@ -346,48 +277,43 @@ def _reason(customers: list[tuple[int, Message]]) -> Note | None:
 
 def _tool_notes(events: Sequence[Event]) -> list[ToolNote]:
     notes: list[ToolNote] = []
-    for event in _events_of(events, EventType.TOOL_INVOCATION):
-        data = event.data
-        name = str(data.get("tool_name") or "")
+    for event, tool in _payloads(events, ToolInvocationData):
+        name = tool.tool_name
         if not name:
             continue
-        output = data.get("tool_output") if isinstance(data.get("tool_output"), dict) else None
-        error = data.get("error") if isinstance(data.get("error"), dict) else None
-        ok = error is None and output is not None
-        if ok:
-            returned = describe_output(output, data.get("tool_input"))
+        if tool.ok:
+            returned = describe_output(tool.tool_output, tool.tool_input)
             text = f"{name} returned {returned}" if returned else f"{name} returned data"
         else:
-            code = str((error or {}).get("code") or "error")
+            code = tool.error.code if tool.error else "error"
             text = f"{name} failed: {code}"
-        args = data.get("tool_input") if isinstance(data.get("tool_input"), dict) else {}
         notes.append(
             ToolNote(
-                text=text, sources=[f"event:{event.event_id}"], tool=name, arguments=args, ok=ok
+                text=text,
+                sources=[f"event:{event.event_id}"],
+                tool=name,
+                arguments=dict(tool.tool_input),
+                ok=tool.ok,
             )
         )
     return notes
 
 
 def _handover(record: ContactRecord) -> HandoverNote | None:
-    decisions = _events_of(record.events, EventType.HANDOVER_DECISION)
+    decisions = _payloads(record.events, HandoverDecisionData)
     if not decisions:
         return None
-    event = decisions[-1]
-    reason = str(event.data.get("reason") or "")
-    attrs = record.contact.state.get("attributes") or {}
-    queue = attrs.get(ATTR_TARGET_QUEUE) if isinstance(attrs, dict) else None
-    if not queue:
-        try:
-            sentiment = attrs.get(ATTR_SENTIMENT) if isinstance(attrs, dict) else None
-            queue, _ = queue_for(HandoverReason(reason), sentiment=sentiment)
-        except ValueError:
-            queue = None
+    event, decision = decisions[-1]
+    reason = decision.reason
+    attrs = record.contact.state.attributes
+    queue = attrs.target_queue
+    if not queue and decision.handover_reason is not None:
+        queue, _ = queue_for(decision.handover_reason, sentiment=attrs.real_time_sentiment)
     phrase = REASON_PHRASES.get(reason, reason.replace("_", " "))
     text = f"Transferred to a human agent because {phrase}"
     if queue:
         text += f" (queue {queue})"
-    detail = event.data.get("detail")
+    detail = decision.detail
     return HandoverNote(
         text=text,
         sources=[f"event:{event.event_id}"],
@@ -399,19 +325,17 @@ def _handover(record: ContactRecord) -> HandoverNote | None:
 
 def _follow_ups(events: Sequence[Event]) -> list[Note]:
     notes: list[Note] = []
-    for event in events:
-        data = event.data
-        if data.get("callback_scheduled") is True or "callback" in str(event.type):
-            when = data.get("callback_time") or data.get("scheduled_for") or data.get("due_at")
-            text = "Callback booked" + (f" for {when}" if when else "")
-            notes.append(Note(text=text, sources=[f"event:{event.event_id}"]))
+    for event, booked in _payloads(events, CallbackBookedData):
+        when = booked.due_at
+        text = "Callback booked" + (f" for {when}" if when else "")
+        notes.append(Note(text=text, sources=[f"event:{event.event_id}"]))
     return notes
 
 
 def _outcome(record: ContactRecord, turns: int, handover: HandoverNote | None) -> Note:
-    ends = _events_of(record.events, EventType.CONVERSATION_END)
-    status = str(ends[-1].data.get("resolution_status")) if ends else record.contact.status.value
-    sources = [f"event:{ends[-1].event_id}"] if ends else []
+    ends = _payloads(record.events, ConversationEndData)
+    status = (ends[-1][1].resolution_status if ends else "") or record.contact.status.value
+    sources = [f"event:{ends[-1][0].event_id}"] if ends else []
     plural = "s" if turns != 1 else ""
     if status == ContactStatus.TRANSFERRED.value:
         text = handover.text if handover else "Transferred to a human agent"
@@ -436,7 +360,7 @@ def _actions_bullet(tools: list[ToolNote], events: Sequence[Event]) -> str:
         if failed:
             bullet += f"; {failed} call{'s' if failed != 1 else ''} failed"
         return bullet
-    if _events_of(events, EventType.GUARDRAIL):
+    if _payloads(events, GuardrailData):
         return "Actions: the agent declined a request without calling a tool"
     return "Actions: the agent answered without calling a tool"
 
@@ -453,10 +377,10 @@ def build_summary(record: ContactRecord) -> CallSummary:
     """
     contact = record.contact
     customers = _customer_messages(record.messages)
-    ends = _events_of(record.events, EventType.CONVERSATION_END)
-    end_data = ends[-1].data if ends else {}
-    agent_state = contact.state.get("agent") or {}
-    turns = int(end_data.get("total_turns") or agent_state.get("turns") or len(customers))
+    ends = _payloads(record.events, ConversationEndData)
+    end = ends[-1][1] if ends else None
+    total_turns = end.total_turns if end else None
+    turns = int(total_turns or contact.state.agent.turns or len(customers))
     reason = _reason(customers)
     asked = [
         Note(text=f"“{quote(m.content)}”", sources=[f"message:{i}"])
@@ -473,15 +397,14 @@ def build_summary(record: ContactRecord) -> CallSummary:
         f"Outcome: {outcome.text}"
         + (f"; {'; '.join(n.text for n in follow_ups)}" if follow_ups else ""),
     ]
-    duration = end_data.get("duration_seconds")
     return CallSummary(
         contact_id=contact.contact_id,
         channel=contact.channel.value,
         locale=contact.locale.value,
-        status=str(end_data.get("resolution_status") or contact.status.value),
+        status=(end.resolution_status if end else "") or contact.status.value,
         started_at=contact.created_at,
         ended_at=contact.ended_at,
-        duration_seconds=float(duration) if isinstance(duration, int | float) else None,
+        duration_seconds=end.duration_seconds if end else None,
         turns=turns,
         bullets=bullets,
         reason=reason,

@@ -24,7 +24,6 @@ event. A summary is never stored with an untraceable statement.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -38,10 +37,10 @@ from switchboard.analytics.summary import (
     Note,
     SummaryCheck,
 )
-from switchboard.domain.attributes import ATTR_SENTIMENT, queue_for
+from switchboard.domain.attributes import queue_for
+from switchboard.domain.events import HandoverDecisionData, ToolInvocationData
+from switchboard.domain.state import ContactAttributes
 from switchboard.domain.types import (
-    EventType,
-    HandoverReason,
     Locale,
     Role,
     Severity,
@@ -114,8 +113,8 @@ class RecordEvidence:
             texts.extend(_strings(event.data))
             texts.append(event.type.value)
         contact = record.contact
-        attributes = contact.state.get("attributes") or {}
-        texts.extend(_strings(attributes))
+        attributes = contact.state.attributes
+        texts.extend(_strings(attributes.as_map()))
         texts.extend(_derived_queues(record, attributes))
         texts.extend([contact.status.value, contact.channel.value, contact.locale.value])
         self.words = frozenset(w for t in texts for w in _words(t))
@@ -127,17 +126,14 @@ class RecordEvidence:
         """The contact's successful tool outputs, plus the transcript as one more result."""
         results: list[ToolResult] = []
         for event in self.record.events:
-            if event.type is not EventType.TOOL_INVOCATION:
-                continue
-            output = event.data.get("tool_output")
-            if isinstance(output, dict) and not event.data.get("error"):
-                args = event.data.get("tool_input")
+            tool = event.payload
+            if isinstance(tool, ToolInvocationData) and tool.ok:
                 results.append(
                     ToolResult(
                         call_id=event.event_id,
-                        name=str(event.data.get("tool_name") or "tool"),
-                        arguments=args if isinstance(args, dict) else {},
-                        output=output,
+                        name=tool.tool_name or "tool",
+                        arguments=dict(tool.tool_input),
+                        output=tool.tool_output,
                     )
                 )
         agent_lines = [m.content for m in self.record.messages if m.role is Role.ASSISTANT]
@@ -168,20 +164,19 @@ class RecordEvidence:
         return missing
 
 
-def _derived_queues(record: ContactRecord, attributes: Any) -> list[str]:
+def _derived_queues(record: ContactRecord, attributes: ContactAttributes) -> list[str]:
     """Queues that follow from the record's handover events by seed 2 "Priority Routing".
 
     The queue is not always written into the events; it is a fixed function of
     the handover reason and the contact's sentiment
     (:func:`switchboard.domain.attributes.queue_for`), so it is traceable.
     """
-    sentiment = attributes.get(ATTR_SENTIMENT) if isinstance(attributes, dict) else None
+    sentiment = attributes.real_time_sentiment
     queues: list[str] = []
     for event in record.events:
-        if event.type is EventType.HANDOVER_DECISION:
-            with contextlib.suppress(ValueError):
-                reason = HandoverReason(str(event.data.get("reason")))
-                queues.append(queue_for(reason, sentiment=sentiment)[0])
+        decision = event.payload
+        if isinstance(decision, HandoverDecisionData) and decision.handover_reason is not None:
+            queues.append(queue_for(decision.handover_reason, sentiment=sentiment)[0])
     return queues
 
 

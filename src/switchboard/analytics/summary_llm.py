@@ -29,7 +29,12 @@ from switchboard.analytics.summary import (
     build_summary,
     describe_output,
 )
-from switchboard.domain.types import EventType, Role
+from switchboard.domain.events import (
+    ConversationEndData,
+    HandoverDecisionData,
+    ToolInvocationData,
+)
+from switchboard.domain.types import Role
 from switchboard.errors import BrainError
 
 #: Seed 3's instruction, word for word, then the call.
@@ -46,14 +51,16 @@ def call_text(record: ContactRecord) -> str:
         f"{'Customer' if m.role is Role.USER else 'Agent'}: {m.content}" for m in record.messages
     ]
     for event in record.events:
-        if event.type is EventType.TOOL_INVOCATION:
-            output = event.data.get("tool_output")
-            described = describe_output(output if isinstance(output, dict) else None)
-            lines.append(f"Tool {event.data.get('tool_name')}: {described or 'no data'}")
-        elif event.type is EventType.HANDOVER_DECISION:
-            lines.append(f"Handover: {event.data.get('reason')}")
-        elif event.type is EventType.CONVERSATION_END:
-            lines.append(f"Call ended: {event.data.get('resolution_status')}")
+        match event.payload:
+            case ToolInvocationData() as tool:
+                described = describe_output(tool.tool_output)
+                lines.append(f"Tool {tool.tool_name}: {described or 'no data'}")
+            case HandoverDecisionData(reason=reason):
+                lines.append(f"Handover: {reason}")
+            case ConversationEndData(resolution_status=status):
+                lines.append(f"Call ended: {status}")
+            case _:
+                pass
     text = "\n".join(lines)
     return text[-MAX_CALL_CHARS:]
 

@@ -11,7 +11,7 @@ transferred or abandoned — gets one:
    bullet the check drops is replaced by the extractive bullet);
 3. the grounding check (:mod:`switchboard.analytics.summary_check`) removes
    every statement it cannot trace to the transcript or events;
-4. the checked summary is stored in ``Contact.state["summary"]`` and exported to
+4. the checked summary is stored in ``Contact.state.summary`` and exported to
    every sink (a file under ``var/summaries`` by default; S3 optionally). A
    failing sink is logged; the stored summary stays.
 
@@ -131,7 +131,7 @@ class SummaryService:
         record = self.record(contact.contact_id)
         summary = await self.summarize(record)
         stored = self.store.get_contact(contact.contact_id)
-        stored.state[STATE_KEY] = summary.model_dump(mode="json")
+        stored.state.summary = summary
         self.store.update_contact(stored)
         locations: list[str] = []
         for sink in self.sinks:
@@ -167,9 +167,8 @@ class SummaryService:
             SummaryNotReadyError: the contact has not ended yet.
         """
         contact = self.store.get_contact(contact_id)
-        raw = contact.state.get(STATE_KEY)
-        if isinstance(raw, dict):
-            return CallSummary.model_validate(raw)
+        if contact.state.summary is not None:
+            return contact.state.summary
         if contact.ended_at is None and contact.status is ContactStatus.ACTIVE:
             raise SummaryNotReadyError(f"contact {contact_id} is still active")
         if contact.ended_at is None:  # transferred, still with the human agent

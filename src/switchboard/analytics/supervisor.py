@@ -34,7 +34,15 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from switchboard.analytics.summary import CallSummary
-from switchboard.domain.attributes import ATTR_SENTIMENT, queue_for
+from switchboard.domain.attributes import queue_for
+from switchboard.domain.events import (
+    AgentReplyData,
+    ConversationEndData,
+    ConversationStartData,
+    HandoverDecisionData,
+    SentimentData,
+    UserInputData,
+)
 from switchboard.domain.types import (
     ContactStatus,
     Event,
@@ -203,70 +211,57 @@ class SupervisorBoard:
         return contact
 
     def _apply(self, event: Event) -> LiveContact | None:
-        data = event.data
         with self._lock:
             contact = self._entry(event)
-            kind = event.type
-            if kind is EventType.CONVERSATION_START:
-                contact.channel = str(data.get("channel") or contact.channel)
-                contact.locale = str(data.get("locale") or contact.locale)
-                contact.started_at = event.timestamp
-            elif kind is EventType.USER_INPUT:
-                contact.turns = int(data.get("turn") or contact.turns + 1)
-                self._line(contact, "CUSTOMER", data.get("transcript"), event.timestamp)
-                contact.last_activity = event.timestamp
-            elif kind is EventType.AGENT_REPLY:
-                contact.route = str(data.get("route") or contact.route or "")
-                self._line(contact, "AI_AGENT", data.get("text"), event.timestamp)
-                contact.last_activity = event.timestamp
-            elif kind is EventType.HANDOVER_DECISION:
-                self._handover(contact, data)
-            elif kind is EventType.CONVERSATION_END:
-                contact.status = str(data.get("resolution_status") or contact.status)
-                contact.ended_at = event.timestamp
-            elif kind.value == "sentiment" or "compound" in data or "score" in data:
-                self._sentiment_event(contact, data)
-            else:
-                return None
-            if kind is not EventType.CONVERSATION_END and contact.status == "active":
+            match event.payload:
+                case ConversationStartData() as start:
+                    contact.channel = start.channel or contact.channel
+                    contact.locale = start.locale or contact.locale
+                    contact.started_at = event.timestamp
+                case UserInputData() as said:
+                    contact.turns = said.turn or contact.turns + 1
+                    self._line(contact, "CUSTOMER", said.transcript, event.timestamp)
+                    contact.last_activity = event.timestamp
+                case AgentReplyData() as reply:
+                    contact.route = reply.route.value if reply.route else contact.route or ""
+                    self._line(contact, "AI_AGENT", reply.text, event.timestamp)
+                    contact.last_activity = event.timestamp
+                case HandoverDecisionData() as decision:
+                    self._handover(contact, decision)
+                case ConversationEndData() as end:
+                    contact.status = end.resolution_status or contact.status
+                    contact.ended_at = event.timestamp
+                case SentimentData() as scored:
+                    self._sentiment_event(contact, scored)
+                case _:
+                    return None
+            if event.type is not EventType.CONVERSATION_END and contact.status == "active":
                 if contact.handover:
                     contact.status = ContactStatus.TRANSFERRED.value
             return contact.model_copy(deep=True)
 
-    def _sentiment_event(self, contact: LiveContact, data: dict[str, Any]) -> None:
-        """A ``sentiment`` event: ``compound`` score, ``attribute`` (RealTimeSentiment), flags."""
-        score = data.get("compound", data.get("score"))
-        attribute = data.get("attribute")
-        if isinstance(score, int | float) and isinstance(attribute, str):
-            contact.sentiment = [*contact.sentiment, round(float(score), 3)][-MAX_POINTS:]
-            contact.sentiment_label = attribute.upper()
-            contact.escalated = contact.escalated or bool(data.get("escalated"))
+    def _sentiment_event(self, contact: LiveContact, scored: SentimentData) -> None:
+        """A ``sentiment`` event: ``compound`` score, ``attribute`` (RealTimeSentiment), flags.
+
+        The board's label is the contact's ``RealTimeSentiment`` (``attribute``;
+        the segment's own ``label`` when an older row has no attribute).
+        """
+        if scored.compound is None:
             return
-        # Any other scored event: ``score``/``compound`` and a ``label``.
-        label = data.get("label", data.get("sentiment"))
-        if isinstance(score, int | float) and not isinstance(score, bool) and isinstance(
-            label, str
-        ):
-            self._add_sentiment(contact, float(score), label, bool(data.get("escalated")))
-        attrs = data.get("attributes")
-        if isinstance(attrs, dict) and attrs.get(ATTR_SENTIMENT):
-            contact.sentiment_label = str(attrs[ATTR_SENTIMENT]).upper()
-            contact.escalated = contact.escalated or contact.sentiment_label == "NEGATIVE"
-        if data.get("escalated") is True:
-            contact.escalated = True
+        label = scored.attribute or scored.label
+        if label:
+            self._add_sentiment(contact, scored.compound, label, scored.escalated)
 
     @staticmethod
-    def _handover(contact: LiveContact, data: dict[str, Any]) -> None:
-        reason = str(data.get("reason") or "")
+    def _handover(contact: LiveContact, decision: HandoverDecisionData) -> None:
         contact.handover = True
-        contact.handover_reason = reason or None
+        contact.handover_reason = decision.reason or None
         contact.status = ContactStatus.TRANSFERRED.value
-        if reason == HandoverReason.CUSTOMER_FRUSTRATION.value:
+        reason = decision.handover_reason
+        if reason is HandoverReason.CUSTOMER_FRUSTRATION:
             contact.escalated = True
-        with contextlib.suppress(ValueError):
-            contact.queue, _ = queue_for(
-                HandoverReason(reason), sentiment=contact.sentiment_label
-            )
+        if reason is not None:
+            contact.queue, _ = queue_for(reason, sentiment=contact.sentiment_label)
 
     @staticmethod
     def _line(contact: LiveContact, speaker: str, text: Any, at: datetime) -> None:

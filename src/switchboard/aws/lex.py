@@ -316,7 +316,7 @@ class LexCodeHook:
                 fallback_message("general", request.locale),
                 self._encode(snapshot, request, {}),
             )
-        if not snapshot.contact.state and not snapshot.history:
+        if snapshot.contact.state.is_empty() and not snapshot.history:
             await svc.start_contact(channel=request.channel, locale=request.locale, contact_id=cid)
             snapshot = self.store.snapshot(cid)
         else:
@@ -418,7 +418,7 @@ def failure_response(
         if request.text:
             history.append(Message(role=Role.USER, content=redact(request.text)))
         history.append(Message(role=Role.ASSISTANT, content=message))
-        slots = (snap.contact.state.get("dialogue") or {}).get("slots") or {}
+        slots = snap.contact.state.dialogue.get("slots") or {}
         summary = build_summary(
             history,
             request.text,

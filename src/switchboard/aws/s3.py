@@ -132,7 +132,7 @@ class S3AuditSink:
                     raw = json.loads(line)
                     records.append(
                         EventRecord(
-                            event=Event.model_validate(raw["event"]),
+                            event=Event.from_stored(raw["event"]),
                             prev_hash=raw["prev_hash"],
                             hash=raw["hash"],
                             seq=len(records) + 1,

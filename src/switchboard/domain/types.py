@@ -8,11 +8,15 @@ agent's reply; a *handover* passes the contact to a human agent.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+if TYPE_CHECKING:
+    from switchboard.domain.events import EventPayload
 
 
 def utcnow() -> datetime:
@@ -289,7 +293,22 @@ class EventType(StrEnum):
 
 
 class Event(BaseModel):
-    """One typed event of a contact; the audit log, metrics and console read these."""
+    """One event of a contact; the audit log, metrics, supervisor and summaries read these.
+
+    ``data`` is seed 2's flat JSON object ("Log Event Types"), stored and
+    hashed exactly as written. Its fields are typed per kind in
+    :mod:`switchboard.domain.events`:
+
+    * ``Event(...)`` or ``Event.model_validate(...)`` (a writer building an
+      event) checks ``data`` strictly against the kind's model: an unknown
+      field or a wrong type raises :class:`pydantic.ValidationError` naming
+      the field.
+    * :meth:`from_stored` (or validation with the :data:`STORED` context: a
+      store or archive loading a row) does not: rows written by older code
+      load as they are.
+    * :attr:`payload` is the typed ``data`` for readers (tolerant: legacy field
+      names mapped, unknown fields ignored).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -299,6 +318,61 @@ class Event(BaseModel):
     source: Source
     timestamp: datetime = Field(default_factory=utcnow)
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check_data(self, info: ValidationInfo) -> Event:
+        """Writers' ``data`` must match the kind's model (skipped for stored rows)."""
+        if not (info.context and info.context.get(_STORED_ROW)):
+            from switchboard.domain.events import check_payload
+
+            check_payload(self.type, self.data)
+        return self
+
+    @classmethod
+    def from_stored(cls, fields: Mapping[str, Any]) -> Event:
+        """Load an event as stored or archived (``data`` not checked; see :attr:`payload`).
+
+        Raises:
+            pydantic.ValidationError: the envelope is invalid (e.g. an unknown ``type``).
+        """
+        return cls.model_validate(dict(fields), context=STORED)
+
+    @property
+    def payload(self) -> EventPayload:
+        """The typed ``data`` (one model per kind; see :mod:`switchboard.domain.events`)."""
+        from switchboard.domain.events import read_payload
+
+        return read_payload(self.type, self.data)
+
+    @classmethod
+    def of(
+        cls,
+        contact_id: str,
+        source: Source,
+        payload: EventPayload,
+        **envelope: Any,
+    ) -> Event:
+        """Build an event from a typed payload (its kind comes from the payload).
+
+        Args:
+            contact_id: the contact.
+            source: who produced it.
+            payload: one of the models of :mod:`switchboard.domain.events`.
+            envelope: optional ``event_id`` / ``timestamp``.
+        """
+        return cls(
+            contact_id=contact_id,
+            type=payload.type,
+            source=source,
+            data=payload.fields(),
+            **envelope,
+        )
+
+
+_STORED_ROW = "switchboard.stored_row"
+
+STORED: dict[str, Any] = {_STORED_ROW: True}
+"""Validation context for loading stored rows: ``Event`` skips the strict ``data`` check."""
 
 
 class ContactStatus(StrEnum):
@@ -311,7 +385,13 @@ class ContactStatus(StrEnum):
 
 
 class Contact(BaseModel):
-    """A contact and its dialogue state as stored between turns."""
+    """A contact and its state as stored between turns.
+
+    ``state`` is a :class:`~switchboard.domain.state.ContactState` (a dict
+    given here is validated into one; old stored state loads).
+    """
+
+    model_config = ConfigDict(validate_assignment=True)
 
     contact_id: str = Field(default_factory=new_id)
     channel: Channel = Channel.CHAT
@@ -320,8 +400,8 @@ class Contact(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime | None = None
     customer_endpoint: str | None = None
-    #: Brain-owned dialogue state (slots, pending question, counters); JSON-serialisable.
-    state: dict[str, Any] = Field(default_factory=dict)
+    #: Dialogue (the brain's own), attributes, the loop's counters, sentiment, routing, summary.
+    state: ContactState = Field(default_factory=lambda: ContactState())
 
 
 class HallucinationLog(BaseModel):
@@ -339,3 +419,9 @@ class HallucinationLog(BaseModel):
     action_taken: ValidationAction
     session_id: str
     ttl: int = Field(description="epoch seconds after which the row expires")
+
+
+# Last, so that domain/state.py (which imports this module) finds every name above.
+from switchboard.domain.state import ContactState  # noqa: E402
+
+Contact.model_rebuild()

@@ -47,6 +47,7 @@ from switchboard.domain.attributes import (
     ATTR_QUEUE_POSITION,
     handover_attributes,
 )
+from switchboard.domain.state import ContactAttributes, RoutingState
 from switchboard.domain.types import (
     AgentReply,
     ContactStatus,
@@ -218,8 +219,9 @@ class Desk:
 
     async def _enqueue(self, contact_id: str, handover: Handover) -> Frame:
         contact = await self.db.get_contact(contact_id)
-        attrs: dict[str, str] = dict(contact.state.get("attributes") or {})
-        attrs.update(handover_attributes(handover, sentiment=attrs.get("RealTimeSentiment")))
+        current = contact.state.attributes
+        update = handover_attributes(handover, sentiment=current.real_time_sentiment)
+        attrs = current.merged(update).as_map()
         queue, priority = route_for(attrs)
         try:
             placement = await asyncio.to_thread(
@@ -228,7 +230,7 @@ class Desk:
         except (QueueClosedError, QueueFullError) as exc:
             status = await asyncio.to_thread(self.engine.queue_status, queue)
             nxt = self.engine.queue(queue).hours.next_open(status.at)
-            contact.state["attributes"] = attrs
+            contact.state.attributes = ContactAttributes.model_validate(attrs)
             await self.db.update_contact(contact)
             return {
                 "type": "queue_closed",
@@ -238,7 +240,13 @@ class Desk:
             }
         attrs[ATTR_QUEUE_POSITION] = str(placement.position)
         attrs[ATTR_EWT] = str(placement.ewt_minutes)
-        contact.state["attributes"] = attrs
+        contact.state.attributes = ContactAttributes.model_validate(attrs)
+        contact.state.routing = RoutingState(
+            queue=queue,
+            priority=priority,
+            position=placement.position,
+            ewt_minutes=placement.ewt_minutes,
+        )
         await self.db.update_contact(contact)
         await self._emit(
             contact_id,
@@ -292,7 +300,7 @@ class Desk:
             UnknownContactError: no such contact.
         """
         contact = await self.db.get_contact(contact_id)
-        attrs: dict[str, str] = dict(contact.state.get("attributes") or {})
+        attrs = contact.state.attributes.as_map()
         queue, _ = route_for(attrs)
         callback = await asyncio.to_thread(
             lambda: self.engine.book_callback(contact_id, phone, queue, attributes=attrs)

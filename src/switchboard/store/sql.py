@@ -63,7 +63,14 @@ from sqlalchemy.schema import CreateSchema
 from switchboard.audit.records import EventRecord
 from switchboard.audit.redact import mask_endpoint, redact
 from switchboard.config import Settings
-from switchboard.domain.types import Contact, Event, HallucinationLog, Message, utcnow
+from switchboard.domain.types import (
+    STORED,
+    Contact,
+    Event,
+    HallucinationLog,
+    Message,
+    utcnow,
+)
 from switchboard.errors import (
     ConfigError,
     InputError,
@@ -598,7 +605,7 @@ class SqlStore:
         for row in self._event_rows(contact_id):
             fields = {k: row._mapping[k] for k in _EVENT_FIELDS}
             try:
-                ev = Event.model_validate(fields)
+                ev = Event.from_stored(fields)
             except ValidationError:
                 ev = Event.model_construct(**fields)
             records.append(
@@ -685,7 +692,7 @@ class SqlStore:
 
         """
         try:
-            return model.model_validate(dict(mapping))
+            return model.model_validate(dict(mapping), context=STORED)
         except ValidationError as exc:
             raise StoreError(
                 f"corrupt {what} row: {exc.error_count()} invalid field(s)", retryable=False
