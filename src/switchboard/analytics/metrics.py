@@ -85,6 +85,21 @@ class ContactMetrics:
     ) -> None:
         self.registry = registry or CollectorRegistry(auto_describe=True)
         r = self.registry
+        self._conversation_metrics(r)
+        self._tool_and_validation_metrics(r)
+        self._error_and_outcome_metrics(r)
+        self._contacts: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._max = max_tracked_contacts
+        self._lock = threading.Lock()
+        for status in ("resolved", "transferred", "abandoned"):
+            self.conversations_ended.labels(status=status)
+        for result in ("passed", "failed"):
+            self.validation_checks.labels(result=result)
+        for kind in ("failed", "agent_error"):
+            self.validation_errors.labels(kind=kind)
+
+    def _conversation_metrics(self, r: CollectorRegistry) -> None:
+        """Conversations, turns and latency (seed 2 business and functional metrics)."""
         self.conversations_started = Counter(
             "switchboard_conversations_started",
             "Conversations started (seed 2 ConversationsPerHour = increase over 1h).",
@@ -101,8 +116,10 @@ class ContactMetrics:
             "switchboard_active_conversations", "Conversations started and not ended.", registry=r
         )
         self.turns = Counter(
-            "switchboard_turns", "Customer turns answered, by route and action.",
-            ["route", "action"], registry=r,
+            "switchboard_turns",
+            "Customer turns answered, by route and action.",
+            ["route", "action"],
+            registry=r,
         )
         self.turns_per_conversation = Histogram(
             "switchboard_conversation_turns",
@@ -116,6 +133,9 @@ class ContactMetrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+
+    def _tool_and_validation_metrics(self, r: CollectorRegistry) -> None:
+        """Tool calls, validation verdicts and hallucinations (seed 2 functional metrics)."""
         self.tool_invocations = Counter(
             "switchboard_tool_invocations",
             "Tool calls, by tool and outcome (seed 2 ToolInvocationCount).",
@@ -141,6 +161,9 @@ class ContactMetrics:
             ["severity"],
             registry=r,
         )
+
+    def _error_and_outcome_metrics(self, r: CollectorRegistry) -> None:
+        """Errors, transfers, escalations, guardrail blocks and the per-type event count."""
         self.brain_errors = Counter(
             "switchboard_brain_errors",
             "Brain failures: raised, timed out or bad output (seed 2 BedrockAPIErrors).",
@@ -185,15 +208,6 @@ class ContactMetrics:
         self.events = Counter(
             "switchboard_events", "Contact events seen, by type.", ["type"], registry=r
         )
-        self._contacts: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._max = max_tracked_contacts
-        self._lock = threading.Lock()
-        for status in ("resolved", "transferred", "abandoned"):
-            self.conversations_ended.labels(status=status)
-        for result in ("passed", "failed"):
-            self.validation_checks.labels(result=result)
-        for kind in ("failed", "agent_error"):
-            self.validation_errors.labels(kind=kind)
 
     # -- feeding ------------------------------------------------------------------------
 
