@@ -60,6 +60,7 @@ from switchboard.ports import (
     Brain,
     BrainStep,
     BrainTurn,
+    ContextualRouter,
     EventSink,
     IntentRouter,
     RouteDecision,
@@ -192,7 +193,7 @@ class TurnLoop:
                 action=Action.HANDOVER,
             )
 
-        nlu = t.nlu = self._classify(text)
+        nlu = t.nlu = self._classify(text, contact)
         dialogue = contact.state.get("dialogue") or {}
         pending = dialogue.get("pending")
         slots = extract_slots(
@@ -215,10 +216,17 @@ class TurnLoop:
 
         return await self._brain_turn(t, history)
 
-    def _classify(self, text: str) -> RouteDecision | None:
+    def _classify(self, text: str, contact: Contact) -> RouteDecision | None:
         if self.router is None:
             return None
         try:
+            if isinstance(self.router, ContextualRouter):
+                # Follow-ups and the catalog index need the locale and the dialogue state.
+                context = {
+                    "locale": contact.locale.value,
+                    "dialogue": contact.state.get("dialogue") or {},
+                }
+                return self.router.classify_in_context(text, context)
             return self.router.classify(text)
         except Exception:  # the router must never drop the customer
             log.exception("router failed; continuing without a route decision")
@@ -260,7 +268,21 @@ class TurnLoop:
             contact.state["dialogue"] = step.state
         if step.handover_reason is not None:
             decision = HandoverDecision(step.handover_reason, "the brain asked for a human")
-            return self._handover(t, decision, tools=results)
+            # Answers given before the handover (a multi-question message) are said first,
+            # when the validation agent passes them.
+            answered = (
+                step.text
+                if step.text and self._passes(contact, text, results, step.text)
+                else None
+            )
+            return self._handover(
+                t,
+                decision,
+                tools=results,
+                message=f"{answered}\n\n{handover_message(decision.reason, contact.locale)}"
+                if answered
+                else None,
+            )
 
         reply_text = step.text or ""
         validation: ValidationResult | None = None
@@ -282,6 +304,9 @@ class TurnLoop:
         reply_text = guardrail.check_output(reply_text, turn.system_prompt)
         if not reply_text.strip():
             reply_text = fallback_message("general", contact.locale)
+        spoken = step.spoken_text
+        if spoken and not self._passes(contact, text, results, spoken):
+            spoken = None  # voice then speaks the validated text
         return self._finish(
             t,
             text_out=reply_text,
@@ -289,6 +314,23 @@ class TurnLoop:
             action=step.action or Action.ANSWER,
             tools=results,
             validation=validation,
+            spoken_text=guardrail.check_output(spoken, turn.system_prompt) if spoken else None,
+        )
+
+    def _passes(
+        self, contact: Contact, query: str, results: Sequence[ToolResult], reply: str
+    ) -> bool:
+        """True when the validation agent (if any) passes ``reply``.
+
+        Used for a spoken form and for answers said before a handover; the judgement
+        is not logged as the turn's.
+        """
+        if self.validator is None:
+            return True
+        result = self._judge(contact, query, results, reply)
+        return decide_action(result, regenerated=True) in (
+            ValidationAction.NONE,
+            ValidationAction.LOGGED,
         )
 
     async def _run_brain(
@@ -526,6 +568,7 @@ class TurnLoop:
         tools: list[ToolResult] | None = None,
         validation: ValidationResult | None = None,
         handover: Handover | None = None,
+        spoken_text: str | None = None,
     ) -> AgentReply:
         contact, agent_state, text, nlu = t.contact, t.agent_state, t.text, t.nlu
         started, turn_index = t.started, t.index
@@ -546,6 +589,7 @@ class TurnLoop:
             handover=handover,
             latency_ms=round(latency_ms, 3),
             turn_index=turn_index,
+            spoken_text=spoken_text,
         )
         self._emit(
             contact,

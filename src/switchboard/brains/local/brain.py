@@ -23,6 +23,7 @@ import copy
 from dataclasses import replace
 from typing import Any
 
+from switchboard.brains.local.catalog_turn import catalog_render, catalog_turn, is_catalog_turn
 from switchboard.brains.local.nlg import CARD_TYPES, Renderer
 from switchboard.domain.types import (
     TOOL_ROUTES,
@@ -125,6 +126,11 @@ class LocalBrain:
             continuing = True
         if continuing:
             route = Route(str(pending["route"]))
+        elif is_catalog_turn(nlu):
+            # Field-level answers, several questions, vague openers (CatalogRouter).
+            return catalog_turn(turn, state, render, nlu)
+        else:
+            state["field_mode"] = False
         if route in TOOL_ROUTES:
             self._merge_slots(state, slots, route, new_question=not continuing, intent=intent)
         common = {"intent": intent, "confidence": nlu.confidence}
@@ -286,6 +292,10 @@ class LocalBrain:
         common: dict[str, Any] = {"route": route}
         if turn.nlu is not None:
             common.update(intent=turn.nlu.intent, confidence=turn.nlu.confidence)
+        if state.get("plan") or state.get("field_mode"):
+            step = catalog_render(turn, state, render, results, common)
+            if step is not None:
+                return step
         ok = [r for r in results if r.ok and r.output is not None]
         failed = [r for r in results if not r.ok]
         location_error = next(
