@@ -51,6 +51,8 @@ OWN_ACCOUNT = re.compile(
     r"(in|from|on|to|into|out of) my (\w+ )?account|how much (money )?(do i have|is in)|"
     r"(has|have|had|might have|may have|could have) been|cloned|skimmed|hacked|"
     r"compromised|stolen|stole|lost|fraud\w*|scam\w*|i ordered|i applied|i made|i sent|"
+    r"send|sent|transfer\w*|move (money|\$|£|€|\d)|top[- ]?up\w*|add (money|funds|cash)|"
+    r"exchange rates?|disposable|troubleshoot\w*|not working|doesn'?t work|won'?t work|"
     r"pourquoi (ai|a|j)|mon solde|mon virement|mes opérations)\b",
     re.IGNORECASE,
 )
@@ -62,13 +64,39 @@ _OPENING = re.compile(
     re.IGNORECASE,
 )
 
-#: Vague openers: a wish to ask, with no question in them yet.
+#: Vague openers: a wish to ask, with no question in them yet (the whole line).
 _VAGUE = re.compile(
-    r"^\W*(hi|hello|hey|bonjour)?\W*(i (have|'ve got|got|need) (a |some |one )?"
-    r"(quick )?(question|query|help|information|info|enquiry|inquiry)|"
-    r"(can|could) you help( me)?( with)?|i('d| would| want)( like)? (to ask|some help|help|"
-    r"information|some information)|quick question|question|help( me)?|"
-    r"something about|j'ai une question|une question)\b",
+    r"^\W*((hi|hello|hey|bonjour)\W+)?"
+    r"(i( have|'ve got| got| need) (a |some |one )?(quick )?"
+    r"(question|query|help|information|info|enquiry|inquiry)|"
+    r"(can|could) you help( me)?|i('d| would) like (some )?(help|information|info)|"
+    r"i want to ask|quick question|a question|question|help( me)?|something|"
+    r"j'ai une question|une question)"
+    r"(\s+(about|with|regarding|on|for|concerning|sur))?"
+    r"(\s+(something about|a question about))?"
+    r"(\s+(a|an|my|your|the|some|opening an?|mon|ma|une?))?"
+    r"(\s+(debit|bank|savings|current|new))?"
+    r"(\s+(cards?|accounts?|branch(es)?|banking|cartes?|comptes?|agences?))?"
+    r"(\s+(thing|question|query))?(\s+please)?\W*$",
+    re.IGNORECASE,
+)
+
+#: The customer's own things and events ("my card", "you sent me", "won't work"): a
+#: product question never looks like this, so the catalog does not override a handover.
+_PERSONAL = re.compile(
+    r"\b(my|mine|i've|i'd|i had|i paid|i received|i got|i used|i tried|sent me|"
+    r"you sent|not|cannot|mon|ma|mes)\b|n't\b",
+    re.IGNORECASE,
+)
+#: "Can I freeze my card in the app?": a capability of the product, asked about one's own.
+_CAPABILITY = re.compile(
+    r"^\W*(can|could) (i|you) (freeze|unfreeze|lock|unlock|use|add|pay with|get)\b",
+    re.IGNORECASE,
+)
+#: The bank's products named as such ("your debit card", "do you offer...").
+_PRODUCT_REFERENCE = re.compile(
+    r"\b(your (debit )?(cards?|accounts?|branch(es)?)|do you (have|offer|do|charge|provide)|"
+    r"does the bank|vos cartes|votre carte|proposez-vous)\b",
     re.IGNORECASE,
 )
 
@@ -97,7 +125,7 @@ _TOPICS: tuple[tuple[Route, re.Pattern[str]], ...] = (
 #: Field cues, in priority order per route: (route, field, pattern).
 _FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
     (Route.BRANCH, "phone", re.compile(r"\b(phone|number|call|ring|téléphone)\b", re.I)),
-    (Route.BRANCH, "address", re.compile(r"\b(address|street|adresse)\b", re.I)),
+    (Route.BRANCH, "address", re.compile(r"\b(address|adresse|where exactly)\b", re.I)),
     (
         Route.BRANCH,
         "hours",
@@ -138,7 +166,7 @@ _FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "monthly_fee",
         re.compile(r"\b(fees?|cost|charge|free|how much|price|avoid)\b", re.I),
     ),
-    (Route.ACCOUNT_OPENING, "process_steps", re.compile(r"\b(steps?|process|how do i)\b", re.I)),
+    (Route.ACCOUNT_OPENING, "process_steps", re.compile(r"\b(steps?|process)\b", re.I)),
     (
         Route.CARD_INFO,
         "eligibility",
@@ -240,6 +268,15 @@ class CatalogIndex:
         )
 
         self.card_words = _distinctive_card_words(locale)
+        self.branch_places = _branch_places(locale)
+
+    def branch_named(self, text: str) -> str | None:
+        """The postcode of the branch whose own name ``text`` uses ("Canary Wharf", "Wall St")."""
+        folded = f" {fold(text)} "
+        for name, postcode in self.branch_places:
+            if f" {name} " in folded or f" {name}," in folded or f" {name}?" in folded:
+                return postcode
+        return None
 
     def card_named(self, text: str) -> str | None:
         """The card whose catalog name or features alone use a word of ``text`` ("fob")."""
@@ -310,6 +347,22 @@ def _distinctive_card_words(locale: Locale) -> dict[str, set[str]]:
     }
 
 
+def _branch_places(locale: Locale) -> list[tuple[str, str]]:
+    """(folded place name, postcode) per branch: its name without the city ("wall street",
+    "canary wharf", "didsbury") and its full name, longest first."""
+    from switchboard.tools.catalog import load_catalog
+
+    places: list[tuple[str, str]] = []
+    for branch in load_catalog(locale).branches.branches:
+        name = fold(branch.name)
+        city = fold(branch.city)
+        places.append((name, branch.postcode))
+        rest = name.removeprefix(city).strip()
+        if rest and rest != name and len(rest) >= 5:
+            places.append((rest, branch.postcode))
+    return sorted(places, key=lambda p: -len(p[0]))
+
+
 def topic_of(text: str) -> Route | None:
     """The tool route the words of ``text`` point to (cards, branches, accounts), or None."""
     for route, pattern in _TOPICS:
@@ -332,17 +385,35 @@ def field_cues(text: str, route: Route) -> list[str]:
     if route is Route.BRANCH and day_of(text) and "hours" in found:
         found[found.index("hours")] = "hours_day"
     if route is Route.CARD_INFO and "feature" in found and "fees" in found:
-        # "does the premium card have fees abroad": fees answer it; a named feature
-        # ("can I use Apple Pay abroad") stays a feature question.
+        # "Is the key fob free?": the fee first, then the feature line that names it;
+        # "can I use Apple Pay abroad" is a feature question only.
         fee_words = r"\b(fee|fees|cost|costs|charge|free|price|how much)\b"
-        found.remove("feature" if re.search(fee_words, text, re.I) else "fees")
+        if not re.search(fee_words, text, re.I):
+            found.remove("fees")
     return found
 
 
 def is_vague(text: str) -> bool:
     """True for an opener that announces a question without asking it."""
-    words = text.split()
-    return bool(_VAGUE.search(text)) and len(words) <= 12 and "?" not in text[:-1]
+    return bool(_VAGUE.match(text.strip()))
+
+
+def is_product_question(text: str, reading: Reading) -> bool:
+    """True when ``text`` asks about the bank's products, not the customer's own affairs.
+
+    Needed before the catalog overrides the router's handover: the question names a
+    product (a card or account type, a place, a word only one card has) or the
+    bank's products ("your debit card", "do you offer"), and it has no personal
+    wording, except a capability asked about one's own card ("can I freeze my card").
+    """
+    if reading.own_account:
+        return False
+    if _PERSONAL.search(text):
+        feature = "feature" in reading.fields
+        if not (feature and _CAPABILITY.search(text)) or re.search(r"n't\b|\bnot\b", text):
+            return False
+    named = any(k in reading.entities for k in ("card_type", "account_type", "location"))
+    return named or bool(_PRODUCT_REFERENCE.search(text))
 
 
 class CatalogReader:
@@ -368,6 +439,12 @@ class CatalogReader:
             topic = Route.ACCOUNT_OPENING
         hits = self.index.search(text)
         best, score = hits[0]
+        place = self.index.branch_named(text)
+        if place is not None and not slots.location:
+            # A branch named by its own name ("the Wall Street branch", "Canary Wharf").
+            entities["location"] = place
+            if topic is None or topic is Route.BRANCH:
+                topic = Route.BRANCH
         named = self.index.card_named(text)
         if named is not None and topic in (None, Route.CARD_INFO):
             # The question names something only this card has ("key fob", "lounge").

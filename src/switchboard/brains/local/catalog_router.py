@@ -37,6 +37,7 @@ from switchboard.brains.local.answerability import (
     Reading,
     day_of,
     field_cues,
+    is_product_question,
     topic_of,
 )
 from switchboard.brains.local.spelling import spell_fixer
@@ -49,8 +50,8 @@ PROTECTED_INTENTS = EXPLICIT_INTENTS | FRUSTRATION_INTENTS | SENSITIVE_INTENTS
 #: Where one message holds several questions.
 _SPLIT = re.compile(
     r"(?<=[?!.;])\s+(?=\S)|\s+\+\s+|\s*;\s*|,?\s+and also\s+|,?\s+also,?\s+|"
-    r",?\s+and\s+(?=(what|where|when|how|is|are|can|could|do|does|will|which|who|"
-    r"it|its|the)\b)|,\s+(?=(what|where|when|how|is|are|can|do|does|will|which)\b)",
+    r",?\s+and\s+(?=(?:what|where|when|how|is|are|can|could|do|does|will|which|who|"
+    r"it|its|the)\b)|,\s+(?=(?:what|where|when|how|is|are|can|do|does|will|which)\b)",
     re.IGNORECASE,
 )
 #: A follow-up leaning on the last answer (pronoun, "and ...", "what about ...", a day).
@@ -166,9 +167,9 @@ class CatalogRouter:
             )
         if base.route in TOOL_ROUTES:
             if reading.route is base.route or reading.topic is None:
-                fields = field_cues(text, base.route) or (
-                    reading.fields if reading.route is base.route else []
-                )
+                # The router already chose this tool route: only explicit field cues
+                # narrow the answer ("I want to open an account" keeps the full one).
+                fields = field_cues(text, base.route)
                 return base.model_copy(
                     update={
                         "fields": fields,
@@ -176,13 +177,13 @@ class CatalogRouter:
                         "answerability": reading.score,
                     }
                 )
-            if reading.score >= ANSWERABLE:
+            if reading.score >= ANSWERABLE and is_product_question(text, reading):
                 return self._decision(reading, base, None)
             return base
         if reading.topic is None or reading.route is None:
             return base
         bar = ANSWERABLE if base.route is Route.HANDOVER else ANSWERABLE_OFF_TOPIC
-        if reading.score >= bar:
+        if reading.score >= bar and is_product_question(text, reading):
             return self._decision(reading, base, None)
         return base
 
@@ -262,6 +263,9 @@ class CatalogRouter:
         context = dict(dialogue)
         for text in parts:
             part_base = self.inner.classify(text)
+            short = len(text.split()) < _MIN_HUMAN_PART_WORDS
+            if short and part_base.intent not in EXPLICIT_INTENTS and topic_of(text) is None:
+                continue  # "actually," or "thanks": a filler, not a question
             if part_base.intent in PROTECTED_INTENTS:
                 decisions.append(part_base.model_copy(update={"text": text}))
                 continue
@@ -283,6 +287,8 @@ class CatalogRouter:
         return first.model_copy(update={"intent": "sb_multi", "parts": merged, "text": ""})
 
 
+#: A part shorter than this is never handed over on its own (a filler like "actually").
+_MIN_HUMAN_PART_WORDS = 3
 _SPLIT_WORDS = frozenset(
     {
         "and",

@@ -81,8 +81,7 @@ _VAGUE_FR = {
 }
 _HANDOVER_PART = {
     "en": (
-        "For your other question (\u201c{text}\u201d), I'll pass you to a colleague who "
-        "can help."
+        "For your other question (\u201c{text}\u201d), I'll pass you to a colleague who can help."
     ),
     "fr": "Pour votre autre question (\u00ab {text} \u00bb), je vous mets en relation avec un "
     "conseiller.",

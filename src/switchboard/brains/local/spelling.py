@@ -33,7 +33,7 @@ RARE_RATIO = 100
 #: Dictionary words at or above this count are never corrected.
 KNOWN_COUNT = 20_000_000
 
-_TOKEN = re.compile(r"[A-Za-zÀ-ÿ]+")
+_TOKEN = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-zÀ-ÿ]+)*")
 
 
 def _catalog_words(locale: Locale) -> set[str]:
@@ -89,9 +89,13 @@ class SpellFixer:
             path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
             for line in path.read_text(encoding="utf-8").splitlines():
                 word, _, count = line.partition(" ")
-                if count and int(count) >= MIN_COUNT:
+                if not count:
+                    continue
+                # Every listed word is known (its count decides how it may be corrected);
+                # only the frequent ones are offered as corrections.
+                self._freq[word] = int(count)
+                if int(count) >= MIN_COUNT:
                     self._sym.create_dictionary_entry(word, int(count))
-                    self._freq[word] = int(count)
         for word in self.domain:
             self._sym.create_dictionary_entry(word, DOMAIN_COUNT)
 
@@ -99,8 +103,8 @@ class SpellFixer:
         from symspellpy import Verbosity
 
         low = word.lower()
-        if len(low) < 3 or low in self.domain:
-            return word
+        if len(low) < 3 or low in self.domain or "'" in low or "’" in low:
+            return word  # short words, catalog words and contractions ("doesn't") stay
         count = self._freq.get(low, 0)
         if count >= KNOWN_COUNT or (not self.english and len(low) < 5):
             return word
@@ -121,10 +125,12 @@ class SpellFixer:
                 -s.count,
             ),
         )
+        domain_fix = best.term in self.domain and count < MIN_COUNT
         if count and (
             best.distance > 1
-            or len(best.term) != len(low) + 1
-            or self._freq.get(best.term, 0) < RARE_RATIO * count
+            or (len(best.term) != len(low) + 1 and not domain_fix)
+            or self._freq.get(best.term, 0)
+            < (RARE_RATIO // 5 if domain_fix else RARE_RATIO) * count
         ):
             # A real but rare word: only a dropped letter of a far commoner word ("wat").
             return word
