@@ -121,12 +121,15 @@ def main() -> None:
         return f"{100.0 * a / b:.2f} %" if b else "-"
 
     for name, s in stats.items():
+        human, oos = s.get("human", 0), s.get("oos", 0)
         print(
-            f"{name:10} handover lines {s.get('human', 0):6}  recall {pct(s.get('recall_before', 0), s.get('human', 0))}"
-            f" -> {pct(s.get('recall_after', 0), s.get('human', 0))}   tool answers"
-            f" {pct(s.get('tool_before', 0), s.get('human', 0))} -> {pct(s.get('tool_after', 0), s.get('human', 0))}"
-            f"   off-topic lines {s.get('oos', 0):5} declined {pct(s.get('decl_before', 0), s.get('oos', 0))}"
-            f" -> {pct(s.get('decl_after', 0), s.get('oos', 0))}"
+            f"{name:10} handover lines {human:6}"
+            f"  recall {pct(s.get('recall_before', 0), human)}"
+            f" -> {pct(s.get('recall_after', 0), human)}"
+            f"   tool answers {pct(s.get('tool_before', 0), human)}"
+            f" -> {pct(s.get('tool_after', 0), human)}"
+            f"   off-topic lines {oos:5} declined {pct(s.get('decl_before', 0), oos)}"
+            f" -> {pct(s.get('decl_after', 0), oos)}"
         )
     print(f"{len(rows)} lines in {elapsed:.0f} s")
     print(f"changed decisions on lines that need a human or are off-topic ({len(changed)}):")

@@ -159,7 +159,10 @@ _FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
     (
         Route.ACCOUNT_OPENING,
         "processing_time",
-        re.compile(r"\b(how long|how quickly|how fast|when can i|take)\b", re.I),
+        re.compile(
+            r"\b(how long|how quickly|how fast|when can i|when will|when does|take|arriv\w*)\b",
+            re.I,
+        ),
     ),
     (
         Route.ACCOUNT_OPENING,
@@ -167,6 +170,11 @@ _FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         re.compile(r"\b(fees?|cost|charge|free|how much|price|avoid)\b", re.I),
     ),
     (Route.ACCOUNT_OPENING, "process_steps", re.compile(r"\b(steps?|process)\b", re.I)),
+    (
+        Route.ACCOUNT_OPENING,
+        "benefits",
+        re.compile(r"\b(do you (have|offer|do)|is there an?|tell me about|benefits?)\b", re.I),
+    ),
     (
         Route.CARD_INFO,
         "eligibility",
@@ -348,8 +356,11 @@ def _distinctive_card_words(locale: Locale) -> dict[str, set[str]]:
 
 
 def _branch_places(locale: Locale) -> list[tuple[str, str]]:
-    """(folded place name, postcode) per branch: its name without the city ("wall street",
-    "canary wharf", "didsbury") and its full name, longest first."""
+    """(folded place name, postcode) per branch, longest name first.
+
+    Each branch gives its full name and its name without the city ("wall street",
+    "canary wharf", "didsbury").
+    """
     from switchboard.tools.catalog import load_catalog
 
     places: list[tuple[str, str]] = []

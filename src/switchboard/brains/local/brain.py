@@ -67,6 +67,8 @@ _SMALLTALK_KEYS: dict[str, str] = {
     "cancel": "cancel",
 }
 
+#: Router entities that fill a missing slot of this utterance.
+_ROUTE_ENTITY_SLOTS = ("account_type", "channel", "card_type", "location")
 #: Confidence above which a new tool route overrides an answer to a pending question.
 _SWITCH_CONFIDENCE = 0.6
 #: The slot that identifies a fresh question on each tool route.
@@ -102,6 +104,14 @@ class LocalBrain:
         pending: dict[str, Any] = state.get("pending") or {}
         expecting = pending.get("slot")
         slots = extract_slots(turn.user_text, turn.contact.locale, expecting=expecting)
+        # Slots the router read from the spell-corrected text ("studnet acount").
+        read = {
+            k: v
+            for k, v in nlu.entities.items()
+            if k in _ROUTE_ENTITY_SLOTS and getattr(slots, k) is None
+        }
+        if read:
+            slots = replace(slots, **read)
         route, intent = nlu.route, nlu.intent
         # An exact answer to the question just asked ("I'll do it at a branch" to "branch or
         # online?") continues it, unless it carries the other route's own slot ("the

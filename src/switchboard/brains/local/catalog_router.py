@@ -173,7 +173,8 @@ class CatalogRouter:
                 return base.model_copy(
                     update={
                         "fields": fields,
-                        "entities": reading.entities if reading.route is base.route else {},
+                        # Entities read from the spell-corrected text ("studnet acount").
+                        "entities": reading.entities,
                         "answerability": reading.score,
                     }
                 )
@@ -270,6 +271,8 @@ class CatalogRouter:
                 decisions.append(part_base.model_copy(update={"text": text}))
                 continue
             part = self._one(text, part_base, reader, context)
+            if part.route is Route.BRANCH and not part.fields:
+                part = part.model_copy(update={"fields": ["nearest"]})
             if part.route in TOOL_ROUTES and part.intent != "sb_vague":
                 context = {
                     "route": part.route.value,
