@@ -77,6 +77,8 @@ _ROUTE_SLOT = {
     Route.CARD_INFO: "card_type",
     Route.BRANCH: "location",
 }
+
+
 class LocalBrain:
     """The embedded brain (implements :class:`switchboard.ports.Brain`)."""
 
@@ -111,7 +113,7 @@ class LocalBrain:
             if k in _ROUTE_ENTITY_SLOTS and getattr(slots, k) is None
         }
         if read:
-            slots = replace(slots, **read)
+            slots = replace(slots, **read)  # type: ignore[arg-type]  # str slots only
         route, intent = nlu.route, nlu.intent
         # An exact answer to the question just asked ("I'll do it at a branch" to "branch or
         # online?") continues it, unless it carries the other route's own slot ("the

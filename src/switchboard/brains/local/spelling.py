@@ -114,6 +114,9 @@ class SpellFixer:
             for s in self._sym.lookup(low, Verbosity.ALL, max_edit_distance=distance)
             if s.term != low
         ]
+        # Only towards the catalog's vocabulary ("premuim" → "premium"), so a word the
+        # bank never uses ("pto", "pnc") is not turned into another one.
+        suggestions = [s for s in suggestions if s.term in self.domain]
         if not suggestions:
             return word
         best = min(
@@ -126,6 +129,8 @@ class SpellFixer:
             ),
         )
         domain_fix = best.term in self.domain and count < MIN_COUNT
+        if len(low) == 3 and len(best.term) != 4:
+            return word  # a 3-letter typo is only a dropped letter ("fre" → "free")
         if count and (
             best.distance > 1
             or (len(best.term) != len(low) + 1 and not domain_fix)
