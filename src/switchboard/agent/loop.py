@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -305,7 +306,7 @@ class TurnLoop:
         if not reply_text.strip():
             reply_text = fallback_message("general", contact.locale)
         spoken = step.spoken_text
-        if spoken and not self._passes(contact, text, results, spoken):
+        if spoken and not self._passes(contact, text, results, spoken, reply_text):
             spoken = None  # voice then speaks the validated text
         return self._finish(
             t,
@@ -318,7 +319,12 @@ class TurnLoop:
         )
 
     def _passes(
-        self, contact: Contact, query: str, results: Sequence[ToolResult], reply: str
+        self,
+        contact: Contact,
+        query: str,
+        results: Sequence[ToolResult],
+        reply: str,
+        validated: str = "",
     ) -> bool:
         """True when the validation agent (if any) passes ``reply``.
 
@@ -327,6 +333,9 @@ class TurnLoop:
         """
         if self.validator is None:
             return True
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", reply.strip()) if s]
+        if all(s in validated for s in sentences if not s.endswith("?")):
+            return True  # every statement was already judged as part of the chat reply
         result = self._judge(contact, query, results, reply)
         return decide_action(result, regenerated=True) in (
             ValidationAction.NONE,

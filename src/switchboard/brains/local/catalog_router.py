@@ -130,7 +130,7 @@ class CatalogRouter:
             _LEAD.sub("", p).strip(" ,.") for p in _SPLIT.split(fixed) if p and p.strip(" ,.?")
         ]
         parts = [p for p in parts if p and p.lower() not in _SPLIT_WORDS]
-        if len(parts) > 1:
+        if len(parts) > 1 and any(topic_of(p) is not None for p in parts):
             multi = self._multi(parts, base, reader, dialogue)
             if multi is not None:
                 return multi
@@ -262,8 +262,9 @@ class CatalogRouter:
     ) -> RouteDecision | None:
         decisions: list[RouteDecision] = []
         context = dict(dialogue)
-        for text in parts:
-            part_base = self.inner.classify(text)
+        many = getattr(self.inner, "classify_many", None)
+        bases = many(parts) if callable(many) else [self.inner.classify(p) for p in parts]
+        for text, part_base in zip(parts, bases, strict=True):
             short = len(text.split()) < _MIN_HUMAN_PART_WORDS
             if short and part_base.intent not in EXPLICIT_INTENTS and topic_of(text) is None:
                 continue  # "actually," or "thanks": a filler, not a question
