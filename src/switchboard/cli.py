@@ -392,6 +392,69 @@ def eval_routes(
     typer.echo(json.dumps({"summary": summarise(results)}, indent=2), err=True)
 
 
+def eval_answers(
+    files: Annotated[list[Path], typer.Argument(help="answer evaluation JSONL files")],
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    failures: Annotated[
+        bool, typer.Option("--failures", help="also list the lines that failed")
+    ] = False,
+) -> None:
+    """Score the agent on answer evaluation files (data/eval/*/LOCALE.jsonl), per locale.
+
+    Prints answered-correctly, clarified, needless-handover, handover-recall,
+    unsafe-answer and off-topic-declined rates (rules in
+    :mod:`switchboard.evals.answers`). Exit code 2 for a missing or malformed file.
+    """
+    from switchboard.errors import SwitchboardError
+    from switchboard.evals.answers import (
+        EvalSetError,
+        format_table,
+        read_cases,
+        run_cases,
+        summarise,
+    )
+
+    try:
+        cases = read_cases(files)
+    except EvalSetError as exc:
+        raise _fail(str(exc)) from None
+    base = _settings()
+    _configure_logging(base, level="ERROR")
+
+    async def _run(settings: Settings) -> list[Any]:
+        from switchboard.agent.service import AgentService
+
+        service = await AgentService.create(settings)
+        try:
+            return await run_cases(service, cases)
+        finally:
+            await service.aclose()
+
+    try:
+        with _eval_settings(base) as settings:
+            results = asyncio.run(_run(settings))
+    except SwitchboardError as exc:
+        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    summary = summarise(results)
+    failed = [
+        {"id": r.case.id, "text": r.case.text, "action": r.action, "tools": r.tools,
+         "missing": r.missing, "reply": r.text}
+        for r in results
+        if not r.ok
+    ]
+    if as_json:
+        payload: dict[str, Any] = {"summary": summary}
+        if failures:
+            payload["failures"] = failed
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    if failures:
+        for row in failed:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+    typer.echo(format_table(summary))
+
+
 # --- mcp and train -------------------------------------------------------------
 
 
@@ -481,6 +544,7 @@ def build_cli() -> typer.Typer:
     app.command()(call)
     eval_app = typer.Typer(help="Evaluate the agent on data files.", no_args_is_help=True)
     eval_app.command("routes")(eval_routes)
+    eval_app.command("answers")(eval_answers)
     app.add_typer(eval_app, name="eval")
     from switchboard.contactflow.commands import flow_app
 

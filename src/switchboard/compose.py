@@ -71,9 +71,14 @@ async def build_service(
         # SWITCHBOARD_BRAIN=local|bedrock|openai, SWITCHBOARD_BRAIN_FALLBACK=... (a chain)
         brain = build_brain(settings)
     if router is None:
+        from switchboard.brains.local.catalog_router import CatalogRouter
         from switchboard.brains.local.router import EmbeddingRouter
 
-        router = await asyncio.to_thread(EmbeddingRouter.load, settings.router)
+        inner = await asyncio.to_thread(EmbeddingRouter.load, settings.router)
+        # Answerability from the catalog on top of the intent router (issue 10).
+        catalog_router = CatalogRouter(inner)
+        await asyncio.to_thread(catalog_router.warm, settings.locale)
+        router = catalog_router
         # The first forward pass of a torch model is several times slower than the
         # rest; pay it here rather than on the first customer's turn.
         await asyncio.to_thread(router.classify, "I would like to open an account")

@@ -48,6 +48,18 @@ class RouteDecision(BaseModel):
     route_scores: dict[str, float] = Field(default_factory=dict)
     top_intents: list[tuple[str, float]] = Field(default_factory=list)
     out_of_scope: bool = False
+    #: Catalog fields the question asks for ("fees", "hours_day", "documents_required"...;
+    #: see ``brains.local.catalog_facts``); empty when unknown (answer the overview).
+    fields: list[str] = Field(default_factory=list)
+    #: Tool arguments and details read from the question or the dialogue
+    #: (``card_type``, ``account_type``, ``channel``, ``location``, ``day``, ``feature``).
+    entities: dict[str, str] = Field(default_factory=dict)
+    #: One decision per question of a multi-question message, in order (else empty).
+    parts: list[RouteDecision] = Field(default_factory=list)
+    #: The words of this part (set on ``parts`` items only).
+    text: str = ""
+    #: Cosine of the closest catalog fact (0.0 when answerability was not computed).
+    answerability: float = 0.0
 
 
 class BrainTurn(BaseModel):
@@ -90,6 +102,9 @@ class BrainStep(BaseModel):
     handover_reason: HandoverReason | None = None
     state: dict[str, Any] | None = None
     stop_reason: str = "end_turn"
+    #: The reply for voice channels (at most two sentences, lists summarised);
+    #: None means speak ``text``.
+    spoken_text: str | None = None
 
 
 @runtime_checkable
@@ -130,6 +145,20 @@ class IntentRouter(Protocol):
 
     def classify(self, text: str) -> RouteDecision:
         """Classify one utterance (any length; empty text is out of scope)."""
+        ...
+
+
+@runtime_checkable
+class ContextualRouter(Protocol):
+    """A router that also reads the contact's context (locale, dialogue state).
+
+    ``context`` keys: ``locale`` (a :class:`Locale` value) and ``dialogue`` (the
+    brain's ``Contact.state["dialogue"]`` dict, possibly empty). The turn loop
+    calls this instead of ``classify`` when the router has it.
+    """
+
+    def classify_in_context(self, text: str, context: dict[str, Any]) -> RouteDecision:
+        """Classify one utterance in its contact's context."""
         ...
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ from switchboard.ports import (
     Brain,
     BrainStep,
     BrainTurn,
+    ContextualRouter,
     IntentRouter,
     RouteDecision,
     ToolHost,
@@ -225,7 +227,7 @@ class TurnLoop:
                 action=Action.HANDOVER,
             )
 
-        nlu = t.nlu = self._classify(text)
+        nlu = t.nlu = self._classify(text, contact)
         dialogue = contact.state.get("dialogue") or {}
         pending = dialogue.get("pending")
         slots = extract_slots(
@@ -248,11 +250,21 @@ class TurnLoop:
 
         return await self._brain_turn(t, history)
 
-    def _classify(self, text: str) -> RouteDecision | None:
+    def _classify(self, text: str, contact: Contact) -> RouteDecision | None:
         if self.router is None:
             return None
         try:
-            return self.hooks.classify(text, self.router.classify)
+            router = self.router
+            if isinstance(router, ContextualRouter):
+                # Follow-ups and the catalog index need the locale and the dialogue state.
+                context = {
+                    "locale": contact.locale.value,
+                    "dialogue": contact.state.get("dialogue") or {},
+                }
+                return self.hooks.classify(
+                    text, lambda said: router.classify_in_context(said, context)
+                )
+            return self.hooks.classify(text, router.classify)
         except Exception:  # the router must never drop the customer
             log.exception("router failed; continuing without a route decision")
             return None
@@ -293,7 +305,21 @@ class TurnLoop:
             contact.state["dialogue"] = step.state
         if step.handover_reason is not None:
             decision = HandoverDecision(step.handover_reason, "the brain asked for a human")
-            return self._handover(t, decision, tools=results)
+            # Answers given before the handover (a multi-question message) are said first,
+            # when the validation agent passes them.
+            answered = (
+                step.text
+                if step.text and self._passes(contact, text, results, step.text)
+                else None
+            )
+            return self._handover(
+                t,
+                decision,
+                tools=results,
+                message=f"{answered}\n\n{handover_message(decision.reason, contact.locale)}"
+                if answered
+                else None,
+            )
 
         reply_text = step.text or ""
         validation: ValidationResult | None = None
@@ -315,6 +341,9 @@ class TurnLoop:
         reply_text = guardrail.check_output(reply_text, turn.system_prompt)
         if not reply_text.strip():
             reply_text = fallback_message("general", contact.locale)
+        spoken = step.spoken_text
+        if spoken and not self._passes(contact, text, results, spoken, reply_text):
+            spoken = None  # voice then speaks the validated text
         return self._finish(
             t,
             text_out=reply_text,
@@ -322,6 +351,31 @@ class TurnLoop:
             action=step.action or Action.ANSWER,
             tools=results,
             validation=validation,
+            spoken_text=guardrail.check_output(spoken, turn.system_prompt) if spoken else None,
+        )
+
+    def _passes(
+        self,
+        contact: Contact,
+        query: str,
+        results: Sequence[ToolResult],
+        reply: str,
+        validated: str = "",
+    ) -> bool:
+        """True when the validation agent (if any) passes ``reply``.
+
+        Used for a spoken form and for answers said before a handover; the judgement
+        is not logged as the turn's.
+        """
+        if self.validator is None:
+            return True
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", reply.strip()) if s]
+        if all(s in validated for s in sentences if not s.endswith("?")):
+            return True  # every statement was already judged as part of the chat reply
+        result = self._judge(contact, query, results, reply)
+        return decide_action(result, regenerated=True) in (
+            ValidationAction.NONE,
+            ValidationAction.LOGGED,
         )
 
     async def _run_brain(
@@ -548,6 +602,7 @@ class TurnLoop:
         tools: list[ToolResult] | None = None,
         validation: ValidationResult | None = None,
         handover: Handover | None = None,
+        spoken_text: str | None = None,
     ) -> AgentReply:
         contact, agent_state, text, nlu = t.contact, t.agent_state, t.text, t.nlu
         started, turn_index = t.started, t.index
@@ -568,6 +623,7 @@ class TurnLoop:
             handover=handover,
             latency_ms=round(latency_ms, 3),
             turn_index=turn_index,
+            spoken_text=spoken_text,
         )
         self._emit(
             contact,

@@ -261,6 +261,9 @@ class AgentReply(BaseModel):
     handover: Handover | None = None
     latency_ms: float = 0.0
     turn_index: int = 0
+    #: The reply in spoken form for voice channels (at most two sentences, a long list
+    #: summarised, then an offer to text it), validated like ``text``; None → speak ``text``.
+    spoken_text: str | None = None
 
 
 class EventType(StrEnum):

@@ -327,7 +327,12 @@ def check_branch_accuracy(reply: Facts, ctx: CheckContext) -> Outcome:
                      f"{', '.join(ev.branch_names[:5]) or 'none'})")
     for h in reply.hours:
         out.claims += 1
-        if not ev.schedule.supports(h):
+        # "Closed on Sunday" is true of the branch that is closed then, even when
+        # another branch in the same results opens on Sunday.
+        closed_somewhere = h.kind == "closed" and any(
+            s.supports(h) for s in ev.branch_schedules
+        )
+        if not ev.schedule.supports(h) and not closed_somewhere:
             days = f" on {day_names(h.days)}" if h.days is not None else ""
             what = {"closed": "closed", "open_day": "open"}.get(h.kind, "opening hours")
             out.flag(BRANCH_ACCURACY, kind, high, h.text,

@@ -77,6 +77,8 @@ class Evidence:
     durations: tuple[float, ...] = ()
     distances: tuple[float, ...] = ()
     schedule: Schedule = field(default_factory=Schedule)
+    #: One schedule per branch record (a branch closed on a day another one opens).
+    branch_schedules: tuple[Schedule, ...] = ()
     phones: frozenset[str] = frozenset()
     phone_digits: frozenset[str] = frozenset()
     postcodes: frozenset[str] = frozenset()
@@ -101,6 +103,7 @@ class _Sink:
     branch_addresses: list[str] = field(default_factory=list)
     branch_records: bool = False
     required: list[str] = field(default_factory=list)
+    branch_hours: list[str] = field(default_factory=list)
 
 
 def _walk(obj: Any, key: str, sink: _Sink, depth: int = 0) -> None:
@@ -128,6 +131,9 @@ def _walk(obj: Any, key: str, sink: _Sink, depth: int = 0) -> None:
             address = obj.get("address")
             if isinstance(address, str) and address.strip():
                 sink.branch_addresses.append(address)
+            hours = obj.get("hours")
+            if isinstance(hours, str) and hours.strip():
+                sink.branch_hours.append(hours)
         for k, v in obj.items():
             ks = str(k)
             if "document" in ks.lower() and isinstance(v, list | tuple):
@@ -187,6 +193,11 @@ def build_evidence(results: Sequence[ToolResult], locale: Locale) -> Evidence:
             distances.extend(v * KM[q.unit or "km"] for v in q.values)
     schedule = Schedule()
     schedule.add(facts.hours, facts.clocks)
+    branch_schedules = []
+    for hours in sink.branch_hours:
+        own = extract_facts(hours, locale, reply=False)
+        branch_schedules.append(Schedule())
+        branch_schedules[-1].add(own.hours, own.clocks)
     folded = tuple(fold(s) for s in sink.strings)
     converted = facts.text.split("\n")
     if len(converted) != len(sink.strings):
@@ -206,6 +217,7 @@ def build_evidence(results: Sequence[ToolResult], locale: Locale) -> Evidence:
         durations=tuple(durations),
         distances=tuple(distances),
         schedule=schedule,
+        branch_schedules=tuple(branch_schedules),
         phones=frozenset(p.value for p in facts.phones),
         phone_digits=frozenset(_national_digits(p.text) for p in facts.phones),
         postcodes=frozenset(p.value for p in facts.postcodes),

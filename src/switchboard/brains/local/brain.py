@@ -23,6 +23,7 @@ import copy
 from dataclasses import replace
 from typing import Any
 
+from switchboard.brains.local.catalog_turn import catalog_render, catalog_turn, is_catalog_turn
 from switchboard.brains.local.nlg import CARD_TYPES, Renderer
 from switchboard.domain.types import (
     TOOL_ROUTES,
@@ -66,6 +67,8 @@ _SMALLTALK_KEYS: dict[str, str] = {
     "cancel": "cancel",
 }
 
+#: Router entities that fill a missing slot of this utterance.
+_ROUTE_ENTITY_SLOTS = ("account_type", "channel", "card_type", "location")
 #: Confidence above which a new tool route overrides an answer to a pending question.
 _SWITCH_CONFIDENCE = 0.6
 #: The slot that identifies a fresh question on each tool route.
@@ -74,6 +77,8 @@ _ROUTE_SLOT = {
     Route.CARD_INFO: "card_type",
     Route.BRANCH: "location",
 }
+
+
 class LocalBrain:
     """The embedded brain (implements :class:`switchboard.ports.Brain`)."""
 
@@ -101,6 +106,14 @@ class LocalBrain:
         pending: dict[str, Any] = state.get("pending") or {}
         expecting = pending.get("slot")
         slots = extract_slots(turn.user_text, turn.contact.locale, expecting=expecting)
+        # Slots the router read from the spell-corrected text ("studnet acount").
+        read = {
+            k: v
+            for k, v in nlu.entities.items()
+            if k in _ROUTE_ENTITY_SLOTS and getattr(slots, k) is None
+        }
+        if read:
+            slots = replace(slots, **read)  # type: ignore[arg-type]  # str slots only
         route, intent = nlu.route, nlu.intent
         # An exact answer to the question just asked ("I'll do it at a branch" to "branch or
         # online?") continues it, unless it carries the other route's own slot ("the
@@ -125,6 +138,11 @@ class LocalBrain:
             continuing = True
         if continuing:
             route = Route(str(pending["route"]))
+        elif is_catalog_turn(nlu):
+            # Field-level answers, several questions, vague openers (CatalogRouter).
+            return catalog_turn(turn, state, render, nlu)
+        else:
+            state["field_mode"] = False
         if route in TOOL_ROUTES:
             self._merge_slots(state, slots, route, new_question=not continuing, intent=intent)
         common = {"intent": intent, "confidence": nlu.confidence}
@@ -286,6 +304,10 @@ class LocalBrain:
         common: dict[str, Any] = {"route": route}
         if turn.nlu is not None:
             common.update(intent=turn.nlu.intent, confidence=turn.nlu.confidence)
+        if state.get("plan") or state.get("field_mode"):
+            step = catalog_render(turn, state, render, results, common)
+            if step is not None:
+                return step
         ok = [r for r in results if r.ok and r.output is not None]
         failed = [r for r in results if not r.ok]
         location_error = next(

@@ -195,23 +195,64 @@ _ACCOUNT_TAGS = frozenset({"account", "savings", "current", "business"})
 _CARD_TAGS = frozenset({"card", "debit", "contactless"})
 _OPEN_BLOCKERS = frozenset(
     {
-        "transfer_payment_deposit", "standing_order", "direct_debit", "card", "loan",
-        "mortgage", "overdraft", "wrong_notworking_notshowing", "cancel_close_leave_freeze",
-        "fees_interests", "balance", "appointment", "credit", "cheque", "withdrawal",
-        "existing", "change", "refund", "pin", "lost_stolen", "limits",
+        "transfer_payment_deposit",
+        "standing_order",
+        "direct_debit",
+        "card",
+        "loan",
+        "mortgage",
+        "overdraft",
+        "wrong_notworking_notshowing",
+        "cancel_close_leave_freeze",
+        "fees_interests",
+        "balance",
+        "appointment",
+        "credit",
+        "cheque",
+        "withdrawal",
+        "existing",
+        "change",
+        "refund",
+        "pin",
+        "lost_stolen",
+        "limits",
     }
 )
 _CARD_BLOCKERS = frozenset(
     {
-        "wrong_notworking_notshowing", "lost_stolen", "cancel_close_leave_freeze", "pin",
-        "transfer_payment_deposit", "withdrawal", "credit", "refund", "limits", "change",
-        "existing", "balance", "appointment", "cheque", "direct_debit", "standing_order",
-        "loan", "mortgage", "overdraft", "more_higher_after", "less_lower_before", "why",
+        "wrong_notworking_notshowing",
+        "lost_stolen",
+        "cancel_close_leave_freeze",
+        "pin",
+        "transfer_payment_deposit",
+        "withdrawal",
+        "credit",
+        "refund",
+        "limits",
+        "change",
+        "existing",
+        "balance",
+        "appointment",
+        "cheque",
+        "direct_debit",
+        "standing_order",
+        "loan",
+        "mortgage",
+        "overdraft",
+        "more_higher_after",
+        "less_lower_before",
+        "why",
     }
 )
 _CARD_INFO_ASKS = frozenset(
-    {"request_info", "how", "how_much", "fees_interests", "how_long",
-     "make_open_apply_setup_get_activate"}
+    {
+        "request_info",
+        "how",
+        "how_much",
+        "fees_interests",
+        "how_long",
+        "make_open_apply_setup_get_activate",
+    }
 )
 _OPEN_RE = re.compile(
     r"\b(open(s|ing)?\b|apply\w*|application|sign\w* up|set\w* up|new\b.*\b(account|one)"
@@ -268,12 +309,7 @@ def nlupp_label(intents: Iterable[str], text: str) -> tuple[str, str] | None:
             return "nlupp_not_working", Route.HANDOVER.value
         return None
     tool_ok = not tags & _ANSWER_ACTS and not _ANNOUNCES_QUESTION_RE.search(text)
-    if (
-        tool_ok
-        and tags & _ACCOUNT_TAGS
-        and not tags & _OPEN_BLOCKERS
-        and _OPEN_RE.search(text)
-    ):
+    if tool_ok and tags & _ACCOUNT_TAGS and not tags & _OPEN_BLOCKERS and _OPEN_RE.search(text):
         return "nlupp_open_account", Route.ACCOUNT_OPENING.value
     if (
         tool_ok
@@ -433,8 +469,11 @@ def load_training_set(training_dir: Path) -> list[Utterance]:
                 try:
                     obj = json.loads(line)
                     row = Utterance(
-                        str(obj["text"]), str(obj["intent"]), str(obj["route"]),
-                        str(obj["source"]), str(obj.get("split", "")),
+                        str(obj["text"]),
+                        str(obj["intent"]),
+                        str(obj["route"]),
+                        str(obj["source"]),
+                        str(obj.get("split", "")),
                     )
                     parse_routes(row.route)
                 except (KeyError, ValueError) as exc:

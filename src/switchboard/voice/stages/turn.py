@@ -296,8 +296,10 @@ class TurnRunner:
             handover = await self._conversation.handover_info(
                 self.contact_id, reply.handover.reason.value
             )
+        # The spoken form (≤ 2 sentences, lists summarised) when the brain wrote one.
+        said = reply.spoken_text or reply.text
         await self._speaker.speak(
-            reply.text, kind="turn", turn_index=reply.turn_index, handover=handover,
+            said, kind="turn", turn_index=reply.turn_index, handover=handover,
             timing=timing, interruptible=handover is None,
         )
         if handover is not None:

@@ -1,0 +1,506 @@
+"""Answerability from the catalog: can the tools answer this question, and with which field?
+
+The router (BANKING77/CLINC150 intents) says which known intent an utterance
+resembles; most of those intents are about the customer's *own* account, so a
+general product question that looks like one of them used to go to a human.
+This module asks a different question: is the answer in our catalog?
+
+Per question (:func:`CatalogReader.read`):
+
+1. **Own-account and transactional wording** ("why was I charged", "my
+   transfer", "hasn't arrived") keeps the router's reading: those go to a human.
+2. **Topic and entities** come from the slot extractor (card type, account type,
+   channel, location) and from topic words; **fields** from field cues (fee,
+   eligibility, delivery, hours and a day, phone, address, documents...).
+3. **Retrieval**: the question's multilingual embedding is compared with every
+   catalog fact phrasing (:mod:`catalog_facts`); the closest fact's cosine is the
+   answerability score, and its route/field/entities fill what the cues left open
+   (a feature question finds the card whose feature line matches).
+
+The result is a :class:`Reading`; :mod:`catalog_router` turns readings into the
+``RouteDecision`` the turn loop and the local brain read.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from switchboard.brains.local.catalog_facts import Fact, catalog_facts
+from switchboard.domain.types import Locale, Route
+from switchboard.nlu.slots import extract_slots
+
+FloatArray = npt.NDArray[np.float32]
+
+#: Own-account, transactional or incident wording: the customer's own data, so a human.
+OWN_ACCOUNT = re.compile(
+    r"\b(why (was|were|did|has|have|is|am|are|do|does) (i|my|me|you|it|this|the|they|there)|"
+    r"was i|were i|i was|i've been|i have been|i got charged|charged me|"
+    r"my (balance|statement|transactions?|payments?|transfers?|salary|wages|money|funds|"
+    r"refund|direct debits?|standing orders?|overdraft limit|account number|pin|"
+    r"deposit|top[- ]?up|cheque|check|limit|loan|mortgage|details)\b|"
+    r"hasn'?t|haven'?t|has not|have not|didn'?t|did not|still (not|waiting|hasn)|"
+    r"not (arrived|received|working|showing|gone through)|declined|rejected|"
+    r"pending|refund\w*|dispute|reverse|cancel (my|a|the)|close my|"
+    r"yesterday|last (week|month|night|time)|this morning|ago|never|"
+    r"(in|from|on|to|into|out of) my (\w+ )?account|how much (money )?(do i have|is in)|"
+    r"(has|have|had|might have|may have|could have) been|cloned|skimmed|hacked|"
+    r"compromised|stolen|stole|lost|fraud\w*|scam\w*|i ordered|i applied|i made|i sent|"
+    r"send|sent|transfer\w*|move (money|\$|£|€|\d)|top[- ]?up\w*|add (money|funds|cash)|"
+    r"exchange rates?|exchang\w+|disposable|troubleshoot\w*|not working|doesn'?t work|"
+    r"won'?t work|topping up|cheques?|balance|did i|spen[dt]|non-?functional|broken|"
+    r"already have|if i (do not |don't )?live|in the eu|outside the (uk|us)|"
+    r"pourquoi (ai|a|j)|mon solde|mon virement|mes opérations|volée?s?|perdue?s?|fraude|"
+    r"opposition|prélèvements?|virements?|rembours\w+|débité\w*)\b",
+    re.IGNORECASE,
+)
+
+#: Opening an account (wins over "branch" and "card" words: "open an account at a branch").
+_OPENING = re.compile(
+    r"\b(open(ing)?|apply for|applying for) (an? |my |the )?(\w+ )?(account|compte)\b|"
+    r"\bouvrir (un )?compte\b",
+    re.IGNORECASE,
+)
+
+#: Vague openers: a wish to ask, with no question in them yet (the whole line).
+_VAGUE = re.compile(
+    r"^\W*((hi|hello|hey|bonjour)\W+)?"
+    r"(i( have|'ve got| got| need) (a |some |one )?(quick )?"
+    r"(question|query|help|information|info|enquiry|inquiry)|"
+    r"(can|could) you help( me)?|i('d| would) like (some )?(help|information|info)|"
+    r"i want to ask|quick question|a question|question|help( me)?|something|"
+    r"j'ai une question|une question)"
+    r"(\s+(about|with|regarding|on|for|concerning|sur))?"
+    r"(\s+(something about|a question about))?"
+    r"(\s+(a|an|my|your|the|some|opening an?|mon|ma|une?))?"
+    r"(\s+(debit|bank|savings|current|new))?"
+    r"(\s+(cards?|accounts?|branch(es)?|banking|cartes?|comptes?|agences?))?"
+    r"(\s+(thing|question|query))?(\s+please)?\W*$",
+    re.IGNORECASE,
+)
+
+#: The customer's own things and events ("my card", "you sent me", "won't work"): a
+#: product question never looks like this, so the catalog does not override a handover.
+_PERSONAL = re.compile(
+    r"\b(my|mine|i've|i'd|i had|i paid|i received|i got|i used|i tried|sent me|"
+    r"you sent|not|cannot|mon|ma|mes)\b|n't\b",
+    re.IGNORECASE,
+)
+#: "Can I freeze my card in the app?": a capability of the product, asked about one's own.
+_CAPABILITY = re.compile(
+    r"^\W*(can|could) (i|you) (freeze|unfreeze|lock|unlock|use|add|pay with|get)\b",
+    re.IGNORECASE,
+)
+#: The bank's products named as such ("your debit card", "do you offer...").
+_PRODUCT_REFERENCE = re.compile(
+    r"\b(your (debit )?(cards?|accounts?|branch(es)?)|do you (have|offer|do|charge|provide)|"
+    r"does the bank|vos cartes|votre carte|proposez-vous)\b",
+    re.IGNORECASE,
+)
+
+_TOPICS: tuple[tuple[Route, re.Pattern[str]], ...] = (
+    (
+        Route.CARD_INFO,
+        re.compile(
+            r"\b(cards?|debit|fob|wearables?|wristband|sticker|apple pay|google pay|"
+            r"samsung pay|contactless|cartes?|withdraw\w*|cash machines?|atms?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        Route.BRANCH,
+        re.compile(r"\b(branch\w*|agence\w*|office|in person|where can i go)\b", re.IGNORECASE),
+    ),
+    (
+        Route.ACCOUNT_OPENING,
+        re.compile(
+            r"\b(accounts?|checking|apply|application|documents?|docs|compte)\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+#: Field cues, in priority order per route: (route, field, pattern).
+_FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
+    (Route.BRANCH, "phone", re.compile(r"\b(phone|number|call|ring|téléphone)\b", re.I)),
+    (Route.BRANCH, "address", re.compile(r"\b(address|adresse|where exactly)\b", re.I)),
+    (
+        Route.BRANCH,
+        "hours",
+        re.compile(
+            r"\b(open|opens|opening|close|closes|closing|hours|what time|late|"
+            r"horaires?|ouvert\w*|ferm\w*)\b",
+            re.I,
+        ),
+    ),
+    (Route.ACCOUNT_OPENING, "min_deposit", re.compile(r"\b(minimum|deposit|smallest)\b", re.I)),
+    (Route.ACCOUNT_OPENING, "overdraft", re.compile(r"\boverdraft\b", re.I)),
+    (
+        Route.ACCOUNT_OPENING,
+        "documents_required",
+        re.compile(
+            r"\b(documents?|docs|id|identification|bring|paperwork|proof|what do i need|"
+            r"what does \w+ need|need to (bring|provide|show)|national insurance|"
+            r"social security|ssn|itin|ein|passport|licen[cs]e)\b",
+            re.I,
+        ),
+    ),
+    (
+        Route.ACCOUNT_OPENING,
+        "requirements",
+        re.compile(
+            r"\b(how old|age|aged|old enough|eligib\w*|qualify|resident|smartphone|"
+            r"requirements?|who can)\b",
+            re.I,
+        ),
+    ),
+    (
+        Route.ACCOUNT_OPENING,
+        "processing_time",
+        re.compile(
+            r"\b(how long|how quickly|how fast|when can i|when will|when does|take|arriv\w*)\b",
+            re.I,
+        ),
+    ),
+    (
+        Route.ACCOUNT_OPENING,
+        "monthly_fee",
+        re.compile(r"\b(fees?|cost|charge|free|how much|price|avoid)\b", re.I),
+    ),
+    (Route.ACCOUNT_OPENING, "process_steps", re.compile(r"\b(steps?|process)\b", re.I)),
+    (
+        Route.ACCOUNT_OPENING,
+        "benefits",
+        re.compile(r"\b(do you (have|offer|do)|is there an?|tell me about|benefits?)\b", re.I),
+    ),
+    (
+        Route.CARD_INFO,
+        "eligibility",
+        re.compile(r"\b(eligib\w*|qualify|who can|earn|how old|requirements?)\b", re.I),
+    ),
+    (
+        Route.CARD_INFO,
+        "delivery_time",
+        re.compile(
+            r"\b(deliver\w*|arriv\w*|how long|how quickly|how fast|when will|take to get)\b",
+            re.I,
+        ),
+    ),
+    (Route.CARD_INFO, "activation", re.compile(r"\bactivat\w*\b", re.I)),
+    (
+        Route.CARD_INFO,
+        "fees",
+        re.compile(
+            r"\b(fees?|cost|costs|charge|charges|price|how much|free|abroad|overseas|"
+            r"foreign|outside the|withdrawals?|atm|frais)\b",
+            re.I,
+        ),
+    ),
+    (
+        Route.CARD_INFO,
+        "feature",
+        re.compile(
+            r"\b(apple pay|google pay|samsung pay|freeze|lock|insurance|lounge|"
+            r"metal|battery|charging|phone|key fob|wristband|sticker)\b",
+            re.I,
+        ),
+    ),
+)
+
+_DAYS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (key, re.compile(rf"\b({pattern})\b", re.I))
+    for key, pattern in (
+        ("mon", r"mondays?|lundi"),
+        ("tue", r"tuesdays?|mardi"),
+        ("wed", r"wednesdays?|mercredi"),
+        ("thu", r"thursdays?|jeudi"),
+        ("fri", r"fridays?|vendredi"),
+        ("sat", r"saturdays?|samedi"),
+        ("sun", r"sundays?|dimanche"),
+    )
+)
+
+#: Cosine to the closest catalog fact above which a product question is answerable.
+ANSWERABLE = 0.55
+#: Answerability given to a question that names a word only one card's catalog entry uses.
+NAMED_SCORE = 0.65
+#: English words more frequent than this (symspellpy's list) are too common to name a product.
+COMMON_WORD_COUNT = 5_000_000
+#: Higher bar when the router called the line off-topic (not banking at all).
+ANSWERABLE_OFF_TOPIC = 0.62
+
+
+@dataclass
+class Reading:
+    """What one question asks of the catalog.
+
+    ``route`` is None when no tool route fits; ``fields`` lists the asked fields
+    (tool output keys or derived: ``min_deposit``, ``monthly_fee``, ``overdraft``,
+    ``feature``, ``hours_day``, ``nearest``); ``entities`` holds tool arguments
+    (``card_type``, ``account_type``, ``channel``, ``location``, ``service_type``)
+    and details (``day``, ``feature``); ``score`` is the closest fact's cosine.
+    """
+
+    route: Route | None
+    fields: list[str] = field(default_factory=list)
+    entities: dict[str, str] = field(default_factory=dict)
+    score: float = 0.0
+    own_account: bool = False
+    vague: bool = False
+    topic: Route | None = None
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and straighten apostrophes (for cue matching)."""
+    norm = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    return "".join(ch for ch in norm if not unicodedata.combining(ch))
+
+
+class CatalogIndex:
+    """The catalog facts of one locale, embedded once, searched per question.
+
+    Args:
+        locale: whose catalog (facts and feature lines) to index.
+        embedder: anything with ``embed(texts) -> (n, d)`` unit rows and
+            ``embed_one(text) -> (d,)`` (the multilingual USE encoder).
+    """
+
+    def __init__(self, locale: Locale, embedder: Any) -> None:
+        self.locale = locale
+        self.embedder = embedder
+        self.facts: tuple[Fact, ...] = catalog_facts(locale)
+        self.matrix: FloatArray = np.asarray(
+            embedder.embed([f.text for f in self.facts]), dtype=np.float32
+        )
+
+        self.card_words = _distinctive_card_words(locale)
+        self.branch_places = _branch_places(locale)
+
+    def branch_named(self, text: str) -> str | None:
+        """The postcode of the branch whose own name ``text`` uses ("Canary Wharf", "Wall St")."""
+        folded = f" {fold(text)} "
+        for name, postcode in self.branch_places:
+            if f" {name} " in folded or f" {name}," in folded or f" {name}?" in folded:
+                return postcode
+        return None
+
+    def card_named(self, text: str) -> str | None:
+        """The card whose catalog name or features alone use a word of ``text`` ("fob")."""
+        words = set(re.findall(r"[a-zà-ÿ]+", fold(text)))
+        for card, own in self.card_words.items():
+            if words & own:
+                return card
+        return None
+
+    def search(self, text: str, k: int = 5) -> list[tuple[Fact, float]]:
+        """Return the ``k`` closest facts to ``text`` with their cosines, best first."""
+        vec = np.asarray(self.embedder.embed_one(text), dtype=np.float32)
+        scores = self.matrix @ vec
+        top = np.argsort(-scores)[:k]
+        return [(self.facts[i], float(scores[i])) for i in top]
+
+    def best_feature(self, text: str, card_type: str) -> tuple[str | None, float]:
+        """Index of ``card_type``'s feature line closest to ``text`` and its cosine."""
+        vec = np.asarray(self.embedder.embed_one(text), dtype=np.float32)
+        best: tuple[str | None, float] = (None, -1.0)
+        for i, fact in enumerate(self.facts):
+            if fact.field == "feature" and fact.entities.get("card_type") == card_type:
+                score = float(self.matrix[i] @ vec)
+                if score > best[1]:
+                    best = (fact.entities.get("feature"), score)
+        return best
+
+
+_COMMON = frozenset(
+    "the and with your for card cards debit visa you can are not per any one our app from "
+    "when who each all into more been have will that this card's pay payments account "
+    "carte cartes avec votre pour des les une sur dans vous".split()
+)
+
+
+def _distinctive_card_words(locale: Locale) -> dict[str, set[str]]:
+    """Per card type, words of its name and feature lines that no other card uses."""
+    from switchboard.tools.catalog import load_catalog
+
+    cards = load_catalog(locale).cards.cards
+    words = {
+        card: {
+            w
+            for w in re.findall(r"[a-zà-ÿ]+", fold(" ".join([c.name, *c.features])))
+            if len(w) >= 3 and w not in _COMMON
+        }
+        for card, c in cards.items()
+    }
+    from switchboard.brains.local.spelling import spell_fixer
+
+    fixer = spell_fixer(locale)
+
+    def product_word(word: str) -> bool:
+        # A word that names a product thing, not a question or an account event.
+        if OWN_ACCOUNT.search(word) or any(p.search(word) for _, _, p in _FIELD_CUES):
+            return False
+        if fixer.english:
+            return fixer.frequency(word) < COMMON_WORD_COUNT
+        return False  # no French frequency list: rely on retrieval alone
+
+    return {
+        card: {
+            w
+            for w in own - set().union(*(o for name, o in words.items() if name != card))
+            if product_word(w)
+        }
+        for card, own in words.items()
+    }
+
+
+def _branch_places(locale: Locale) -> list[tuple[str, str]]:
+    """(folded place name, postcode) per branch, longest name first.
+
+    Each branch gives its full name and its name without the city ("wall street",
+    "canary wharf", "didsbury").
+    """
+    from switchboard.tools.catalog import load_catalog
+
+    places: list[tuple[str, str]] = []
+    for branch in load_catalog(locale).branches.branches:
+        name = fold(branch.name)
+        city = fold(branch.city)
+        places.append((name, branch.postcode))
+        rest = name.removeprefix(city).strip()
+        if rest and rest != name and len(rest) >= 5:
+            places.append((rest, branch.postcode))
+    return sorted(places, key=lambda p: -len(p[0]))
+
+
+def topic_of(text: str) -> Route | None:
+    """The tool route the words of ``text`` point to (cards, branches, accounts), or None."""
+    for route, pattern in _TOPICS:
+        if pattern.search(text):
+            return route
+    return None
+
+
+def day_of(text: str) -> str | None:
+    """The day key (``mon``…``sun``) named in ``text``, or None."""
+    for key, pattern in _DAYS:
+        if pattern.search(text):
+            return key
+    return None
+
+
+def field_cues(text: str, route: Route) -> list[str]:
+    """Fields of ``route`` that ``text`` asks about, by cue words, in priority order."""
+    found = [name for r, name, pattern in _FIELD_CUES if r is route and pattern.search(text)]
+    if route is Route.BRANCH and day_of(text) and "hours" in found:
+        found[found.index("hours")] = "hours_day"
+    if route is Route.CARD_INFO and "feature" in found and "fees" in found:
+        # "Is the key fob free?": the fee first, then the feature line that names it;
+        # "can I use Apple Pay abroad" is a feature question only.
+        fee_words = r"\b(fee|fees|cost|costs|charge|free|price|how much)\b"
+        if not re.search(fee_words, text, re.I):
+            found.remove("fees")
+    return found
+
+
+def is_vague(text: str) -> bool:
+    """True for an opener that announces a question without asking it."""
+    return bool(_VAGUE.match(text.strip()))
+
+
+def is_product_question(text: str, reading: Reading) -> bool:
+    """True when ``text`` asks about the bank's products, not the customer's own affairs.
+
+    Needed before the catalog overrides the router's handover: the question names a
+    product (a card or account type, a place, a word only one card has) or the
+    bank's products ("your debit card", "do you offer"), and it has no personal
+    wording, except a capability asked about one's own card ("can I freeze my card").
+    """
+    if reading.own_account:
+        return False
+    if _PERSONAL.search(text):
+        feature = "feature" in reading.fields
+        if not (feature and _CAPABILITY.search(text)) or re.search(r"n't\b|\bnot\b", text):
+            return False
+    named = any(k in reading.entities for k in ("card_type", "account_type", "location"))
+    return named or bool(_PRODUCT_REFERENCE.search(text))
+
+
+class CatalogReader:
+    """Reads one question against one locale's catalog (see the module docstring)."""
+
+    def __init__(self, index: CatalogIndex) -> None:
+        self.index = index
+        self.locale = index.locale
+
+    def read(self, text: str) -> Reading:
+        """Return the :class:`Reading` of one question (no dialogue context)."""
+        own = bool(OWN_ACCOUNT.search(text))
+        slots = extract_slots(text, self.locale)
+        entities = slots.as_dict()
+        topic = topic_of(text)
+        if slots.card_type and not _OPENING.search(text):
+            topic = Route.CARD_INFO
+        elif slots.account_type or _OPENING.search(text):
+            topic = Route.ACCOUNT_OPENING
+        elif slots.location and topic is not Route.CARD_INFO:
+            topic = Route.BRANCH
+        elif slots.channel and topic is None:
+            topic = Route.ACCOUNT_OPENING
+        hits = self.index.search(text)
+        best, score = hits[0]
+        place = self.index.branch_named(text)
+        if place is not None and not slots.location:
+            # A branch named by its own name ("the Wall Street branch", "Canary Wharf").
+            entities["location"] = place
+            if topic is None or topic is Route.BRANCH:
+                topic = Route.BRANCH
+        named = self.index.card_named(text)
+        if named is not None and topic in (None, Route.CARD_INFO):
+            # The question names something only this card has ("key fob", "lounge").
+            topic = Route.CARD_INFO
+            entities.setdefault("card_type", named)
+            score = max(score, NAMED_SCORE)
+        route = topic or best.route
+        fields = field_cues(text, route)
+        if not fields:
+            same = next((f for f, _ in hits if f.route is route), None)
+            if same is not None:
+                fields = [same.field]
+        if route is Route.CARD_INFO and "feature" in fields:
+            card = entities.get("card_type")
+            feature_fact = next((f for f, _ in hits if f.field == "feature" and f.entities), None)
+            if card is None and feature_fact is not None:
+                entities["card_type"] = feature_fact.entities["card_type"]
+                card = entities["card_type"]
+            if card is not None:
+                index, _ = self.index.best_feature(text, card)
+                if index is not None:
+                    entities["feature"] = index
+        if route is Route.BRANCH:
+            day = day_of(text)
+            if day:
+                entities["day"] = day
+        reading = Reading(
+            route=route,
+            fields=fields,
+            entities=entities,
+            score=score,
+            own_account=own,
+            topic=topic,
+        )
+        reading.vague = is_vague(text) and not self._has_question(text, slots)
+        return reading
+
+    @staticmethod
+    def _has_question(text: str, slots: Any) -> bool:
+        """True when a vague-looking opener still names a field ("a question about fees")."""
+        for route in (Route.CARD_INFO, Route.ACCOUNT_OPENING, Route.BRANCH):
+            cues = [f for f in field_cues(text, route) if f not in ("hours", "process_steps")]
+            if cues:
+                return True
+        return bool(slots.location or slots.card_type)

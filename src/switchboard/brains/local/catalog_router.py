@@ -1,0 +1,345 @@
+"""``CatalogRouter``: the intent router, adjusted by answerability from the catalog.
+
+Wraps any :class:`~switchboard.ports.IntentRouter` (the embedded router) and
+implements both ``classify(text)`` and ``classify_in_context(text, context)``
+(:class:`~switchboard.ports.ContextualRouter`). Per turn:
+
+1. the text is spell-corrected (:mod:`spelling`) and the inner router classifies it;
+2. a request for a human, frustration, and security/complaint intents (the
+   handover policy's fine intent sets, ``agent/handover.py``) are kept as they are;
+3. several questions in one message are split and read one by one (``parts``):
+   each part the tools cover is answered, a part that needs a human is marked;
+4. a vague opener becomes a clarifying question (intent ``sb_vague``), never a
+   handover;
+5. a follow-up ("and on Saturday?", "what about online?", "I'm 34 and live in
+   the UK") takes its route and tool arguments from the dialogue state;
+6. a product question the catalog answers (closest fact cosine over
+   :data:`ANSWERABLE`, no own-account wording) goes to its tool route with the
+   asked ``fields`` and ``entities``, even when the router read a BANKING77
+   intent that maps to handover (intent ``sb_catalog_<field>``).
+
+Everything else keeps the inner router's decision, so own-account questions
+("why was I charged a fee") still go to a human.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SENSITIVE_INTENTS
+from switchboard.brains.local.answerability import (
+    ANSWERABLE,
+    ANSWERABLE_OFF_TOPIC,
+    CatalogIndex,
+    CatalogReader,
+    Reading,
+    day_of,
+    field_cues,
+    is_product_question,
+    topic_of,
+)
+from switchboard.brains.local.spelling import spell_fixer
+from switchboard.domain.types import TOOL_ROUTES, Locale, Route
+from switchboard.ports import IntentRouter, RouteDecision
+
+#: Intents whose handover the catalog never overrides (seed 2 triggers 1, 3 and 4).
+PROTECTED_INTENTS = EXPLICIT_INTENTS | FRUSTRATION_INTENTS | SENSITIVE_INTENTS
+
+#: Where one message holds several questions.
+_SPLIT = re.compile(
+    r"(?<=[?!.;])\s+(?=\S)|\s+\+\s+|\s*;\s*|,?\s+and also\s+|,?\s+also,?\s+|"
+    r",?\s+and\s+(?=(?:what|where|when|how|is|are|can|could|do|does|will|which|who|"
+    r"it|its|the)\b)|,\s+(?=(?:what|where|when|how|is|are|can|do|does|will|which)\b)",
+    re.IGNORECASE,
+)
+#: A follow-up leaning on the last answer (pronoun, "and ...", "what about ...", a day).
+_FOLLOW_UP = re.compile(
+    r"^\W*(and|what about|how about|also|ok(ay)?|so|then|et|et pour)\b|"
+    r"\b(it|its|it's|that|this|they|their|there|them|the one|that one|same|ça|cette)\b",
+    re.IGNORECASE,
+)
+#: A small statement of fact about the customer ("I'm 34 and live in the UK").
+_STATEMENT = re.compile(
+    r"\b(i'?m|i am) (\d+|a (uk|us|british|american|french) (resident|citizen)|"
+    r"(a )?(uk|us) resident|over \d+|under \d+|a student|self[- ]employed)|"
+    r"\bi live in\b|\byears old\b|\bj'ai \d+ ans\b|\bj'habite\b",
+    re.IGNORECASE,
+)
+#: Joining words left at the start of a split part ("Also I want to...").
+_LEAD = re.compile(r"^\s*(and|also|plus|then)\b[\s,]*", re.IGNORECASE)
+_SMALLTALK_INTENTS = frozenset({"greeting", "thank_you", "goodbye", "yes", "no", "cancel"})
+
+
+class CatalogRouter:
+    """An :class:`IntentRouter` that answers from the catalog what the catalog answers.
+
+    Args:
+        inner: the router to adjust (``EmbeddingRouter``; its ``embedder`` and
+            other attributes stay reachable through this object).
+        embedder: the multilingual sentence encoder for the fact index; None
+            uses :func:`~switchboard.brains.local.multilingual.shared_use_embedder`.
+    """
+
+    def __init__(self, inner: IntentRouter, embedder: Any = None) -> None:
+        self.inner = inner
+        self._embedder = embedder
+        self._readers: dict[Locale, CatalogReader] = {}
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for attributes this wrapper lacks (``embedder``, ``meta``...).
+        return getattr(self.__dict__["inner"], name)
+
+    def reader(self, locale: Locale) -> CatalogReader:
+        """The locale's catalog reader (index embedded on first use, ~0.3 s)."""
+        with self._lock:
+            if locale not in self._readers:
+                embedder = self._embedder
+                if embedder is None:
+                    from switchboard.brains.local.multilingual import shared_use_embedder
+
+                    embedder = shared_use_embedder()
+                self._readers[locale] = CatalogReader(CatalogIndex(locale, embedder))
+            return self._readers[locale]
+
+    def warm(self, locale: Locale) -> None:
+        """Build the locale's index and spelling dictionary now (not on the first turn)."""
+        self.reader(locale)
+        spell_fixer(locale)
+
+    def classify(self, text: str) -> RouteDecision:
+        """Classify with no dialogue context, for the default locale (en_GB)."""
+        return self.classify_in_context(text, {})
+
+    def classify_in_context(self, text: str, context: dict[str, Any]) -> RouteDecision:
+        """Classify ``text`` in its contact's context (``locale``, ``dialogue``).
+
+        Returns:
+            The inner router's decision, or an adjusted one (module docstring).
+        """
+        locale = Locale(context.get("locale") or Locale.EN_GB.value)
+        dialogue: dict[str, Any] = dict(context.get("dialogue") or {})
+        fixed = spell_fixer(locale).fix(text) if text.strip() else text
+        base = self.inner.classify(fixed)
+        if not fixed.strip():
+            return base
+        reader = self.reader(locale)
+        parts = [
+            _LEAD.sub("", p).strip(" ,.") for p in _SPLIT.split(fixed) if p and p.strip(" ,.?")
+        ]
+        parts = [p for p in parts if p and p.lower() not in _SPLIT_WORDS]
+        if len(parts) > 1 and any(topic_of(p) is not None for p in parts):
+            multi = self._multi(parts, base, reader, dialogue)
+            if multi is not None:
+                return multi
+        if base.intent in PROTECTED_INTENTS:
+            return base
+        return self._one(fixed, base, reader, dialogue)
+
+    # -- one question ---------------------------------------------------------------
+
+    def _one(
+        self,
+        text: str,
+        base: RouteDecision,
+        reader: CatalogReader,
+        dialogue: dict[str, Any],
+    ) -> RouteDecision:
+        reading = reader.read(text)
+        follow = self._follow_up(text, reading, dialogue)
+        if follow is not None:
+            return self._decision(
+                follow, base, "sb_follow_up" if not _STATEMENT.search(text) else "sb_statement"
+            )
+        if reading.own_account:
+            return base
+        if reading.vague and base.intent not in _SMALLTALK_INTENTS:
+            return base.model_copy(
+                update={
+                    "route": reading.topic or Route.SMALLTALK,
+                    "intent": "sb_vague",
+                    "fields": [],
+                    "entities": {},
+                    "answerability": reading.score,
+                }
+            )
+        if base.route in TOOL_ROUTES:
+            if reading.route is base.route or reading.topic is None:
+                # The router already chose this tool route: only explicit field cues
+                # narrow the answer ("I want to open an account" keeps the full one).
+                fields = field_cues(text, base.route)
+                return base.model_copy(
+                    update={
+                        "fields": fields,
+                        # Entities read from the spell-corrected text ("studnet acount").
+                        "entities": reading.entities,
+                        "answerability": reading.score,
+                    }
+                )
+            if reading.score >= ANSWERABLE and is_product_question(text, reading):
+                return self._decision(reading, base, None)
+            return base
+        if reading.topic is None or reading.route is None:
+            return base
+        bar = ANSWERABLE if base.route is Route.HANDOVER else ANSWERABLE_OFF_TOPIC
+        if base.route is not Route.HANDOVER and topic_of(text) is None:
+            return base  # off-topic by the router and no product word ("college benefits")
+        if reading.score >= bar and is_product_question(text, reading):
+            return self._decision(reading, base, None)
+        return base
+
+    @staticmethod
+    def _decision(reading: Reading, base: RouteDecision, intent: str | None) -> RouteDecision:
+        assert reading.route is not None
+        field = reading.fields[0] if reading.fields else "overview"
+        return base.model_copy(
+            update={
+                "route": reading.route,
+                "intent": intent or f"sb_catalog_{field}",
+                "confidence": max(base.confidence, reading.score),
+                "fields": list(reading.fields),
+                "entities": dict(reading.entities),
+                "answerability": reading.score,
+                "out_of_scope": False,
+            }
+        )
+
+    def _follow_up(self, text: str, reading: Reading, dialogue: dict[str, Any]) -> Reading | None:
+        """A reading completed from the dialogue state, when ``text`` leans on the last answer."""
+        last = dialogue.get("route")
+        if last not in {r.value for r in TOOL_ROUTES} or reading.own_account:
+            return None
+        last_route = Route(last)
+        words = text.split()
+        statement = bool(_STATEMENT.search(text))
+        leaning = bool(_FOLLOW_UP.search(text)) or (
+            day_of(text) is not None and last_route is Route.BRANCH
+        )
+        own_cues = field_cues(text, last_route) if reading.topic is None else []
+        if not (statement or ((leaning or own_cues) and len(words) <= 12)):
+            return None
+        topic = reading.topic
+        if (
+            last_route is Route.ACCOUNT_OPENING
+            and "channel" in reading.entities
+            and "location" not in reading.entities
+            and "card_type" not in reading.entities
+        ):
+            topic = last_route  # "and in a branch?" after an online answer
+        if topic is not None and topic is not last_route and not statement:
+            own = {k: v for k, v in reading.entities.items() if k in ("card_type", "location")}
+            if own or topic_of(text) is not None:
+                return None  # a new question on another topic ("and the Leeds branch?")
+        route = last_route
+        slots: dict[str, Any] = dict(dialogue.get("slots") or {})
+        entities = {k: str(v) for k, v in slots.items() if v}
+        entities.update(reading.entities if reading.route is route else {})
+        entities.update(
+            {k: v for k, v in reading.entities.items() if k in ("card_type", "channel")}
+        )
+        if route is Route.BRANCH and day_of(text):
+            entities["day"] = str(day_of(text))
+        if statement:
+            fields = ["requirements"] if route is Route.ACCOUNT_OPENING else ["eligibility"]
+            if route is Route.BRANCH:
+                fields = list(dialogue.get("fields") or [])
+        else:
+            fields = field_cues(text, route) or list(dialogue.get("fields") or [])
+        if route is Route.ACCOUNT_OPENING and "channel" in reading.entities:
+            entities["channel"] = reading.entities["channel"]
+        return Reading(
+            route=route, fields=fields, entities=entities, score=reading.score, topic=route
+        )
+
+    # -- several questions ----------------------------------------------------------
+
+    def _multi(
+        self,
+        parts: list[str],
+        base: RouteDecision,
+        reader: CatalogReader,
+        dialogue: dict[str, Any],
+    ) -> RouteDecision | None:
+        decisions: list[RouteDecision] = []
+        context = dict(dialogue)
+        many = getattr(self.inner, "classify_many", None)
+        bases = many(parts) if callable(many) else [self.inner.classify(p) for p in parts]
+        for text, part_base in zip(parts, bases, strict=True):
+            short = len(text.split()) < _MIN_HUMAN_PART_WORDS
+            if short and part_base.intent not in EXPLICIT_INTENTS and topic_of(text) is None:
+                continue  # "actually," or "thanks": a filler, not a question
+            if part_base.intent in PROTECTED_INTENTS:
+                decisions.append(part_base.model_copy(update={"text": text}))
+                continue
+            part = self._one(text, part_base, reader, context)
+            if part.route is Route.BRANCH and not part.fields:
+                part = part.model_copy(update={"fields": ["nearest"]})
+            if part.route in TOOL_ROUTES and part.intent != "sb_vague":
+                context = {
+                    "route": part.route.value,
+                    "slots": {**(context.get("slots") or {}), **part.entities},
+                    "fields": part.fields,
+                }
+            decisions.append(part.model_copy(update={"text": text}))
+        tools = [d for d in decisions if d.route in TOOL_ROUTES and d.intent != "sb_vague"]
+        if not tools:
+            return None
+        merged = _merge_parts(decisions)
+        if len(merged) == 1:
+            return merged[0]
+        first = tools[0]
+        return first.model_copy(update={"intent": "sb_multi", "parts": merged, "text": ""})
+
+
+#: A part shorter than this is never handed over on its own (a filler like "actually").
+_MIN_HUMAN_PART_WORDS = 3
+_SPLIT_WORDS = frozenset(
+    {
+        "and",
+        "also",
+        "what",
+        "where",
+        "how",
+        "is",
+        "are",
+        "can",
+        "do",
+        "does",
+        "when",
+        "which",
+        "who",
+        "will",
+        "could",
+        "it",
+        "its",
+        "the",
+    }
+)
+
+
+def _merge_parts(parts: list[RouteDecision]) -> list[RouteDecision]:
+    """Merge consecutive parts that ask the same tool with the same arguments."""
+    merged: list[RouteDecision] = []
+    for part in parts:
+        if merged:
+            prev = merged[-1]
+            same_args = all(
+                prev.entities.get(k) == part.entities.get(k)
+                for k in ("card_type", "account_type", "channel", "location")
+                if part.entities.get(k)
+            )
+            if prev.route is part.route and part.route in TOOL_ROUTES and same_args:
+                fields = prev.fields + [f for f in part.fields if f not in prev.fields]
+                entities = {**prev.entities, **part.entities}
+                merged[-1] = prev.model_copy(
+                    update={
+                        "fields": fields,
+                        "entities": entities,
+                        "text": f"{prev.text}; {part.text}",
+                    }
+                )
+                continue
+        merged.append(part)
+    return merged

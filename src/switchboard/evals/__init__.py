@@ -1,0 +1,1 @@
+"""Evaluations of the whole agent on our own data sets (``switchboard eval answers``)."""

@@ -1,0 +1,232 @@
+"""Answerability from the catalog: spelling, readings, the CatalogRouter, field replies, eval.
+
+The router tests load the shipped router artifact and the multilingual encoder
+(module-scoped, a few seconds); ``eval answers`` runs the real AgentService.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from switchboard.brains.local.answerability import is_vague
+from switchboard.brains.local.catalog_router import CatalogRouter
+from switchboard.brains.local.field_answers import branch_answer, day_hours, spoken_list
+from switchboard.brains.local.spelling import spell_fixer
+from switchboard.cli import build_cli
+from switchboard.domain.types import Locale, Route, ToolResult
+from switchboard.evals.answers import EvalSetError, parse_case, read_cases
+from switchboard.validation.agent import ValidationAgent
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "eval_answers_small.jsonl"
+
+
+# -- spelling ------------------------------------------------------------------------
+
+
+def test_spelling_corrects_typos_and_keeps_real_words() -> None:
+    fix = spell_fixer(Locale.EN_GB).fix
+    assert fix("premuim card cost?") == "premium card cost?"
+    assert fix("is the virtul card fre") == "is the virtual card free"
+    assert fix("helo i wnat to opne a acount").endswith("i want to open a account")
+    assert fix("nearest branch in manchster") == "nearest branch in manchester"
+    # Real words, contractions and catalog words are left alone.
+    assert fix("Did you deactivate my card? It doesn't work") == (
+        "Did you deactivate my card? It doesn't work"
+    )
+    assert fix("Why was I charged a fee?") == "Why was I charged a fee?"
+
+
+# -- readings ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "vague"),
+    [
+        ("I have a question about my card", True),
+        ("Quick question about your cards", True),
+        ("I need some help with an account", True),
+        ("help me link my card", False),
+        ("I have a question about the fees on the premium card", False),
+        ("Hi, I want to open an account", False),
+    ],
+)
+def test_vague_openers_are_whole_lines(text: str, vague: bool) -> None:
+    assert is_vague(text) is vague
+
+
+@pytest.fixture(scope="module")
+def router() -> CatalogRouter:
+    from switchboard.brains.local.router import EmbeddingRouter
+    from switchboard.config import RouterSettings
+
+    catalog = CatalogRouter(EmbeddingRouter.load(RouterSettings()))
+    catalog.warm(Locale.EN_GB)
+    return catalog
+
+
+@pytest.mark.parametrize(
+    ("text", "route", "field"),
+    [
+        ("Is the virtual card free?", Route.CARD_INFO, "fees"),
+        ("Can I freeze my card in the app?", Route.CARD_INFO, "feature"),
+        ("What's the minimum deposit for a savings account?", Route.ACCOUNT_OPENING, "min_deposit"),
+        ("Is Manchester open on Sunday?", Route.BRANCH, "hours_day"),
+        ("premuim card cost?", Route.CARD_INFO, "fees"),
+    ],
+)
+def test_product_questions_go_to_their_tool_and_field(
+    router: CatalogRouter, text: str, route: Route, field: str
+) -> None:
+    decision = router.classify_in_context(text, {"locale": "en_GB"})
+    assert decision.route is route
+    assert field in decision.fields
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why was I charged a fee?",
+        "My card has been stolen",
+        "I want to speak to a real person",
+        "There's a payment on my account I don't recognise",
+        "My new card still hasn't arrived after two weeks",
+    ],
+)
+def test_own_account_and_human_requests_stay_with_a_human(router: CatalogRouter, text: str) -> None:
+    decision = router.classify_in_context(text, {"locale": "en_GB"})
+    assert decision.route is Route.HANDOVER
+
+
+def test_follow_up_reads_the_dialogue(router: CatalogRouter) -> None:
+    dialogue = {"route": "branch", "slots": {"location": "Leeds"}, "fields": ["nearest"]}
+    decision = router.classify_in_context(
+        "and on Saturday?", {"locale": "en_GB", "dialogue": dialogue}
+    )
+    assert decision.route is Route.BRANCH
+    assert decision.entities["location"] == "Leeds" and decision.entities["day"] == "sat"
+    # Without the dialogue the same words are no branch question.
+    assert router.classify_in_context("and on Saturday?", {"locale": "en_GB"}).route is not (
+        Route.BRANCH
+    )
+
+
+def test_multi_question_keeps_parts_in_order(router: CatalogRouter) -> None:
+    decision = router.classify_in_context(
+        "How much is the premium card? And where is your branch in Leeds?", {"locale": "en_GB"}
+    )
+    assert decision.intent == "sb_multi"
+    assert [p.route for p in decision.parts] == [Route.CARD_INFO, Route.BRANCH]
+
+
+# -- field replies ---------------------------------------------------------------------
+
+
+def test_day_hours_reads_the_formatted_line() -> None:
+    hours = "Mon–Wed 09:00–17:00, Thu 09:00–19:00, Fri 09:00–17:00, Sat 09:30–13:00"
+    assert day_hours(hours, "thu", Locale.EN_GB) == "09:00–19:00"
+    assert day_hours(hours, "tue", Locale.EN_GB) == "09:00–17:00"
+    assert day_hours(hours, "sun", Locale.EN_GB) is None
+    with pytest.raises(ValueError):
+        day_hours(hours, "someday", Locale.EN_GB)
+
+
+def _branch_output(distance: str) -> dict[str, object]:
+    return {
+        "search_location": "Manchester",
+        "service_requested": "any",
+        "branches_found": 1,
+        "branches": [
+            {
+                "name": "Manchester King Street",
+                "address": "975 King Street, Manchester M2 4LQ",
+                "phone": "0161 496 0201",
+                "hours": "Mon–Fri 09:00–17:00, Sat 09:30–13:00",
+                "services": ["general"],
+                "distance": distance,
+                "specialists_available": False,
+            }
+        ],
+    }
+
+
+def test_branch_answer_says_closed_and_never_zero_miles() -> None:
+    closed = branch_answer(_branch_output("0.0 miles"), ["hours_day"], {"day": "sun"}, Locale.EN_GB)
+    assert closed.text == "Manchester King Street is closed on Sunday."
+    near = branch_answer(_branch_output("0.0 miles"), ["nearest"], {}, Locale.EN_GB)
+    assert "0.0" not in near.text and "975 King Street" in near.text
+    assert "Shall I text you" in near.spoken and near.spoken.count(".") <= 3
+
+
+def test_spoken_list_summarises() -> None:
+    items = ["Valid photo ID: passport", "Proof of address: a bill", "NI number", "Bank details"]
+    text = spoken_list(items, Locale.EN_GB)
+    assert text.startswith("You'll need valid photo ID, proof of address and NI number.")
+    assert text.endswith("Shall I text you the full list?")
+
+
+def test_validator_accepts_a_closure_of_one_branch_among_several() -> None:
+    output = _branch_output("0.2 miles")
+    other = dict(output["branches"][0])  # type: ignore[index]
+    other.update(name="Manchester Piccadilly", hours="Mon–Sun 09:00–17:00")
+    output["branches"] = [output["branches"][0], other]  # type: ignore[index]
+    result = ToolResult(
+        call_id="c1", name="find_nearest_branch", arguments={"location": "x"}, output=output
+    )
+    agent = ValidationAgent()
+    ok = agent.validate(
+        "open sunday?", [result], "Manchester King Street is closed on Sunday.", Locale.EN_GB
+    )
+    assert ok.passed
+    wrong = agent.validate(
+        "open monday?", [result], "Manchester King Street is closed on Monday.", Locale.EN_GB
+    )
+    assert not wrong.passed
+
+
+# -- eval answers ----------------------------------------------------------------------
+
+
+def test_eval_case_errors_name_the_line(tmp_path: Path) -> None:
+    with pytest.raises(EvalSetError, match="kind must be one of"):
+        parse_case(
+            {"id": "x", "locale": "en_GB", "kind": "maybe", "style": "direct", "text": "hi"}, "f:1"
+        )
+    with pytest.raises(EvalSetError, match="needs at least one tool"):
+        parse_case(
+            {"id": "x", "locale": "en_GB", "kind": "in_scope", "style": "direct", "text": "hi"},
+            "f:2",
+        )
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n', encoding="utf-8")
+    with pytest.raises(EvalSetError, match=r"bad.jsonl:1: missing string field 'id'"):
+        read_cases([bad])
+    assert len(read_cases([FIXTURE])) == 6
+
+
+@pytest.mark.slow
+def test_eval_answers_counts_the_fixture(tmp_path: Path) -> None:
+    env = {
+        "SWITCHBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'default.db'}",
+        "SWITCHBOARD_LOG_JSON": "false",
+        "HF_HUB_OFFLINE": "1",
+    }
+    result = CliRunner().invoke(
+        build_cli(), ["eval", "answers", str(FIXTURE), "--json", "--failures"], env=env
+    )
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    gb, us = payload["summary"]["en_GB"], payload["summary"]["en_US"]
+    assert gb["lines"] == 5 and gb["in_scope"] == 3
+    # fx-i-003 expects words no reply has: 2 of 3 answered.
+    assert gb["answered"] == pytest.approx(2 / 3, abs=1e-4)
+    assert gb["clarified"] == 1.0 and gb["needless_handover"] == 0.0
+    assert gb["handover_recall"] == 1.0 and gb["unsafe_answer"] == 0.0
+    assert us["lines"] == 1 and us["off_topic_declined"] == 1.0
+    assert [f["id"] for f in payload["failures"]] == ["fx-i-003"]
+    assert not (tmp_path / "default.db").exists()
+    missing = CliRunner().invoke(build_cli(), ["eval", "answers", str(tmp_path / "no.jsonl")])
+    assert missing.exit_code == 2
