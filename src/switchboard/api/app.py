@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
@@ -28,7 +28,7 @@ from switchboard.api.routes import build_router
 from switchboard.api.ws import build_ws_router
 from switchboard.config import Settings
 from switchboard.voice.transports.routes import build_voice_router
-from switchboard.web import static_dir
+from switchboard.web import chat_page, static_dir
 
 #: Headers for the widget page: no inline script or style, API and socket on the same origin.
 PAGE_HEADERS = {
@@ -103,8 +103,9 @@ def create_app(settings: Settings, service: AgentService | None = None) -> FastA
     app.mount("/static", StaticFiles(directory=static), name="static")
 
     @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        """Serve the customer chat widget."""
-        return FileResponse(static / "index.html", headers=PAGE_HEADERS)
+    async def index() -> HTMLResponse:
+        """Serve the customer chat widget, set to start in the server's locale."""
+        page = chat_page(settings.locale.value, settings.web_browser_locale)
+        return HTMLResponse(page, headers=PAGE_HEADERS)
 
     return app
