@@ -55,9 +55,8 @@ def judge(row: dict[str, Any], route: str, action: str, tools: list[str], handed
     return route in want and not handed
 
 
-async def run(path: Path, misses: bool) -> None:
-    """Play every line of ``path`` and print the rate per kind (and style)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+async def run(path: Path, rows: list[dict[str, Any]], misses: bool) -> None:
+    """Play every line (``rows`` of ``path``) and print the rate per kind (and style)."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/eval.db", log_level="WARNING")
         service = await AgentService.create(settings)
@@ -105,7 +104,8 @@ def main() -> int:
     ap.add_argument("--misses", action="store_true")
     args = ap.parse_args()
     for path in args.files:
-        asyncio.run(run(path, args.misses))
+        rows = [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln]
+        asyncio.run(run(path, rows, args.misses))
     return 0
 
 
