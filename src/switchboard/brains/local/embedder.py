@@ -187,6 +187,23 @@ class MiniLmEmbedder:
 # ------------------------------------------------------------------ encoders by name
 
 
+def normalise(text: str, max_chars: int) -> str:
+    """Cut ``text`` to ``max_chars`` characters and fold whitespace."""
+    return " ".join(text[:max_chars].split())
+
+
+def without_final_punctuation(text: str) -> str:
+    """Return ``text`` without trailing ``?!.…`` (or ``text`` when nothing else is left).
+
+    USE reads a final "?" as meaning: "How do I open a checking account online?"
+    leaned to ``top_up_by_cash_or_cheque`` (cheque ≈ checking), without it to
+    account opening (measured on the shipped router, issue 10); the router
+    averages both readings.
+    """
+    return text.rstrip(" ?!.…¿¡") or text
+
+
+
 class SentenceEmbedder(Protocol):
     """What the router needs of an encoder: ``dim``, ``embed``, ``embed_one``, ``clear_cache``."""
 

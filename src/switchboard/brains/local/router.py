@@ -46,6 +46,8 @@ from switchboard.brains.local.embedder import (
     FloatArray,
     SentenceEmbedder,
     make_embedder,
+    normalise,
+    without_final_punctuation,
 )
 from switchboard.brains.local.person_request import with_backstop
 from switchboard.brains.local.training import Utterance, parse_routes
@@ -66,14 +68,13 @@ META_FILE = "router.json"
 INTENTS_FILE = "INTENTS.md"
 #: Characters of input kept for classification (the model sees 256 tokens anyway).
 MAX_INPUT_CHARS = 2000
-#: Encoder of newly trained artifacts (see docs/architecture.md "embedded brain").
-DEFAULT_ENCODER = "use"
-#: Encoder assumed for artifacts written before ``metadata.encoder`` existed.
-LEGACY_ENCODER = "minilm"
+#: Encoder of new artifacts; the one assumed for artifacts older than ``metadata.encoder``.
+DEFAULT_ENCODER, LEGACY_ENCODER = "use", "minilm"
 #: Intent reported when the input has no words at all.
 EMPTY_INTENT = "oos"
 
 IntArray = npt.NDArray[np.int64]
+
 
 
 def primary_route(cell: str) -> str:
@@ -593,20 +594,14 @@ def is_hard_offtopic(rows: Sequence[Utterance]) -> npt.NDArray[np.bool_]:
 class EmbeddingRouter:
     """Implements :class:`switchboard.ports.IntentRouter`: sentence encoder + softmax regression.
 
-    Costs one embedding (USE ≈ 1–2 ms, MiniLM ≈ 9 ms on 2 cores; cached for
-    repeats) plus a ``(k, dim)`` matrix product per utterance.
-
-    Raises:
-        RouterModelError: when the embedder's dimension differs from the weights'.
-
+    Costs one embedding (USE ≈ 1–2 ms, MiniLM ≈ 9 ms; cached) plus a ``(k, dim)``
+    product. Raises RouterModelError when the embedder's dim is not the weights'.
     """
 
     def __init__(self, model: RouterModel, embedder: SentenceEmbedder) -> None:
         if model.coef.shape[1] != embedder.dim:
-            raise RouterModelError(
-                f"router weights expect {model.coef.shape[1]}-d vectors ({model.encoder}) but "
-                f"the embedder gives {embedder.dim}-d; run `switchboard train`"
-            )
+            msg = f"router weights expect {model.coef.shape[1]}-d ({model.encoder}) vectors"
+            raise RouterModelError(f"{msg}, embedder {embedder.dim}-d; run `switchboard train`")
         self.model = model
         self.embedder = embedder
 
@@ -644,17 +639,21 @@ class EmbeddingRouter:
                 top_intents=[],
                 out_of_scope=True,
             )
-        clean = " ".join(text[:MAX_INPUT_CHARS].split())
-        vec = self.embedder.embed_one(clean)
-        return with_backstop(clean, self.decide_one(self.model.predict_proba(vec[None, :])[0]))
+        clean = normalise(text, MAX_INPUT_CHARS)
+        readings = {clean, without_final_punctuation(clean)}
+        vecs = np.stack([self.embedder.embed_one(t) for t in sorted(readings)])
+        probs = self.model.predict_proba(vecs).mean(axis=0)
+        return with_backstop(clean, self.decide_one(probs))
 
     def classify_many(self, texts: Sequence[str]) -> list[RouteDecision]:
-        """Classify many utterances with batched embedding (for evaluation)."""
-        clean = [" ".join(t[:MAX_INPUT_CHARS].split()) if isinstance(t, str) else "" for t in texts]
+        """Classify many utterances with batched embedding (for evaluation); as :meth:`classify`."""
+        clean = [normalise(t, MAX_INPUT_CHARS) if isinstance(t, str) else "" for t in texts]
         keep = [i for i, t in enumerate(clean) if any(ch.isalpha() for ch in t)]
         out = [self.classify("") for _ in texts]
         if keep:
-            probs = self.model.predict_proba(self.embedder.embed([clean[i] for i in keep]))
+            raw = self.model.predict_proba(self.embedder.embed([clean[i] for i in keep]))
+            bare = self.embedder.embed([without_final_punctuation(clean[i]) for i in keep])
+            probs = (raw + self.model.predict_proba(bare)) / 2
             for row, i in enumerate(keep):
                 out[i] = with_backstop(clean[i], self.decide_one(probs[row]))
         return out
