@@ -209,6 +209,11 @@ class Settings(BaseSettings):
     )
 
     locale: Locale = Locale.EN_GB
+    web_browser_locale: bool = Field(
+        False,
+        description="let the web chat's browser language preselect a supported locale "
+        "(off: the page starts in `locale`, the others are offered in its menu)",
+    )
     brain: str = Field("local", description="brain provider: local | bedrock | openai")
     brain_fallback: str = Field(
         "",

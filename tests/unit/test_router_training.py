@@ -118,8 +118,8 @@ def test_missing_training_dir_raises_with_hint(tmp_path: Path) -> None:
 
 def test_missing_shared_data_raises_with_hint(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
-    own = SETTINGS.training_dir / T.OWN_UTTERANCES_FILE
-    (tmp_path / "out" / T.OWN_UTTERANCES_FILE).write_text(own.read_text())
+    for name in (T.OWN_UTTERANCES_FILE, T.OWN_UTTERANCES_FR_FILE):
+        (tmp_path / "out" / name).write_text((SETTINGS.training_dir / name).read_text())
     with pytest.raises(TrainingDataMissingError, match="shared/data"):
         T.build_training_set(tmp_path / "no-shared", tmp_path / "out")
 
@@ -148,8 +148,8 @@ def test_malformed_jsonl_row_names_the_line(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not (SHARED / "banking77").is_dir(), reason="../shared/data is absent")
 def test_build_reproduces_shipped_set(tmp_path: Path, shipped: list[T.Utterance]) -> None:
-    own = SETTINGS.training_dir / T.OWN_UTTERANCES_FILE
-    (tmp_path / T.OWN_UTTERANCES_FILE).write_text(own.read_text())
+    for name in (T.OWN_UTTERANCES_FILE, T.OWN_UTTERANCES_FR_FILE):
+        (tmp_path / name).write_text((SETTINGS.training_dir / name).read_text())
     counts = T.build_training_set(SHARED, tmp_path)
     rebuilt = T.load_training_set(tmp_path)
     assert counts == {s: sum(r.source == s for r in shipped) for s in T.SOURCE_FILES}

@@ -61,6 +61,9 @@ class AngerModel:
     def load(cls, path: Path = DEFAULT_MODEL, embedder: Any | None = None) -> AngerModel:
         """Load the shipped artifact (and the bundled MiniLM embedder unless given).
 
+        A given embedder whose ``dim`` is not the artifact's embedding size (the
+        router's USE multilingual encoder, 512-d) is not used: MiniLM is loaded.
+
         Raises:
             ConfigError: when the artifact is missing or malformed.
         """
@@ -69,6 +72,9 @@ class AngerModel:
                 weights, bias = z["weights"], float(z["bias"][0])
         except (OSError, KeyError, ValueError) as exc:
             raise ConfigError(f"anger model not loadable from {path}: {exc}") from exc
+        embedding_dim = len(weights) - len(_CUE_NAMES) - 2
+        if embedder is not None and getattr(embedder, "dim", embedding_dim) != embedding_dim:
+            embedder = None  # e.g. the router's USE encoder (512-d): not what we were fitted on
         if embedder is None:
             from switchboard.brains.local.embedder import MiniLmEmbedder
 

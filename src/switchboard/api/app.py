@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
@@ -31,7 +31,7 @@ from switchboard.compose import build_analytics, build_desk, build_service, clos
 from switchboard.config import Settings
 from switchboard.errors import SwitchboardError
 from switchboard.voice.transports.routes import build_voice_router
-from switchboard.web import static_dir
+from switchboard.web import chat_page, static_dir
 
 log = logging.getLogger("switchboard.api")
 
@@ -121,8 +121,9 @@ def create_app(
     app.mount("/static", StaticFiles(directory=static), name="static")
 
     @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        """Serve the customer chat widget."""
-        return FileResponse(static / "index.html", headers=PAGE_HEADERS)
+    async def index() -> HTMLResponse:
+        """Serve the customer chat widget, set to start in the server's locale."""
+        page = chat_page(settings.locale.value, settings.web_browser_locale)
+        return HTMLResponse(page, headers=PAGE_HEADERS)
 
     return app

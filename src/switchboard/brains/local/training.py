@@ -45,12 +45,16 @@ if TYPE_CHECKING:
 ROUTE_ALT_SEP = "|"
 #: Our own utterances, hand-written; the source of the ``switchboard`` rows.
 OWN_UTTERANCES_FILE = "switchboard_utterances.yaml"
+#: Our own French utterances, hand-written with the same intent labels; the
+#: source of the ``switchboard_fr`` rows.
+OWN_UTTERANCES_FR_FILE = "switchboard_utterances_fr.yaml"
 #: JSONL files of the shipped training set, one per source.
 SOURCE_FILES = {
     "banking77": "banking77.jsonl",
     "clinc150": "clinc150.jsonl",
     "nlupp_banking": "nlupp_banking.jsonl",
     "switchboard": "switchboard.jsonl",
+    "switchboard_fr": "switchboard_fr.jsonl",
 }
 MANIFEST_FILE = "manifest.json"
 _ROUTE_NAMES = frozenset(r.value for r in Route)
@@ -348,8 +352,13 @@ def load_nlupp(folder: Path) -> list[Utterance]:
     return out
 
 
-def load_own_utterances(path: Path) -> list[Utterance]:
+def load_own_utterances(
+    path: Path, source: str = "switchboard", split: str = "own"
+) -> list[Utterance]:
     """Read our hand-written utterances (YAML list of ``{intent, route, texts}`` groups).
+
+    Rows get ``source`` and ``split`` (``switchboard``/``own`` for the English
+    file, ``switchboard_fr``/``own_fr`` for the French one).
 
     Raises:
         TrainingDataMissingError: when the file is absent.
@@ -366,7 +375,7 @@ def load_own_utterances(path: Path) -> list[Utterance]:
             raise ValueError(f"{path}: group without intent or texts: {group!r}")
         parse_routes(str(route))
         out.extend(
-            Utterance(str(t).strip(), str(intent), str(route), "switchboard", "own")
+            Utterance(str(t).strip(), str(intent), str(route), source, split)
             for t in texts
             if str(t).strip()
         )
@@ -394,12 +403,12 @@ def _dedupe(rows: Iterable[Utterance]) -> list[Utterance]:
 def build_training_set(shared_dir: Path, out_dir: Path) -> dict[str, int]:
     """Regenerate the shipped training set in ``out_dir`` from ``shared_dir``.
 
-    Reads ``shared_dir/{banking77,clinc150,nlupp_banking}`` and
-    ``out_dir/switchboard_utterances.yaml``; writes one JSONL file per source
-    (:data:`SOURCE_FILES`), ``manifest.json`` (row counts and a sha256 of the
-    rows) and copies the licence files into ``out_dir/licenses/``. Exact
-    duplicate texts are kept once (own utterances win, then BANKING77, CLINC150,
-    NLU++). Returns the row count per source.
+    Reads ``shared_dir/{banking77,clinc150,nlupp_banking}``,
+    ``out_dir/switchboard_utterances.yaml`` and ``out_dir/switchboard_utterances_fr.yaml``;
+    writes one JSONL file per source (:data:`SOURCE_FILES`), ``manifest.json`` (row
+    counts and a sha256 of the rows) and copies the licence files into ``out_dir/licenses/``. Exact
+    duplicate texts are kept once (own utterances win, English then French, then
+    BANKING77, CLINC150, NLU++). Returns the row count per source.
 
     Raises:
         TrainingDataMissingError: when a dataset or the own-utterances file is absent.
@@ -408,10 +417,11 @@ def build_training_set(shared_dir: Path, out_dir: Path) -> dict[str, int]:
     shared_dir, out_dir = Path(shared_dir), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     own = load_own_utterances(out_dir / OWN_UTTERANCES_FILE)
+    own_fr = load_own_utterances(out_dir / OWN_UTTERANCES_FR_FILE, "switchboard_fr", "own_fr")
     b77 = load_banking77(shared_dir / "banking77")
     clinc = load_clinc150(shared_dir / "clinc150")
     nlupp = load_nlupp(shared_dir / "nlupp_banking")
-    rows = _dedupe([*own, *b77, *clinc, *nlupp])
+    rows = _dedupe([*own, *own_fr, *b77, *clinc, *nlupp])
     by_source: dict[str, list[Utterance]] = {s: [] for s in SOURCE_FILES}
     for row in rows:
         by_source[row.source].append(row)

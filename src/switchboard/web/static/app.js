@@ -494,11 +494,19 @@
     startChat();
   });
 
-  const browserLocale = (navigator.language || "en-GB").replace("-", "_");
+  // The page starts in the server's locale (SWITCHBOARD_LOCALE, written into the
+  // <meta name="switchboard-locale"> tag by the server). The browser's language may
+  // only preselect when the server allows it (SWITCHBOARD_WEB_BROWSER_LOCALE).
   const supported = Array.from(el.locale.options).map((option) => option.value);
-  state.locale = supported.includes(browserLocale)
-    ? browserLocale
-    : browserLocale.startsWith("fr") ? "fr_FR" : "en_GB";
+  const meta = document.querySelector('meta[name="switchboard-locale"]');
+  const serverLocale = meta && supported.includes(meta.content) ? meta.content : "en_GB";
+  state.locale = serverLocale;
+  if (meta && meta.dataset.browserLocale === "true") {
+    const browserLocale = (navigator.language || "").replace("-", "_");
+    const sameLanguage = supported.find((code) => code.slice(0, 2) === browserLocale.slice(0, 2));
+    if (supported.includes(browserLocale)) state.locale = browserLocale;
+    else if (sameLanguage && serverLocale.slice(0, 2) !== browserLocale.slice(0, 2)) state.locale = sameLanguage;
+  }
   el.locale.value = state.locale;
   applyStrings();
   startChat();
