@@ -467,18 +467,19 @@ def mcp(locale: LocaleOption = None) -> None:
 
 
 def train() -> None:
-    """Train the embedded router from the shipped data and print its report (JSON)."""
+    """Train the embedded routers (English MiniLM, multilingual USE); print their reports."""
     from switchboard.brains.local.training import train as train_router
     from switchboard.errors import SwitchboardError
 
     settings = _settings()
     _configure_logging(settings, level="WARNING")
     try:
-        report = train_router(settings.router, progress=True)
+        reports = train_router(settings.router, progress=True)
     except SwitchboardError as exc:
         typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
-    typer.echo(report.model_dump_json(indent=2))
+    for report in reports:
+        typer.echo(report.model_dump_json(indent=2))
 
 
 def call(

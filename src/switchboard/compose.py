@@ -40,6 +40,28 @@ if TYPE_CHECKING:
 log = logging.getLogger("switchboard.compose")
 
 
+async def _default_router(settings: Settings) -> IntentRouter:
+    """The embedded router: one artifact per locale, answerability from the catalog on top.
+
+    English contacts get the MiniLM router (``router.model_dir``), the locales in
+    ``router.locale_model_dirs`` their own (fr_FR: USE multilingual), and
+    :class:`~switchboard.brains.local.catalog_router.CatalogRouter` answers from the
+    catalog what the catalog answers (issue 10).
+
+    Raises:
+        switchboard.errors.RouterModelError: an artifact is missing or corrupt.
+    """
+    from switchboard.brains.local.catalog_router import CatalogRouter
+    from switchboard.brains.local.locale_router import LocaleRouter
+
+    router = CatalogRouter(await asyncio.to_thread(LocaleRouter.load, settings.router))
+    await asyncio.to_thread(router.warm, settings.locale)
+    # The first forward pass of a torch model is several times slower than the
+    # rest; pay it here rather than on the first customer's turn.
+    await asyncio.to_thread(router.classify, "I would like to open an account")
+    return router
+
+
 async def build_service(
     settings: Settings,
     *,
@@ -71,17 +93,7 @@ async def build_service(
         # SWITCHBOARD_BRAIN=local|bedrock|openai, SWITCHBOARD_BRAIN_FALLBACK=... (a chain)
         brain = build_brain(settings)
     if router is None:
-        from switchboard.brains.local.catalog_router import CatalogRouter
-        from switchboard.brains.local.router import EmbeddingRouter
-
-        inner = await asyncio.to_thread(EmbeddingRouter.load, settings.router)
-        # Answerability from the catalog on top of the intent router (issue 10).
-        catalog_router = CatalogRouter(inner)
-        await asyncio.to_thread(catalog_router.warm, settings.locale)
-        router = catalog_router
-        # The first forward pass of a torch model is several times slower than the
-        # rest; pay it here rather than on the first customer's turn.
-        await asyncio.to_thread(router.classify, "I would like to open an account")
+        router = await _default_router(settings)
     tools = tool_host or await _default_tools(settings)
     # The slot extractor's city gazetteer for the default locale (~0.6 s to build).
     from switchboard.nlu.slots import extract_slots

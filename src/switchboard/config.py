@@ -38,11 +38,21 @@ class AgentSettings(BaseModel):
 
 
 class RouterSettings(BaseModel):
-    """The embedded router (MiniLM embeddings + classifier)."""
+    """The embedded router: a sentence encoder + classifier artifact per language.
+
+    ``model_dir`` is the default artifact (English: all-MiniLM-L6-v2, trained on
+    the English lines); ``locale_model_dirs`` names the artifact for other
+    locales (fr_FR: USE multilingual v3, trained on the English and our French
+    lines). A contact's locale picks its router.
+    """
 
     model_dir: Path = Field(
         default=_REPO_ROOT / "data" / "router",
-        description="directory holding the trained router artifact",
+        description="directory holding the default (English) router artifact",
+    )
+    locale_model_dirs: dict[str, Path] = Field(
+        default_factory=lambda: {"fr_FR": _REPO_ROOT / "data" / "router" / "multilingual"},
+        description="locale → directory of the router artifact used for that locale",
     )
     training_dir: Path = Field(
         default=_REPO_ROOT / "data" / "training",

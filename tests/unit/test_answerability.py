@@ -60,10 +60,10 @@ def test_vague_openers_are_whole_lines(text: str, vague: bool) -> None:
 
 @pytest.fixture(scope="module")
 def router() -> CatalogRouter:
-    from switchboard.brains.local.router import EmbeddingRouter
+    from switchboard.brains.local.locale_router import LocaleRouter
     from switchboard.config import RouterSettings
 
-    catalog = CatalogRouter(EmbeddingRouter.load(RouterSettings()))
+    catalog = CatalogRouter(LocaleRouter.load(RouterSettings()))
     catalog.warm(Locale.EN_GB)
     return catalog
 

@@ -89,9 +89,20 @@ def use() -> UseEmbedder:
     return shared_use_embedder()
 
 
-@pytest.fixture(scope="module")
-def router() -> R.EmbeddingRouter:
-    return R.EmbeddingRouter.load(RouterSettings())
+#: The shipped artifacts: English (MiniLM, the default) and fr_FR (USE multilingual).
+ARTIFACTS = {"default": "minilm", "fr_FR": "use"}
+
+
+def _settings_for(name: str) -> RouterSettings:
+    settings = RouterSettings()
+    if name == "default":
+        return settings
+    return settings.model_copy(update={"model_dir": settings.locale_model_dirs[name]})
+
+
+@pytest.fixture(scope="module", params=sorted(ARTIFACTS))
+def router(request: pytest.FixtureRequest) -> R.EmbeddingRouter:
+    return R.EmbeddingRouter.load(_settings_for(request.param))
 
 
 def test_cases_are_not_training_lines() -> None:
@@ -118,13 +129,14 @@ def test_embedder_matches_sentence_transformers(embedder: MiniLmEmbedder) -> Non
 
 def test_router_implements_protocol_and_artifact_is_complete(router: R.EmbeddingRouter) -> None:
     assert isinstance(router, IntentRouter)
-    assert router.model.encoder == R.DEFAULT_ENCODER == router.model.metadata["encoder"]
+    assert router.model.encoder in ARTIFACTS.values()
+    assert router.model.encoder == router.model.metadata.get("encoder", R.LEGACY_ENCODER)
     assert router.model.coef.shape[1] == router.embedder.dim
     routes = {R.primary_route(c) for c in router.intent_routes.values()}
     assert routes == {r.value for r in Route}
     assert router.model.metadata["data_sha256"]
     assert (RouterSettings().model_dir / R.INTENTS_FILE).is_file()
-    size = sum(p.stat().st_size for p in RouterSettings().model_dir.iterdir())
+    size = sum(p.stat().st_size for p in RouterSettings().model_dir.rglob("*") if p.is_file())
     assert size < 3_000_000
 
 

@@ -76,7 +76,9 @@ FRENCH_OFF_TOPIC = [
 
 @pytest.fixture(scope="module")
 def router() -> R.EmbeddingRouter:
-    return R.EmbeddingRouter.load(RouterSettings())
+    settings = RouterSettings()
+    fr_dir = settings.locale_model_dirs["fr_FR"]
+    return R.EmbeddingRouter.load(settings.model_copy(update={"model_dir": fr_dir}))
 
 
 def test_phrasings_are_not_training_lines() -> None:

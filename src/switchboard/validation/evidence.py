@@ -193,11 +193,7 @@ def build_evidence(results: Sequence[ToolResult], locale: Locale) -> Evidence:
             distances.extend(v * KM[q.unit or "km"] for v in q.values)
     schedule = Schedule()
     schedule.add(facts.hours, facts.clocks)
-    branch_schedules = []
-    for hours in sink.branch_hours:
-        own = extract_facts(hours, locale, reply=False)
-        branch_schedules.append(Schedule())
-        branch_schedules[-1].add(own.hours, own.clocks)
+    branch_schedules = [_schedule_of(hours, locale) for hours in sink.branch_hours]
     folded = tuple(fold(s) for s in sink.strings)
     converted = facts.text.split("\n")
     if len(converted) != len(sink.strings):
@@ -230,6 +226,14 @@ def build_evidence(results: Sequence[ToolResult], locale: Locale) -> Evidence:
         required_docs=required,
         timing=frozenset(m.key for m in facts.timing),
     )
+
+
+def _schedule_of(hours: str, locale: Locale) -> Schedule:
+    """The opening schedule one branch's ``hours`` text states (one per branch, issue 10)."""
+    own = extract_facts(hours, locale, reply=False)
+    schedule = Schedule()
+    schedule.add(own.hours, own.clocks)
+    return schedule
 
 
 _HOUSE = re.compile(r"^\s*(\d{1,5}[a-z]?)\s+([a-z][a-z0-9 '-]{2,60})$")

@@ -109,6 +109,12 @@ class CatalogRouter:
         self.reader(locale)
         spell_fixer(locale)
 
+    def inner_for(self, locale: Locale) -> IntentRouter:
+        """The intent router for ``locale`` (a ``LocaleRouter`` picks one per locale)."""
+        pick = getattr(self.inner, "for_locale", None)
+        found = pick(locale) if callable(pick) else self.inner
+        return found if found is not None else self.inner
+
     def classify(self, text: str) -> RouteDecision:
         """Classify with no dialogue context, for the default locale (en_GB)."""
         return self.classify_in_context(text, {})
@@ -122,7 +128,8 @@ class CatalogRouter:
         locale = Locale(context.get("locale") or Locale.EN_GB.value)
         dialogue: dict[str, Any] = dict(context.get("dialogue") or {})
         fixed = spell_fixer(locale).fix(text) if text.strip() else text
-        base = self.inner.classify(fixed)
+        inner = self.inner_for(locale)
+        base = inner.classify(fixed)
         if not fixed.strip():
             return base
         reader = self.reader(locale)
@@ -264,8 +271,9 @@ class CatalogRouter:
     ) -> RouteDecision | None:
         decisions: list[RouteDecision] = []
         context = dict(dialogue)
-        many = getattr(self.inner, "classify_many", None)
-        bases = many(parts) if callable(many) else [self.inner.classify(p) for p in parts]
+        inner = self.inner_for(reader.locale)
+        many = getattr(inner, "classify_many", None)
+        bases = many(parts) if callable(many) else [inner.classify(p) for p in parts]
         for text, part_base in zip(parts, bases, strict=True):
             short = len(text.split()) < _MIN_HUMAN_PART_WORDS
             if short and part_base.intent not in EXPLICIT_INTENTS and topic_of(text) is None:

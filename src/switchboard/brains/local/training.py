@@ -497,17 +497,34 @@ def label_counts(rows: Iterable[Utterance]) -> Counter[str]:
     return Counter(r.intent for r in rows)
 
 
-def train(settings: RouterSettings, progress: bool = True) -> TrainReport:
-    """Train the router from the shipped set; see :func:`switchboard.brains.local.router.train`.
+#: Sources written in a language other than English (kept out of the English router).
+NON_ENGLISH_SOURCES = frozenset({"switchboard_fr"})
 
-    Kept here too so callers that think of training as data work find it
-    (``switchboard train`` imports it from this module).
+
+def train(settings: RouterSettings, progress: bool = True) -> list[TrainReport]:
+    """Train every router artifact from the shipped set (``switchboard train``).
+
+    The default artifact (``settings.model_dir``, English locales) is fitted on
+    all-MiniLM-L6-v2 embeddings of the English sources; each artifact in
+    ``settings.locale_model_dirs`` (fr_FR) on USE multilingual v3 embeddings of
+    every source, our French lines included. See
+    :func:`switchboard.brains.local.router.train` for the steps and
+    :mod:`switchboard.brains.local.locale_router` for why two encoders.
+
+    Returns:
+        One report per artifact, the default first.
 
     Raises:
         TrainingDataMissingError: when ``settings.training_dir`` lacks the data.
-        RouterModelError: when the embedding model cannot load.
+        RouterModelError: when an embedding model cannot load.
 
     """
     from switchboard.brains.local.router import train as _train
 
-    return _train(settings, progress)
+    rows = load_training_set(Path(settings.training_dir))
+    english = [r for r in rows if r.source not in NON_ENGLISH_SOURCES]
+    reports = [_train(settings, progress, rows=english, encoder="minilm")]
+    for model_dir in dict.fromkeys(settings.locale_model_dirs.values()):
+        one = settings.model_copy(update={"model_dir": model_dir})
+        reports.append(_train(one, progress, rows=rows, encoder="use"))
+    return reports
