@@ -44,8 +44,15 @@ _ACCOUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("virtual", re.compile(r"\b(virtual|digital card|online card|disposable|virtuelle?)\b")),
-    ("contactless", re.compile(r"\b(contactless|tap to pay|sans contact|nfc)\b")),
-    ("premium", re.compile(r"\b(premium|gold|platinum|metal|black card|haut de gamme)\b")),
+    (
+        "contactless",
+        re.compile(
+            r"\b(contactless|tap to pay|sans contact|nfc|key ?fob|wristband|"
+            r"bracelet|porte-cl[eé]s?)\b"
+        ),
+    ),
+    # "Visa Premier" is the fr_FR catalog's premium card (tools/data/cards_fr_FR.yaml).
+    ("premium", re.compile(r"\b(premium|premier|gold|platinum|metal|black card|haut de gamme)\b")),
     ("standard", re.compile(r"\b(standard|basic|regular|normal|classic|classique)\b")),
 ]
 
