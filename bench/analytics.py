@@ -26,6 +26,8 @@ import time
 import uuid
 from typing import Any
 
+from switchboard.compose import build_service
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -58,14 +60,13 @@ def rates(n: int) -> None:
 
 
 async def through_agent(n: int) -> None:
-    from switchboard.agent.service import AgentService
     from switchboard.analytics.sentiment_eval import DATA_DIR, load_utterances, script_conversations
     from switchboard.config import Settings
     from switchboard.domain.types import HandoverReason
     from switchboard.store import SqlStore
 
     convs = script_conversations(load_utterances(DATA_DIR / "heldout"), n=n, seed=11)
-    svc = await AgentService.create(Settings(database_url="sqlite://"), store=SqlStore("sqlite://"))
+    svc = await build_service(Settings(database_url="sqlite://"), store=SqlStore("sqlite://"))
     assert svc.sentiment is not None
     ok_angry = angry = false_calm = calm = 0
     frustration_handover = 0

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from switchboard.compose import build_service
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +52,6 @@ def bench_validate(n: int) -> None:
 
 
 async def bench_runs(contacts: int) -> None:
-    from switchboard.agent.service import AgentService
     from switchboard.config import Settings
     from switchboard.contactflow.commands import FLOW_BINDINGS, load_library
     from switchboard.contactflow.interpreter import FlowRunner
@@ -64,7 +65,7 @@ async def bench_runs(contacts: int) -> None:
     table = {"i want to speak to a person": (Route.HANDOVER, "sb_human_request", 0.95)}
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/flows.db"
-        service = await AgentService.create(
+        service = await build_service(
             Settings(database_url=url), router=ScriptedRouter(table), store=SqlStore(url)
         )
         engine = RoutingEngine(RoutingStore.for_store(service.store), default_queues())

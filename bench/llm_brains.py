@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from switchboard.compose import build_service
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 EXAMPLE_1 = ("Hi, I want to open an account", "Checking account", "Online would be easier")
@@ -38,7 +40,6 @@ def report(name: str, values: list[float]) -> None:
 
 
 async def scenario(name: str, script: Any, fallback: str, contacts: int, router: Any) -> None:
-    from switchboard.agent.service import AgentService
     from switchboard.config import Settings
     from switchboard.store import SqlStore
     from switchboard.testing.chat_server import ChatServer
@@ -52,7 +53,7 @@ async def scenario(name: str, script: Any, fallback: str, contacts: int, router:
             SWITCHBOARD_OPENAI__MAX_RETRIES="0",
             SWITCHBOARD_BRAIN_COOLDOWN_S="0",
         )
-        svc = await AgentService.create(
+        svc = await build_service(
             Settings(database_url="sqlite://"), store=SqlStore("sqlite://"), router=router
         )
         per_turn: list[list[float]] = [[], [], []]

@@ -29,7 +29,7 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from switchboard.agent.service import AgentService
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import Channel, Locale
 
@@ -59,7 +59,7 @@ async def run(path: Path, rows: list[dict[str, Any]], misses: bool) -> None:
     """Play every line (``rows`` of ``path``) and print the rate per kind (and style)."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/eval.db", log_level="WARNING")
-        service = await AgentService.create(settings)
+        service = await build_service(settings)
         ok: Counter[str] = Counter()
         total: Counter[str] = Counter()
         tool_called: Counter[str] = Counter()

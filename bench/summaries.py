@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from switchboard.compose import build_service
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SCRIPTS = [
@@ -35,7 +37,6 @@ def report(name: str, ms: list[float]) -> None:
 
 
 async def main() -> None:
-    from switchboard.agent.service import AgentService
     from switchboard.analytics.summary import build_summary
     from switchboard.analytics.summary_sinks import FileSummarySink
     from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
@@ -44,7 +45,7 @@ async def main() -> None:
 
     root = Path(tempfile.mkdtemp())
     settings = Settings(database_url=f"sqlite:///{root / 'bench.db'}", log_level="WARNING")
-    svc = await AgentService.create(settings)
+    svc = await build_service(settings)
     runtime = AnalyticsRuntime.attach(
         svc, settings, sinks=[FileSummarySink(root / "summaries")], start_sweeper=False
     )

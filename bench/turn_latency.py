@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from switchboard.compose import build_service
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -53,7 +55,6 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def main(n: int) -> None:
-    from switchboard.agent.service import AgentService
     from switchboard.config import Settings
 
     texts = utterances(n)
@@ -62,7 +63,7 @@ async def main(n: int) -> None:
         import logging
 
         logging.getLogger("switchboard").setLevel(logging.WARNING)
-        service = await AgentService.create(settings)
+        service = await build_service(settings)
         # warm up: model, tool clients, validation regexes
         for t in texts[:10]:
             c = await service.start_contact()

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from switchboard.agent.service import AgentService
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import Locale
 from switchboard.speech.audio import MODEL_RATE, resample
@@ -157,7 +158,7 @@ async def main() -> None:
 
     speech = await SpeechStack.load()
     db = Path(tempfile.mkdtemp()) / "bench.db"
-    service = await AgentService.create(
+    service = await build_service(
         Settings(database_url=f"sqlite:///{db}", log_json=False, log_level="ERROR")
     )
     voice = [speech.tts.synthesize(t, Locale.EN_US) for t in LINES]

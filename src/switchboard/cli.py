@@ -422,9 +422,9 @@ def eval_answers(
     _configure_logging(base, level="ERROR")
 
     async def _run(settings: Settings) -> list[Any]:
-        from switchboard.agent.service import AgentService
+        from switchboard.compose import build_service
 
-        service = await AgentService.create(settings)
+        service = await build_service(settings)
         try:
             return await run_cases(service, cases)
         finally:
@@ -496,7 +496,7 @@ def call(
 
     Writes transcript.json, reply.wav and timings.json, and prints per-turn timings.
     """
-    from switchboard.agent.service import AgentService
+    from switchboard.compose import build_service
     from switchboard.errors import SwitchboardError
     from switchboard.voice.callfile import run_call_file
 
@@ -508,7 +508,7 @@ def call(
     try:
         summary = asyncio.run(
             run_call_file(
-                settings, file, out_dir, open_service=AgentService.create, locale=locale,
+                settings, file, out_dir, open_service=build_service, locale=locale,
                 realtime=not fast,
             )
         )

@@ -16,7 +16,7 @@ The server (``api/app.py``), the CLI (``cli.py``) and the Lambda handlers
   (a turn middleware) and the idle sweeper, wired onto the service.
 
 Lower layers never import this module (the import-linter contracts in
-``pyproject.toml``), except ``AgentService.create``, kept as an alias.
+``pyproject.toml``).
 """
 
 from __future__ import annotations

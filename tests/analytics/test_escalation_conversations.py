@@ -17,6 +17,7 @@ import pytest_asyncio
 
 from switchboard.agent.service import AgentService
 from switchboard.analytics.stream import SegmentBus
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.attributes import PRIORITY_QUEUE
 from switchboard.domain.types import AgentReply, ContactStatus, EventType, HandoverReason, Source
@@ -64,7 +65,7 @@ CALM = [
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def agent() -> AsyncIterator[AgentService]:
-    svc = await AgentService.create(Settings(database_url="sqlite://"), store=SqlStore("sqlite://"))
+    svc = await build_service(Settings(database_url="sqlite://"), store=SqlStore("sqlite://"))
     yield svc
     await svc.aclose()
 
@@ -146,7 +147,7 @@ async def test_every_final_segment_is_published_with_speaker(agent: AgentService
 
 
 async def _service_on(bus: SegmentBus, router: Any) -> AgentService:
-    return await AgentService.create(
+    return await build_service(
         Settings(database_url="sqlite://"), store=SqlStore("sqlite://"), router=router, segments=bus
     )
 

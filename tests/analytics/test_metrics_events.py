@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from switchboard.agent.service import AgentService
 from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import ContactStatus, ToolCall
 from switchboard.ports import BrainStep, BrainTurn
@@ -26,13 +27,13 @@ SETTINGS = Settings(database_url="sqlite://", summaries={"directory": None})
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def base() -> AsyncIterator[AgentService]:
-    svc = await AgentService.create(SETTINGS, store=SqlStore("sqlite://"))
+    svc = await build_service(SETTINGS, store=SqlStore("sqlite://"))
     yield svc
     await svc.aclose()
 
 
 async def wired(base: AgentService, **kw: object) -> tuple[AgentService, AnalyticsRuntime]:
-    svc = await AgentService.create(
+    svc = await build_service(
         SETTINGS,
         store=SqlStore("sqlite://"),
         router=base.router,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from switchboard.agent.service import AgentService
 from switchboard.analytics.telemetry import Telemetry
 from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.errors import ConfigError
 from switchboard.store import SqlStore
@@ -18,7 +18,7 @@ SETTINGS = Settings(database_url="sqlite://", summaries={"directory": None})
 async def test_one_turn_is_one_trace_with_a_span_per_stage() -> None:
     exporter = InMemorySpanExporter()
     telemetry = Telemetry(exporter, batch=False)
-    svc = await AgentService.create(SETTINGS, store=SqlStore("sqlite://"))
+    svc = await build_service(SETTINGS, store=SqlStore("sqlite://"))
     runtime = AnalyticsRuntime.attach(
         svc, SETTINGS, sinks=[], telemetry=telemetry, start_sweeper=False
     )
@@ -47,7 +47,7 @@ async def test_one_turn_is_one_trace_with_a_span_per_stage() -> None:
 
 
 async def test_nothing_is_traced_unless_configured() -> None:
-    svc = await AgentService.create(SETTINGS, store=SqlStore("sqlite://"), router=None)
+    svc = await build_service(SETTINGS, store=SqlStore("sqlite://"), router=None)
     runtime = AnalyticsRuntime.attach(svc, SETTINGS, sinks=[], start_sweeper=False)
     assert runtime.telemetry is None
     assert not svc.hooks.middlewares  # no tracing middleware registered

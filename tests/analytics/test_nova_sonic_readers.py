@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from switchboard.agent.service import AgentService
 from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
 from switchboard.api import create_app
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import Channel, Locale
 from switchboard.store import SqlStore
@@ -77,7 +78,7 @@ def _samples(text: str, family: str) -> dict[tuple[tuple[str, str], ...], float]
 
 
 async def test_nova_calls_count_in_metrics_and_show_on_the_board() -> None:
-    service = await AgentService.create(
+    service = await build_service(
         SETTINGS, store=SqlStore("sqlite://"), router=ScriptedRouter({})
     )
     runtime = AnalyticsRuntime.attach(service, SETTINGS, sinks=[], start_sweeper=False)

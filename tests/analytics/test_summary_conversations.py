@@ -20,6 +20,7 @@ from switchboard.analytics.summary import CallSummary
 from switchboard.analytics.summary_check import GroundingChecker, RecordEvidence
 from switchboard.analytics.summary_sinks import FileSummarySink
 from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import ContactStatus
 from switchboard.errors import SummaryNotReadyError
@@ -39,7 +40,7 @@ async def wired(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[tuple[AgentService, AnalyticsRuntime, Path]]:
     out = tmp_path_factory.mktemp("summaries")
-    svc = await AgentService.create(Settings(database_url="sqlite://"), store=SqlStore("sqlite://"))
+    svc = await build_service(Settings(database_url="sqlite://"), store=SqlStore("sqlite://"))
     runtime = AnalyticsRuntime.attach(
         svc, svc.settings, sinks=[FileSummarySink(out)], start_sweeper=False
     )

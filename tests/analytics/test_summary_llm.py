@@ -12,6 +12,7 @@ import pytest_asyncio
 from switchboard.agent.service import AgentService
 from switchboard.analytics.summary_llm import SEED3_INSTRUCTION, LlmSummarizer, parse_bullets
 from switchboard.analytics.summary_service import SummaryService
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.store import SqlStore
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def svc() -> AsyncIterator[AgentService]:
-    service = await AgentService.create(Settings(database_url="sqlite://"), store=SqlStore("sqlite://"))
+    service = await build_service(Settings(database_url="sqlite://"), store=SqlStore("sqlite://"))
     yield service
     await service.aclose()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from switchboard.agent.service import AgentService
 from switchboard.analytics.supervisor import SupervisorBoard
 from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import Event, EventType, Source, utcnow
 from switchboard.store import SqlStore
@@ -86,7 +86,7 @@ def test_ended_contacts_are_trimmed_live_ones_kept() -> None:
 
 
 async def test_idle_contact_is_abandoned_and_summarised() -> None:
-    svc = await AgentService.create(SETTINGS, store=SqlStore("sqlite://"))
+    svc = await build_service(SETTINGS, store=SqlStore("sqlite://"))
     runtime = AnalyticsRuntime.attach(svc, SETTINGS, sinks=[], start_sweeper=False)
     quiet = await svc.start_contact()
     await svc.handle_turn(quiet.contact_id, "Where is the nearest branch in Leeds?")

@@ -21,6 +21,7 @@ from switchboard.audit.records import EventRecord
 from switchboard.aws.lex import LexCodeHook
 from switchboard.aws.session import ATTR_HISTORY, ATTR_STATE, SessionStore
 from switchboard.aws.settings import AwsSettings
+from switchboard.compose import build_service
 from switchboard.config import Settings
 
 from .lex_contract import assert_valid_lex_response
@@ -61,7 +62,7 @@ class Recorder:
 async def make_container(router: Any, audit: Recorder | None = None, **kw: Any) -> LexCodeHook:
     store = SessionStore()
     settings = Settings(database_url="sqlite://")
-    svc = await AgentService.create(settings, store=store, router=router, **kw)
+    svc = await build_service(settings, store=store, router=router, **kw)
     return LexCodeHook(svc, store, AwsSettings(), audit=audit)
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from switchboard.agent.service import AgentService
 from switchboard.aws.lex import LexCodeHook
 from switchboard.aws.session import SessionStore
 from switchboard.aws.settings import AwsSettings
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.testing.chat_server import ChatServer, Fail
 from switchboard.testing.scripted_llm import BankerScript
@@ -38,7 +38,7 @@ def openai_settings(monkeypatch: pytest.MonkeyPatch, server: ChatServer) -> Sett
 
 async def container(settings: Settings, router: Any) -> LexCodeHook:
     store = SessionStore()
-    svc = await AgentService.create(settings, store=store, router=router)
+    svc = await build_service(settings, store=store, router=router)
     return LexCodeHook(svc, store, AwsSettings())
 
 

@@ -24,6 +24,7 @@ from switchboard.brains.fallback import FallbackBrain
 from switchboard.brains.local.brain import LocalBrain
 from switchboard.brains.local.router import EmbeddingRouter
 from switchboard.brains.openai_compat import OpenAIBrain
+from switchboard.compose import build_service
 from switchboard.config import BedrockSettings, OpenAISettings, RouterSettings, Settings
 from switchboard.domain.types import Action, Locale, ToolCall
 from switchboard.store import SqlStore
@@ -63,7 +64,7 @@ async def chain_agent(
     """bedrock → openai (the scripted server) → local, in a real AgentService."""
     openai_brain = OpenAIBrain(OpenAISettings(base_url=server.base_url, model="m", max_retries=0))
     chain = FallbackBrain([brain, openai_brain, LocalBrain()], step_timeout_s=5.0)
-    svc = await AgentService.create(Settings(database_url="sqlite://"), brain=chain,
+    svc = await build_service(Settings(database_url="sqlite://"), brain=chain,
                                     store=SqlStore("sqlite://"), router=router)
     return chain, svc
 
@@ -81,7 +82,7 @@ async def test_bedrock_plays_a_tool_turn_with_real_tools(router: EmbeddingRouter
     brain, client = bedrock()
     output = await real_output()
     reply = compose_reply(TOOL, output, Locale.EN_GB)
-    svc = await AgentService.create(Settings(database_url="sqlite://"), brain=brain,
+    svc = await build_service(Settings(database_url="sqlite://"), brain=brain,
                                     store=SqlStore("sqlite://"), router=router)
     tool_use = {"toolUse": {"toolUseId": "tooluse_A1", "name": TOOL,
                             "input": {"account_type": "checking"}}}

@@ -19,6 +19,7 @@ pytest.importorskip("openai", reason="the llm extra (openai) is not installed")
 from switchboard.agent.messages import fallback_message, handover_message
 from switchboard.agent.service import AgentService
 from switchboard.brains.local.router import EmbeddingRouter
+from switchboard.compose import build_service
 from switchboard.config import RouterSettings, Settings
 from switchboard.domain.types import (
     Action,
@@ -58,7 +59,7 @@ def openai_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 async def agent(settings: Settings, router: EmbeddingRouter, store: SqlStore) -> AgentService:
-    return await AgentService.create(settings, store=store, router=router)
+    return await build_service(settings, store=store, router=router)
 
 
 async def play(svc: AgentService, *lines: str) -> tuple[str, list[Any]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from switchboard.agent.service import AgentService
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.contactflow.commands import FLOW_BINDINGS, load_library
 from switchboard.contactflow.interpreter import FlowRunner, Outcome, RunResult
@@ -43,7 +44,7 @@ TABLE = {
 
 @pytest.fixture
 async def service() -> AsyncIterator[AgentService]:
-    svc = await AgentService.create(
+    svc = await build_service(
         Settings(database_url="sqlite://"),
         router=ScriptedRouter(TABLE),
         store=SqlStore("sqlite://"),

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from switchboard.agent.service import AgentService
 from switchboard.audit import verify_chain
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import Action, ContactStatus, HandoverReason, Route
 from switchboard.store import SqlStore
@@ -37,7 +37,7 @@ def pg(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
 async def test_conversation_survives_restart_on_postgres(pg: tuple[str, str]) -> None:
     url, schema = pg
     settings = Settings(database_url=url)
-    first = await AgentService.create(settings, store=SqlStore(url, schema=schema))
+    first = await build_service(settings, store=SqlStore(url, schema=schema))
     contact = await first.start_contact()
     r1 = await first.handle_turn(contact.contact_id, "Hi, I want to open an account")
     r2 = await first.handle_turn(contact.contact_id, "A savings account")
@@ -45,7 +45,7 @@ async def test_conversation_survives_restart_on_postgres(pg: tuple[str, str]) ->
     await first.aclose()
 
     # A new process: same database, nothing in memory. The pending question is remembered.
-    second = await AgentService.create(
+    second = await build_service(
         settings, store=SqlStore(url, schema=schema), router=first.router
     )
     r3 = await second.handle_turn(contact.contact_id, "I'll do it at a branch")

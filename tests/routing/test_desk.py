@@ -12,6 +12,7 @@ import pytest
 
 from switchboard.agent.service import AgentService
 from switchboard.analytics.stream import TranscriptSegment
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import Route, Source
 from switchboard.routing import AgentStatus, HoursOfOperation, RoutingEngine, RoutingStore
@@ -28,7 +29,7 @@ TABLE = {TO_HUMAN.lower(): (Route.HANDOVER, "sb_human_request", 0.95)}
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[AgentService]:
     url = f"sqlite:///{tmp_path / 'desk.db'}"
-    svc = await AgentService.create(
+    svc = await build_service(
         Settings(database_url=url), router=ScriptedRouter(TABLE), store=SqlStore(url)
     )
     yield svc

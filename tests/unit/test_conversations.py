@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 
 from switchboard.agent.service import AgentService
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import Action, HandoverReason, Locale, Route, ValidationAction
 from switchboard.store import SqlStore
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def agent() -> AsyncIterator[AgentService]:
-    svc = await AgentService.create(Settings(database_url="sqlite://"), store=SqlStore("sqlite://"))
+    svc = await build_service(Settings(database_url="sqlite://"), store=SqlStore("sqlite://"))
     yield svc
     await svc.aclose()
 
@@ -51,7 +52,7 @@ async def test_scenario_2_tool_based_query(agent: AgentService) -> None:
 
 async def test_scenario_3_hallucination_detected_and_regenerated() -> None:
     store = SqlStore("sqlite://")
-    svc = await AgentService.create(
+    svc = await build_service(
         Settings(database_url="sqlite://"),
         store=store,
         brain=LyingBrain("fabricated_document", scenario="branch_account"),
@@ -147,7 +148,7 @@ async def test_french_locale_renders_french_from_french_tools() -> None:
     # The embedded router is trained on English data; the French path of the dialogue,
     # renderer and tools is checked with a scripted router.
     router = ScriptedRouter({"où est l'agence la plus proche de lyon ?": (Route.BRANCH, "x", 0.9)})
-    svc = await AgentService.create(
+    svc = await build_service(
         Settings(database_url="sqlite://"), store=SqlStore("sqlite://"), router=router
     )
     c = await svc.start_contact(locale=Locale.FR_FR)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from switchboard.agent.messages import fallback_message
-from switchboard.agent.service import AgentService
 from switchboard.audit import redact
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import (
     Action,
@@ -41,7 +41,7 @@ class Recording:
 async def run(lie: str, *, persistent: bool):
     brain = Recording(LyingBrain(lie, persistent=persistent))
     store = SqlStore("sqlite://")
-    svc = await AgentService.create(
+    svc = await build_service(
         Settings(database_url="sqlite://"),
         brain=brain,
         store=store,

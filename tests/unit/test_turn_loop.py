@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from switchboard.agent.service import AgentService
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import (
     Action,
@@ -37,7 +38,7 @@ TABLE = {
 
 @pytest.fixture
 async def service() -> AsyncIterator[AgentService]:
-    svc = await AgentService.create(
+    svc = await build_service(
         Settings(database_url="sqlite://"),
         router=ScriptedRouter(TABLE),
         store=SqlStore("sqlite://"),
@@ -110,7 +111,7 @@ async def test_capability_limitation(service: AgentService) -> None:
 
 
 async def test_dead_brain_hands_over_and_keeps_conversation() -> None:
-    svc = await AgentService.create(
+    svc = await build_service(
         Settings(database_url="sqlite://"),
         brain=DeadBrain(),
         router=ScriptedRouter(TABLE),
@@ -135,7 +136,7 @@ async def test_repeated_tool_failures_hand_over() -> None:
             text="Sorry, could you rephrase?", route=R.CARD_INFO, action=Action.CLARIFY
         )
 
-    svc = await AgentService.create(
+    svc = await build_service(
         Settings(database_url="sqlite://"),
         brain=ScriptedBrain(script),
         router=ScriptedRouter(TABLE),

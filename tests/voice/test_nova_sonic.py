@@ -18,6 +18,7 @@ import pytest
 from switchboard.agent.conversation import ConversationService
 from switchboard.analytics.stream import SegmentBus
 from switchboard.audit import AuditSink
+from switchboard.compose import build_service
 from switchboard.domain.types import Channel, Contact, ContactStatus, Locale, Role
 from switchboard.errors import ConfigError, InputError
 from switchboard.store.aio import ThreadedStore
@@ -257,7 +258,6 @@ async def test_bedrock_stream_without_the_sdk_says_how_to_install() -> None:
 
 async def test_nova_call_adapts_phone_audio_both_ways(tmp_path: Path) -> None:
     """NovaSonicCall behind the transport port: μ-law 8 kHz in and out, greeting, contact."""
-    from switchboard.agent.service import AgentService
     from switchboard.config import Settings
     from switchboard.speech.audio import decode
     from switchboard.testing.fakes import ScriptedRouter
@@ -265,7 +265,7 @@ async def test_nova_call_adapts_phone_audio_both_ways(tmp_path: Path) -> None:
     from switchboard.voice.events import MULAW_8K
 
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'call.db'}", log_json=False)
-    service = await AgentService.create(settings, router=ScriptedRouter({}))
+    service = await build_service(settings, router=ScriptedRouter({}))
     stream = ReplayNovaStream.from_file(FIXTURES / "branch_question.json")
 
     async def open_stream() -> ReplayNovaStream:

@@ -17,6 +17,7 @@ from pipeline_caller import line
 from voice_audio import speech_stack, wer
 
 from switchboard.agent.service import AgentService
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import ContactStatus, EventType, Locale
 from switchboard.errors import InputError
@@ -54,7 +55,7 @@ BANKING = [
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AgentService]:
     db = Path(tmp_path_factory.mktemp("voice-pipeline")) / "calls.db"
-    svc = await AgentService.create(
+    svc = await build_service(
         Settings(database_url=f"sqlite:///{db}", log_json=False, log_level="WARNING")
     )
     yield svc

@@ -19,6 +19,7 @@ import pytest_asyncio
 from voice_audio import speech_stack
 
 from switchboard.agent.service import AgentService
+from switchboard.compose import build_service
 from switchboard.config import Settings
 from switchboard.domain.types import Locale
 from switchboard.speech.audio import MODEL_RATE, read_wav, resample
@@ -66,7 +67,7 @@ def test_stt_wer_on_librivox_is_at_most_10_percent() -> None:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AgentService]:
     db = Path(tmp_path_factory.mktemp("voice-wer")) / "calls.db"
-    svc = await AgentService.create(
+    svc = await build_service(
         Settings(database_url=f"sqlite:///{db}", log_json=False, log_level="WARNING")
     )
     yield svc

@@ -4,9 +4,8 @@
 loop (``agent/loop.py``) under the contact's lock; every message, event,
 transcript segment, sentiment reading and handover queue entry goes
 through the one :class:`~switchboard.agent.conversation.ConversationService`
-(``service.conversation``). Build it with :func:`switchboard.compose.build_service`
-(or :meth:`AgentService.create`, the same thing); the composition root
-injects every adapter, so this module imports none.
+(``service.conversation``). Build it with :func:`switchboard.compose.build_service`;
+the composition root injects every adapter, so this module imports none.
 
 Cross-cutting concerns (telemetry spans, metrics) wrap the turn through
 ``service.hooks`` (:class:`~switchboard.agent.hooks.TurnHooks`), never by
@@ -17,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from switchboard.agent import guardrail
 from switchboard.agent.conversation import ContactView, ConversationService, EndHook
@@ -93,22 +92,6 @@ class AgentService:
             hooks=self.hooks,
             hallucination_ttl_days=settings.hallucination_ttl_days,
         )
-
-    @classmethod
-    async def create(cls, settings: Settings, **overrides: Any) -> AgentService:
-        """Build the service with embedded defaults (same as ``compose.build_service``).
-
-        Kept for callers written before the composition root; new code calls
-        :func:`switchboard.compose.build_service`.
-
-        Raises:
-            switchboard.errors.ConfigError: for an unknown brain name or a missing
-                provider library (extras `aws`, `llm`).
-            switchboard.errors.RouterModelError: when the router artifact is missing.
-        """
-        from switchboard.compose import build_service  # the composition root (allowed edge)
-
-        return await build_service(settings, **overrides)
 
     # -- read-only views kept for the channel adapters written against them ---------------
 

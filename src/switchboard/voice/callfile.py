@@ -51,7 +51,7 @@ class ClosableService(ServiceLike, Protocol):
         ...
 
 
-#: Builds the service from settings (the CLI passes ``AgentService.create``).
+#: Builds the service from settings (the CLI passes ``build_service``).
 ServiceOpener = Callable[[Settings], Awaitable[ClosableService]]
 
 
