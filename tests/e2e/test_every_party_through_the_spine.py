@@ -2,8 +2,8 @@
 
 A live app over real sockets (real router, MCP tools, SQLite, live sentiment,
 metrics, the desk with queues open 24x7). One contact speaks through REST,
-is handed over, then talks on the chat socket to a human agent on the desk
-socket: every
+is handed over, then talks over REST and the chat socket to a human agent on
+the desk socket: every
 message — the customer's before and after the handover and the human
 agent's — is stored with its card and phone numbers redacted, published on
 the transcript stream (the sentiment consumer scores every customer line,
@@ -102,17 +102,20 @@ def test_customer_ai_agent_and_human_agent_all_go_through_the_service(
         desk.send(json.dumps({"type": "status", "status": "available"}))
         assert _frame(desk, "assigned")["contact_id"] == cid
         desk.send(json.dumps({"type": "message", "text": f"I'll ring {PHONE} now"}))
-        # 3. The customer answers the human agent on the chat socket: relayed, stored,
-        # streamed, scored. (A REST message after the handover is stored but not
-        # relayed to the agent's desk: only the chat socket relays.)
+        # 3. The customer answers the human agent over REST and on the chat socket:
+        # each relayed to the agent, stored, streamed and scored.
         later = f"Thanks, my other card 5555 5555 5555 4444 is fine, same number {PHONE}"
-        with connect(f"{ws_base}/v1/contacts/{cid}/chat", open_timeout=30) as chat:
-            _frame(chat, "ready")
-            chat.send(json.dumps({"type": "message", "text": later}))
-            assert _frame(chat, "delivered")["to"] == "agent"
+        answer = httpx.post(f"{base}/v1/contacts/{cid}/messages", json={"text": later}, timeout=60)
+        assert answer.json()["action"] == "handover" and "passed" in answer.json()["text"]
         relayed = _frame(desk, "customer_message")
         assert relayed["contact_id"] == cid and "5555" in relayed["text"]  # as written
         _wait_sentiment(base, cid, first + 1)
+        with connect(f"{ws_base}/v1/contacts/{cid}/chat", open_timeout=30) as chat:
+            _frame(chat, "ready")
+            chat.send(json.dumps({"type": "message", "text": f"I'm on {PHONE} all day"}))
+            assert _frame(chat, "delivered")["to"] == "agent"
+        assert _frame(desk, "customer_message")["contact_id"] == cid
+        _wait_sentiment(base, cid, first + 2)
         desk.send(json.dumps({"type": "close", "disposition": "resolved"}))
         _frame(desk, "closed")
 

@@ -122,6 +122,12 @@ FALLBACK_MESSAGES: dict[str, dict[str, str]] = {
 }
 
 #: Held while a human agent takes over (after a handover, before the queue issue lands).
+#: The reply to a customer message relayed to the human agent who holds the contact.
+RELAYED_TO_AGENT: dict[str, str] = {
+    "en": "Your message has been passed to the specialist looking after you.",
+    "fr": "Votre message a été transmis au conseiller qui s'occupe de vous.",
+}
+
 AFTER_HANDOVER: dict[str, str] = {
     "en": (
         "You're in the queue for one of our specialists, who will see our conversation so "

@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from switchboard import __version__
+from switchboard.agent.messages import AFTER_HANDOVER, RELAYED_TO_AGENT, language
 from switchboard.agent.service import AgentService, ContactView
 from switchboard.api.deps import ServiceDep, SettingsDep
 from switchboard.api.schemas import (
@@ -24,7 +25,7 @@ from switchboard.api.schemas import (
     StartContactRequest,
     StartContactResponse,
 )
-from switchboard.domain.types import AgentReply, Contact, new_id
+from switchboard.domain.types import Action, AgentReply, Contact, Route, new_id
 from switchboard.errors import SwitchboardError, UnknownContactError
 
 logger = logging.getLogger(__name__)
@@ -68,9 +69,24 @@ def build_router() -> APIRouter:
         summary="Send one customer message and get the agent's reply",
     )
     async def send_message(
-        contact_id: str, body: MessageRequest, service: ServiceDep
+        contact_id: str, body: MessageRequest, service: ServiceDep, request: Request
     ) -> AgentReply:
-        """Run one turn. Brain or tool failures come back as a handover, not an error."""
+        """Run one turn. Brain or tool failures come back as a handover, not an error.
+
+        Once the contact is with the humans (queued or assigned), the message goes
+        to the desk like a chat-socket message: stored, audited, published and
+        relayed to the agent who holds the contact; the reply says where it went.
+        """
+        desk = getattr(request.app.state, "desk", None)
+        if desk is not None and await desk.with_humans(contact_id):
+            delivered = await desk.customer_message(contact_id, body.text)
+            contact = await service.conversation.contact(contact_id)
+            lang = language(contact.locale)
+            to_agent = delivered.get("to") == "agent"
+            text = (RELAYED_TO_AGENT if to_agent else AFTER_HANDOVER)[lang]
+            return AgentReply(
+                contact_id=contact_id, text=text, route=Route.HANDOVER, action=Action.HANDOVER
+            )
         return await service.handle_turn(contact_id, body.text)
 
     @router.post(
