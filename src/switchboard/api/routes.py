@@ -77,17 +77,8 @@ def build_router() -> APIRouter:
         to the desk like a chat-socket message: stored, audited, published and
         relayed to the agent who holds the contact; the reply says where it went.
         """
-        desk = getattr(request.app.state, "desk", None)
-        if desk is not None and await desk.with_humans(contact_id):
-            delivered = await desk.customer_message(contact_id, body.text)
-            contact = await service.conversation.contact(contact_id)
-            lang = language(contact.locale)
-            to_agent = delivered.get("to") == "agent"
-            text = (RELAYED_TO_AGENT if to_agent else AFTER_HANDOVER)[lang]
-            return AgentReply(
-                contact_id=contact_id, text=text, route=Route.HANDOVER, action=Action.HANDOVER
-            )
-        return await service.handle_turn(contact_id, body.text)
+        relayed = await relay_to_humans(request, service, contact_id, body.text)
+        return relayed or await service.handle_turn(contact_id, body.text)
 
     @router.post(
         "/v1/contacts/{contact_id}/end",
@@ -139,6 +130,32 @@ def _add_health(router: APIRouter) -> None:
         )
         status = HTTPStatus.OK if store_ok else HTTPStatus.SERVICE_UNAVAILABLE
         return JSONResponse(report.model_dump(mode="json"), status_code=status)
+
+
+async def relay_to_humans(
+    request: Request, service: AgentService, contact_id: str, text: str
+) -> AgentReply | None:
+    """Give a customer message to the desk when the contact is with the humans.
+
+    Returns:
+        None when the contact is still with the AI agent (no desk, or not queued
+        or assigned); else the reply saying where the message went (the agent
+        holding the contact, or the queue), after the desk stored, audited,
+        published and relayed it.
+
+    Raises:
+        InputError: empty or oversized text (from the desk).
+    """
+    desk = getattr(request.app.state, "desk", None)
+    if desk is None or not await desk.with_humans(contact_id):
+        return None
+    delivered = await desk.customer_message(contact_id, text)
+    contact = await service.conversation.contact(contact_id)
+    to_agent = delivered.get("to") == "agent"
+    said = (RELAYED_TO_AGENT if to_agent else AFTER_HANDOVER)[language(contact.locale)]
+    return AgentReply(
+        contact_id=contact_id, text=said, route=Route.HANDOVER, action=Action.HANDOVER
+    )
 
 
 async def probe_store(service: AgentService) -> bool:
