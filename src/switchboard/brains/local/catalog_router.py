@@ -69,6 +69,14 @@ _STATEMENT = re.compile(
 )
 #: Joining words left at the start of a split part ("Also I want to...").
 _LEAD = re.compile(r"^\s*(and|also|plus|then)\b[\s,]*", re.IGNORECASE)
+#: French joins between two questions ("Combien coûte la Visa Premier et où est votre agence…").
+_SPLIT_FR = re.compile(
+    r",?\s+(?:et|puis|mais)\s+(?=(?:où|ou est|quel\w*|combien|comment|quand|est-ce|pourquoi|"
+    r"puis-je|peut-on|y a-t-il|avez-vous|faut-il)\b)|"
+    r",\s+(?=(?:où|quel\w*|combien|comment|quand|est-ce|puis-je|avez-vous|y a-t-il)\b)",
+    re.IGNORECASE,
+)
+_LEAD_FR = re.compile(r"^\s*(et|aussi|puis|sinon|autre question)\b[\s,:]*", re.IGNORECASE)
 _SMALLTALK_INTENTS = frozenset({"greeting", "thank_you", "goodbye", "yes", "no", "cancel"})
 
 
@@ -136,6 +144,10 @@ class CatalogRouter:
         parts = [
             _LEAD.sub("", p).strip(" ,.") for p in _SPLIT.split(fixed) if p and p.strip(" ,.?")
         ]
+        if locale is Locale.FR_FR:
+            parts = _glue_statements(
+                [_LEAD_FR.sub("", q).strip(" ,.") for p in parts for q in _SPLIT_FR.split(p) if q]
+            )
         parts = [p for p in parts if p and p.lower() not in _SPLIT_WORDS]
         if len(parts) > 1 and any(topic_of(p) is not None for p in parts):
             multi = self._multi(parts, base, reader, dialogue)
@@ -191,6 +203,12 @@ class CatalogRouter:
         if reading.topic is None or reading.route is None:
             return base
         bar = ANSWERABLE if base.route is Route.HANDOVER else ANSWERABLE_OFF_TOPIC
+        if reader.locale is Locale.FR_FR and (
+            "account_type" in reading.entities or "card_type" in reading.entities
+        ):
+            # French cosines to the (English) fact phrasings run lower; a named product
+            # ("un livret d'épargne") is enough to use the handover bar.
+            bar = ANSWERABLE
         if base.route is not Route.HANDOVER and topic_of(text) is None:
             return base  # off-topic by the router and no product word ("college benefits")
         if reading.score >= bar and is_product_question(text, reading):
@@ -325,6 +343,29 @@ _SPLIT_WORDS = frozenset(
         "the",
     }
 )
+
+
+#: A French statement about the customer that sets up the next question ("Je vis à Nantes, …").
+_STATEMENT_FR = re.compile(
+    r"^\W*(je suis (à|a|sur|près de|pres de)|je vis|j'habite|je réside|je reside|"
+    r"j'ai \d+ ans|je suis (étudiant|etudiant|salarié|salarie))",
+    re.IGNORECASE,
+)
+
+
+def _glue_statements(parts: list[str]) -> list[str]:
+    """Join a French statement part to the question after it (one question, not two)."""
+    glued: list[str] = []
+    pending = ""
+    for part in parts:
+        if _STATEMENT_FR.match(part) and not part.rstrip().endswith("?"):
+            pending = f"{pending}{part}, "
+            continue
+        glued.append(pending + part)
+        pending = ""
+    if pending:
+        glued.append(pending.rstrip(", "))
+    return glued
 
 
 def _merge_parts(parts: list[RouteDecision]) -> list[RouteDecision]:
