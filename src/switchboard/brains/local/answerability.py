@@ -139,7 +139,8 @@ _TOPICS: tuple[tuple[Route, re.Pattern[str]], ...] = (
 #: French topic words per route, matched on accent-folded text (:func:`topic_of`).
 _TOPICS_FR: dict[Route, re.Pattern[str]] = {
     Route.CARD_INFO: re.compile(
-        r"\b(porte-cles|bracelets?|distributeurs?|retraits?|cb|carte bleue)\b"
+        r"\b(porte-cles|bracelets?|distributeurs?|retraits?|cb|carte bleue|apple pay|"
+        r"google pay|payer (avec|par) (mon |le |votre )?(telephone|portable|mobile|montre))\b"
     ),
     Route.BRANCH: re.compile(r"\b(agences?|agense|agance|guichets?|succursales?)\b"),
     Route.ACCOUNT_OPENING: re.compile(
@@ -512,19 +513,17 @@ def is_product_question(text: str, reading: Reading) -> bool:
     """
     if reading.own_account:
         return False
+    folded = fold(text)
+    if (
+        _CAPABILITY_FR.search(folded)
+        and _CAPABILITY_FR_FIELDS & set(reading.fields)
+        and not _NEGATION_FR.search(folded)
+    ):
+        return True  # "comment activer ma nouvelle carte": any card, the same answer
     if _PERSONAL.search(text):
         feature = "feature" in reading.fields
-        folded = fold(text)
-        french = (
-            bool(_CAPABILITY_FR.search(folded))
-            and bool(_CAPABILITY_FR_FIELDS & set(reading.fields))
-            and not _NEGATION_FR.search(folded)
-        )
-        capable = (feature and _CAPABILITY.search(text)) or french
-        if not capable or re.search(r"n't\b|\bnot\b", text):
+        if not (feature and _CAPABILITY.search(text)) or re.search(r"n't\b|\bnot\b", text):
             return False
-        if french:
-            return True  # "comment activer ma nouvelle carte": any card, the same answer
     named = any(k in reading.entities for k in ("card_type", "account_type", "location"))
     return named or bool(_PRODUCT_REFERENCE.search(text))
 

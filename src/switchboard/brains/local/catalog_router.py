@@ -345,10 +345,12 @@ _SPLIT_WORDS = frozenset(
 )
 
 
-#: A French statement about the customer that sets up the next question ("Je vis à Nantes, …").
+#: A French statement that sets up the next question ("Je vis à Nantes, …", "Je veux
+#: ouvrir un livret, quels papiers ?").
 _STATEMENT_FR = re.compile(
     r"^\W*(je suis (à|a|sur|près de|pres de)|je vis|j'habite|je réside|je reside|"
-    r"j'ai \d+ ans|je suis (étudiant|etudiant|salarié|salarie))",
+    r"j'ai \d+ ans|je suis (étudiant|etudiant|salarié|salarie)|"
+    r"je (veux|voudrais|souhaite|souhaiterais|compte|vais|pense) |j'aimerais |j'ai besoin )",
     re.IGNORECASE,
 )
 

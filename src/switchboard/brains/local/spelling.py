@@ -132,9 +132,9 @@ def _fold(word: str) -> str:
 
 
 def _inflection(word: str, candidate: str) -> bool:
-    """True when ``word`` and ``candidate`` differ only by a French ending (s, e, z, t)."""
+    """True when ``word`` and ``candidate`` differ only by a French ending ("activer"/"active")."""
     short, long = sorted((word, candidate), key=len)
-    return long.startswith(short) and long[len(short) :] in {"s", "e", "z", "t", "es"}
+    return long.startswith(short) and long[len(short) :] in {"s", "e", "z", "t", "r", "es", "nt"}
 
 
 def _edit_rank(typo: str, candidate: str) -> int:
