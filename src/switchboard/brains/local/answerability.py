@@ -139,7 +139,7 @@ _TOPICS: tuple[tuple[Route, re.Pattern[str]], ...] = (
 #: French topic words per route, matched on accent-folded text (:func:`topic_of`).
 _TOPICS_FR: dict[Route, re.Pattern[str]] = {
     Route.CARD_INFO: re.compile(
-        r"\b(porte-cles|bracelets?|distributeurs?|retraits?|cb|carte bleue|apple pay|"
+        r"\b(porte[- ]?cles?|bracelets?|distributeurs?|retraits?|cb|carte bleue|apple pay|"
         r"google pay|payer (avec|par) (mon |le |votre )?(telephone|portable|mobile|montre))\b"
     ),
     Route.BRANCH: re.compile(r"\b(agences?|agense|agance|guichets?|succursales?)\b"),
@@ -266,10 +266,12 @@ _FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.ACCOUNT_OPENING, "monthly_fee"): re.compile(rf"\b({_FR_COST}|tenue de compte)\b"),
     (Route.ACCOUNT_OPENING, "process_steps"): re.compile(
-        r"\b(etapes?|procedure|demarches?|deroul\w*)\b"
+        r"\b(etapes?|procedure|demarches?|deroul\w*|comment (faire pour )?ouvrir|"
+        r"comment (on ouvre|ouvre-t-on|puis-je ouvrir|je peux ouvrir))\b"
     ),
     (Route.ACCOUNT_OPENING, "benefits"): re.compile(
-        r"\b(avantages?|proposez-vous|vous proposez|parlez-moi|c'est quoi|interet)\b"
+        r"\b(avantages?|proposez-vous|vous proposez|parlez-moi|c'est quoi|interet|"
+        r"(avez-vous|vous avez|existe-t-il) (un|une|des))\b"
     ),
     (Route.CARD_INFO, "eligibility"): re.compile(
         r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|"
@@ -285,7 +287,7 @@ _FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.CARD_INFO, "feature"): re.compile(
         r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"
-        r"plafonds?|telephone|porte-cles|bracelet|batterie|recharge)\b"
+        r"plafonds?|telephone|batterie|recharge)\b"
     ),
 }
 

@@ -44,6 +44,9 @@ from switchboard.brains.local.spelling import spell_fixer
 from switchboard.domain.types import TOOL_ROUTES, Locale, Route
 from switchboard.ports import IntentRouter, RouteDecision
 
+#: fr_FR: answerability bar for a question naming a product and asking a field by cue words.
+ANSWERABLE_FR_NAMED = 0.45
+
 #: Intents whose handover the catalog never overrides (seed 2 triggers 1, 3 and 4).
 PROTECTED_INTENTS = EXPLICIT_INTENTS | FRUSTRATION_INTENTS | SENSITIVE_INTENTS
 
@@ -206,9 +209,10 @@ class CatalogRouter:
         if reader.locale is Locale.FR_FR and (
             "account_type" in reading.entities or "card_type" in reading.entities
         ):
-            # French cosines to the (English) fact phrasings run lower; a named product
-            # ("un livret d'épargne") is enough to use the handover bar.
-            bar = ANSWERABLE
+            # French cosines to the fact phrasings run lower; a named product ("un livret
+            # d'épargne") is enough for the handover bar, and with an explicit field cue
+            # ("le prix du porte clé") for a lower one.
+            bar = ANSWERABLE_FR_NAMED if field_cues(text, reading.route) else ANSWERABLE
         if base.route is not Route.HANDOVER and topic_of(text) is None:
             return base  # off-topic by the router and no product word ("college benefits")
         if reading.score >= bar and is_product_question(text, reading):
