@@ -107,6 +107,13 @@ _CAPABILITY_FR = re.compile(
 _NEGATION_FR = re.compile(r"\b(ne|n'|pas|plus|jamais|aucun\w*)\b|\bn'")
 _CAPABILITY_FR_FIELDS = frozenset({"activation", "ordering_process", "feature"})
 
+#: French: the bank's products named as such ("quelle carte", "vos comptes", "avez-vous").
+_PRODUCT_REFERENCE_FR = re.compile(
+    r"\b(quel(le)?s? (carte|compte|livret|agence)s?|vos (cartes|comptes|agences)|"
+    r"votre (carte|compte|agence)|proposez-vous|vous proposez|avez-vous|vous avez|"
+    r"offrez-vous|vous faites)\b"
+)
+
 #: The bank's products named as such ("your debit card", "do you offer...").
 _PRODUCT_REFERENCE = re.compile(
     r"\b(your (debit )?(cards?|accounts?|branch(es)?)|do you (have|offer|do|charge|provide)|"
@@ -254,7 +261,8 @@ _FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.ACCOUNT_OPENING, "overdraft"): re.compile(r"\b(decouvert\w*|agios)\b"),
     (Route.ACCOUNT_OPENING, "documents_required"): re.compile(
-        r"\b(documents?|papiers?|pieces?|justificatifs?|il faut quoi|faut-il quoi|"
+        r"\b(documents?|papiers?|pieces?|justificatifs?|(il )?(me |nous )?faut quoi|"
+        r"faut-il quoi|qu'est-ce qu'il (me )?faut|"
         r"que faut-il|quoi fournir|fournir|apporter|kbis|passeport|carte d'identite)\b"
     ),
     (Route.ACCOUNT_OPENING, "requirements"): re.compile(
@@ -367,6 +375,11 @@ class CatalogIndex:
             if f" {name} " in folded or f" {name}," in folded or f" {name}?" in folded:
                 return postcode
         return None
+
+    def branch_in(self, postcode: str, city: str) -> bool:
+        """True when the branch at ``postcode`` has ``city`` in its name ("Marseille Prado")."""
+        city = fold(city)
+        return any(city in name for name, code in self.branch_places if code == postcode)
 
     def card_named(self, text: str) -> str | None:
         """The card whose catalog name or features alone use a word of ``text`` ("fob")."""
@@ -527,7 +540,7 @@ def is_product_question(text: str, reading: Reading) -> bool:
         if not (feature and _CAPABILITY.search(text)) or re.search(r"n't\b|\bnot\b", text):
             return False
     named = any(k in reading.entities for k in ("card_type", "account_type", "location"))
-    return named or bool(_PRODUCT_REFERENCE.search(text))
+    return named or bool(_PRODUCT_REFERENCE.search(text) or _PRODUCT_REFERENCE_FR.search(folded))
 
 
 class CatalogReader:
@@ -554,7 +567,9 @@ class CatalogReader:
         hits = self.index.search(text)
         best, score = hits[0]
         place = self.index.branch_named(text)
-        if place is not None and not slots.location:
+        if place is not None and (
+            not slots.location or self.index.branch_in(place, str(slots.location))
+        ):
             # A branch named by its own name ("the Wall Street branch", "Canary Wharf").
             entities["location"] = place
             if topic is None or topic is Route.BRANCH:
