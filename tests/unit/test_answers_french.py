@@ -138,3 +138,23 @@ def test_french_statement_then_question_is_one_question(router: CatalogRouter) -
 def test_french_stolen_card_typo_is_handed_over(router: CatalogRouter) -> None:
     decision = router.classify_in_context("on ma vole ma cb", FR)
     assert decision.route is Route.HANDOVER
+
+
+def test_french_follow_ups_read_the_dialogue(router: CatalogRouter) -> None:
+    branch = {"route": "branch", "slots": {"location": "Lille"}, "fields": ["nearest"]}
+    phone = router.classify_in_context("Et son téléphone ?", {**FR, "dialogue": branch})
+    assert phone.route is Route.BRANCH and phone.fields == ["phone"]
+    opening = {
+        "route": "account_opening",
+        "slots": {"account_type": "student", "channel": "digital"},
+        "fields": ["process_steps"],
+    }
+    moved = router.classify_in_context("plutôt en agence", {**FR, "dialogue": opening})
+    assert moved.route is Route.ACCOUNT_OPENING and moved.entities["channel"] == "branch"
+
+
+def test_french_trouble_after_an_answer_is_not_a_follow_up(router: CatalogRouter) -> None:
+    card = {"route": "card_info", "slots": {"card_type": "premium"}, "fields": ["fees"]}
+    context = {**FR, "dialogue": card}
+    decision = router.classify_in_context("Elle ne fonctionne plus du tout", context)
+    assert decision.route is Route.HANDOVER

@@ -37,9 +37,11 @@ from switchboard.brains.local.answerability import (
     Reading,
     day_of,
     field_cues,
+    fold,
     is_product_question,
     topic_of,
 )
+from switchboard.brains.local.person_request import reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
 from switchboard.domain.types import TOOL_ROUTES, Locale, Route
 from switchboard.ports import IntentRouter, RouteDecision
@@ -63,6 +65,21 @@ _FOLLOW_UP = re.compile(
     r"\b(it|its|it's|that|this|they|their|there|them|the one|that one|same|ça|cette)\b",
     re.IGNORECASE,
 )
+#: French follow-up words, on accent-folded text ("plutôt en agence", "elle ouvre le lundi ?").
+_FOLLOW_UP_FR = re.compile(
+    r"^\W*(et|et pour|et si|plutot|sinon|mais|alors|aussi)\b|"
+    r"^\W*(plutot )?(en agence|en ligne|par internet|sur l'application|dans l'application)"
+    r"( plutot| svp| s'il vous plait)?\W*$|"
+    r"\b(elle|il|celle-ci|celui-ci|cette carte|cette agence|ce compte|la meme|le meme)\b"
+)
+#: A French line about a problem is never a follow-up ("elle ne marche plus").
+_TROUBLE_FR = re.compile(
+    r"\b(ne|pas|plus|jamais|marche|fonctionne|bloque\w*|probleme|souci|erreur|debite\w*|"
+    r"preleve\w*|perdu\w*|vole\w*)\b|\bn'"
+)
+#: fr_FR: below this confidence a sensitive intent on a short follow-up ("Et le téléphone ?"
+#: after a branch answer) is read in the dialogue's context instead.
+WEAK_SENSITIVE_FR = 0.6
 #: A small statement of fact about the customer ("I'm 34 and live in the UK").
 _STATEMENT = re.compile(
     r"\b(i'?m|i am) (\d+|a (uk|us|british|american|french) (resident|citizen)|"
@@ -157,8 +174,22 @@ class CatalogRouter:
             if multi is not None:
                 return multi
         if base.intent in PROTECTED_INTENTS:
+            if locale is Locale.FR_FR and self._weak_sensitive(base, fixed):
+                follow = self._follow_up(fixed, reader.read(fixed), dialogue)
+                if follow is not None and field_cues(fixed, follow.route or Route.BRANCH):
+                    return self._decision(follow, base, "sb_follow_up")
             return base
         return self._one(fixed, base, reader, dialogue)
+
+    @staticmethod
+    def _weak_sensitive(base: RouteDecision, text: str) -> bool:
+        """A sensitive intent read with low confidence on a short line with no incident words."""
+        return (
+            base.intent in SENSITIVE_INTENTS
+            and base.confidence < WEAK_SENSITIVE_FR
+            and len(text.split()) <= 6
+            and not reports_an_incident(text)
+        )
 
     # -- one question ---------------------------------------------------------------
 
@@ -243,7 +274,9 @@ class CatalogRouter:
         last_route = Route(last)
         words = text.split()
         statement = bool(_STATEMENT.search(text))
-        leaning = bool(_FOLLOW_UP.search(text)) or (
+        folded = fold(text)
+        french = bool(_FOLLOW_UP_FR.search(folded)) and not _TROUBLE_FR.search(folded)
+        leaning = bool(_FOLLOW_UP.search(text)) or french or (
             day_of(text) is not None and last_route is Route.BRANCH
         )
         own_cues = field_cues(text, last_route) if reading.topic is None else []
