@@ -29,7 +29,8 @@ _ACCOUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "business",
         re.compile(
             r"\b(business|company|companies|sole trader|limited company|ltd|llc|"
-            r"self[- ]employed|freelancer?|entreprise|professionnel\w*|societe)\b"
+            r"self[- ]employed|freelancer?|entreprise|professionnel\w*|societe|"
+            r"comptes? pros?|(auto|micro)[- ]?entrepreneurs?|sarl|eurl|sasu)\b"
         ),
     ),
     ("savings", re.compile(r"\b(savings?|saver|isa|epargne|livret)\b")),
@@ -48,7 +49,7 @@ _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "contactless",
         re.compile(
             r"\b(contactless|tap to pay|sans contact|nfc|key ?fob|wristband|"
-            r"bracelet|porte-cl[eé]s?)\b"
+            r"bracelet|porte[- ]?cl[eé]s?)\b"
         ),
     ),
     # "Visa Premier" is the fr_FR catalog's premium card (tools/data/cards_fr_FR.yaml).
@@ -105,6 +106,12 @@ _US_ZIP = re.compile(r"\b(\d{5})(?:-(\d{4}))?\b")
 _FR_CODE = re.compile(r"\b(\d{5})\b")
 _LOCATION_CUE = re.compile(
     r"\b(?:in|near|around|at|close to|nearby|from|to|by|à|a|près de|vers|dans)\s+(.+)$",
+    re.IGNORECASE,
+)
+#: French adds "de"/"du"/"d'" ("l'agence la plus proche de toulouse", lower-case).
+_LOCATION_CUE_FR = re.compile(
+    r"(?:\b(?:à|a|près de|pres de|proche de|vers|dans|de|du|sur|autour de|côté de)\s+|"
+    r"\bd['’])(.+)$",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-zÀ-ÿ'’-]+")
@@ -200,7 +207,7 @@ def _find_city(text: str, locale: Locale, *, whole_answer: bool) -> str | None:
     if not words:
         return None
     folded = [_fold(w) for w in words]
-    cue_tail = _LOCATION_CUE.search(text)
+    cue_tail = (_LOCATION_CUE_FR if locale is Locale.FR_FR else _LOCATION_CUE).search(text)
     cue_words = {_fold(w) for w in _WORD.findall(cue_tail.group(1))} if cue_tail else set()
     best: tuple[int, str] | None = None
     for size in (3, 2, 1):

@@ -63,7 +63,7 @@ OWN_ACCOUNT = re.compile(
 #: Opening an account (wins over "branch" and "card" words: "open an account at a branch").
 _OPENING = re.compile(
     r"\b(open(ing)?|apply for|applying for) (an? |my |the )?(\w+ )?(account|compte)\b|"
-    r"\bouvrir (un )?compte\b",
+    r"\bouvrir (un |une |mon |le |ma )?(compte|livret)\b|\bouverture d'(un )?(compte|livret)\b",
     re.IGNORECASE,
 )
 
@@ -96,6 +96,24 @@ _CAPABILITY = re.compile(
     r"^\W*(can|could) (i|you) (freeze|unfreeze|lock|unlock|use|add|pay with|get)\b",
     re.IGNORECASE,
 )
+#: French "how do I <do X> with my card": a product question despite "ma"/"mon"
+#: (matched on folded text; the asked field must be one the catalog answers for
+#: everyone: activation, ordering, a feature). A negation keeps it personal.
+_CAPABILITY_FR = re.compile(
+    r"^\W*(comment|puis-je|peut-on|est-ce que (je peux|on peut)|je peux|on peut|"
+    r"je voudrais|je souhaite|j'aimerais)\b.*\b(activer|commander|bloquer|debloquer|"
+    r"utiliser|ajouter|payer|obtenir|avoir)\b"
+)
+_NEGATION_FR = re.compile(r"\b(ne|n'|pas|plus|jamais|aucun\w*)\b|\bn'")
+_CAPABILITY_FR_FIELDS = frozenset({"activation", "ordering_process", "feature"})
+
+#: French: the bank's products named as such ("quelle carte", "vos comptes", "avez-vous").
+_PRODUCT_REFERENCE_FR = re.compile(
+    r"\b(quel(le)?s? (carte|compte|livret|agence)s?|vos (cartes|comptes|agences)|"
+    r"votre (carte|compte|agence)|proposez-vous|vous proposez|avez-vous|vous avez|"
+    r"offrez-vous|vous faites)\b"
+)
+
 #: The bank's products named as such ("your debit card", "do you offer...").
 _PRODUCT_REFERENCE = re.compile(
     r"\b(your (debit )?(cards?|accounts?|branch(es)?)|do you (have|offer|do|charge|provide)|"
@@ -124,6 +142,18 @@ _TOPICS: tuple[tuple[Route, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+#: French topic words per route, matched on accent-folded text (:func:`topic_of`).
+_TOPICS_FR: dict[Route, re.Pattern[str]] = {
+    Route.CARD_INFO: re.compile(
+        r"\b(porte[- ]?cles?|bracelets?|distributeurs?|retraits?|cb|carte bleue|apple pay|"
+        r"google pay|payer (avec|par) (mon |le |votre )?(telephone|portable|mobile|montre))\b"
+    ),
+    Route.BRANCH: re.compile(r"\b(agences?|agense|agance|guichets?|succursales?)\b"),
+    Route.ACCOUNT_OPENING: re.compile(
+        r"\b(comptes?|livrets?|epargne|ouvrir|ouverture|papiers|justificatifs?|rib)\b"
+    ),
+}
 
 #: Field cues, in priority order per route: (route, field, pattern).
 _FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
@@ -212,6 +242,63 @@ _FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
     ),
 )
 
+#: French field cues per (route, field), matched on accent-folded text (:func:`fold`);
+#: :func:`field_cues` reads them with the English ones, in the English priority order.
+#: "combien" alone is a fee only when it is not "combien de temps/jours" nor earnings.
+_FR_COST = (
+    r"frais|cout\w*|tarifs?|prix|payant\w*|gratuit\w*|"
+    r"(?<!gagner )combien(?! de (temps|jours)| (faut-il |dois-je |il faut )?gagner)|"
+    r"par mois|par an|mensualite\w*|cotisation\w*"
+)
+_FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
+    (Route.BRANCH, "phone"): re.compile(r"\b(telephone|numero|appeler|joindre|tel)\b"),
+    (Route.BRANCH, "address"): re.compile(r"\b(adresse|ou exactement|se situe)\b"),
+    (Route.BRANCH, "hours"): re.compile(
+        r"\b(horaires?|ouvert\w*|ouvre\w*|ferme\w*|heures?|jusqu'a quand)\b"
+    ),
+    (Route.ACCOUNT_OPENING, "min_deposit"): re.compile(
+        r"\b(minimum|minimal\w*|depot|versement|verser|premier versement|a partir de combien)\b"
+    ),
+    (Route.ACCOUNT_OPENING, "overdraft"): re.compile(r"\b(decouvert\w*|agios)\b"),
+    (Route.ACCOUNT_OPENING, "documents_required"): re.compile(
+        r"\b(documents?|papiers?|pieces?|justificatifs?|(il )?(me |nous )?faut quoi|"
+        r"faut-il quoi|qu'est-ce qu'il (me )?faut|"
+        r"que faut-il|quoi fournir|fournir|apporter|kbis|passeport|carte d'identite)\b"
+    ),
+    (Route.ACCOUNT_OPENING, "requirements"): re.compile(
+        r"\b(quel age|age|ans|majeur\w*|mineur\w*|conditions?|resid\w*|qui peut|"
+        r"eligib\w*|smartphone)\b"
+    ),
+    (Route.ACCOUNT_OPENING, "processing_time"): re.compile(
+        r"\b(combien de temps|combien de jours|delais?|duree|prend|rapidement|vite|quand)\b"
+    ),
+    (Route.ACCOUNT_OPENING, "monthly_fee"): re.compile(rf"\b({_FR_COST}|tenue de compte)\b"),
+    (Route.ACCOUNT_OPENING, "process_steps"): re.compile(
+        r"\b(etapes?|procedure|demarches?|deroul\w*|comment (faire pour )?ouvrir|"
+        r"comment (on ouvre|ouvre-t-on|puis-je ouvrir|je peux ouvrir))\b"
+    ),
+    (Route.ACCOUNT_OPENING, "benefits"): re.compile(
+        r"\b(avantages?|proposez-vous|vous proposez|parlez-moi|c'est quoi|interet|"
+        r"(avez-vous|vous avez|existe-t-il) (un|une|des))\b"
+    ),
+    (Route.CARD_INFO, "eligibility"): re.compile(
+        r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|"
+        r"avoir droit|y avoir droit)\b"
+    ),
+    (Route.CARD_INFO, "delivery_time"): re.compile(
+        r"\b(combien de jours|combien de temps|delais?|livr\w*|recoi\w*|recevoir|recu|"
+        r"arrive\w*|quand)\b"
+    ),
+    (Route.CARD_INFO, "activation"): re.compile(r"\b(activ(er|ez|ation|e))\b"),
+    (Route.CARD_INFO, "fees"): re.compile(
+        rf"\b({_FR_COST}|etranger|hors zone euro|hors de la zone euro|retraits?|distributeurs?)\b"
+    ),
+    (Route.CARD_INFO, "feature"): re.compile(
+        r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"
+        r"plafonds?|telephone|batterie|recharge)\b"
+    ),
+}
+
 _DAYS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (key, re.compile(rf"\b({pattern})\b", re.I))
     for key, pattern in (
@@ -288,6 +375,11 @@ class CatalogIndex:
             if f" {name} " in folded or f" {name}," in folded or f" {name}?" in folded:
                 return postcode
         return None
+
+    def branch_in(self, postcode: str, city: str) -> bool:
+        """True when the branch at ``postcode`` has ``city`` in its name ("Marseille Prado")."""
+        city = fold(city)
+        return any(city in name for name, code in self.branch_places if code == postcode)
 
     def card_named(self, text: str) -> str | None:
         """The card whose catalog name or features alone use a word of ``text`` ("fob")."""
@@ -367,20 +459,25 @@ def _branch_places(locale: Locale) -> list[tuple[str, str]]:
     from switchboard.tools.catalog import load_catalog
 
     places: list[tuple[str, str]] = []
-    for branch in load_catalog(locale).branches.branches:
+    branches = load_catalog(locale).branches.branches
+    cities = {fold(b.city) for b in branches}
+    for branch in branches:
         name = fold(branch.name)
-        city = fold(branch.city)
         places.append((name, branch.postcode))
-        rest = name.removeprefix(city).strip()
-        if rest and rest != name and len(rest) >= 5:
-            places.append((rest, branch.postcode))
+        # The city a name starts with may be another branch's ("Paris La Défense", in Puteaux).
+        for city in sorted(cities | {fold(branch.city)}, key=len, reverse=True):
+            rest = name.removeprefix(city).strip()
+            if rest and rest != name and len(rest) >= 5:
+                places.append((rest, branch.postcode))
+                break
     return sorted(places, key=lambda p: -len(p[0]))
 
 
 def topic_of(text: str) -> Route | None:
     """The tool route the words of ``text`` point to (cards, branches, accounts), or None."""
+    folded = fold(text)
     for route, pattern in _TOPICS:
-        if pattern.search(text):
+        if pattern.search(text) or _TOPICS_FR[route].search(folded):
             return route
     return None
 
@@ -395,14 +492,23 @@ def day_of(text: str) -> str | None:
 
 def field_cues(text: str, route: Route) -> list[str]:
     """Fields of ``route`` that ``text`` asks about, by cue words, in priority order."""
-    found = [name for r, name, pattern in _FIELD_CUES if r is route and pattern.search(text)]
+    folded = fold(text)
+    found = [
+        name
+        for r, name, pattern in _FIELD_CUES
+        if r is route
+        and (
+            pattern.search(text)
+            or ((fr := _FIELD_CUES_FR.get((r, name))) is not None and fr.search(folded))
+        )
+    ]
     if route is Route.BRANCH and day_of(text) and "hours" in found:
         found[found.index("hours")] = "hours_day"
     if route is Route.CARD_INFO and "feature" in found and "fees" in found:
         # "Is the key fob free?": the fee first, then the feature line that names it;
         # "can I use Apple Pay abroad" is a feature question only.
         fee_words = r"\b(fee|fees|cost|costs|charge|free|price|how much)\b"
-        if not re.search(fee_words, text, re.I):
+        if not re.search(fee_words, text, re.I) and not re.search(rf"\b({_FR_COST})\b", folded):
             found.remove("fees")
     return found
 
@@ -422,12 +528,19 @@ def is_product_question(text: str, reading: Reading) -> bool:
     """
     if reading.own_account:
         return False
+    folded = fold(text)
+    if (
+        _CAPABILITY_FR.search(folded)
+        and _CAPABILITY_FR_FIELDS & set(reading.fields)
+        and not _NEGATION_FR.search(folded)
+    ):
+        return True  # "comment activer ma nouvelle carte": any card, the same answer
     if _PERSONAL.search(text):
         feature = "feature" in reading.fields
         if not (feature and _CAPABILITY.search(text)) or re.search(r"n't\b|\bnot\b", text):
             return False
     named = any(k in reading.entities for k in ("card_type", "account_type", "location"))
-    return named or bool(_PRODUCT_REFERENCE.search(text))
+    return named or bool(_PRODUCT_REFERENCE.search(text) or _PRODUCT_REFERENCE_FR.search(folded))
 
 
 class CatalogReader:
@@ -454,7 +567,9 @@ class CatalogReader:
         hits = self.index.search(text)
         best, score = hits[0]
         place = self.index.branch_named(text)
-        if place is not None and not slots.location:
+        if place is not None and (
+            not slots.location or self.index.branch_in(place, str(slots.location))
+        ):
             # A branch named by its own name ("the Wall Street branch", "Canary Wharf").
             entities["location"] = place
             if topic is None or topic is Route.BRANCH:

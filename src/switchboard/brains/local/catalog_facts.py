@@ -8,8 +8,9 @@ features (one fact per feature line, in the catalog's own words), and branches �
 nearest, hours, a day's hours, phone, address, services.
 
 The phrasings are short questions of our own, in English (the multilingual
-encoder maps French questions next to them); they are NOT taken from the
-evaluation set (``data/eval/``). Feature facts also carry the catalog's feature
+encoder maps French questions next to them), plus a smaller French set for
+fr_FR (French questions score higher against French phrasings); they are NOT
+taken from the evaluation set (``data/eval/``). Feature facts also carry the catalog's feature
 line itself, so "do you do a key fob?" lands on the card whose features say so.
 """
 
@@ -204,8 +205,84 @@ _ACCOUNT_WORDS = {
 }
 
 
-def _expand(route: Route, table: dict[str, tuple[str, ...]], slot: str) -> list[Fact]:
-    words = _CARD_WORDS if slot == "card_type" else _ACCOUNT_WORDS
+#: French phrasings of our own for fr_FR, next to the English ones: French questions sit
+#: closer to them than to the English ones in the multilingual space (round 2 of issue 10).
+_CARD_FIELDS_FR: dict[str, tuple[str, ...]] = {
+    "fees": (
+        "combien coûte la carte",
+        "y a-t-il des frais sur la carte",
+        "quels sont les frais à l'étranger",
+        "les retraits sont-ils gratuits",
+        "combien coûte la {card}",
+        "la {card} est-elle gratuite",
+        "quels frais avec la {card} hors zone euro",
+    ),
+    "eligibility": (
+        "qui peut avoir la carte",
+        "quelles conditions pour obtenir la {card}",
+        "quels revenus faut-il pour la {card}",
+    ),
+    "delivery_time": (
+        "en combien de temps vais-je recevoir la carte",
+        "quel est le délai de livraison de la {card}",
+    ),
+    "activation": ("comment activer la carte", "comment activer la {card}"),
+    "ordering_process": ("comment commander la carte", "comment obtenir la {card}"),
+    "features": ("que propose la {card}", "parlez-moi de la {card}"),
+    "overview": ("quelles cartes proposez-vous", "quelle différence entre vos cartes"),
+}
+_ACCOUNT_FIELDS_FR: dict[str, tuple[str, ...]] = {
+    "documents_required": (
+        "quels documents faut-il pour ouvrir un compte",
+        "quels justificatifs pour ouvrir un {account}",
+    ),
+    "process_steps": (
+        "comment ouvrir un compte",
+        "quelles sont les étapes pour ouvrir un {account}",
+    ),
+    "processing_time": (
+        "combien de temps faut-il pour ouvrir un compte",
+        "en combien de temps est ouvert un {account}",
+    ),
+    "requirements": (
+        "quel âge faut-il avoir pour ouvrir un compte",
+        "quelles conditions pour ouvrir un {account}",
+    ),
+    "benefits": ("quels sont les avantages du {account}", "avez-vous un {account}"),
+    "min_deposit": ("quel est le versement minimum pour un {account}",),
+    "monthly_fee": ("combien coûte le {account}", "y a-t-il des frais sur le {account}"),
+    "overdraft": ("y a-t-il un découvert autorisé sur le {account}",),
+}
+_BRANCH_FIELDS_FR: dict[str, tuple[str, ...]] = {
+    "nearest": ("où est l'agence la plus proche", "avez-vous une agence dans ma ville"),
+    "hours": ("quels sont les horaires de l'agence", "à quelle heure ferme l'agence"),
+    "hours_day": ("l'agence est-elle ouverte le samedi",),
+    "phone": ("quel est le numéro de téléphone de l'agence",),
+    "address": ("quelle est l'adresse de l'agence",),
+    "services": ("quels services propose l'agence",),
+}
+_CARD_WORDS_FR = {
+    "standard": "Visa Classic",
+    "premium": "Visa Premier",
+    "contactless": "bracelet sans contact",
+    "virtual": "carte virtuelle",
+}
+_ACCOUNT_WORDS_FR = {
+    "checking": "compte courant",
+    "savings": "livret d'épargne",
+    "business": "compte professionnel",
+    "student": "compte étudiant",
+}
+
+
+def _expand(
+    route: Route,
+    table: dict[str, tuple[str, ...]],
+    slot: str,
+    words: dict[str, str] | None = None,
+) -> list[Fact]:
+    if words is None:
+        words = _CARD_WORDS if slot == "card_type" else _ACCOUNT_WORDS
     placeholder = "{card}" if slot == "card_type" else "{account}"
     facts: list[Fact] = []
     for name, phrasings in table.items():
@@ -246,4 +323,12 @@ def catalog_facts(locale: Locale) -> tuple[Fact, ...]:
         facts.append(Fact(Route.CARD_INFO, "features", card.name, {"card_type": card_type}))
     facts += _expand(Route.ACCOUNT_OPENING, _ACCOUNT_FIELDS, "account_type")
     facts += [Fact(Route.BRANCH, name, q) for name, qs in _BRANCH_FIELDS.items() for q in qs]
+    if locale is Locale.FR_FR:
+        facts += _expand(Route.CARD_INFO, _CARD_FIELDS_FR, "card_type", _CARD_WORDS_FR)
+        facts += _expand(
+            Route.ACCOUNT_OPENING, _ACCOUNT_FIELDS_FR, "account_type", _ACCOUNT_WORDS_FR
+        )
+        facts += [
+            Fact(Route.BRANCH, name, q) for name, qs in _BRANCH_FIELDS_FR.items() for q in qs
+        ]
     return tuple(facts)

@@ -37,12 +37,17 @@ from switchboard.brains.local.answerability import (
     Reading,
     day_of,
     field_cues,
+    fold,
     is_product_question,
     topic_of,
 )
+from switchboard.brains.local.person_request import reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
 from switchboard.domain.types import TOOL_ROUTES, Locale, Route
 from switchboard.ports import IntentRouter, RouteDecision
+
+#: fr_FR: answerability bar for a question naming a product and asking a field by cue words.
+ANSWERABLE_FR_NAMED = 0.45
 
 #: Intents whose handover the catalog never overrides (seed 2 triggers 1, 3 and 4).
 PROTECTED_INTENTS = EXPLICIT_INTENTS | FRUSTRATION_INTENTS | SENSITIVE_INTENTS
@@ -60,6 +65,21 @@ _FOLLOW_UP = re.compile(
     r"\b(it|its|it's|that|this|they|their|there|them|the one|that one|same|ça|cette)\b",
     re.IGNORECASE,
 )
+#: French follow-up words, on accent-folded text ("plutôt en agence", "elle ouvre le lundi ?").
+_FOLLOW_UP_FR = re.compile(
+    r"^\W*(et|et pour|et si|plutot|sinon|mais|alors|aussi)\b|"
+    r"^\W*(plutot )?(en agence|en ligne|par internet|sur l'application|dans l'application)"
+    r"( plutot| svp| s'il vous plait)?\W*$|"
+    r"\b(elle|il|celle-ci|celui-ci|cette carte|cette agence|ce compte|la meme|le meme)\b"
+)
+#: A French line about a problem is never a follow-up ("elle ne marche plus").
+_TROUBLE_FR = re.compile(
+    r"\b(ne|pas|plus|jamais|marche|fonctionne|bloque\w*|probleme|souci|erreur|debite\w*|"
+    r"preleve\w*|perdu\w*|vole\w*)\b|\bn'"
+)
+#: fr_FR: below this confidence a sensitive intent on a short follow-up ("Et le téléphone ?"
+#: after a branch answer) is read in the dialogue's context instead.
+WEAK_SENSITIVE_FR = 0.6
 #: A small statement of fact about the customer ("I'm 34 and live in the UK").
 _STATEMENT = re.compile(
     r"\b(i'?m|i am) (\d+|a (uk|us|british|american|french) (resident|citizen)|"
@@ -69,6 +89,14 @@ _STATEMENT = re.compile(
 )
 #: Joining words left at the start of a split part ("Also I want to...").
 _LEAD = re.compile(r"^\s*(and|also|plus|then)\b[\s,]*", re.IGNORECASE)
+#: French joins between two questions ("Combien coûte la Visa Premier et où est votre agence…").
+_SPLIT_FR = re.compile(
+    r",?\s+(?:et|puis|mais)\s+(?=(?:où|ou est|quel\w*|combien|comment|quand|est-ce|pourquoi|"
+    r"puis-je|peut-on|y a-t-il|avez-vous|faut-il)\b)|"
+    r",\s+(?=(?:où|quel\w*|combien|comment|quand|est-ce|puis-je|avez-vous|y a-t-il)\b)",
+    re.IGNORECASE,
+)
+_LEAD_FR = re.compile(r"^\s*(et|aussi|puis|sinon|autre question)\b[\s,:]*", re.IGNORECASE)
 _SMALLTALK_INTENTS = frozenset({"greeting", "thank_you", "goodbye", "yes", "no", "cancel"})
 
 
@@ -136,14 +164,32 @@ class CatalogRouter:
         parts = [
             _LEAD.sub("", p).strip(" ,.") for p in _SPLIT.split(fixed) if p and p.strip(" ,.?")
         ]
+        if locale is Locale.FR_FR:
+            parts = _glue_statements(
+                [_LEAD_FR.sub("", q).strip(" ,.") for p in parts for q in _SPLIT_FR.split(p) if q]
+            )
         parts = [p for p in parts if p and p.lower() not in _SPLIT_WORDS]
         if len(parts) > 1 and any(topic_of(p) is not None for p in parts):
             multi = self._multi(parts, base, reader, dialogue)
             if multi is not None:
                 return multi
         if base.intent in PROTECTED_INTENTS:
+            if locale is Locale.FR_FR and self._weak_sensitive(base, fixed):
+                follow = self._follow_up(fixed, reader.read(fixed), dialogue)
+                if follow is not None and field_cues(fixed, follow.route or Route.BRANCH):
+                    return self._decision(follow, base, "sb_follow_up")
             return base
         return self._one(fixed, base, reader, dialogue)
+
+    @staticmethod
+    def _weak_sensitive(base: RouteDecision, text: str) -> bool:
+        """A sensitive intent read with low confidence on a short line with no incident words."""
+        return (
+            base.intent in SENSITIVE_INTENTS
+            and base.confidence < WEAK_SENSITIVE_FR
+            and len(text.split()) <= 6
+            and not reports_an_incident(text)
+        )
 
     # -- one question ---------------------------------------------------------------
 
@@ -191,6 +237,13 @@ class CatalogRouter:
         if reading.topic is None or reading.route is None:
             return base
         bar = ANSWERABLE if base.route is Route.HANDOVER else ANSWERABLE_OFF_TOPIC
+        if reader.locale is Locale.FR_FR and (
+            "account_type" in reading.entities or "card_type" in reading.entities
+        ):
+            # French cosines to the fact phrasings run lower; a named product ("un livret
+            # d'épargne") is enough for the handover bar, and with an explicit field cue
+            # ("le prix du porte clé") for a lower one.
+            bar = ANSWERABLE_FR_NAMED if field_cues(text, reading.route) else ANSWERABLE
         if base.route is not Route.HANDOVER and topic_of(text) is None:
             return base  # off-topic by the router and no product word ("college benefits")
         if reading.score >= bar and is_product_question(text, reading):
@@ -221,7 +274,9 @@ class CatalogRouter:
         last_route = Route(last)
         words = text.split()
         statement = bool(_STATEMENT.search(text))
-        leaning = bool(_FOLLOW_UP.search(text)) or (
+        folded = fold(text)
+        french = bool(_FOLLOW_UP_FR.search(folded)) and not _TROUBLE_FR.search(folded)
+        leaning = bool(_FOLLOW_UP.search(text)) or french or (
             day_of(text) is not None and last_route is Route.BRANCH
         )
         own_cues = field_cues(text, last_route) if reading.topic is None else []
@@ -325,6 +380,31 @@ _SPLIT_WORDS = frozenset(
         "the",
     }
 )
+
+
+#: A French statement that sets up the next question ("Je vis à Nantes, …", "Je veux
+#: ouvrir un livret, quels papiers ?").
+_STATEMENT_FR = re.compile(
+    r"^\W*(je suis (à|a|sur|près de|pres de)|je vis|j'habite|je réside|je reside|"
+    r"j'ai \d+ ans|je suis (étudiant|etudiant|salarié|salarie)|"
+    r"je (veux|voudrais|souhaite|souhaiterais|compte|vais|pense) |j'aimerais |j'ai besoin )",
+    re.IGNORECASE,
+)
+
+
+def _glue_statements(parts: list[str]) -> list[str]:
+    """Join a French statement part to the question after it (one question, not two)."""
+    glued: list[str] = []
+    pending = ""
+    for part in parts:
+        if _STATEMENT_FR.match(part) and not part.rstrip().endswith("?"):
+            pending = f"{pending}{part}, "
+            continue
+        glued.append(pending + part)
+        pending = ""
+    if pending:
+        glued.append(pending.rstrip(", "))
+    return glued
 
 
 def _merge_parts(parts: list[RouteDecision]) -> list[RouteDecision]:

@@ -104,6 +104,17 @@ _FR = {
 }
 
 
+#: How a reply names the other cards of the catalog (card type → words), per language.
+_OTHER_CARDS = {
+    "fr": {
+        "standard": "la Visa Classic",
+        "premium": "la Visa Premier",
+        "contactless": "le bracelet et le porte-clés sans contact",
+        "virtual": "la carte virtuelle",
+    },
+}
+
+
 @dataclass
 class Answer:
     """One part of a reply: the chat text, its spoken form, and the closing question."""
@@ -217,7 +228,8 @@ def card_answer(
     # One fact per field, no repeats ("fees" asked twice in a multi-question message).
     lines = list(dict.fromkeys(lines))
     if defaulted_others:
-        note = t["default_card"].format(name=name, others=", ".join(defaulted_others))
+        others = [_OTHER_CARDS.get(_lang(locale), {}).get(c, c) for c in defaulted_others]
+        note = t["default_card"].format(name=name, others=", ".join(others))
         lines.append(note)
     return Answer("\n\n".join(lines), " ".join(list(dict.fromkeys(spoken))[:2]), t["close_card"])
 

@@ -232,7 +232,7 @@ _ACCOUNT_NAMES: dict[Locale, dict[str, str]] = {
     },
     Locale.FR_FR: {
         "checking": "compte courant",
-        "savings": "compte épargne",
+        "savings": "livret d'épargne",
         "business": "compte professionnel",
         "student": "compte étudiant",
     },

@@ -71,6 +71,25 @@ _FR_REQUEST = re.compile(
 )
 
 
+#: The intent a forced security handover carries (a sensitive intent of agent/handover.py).
+INCIDENT_INTENT = "lost_or_stolen_card"
+_FR_THING = (
+    r"(cartes?|carte bancaire|cart|cb|portefeuille|porte-monnaie|sac|telephone|portable|"
+    r"chequiers?)"
+)
+_FR_INCIDENT = re.compile(
+    # "on m'a volé ma carte", "on ma vole ma cart", "quelqu'un m'a pris mon portefeuille"
+    r"\b(on|qu'? ?on|quel?qu'? ?un|ils?|elles?) (m'? ?a|ma|m'ont|mont) "
+    r"(vole|volee|pique|piquee|derobe|derobee|pris|prise|arrache|arrachee)\b"
+    # "carte volée / perdue", "ma carte a été volée"
+    + r"|\b" + _FR_THING + r" (a ete |ont ete |est |sont )?(volee?s?|vole|perdue?s?|disparue?s?)\b"
+    # "j'ai perdu ma carte", "je ne trouve plus ma carte"
+    + r"|\bj'? ?ai (perdu|egare)\b|\bje (ne )?(trouve|retrouve) plus (ma|mon|mes)\b"
+    # fraud and account takeover
+    r"|\b(fraude\w*|frauduleu\w*|pirat\w*|escroqu\w*|arnaqu\w*|usurpation|hamecon\w*)\b"
+)
+
+
 def fold(text: str) -> str:
     """Return ``text`` lowercased, accents removed, apostrophes normalised, spaces folded."""
     decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
@@ -88,15 +107,39 @@ def asks_for_a_person(text: str) -> bool:
     return bool(_FR_REQUEST.search(fold(text)))
 
 
+def reports_an_incident(text: str) -> bool:
+    """Return whether ``text`` reports a lost or stolen card or a fraud (French phrasings).
+
+    Seed 2 trigger 4 (sensitive topics): a security incident always goes to a
+    human, even misspelt ("on ma vole ma cart") or below the classifier's bar.
+    """
+    return bool(_FR_INCIDENT.search(fold(text)))
+
+
 def with_backstop(text: str, decision: RouteDecision) -> RouteDecision:
-    """Return ``decision``, or a handover on ``human_request`` when ``text`` asks for a person.
+    """Return ``decision``, or a handover when ``text`` asks for a person or reports an incident.
+
+    A request for a person becomes ``human_request``; a lost/stolen card or a
+    fraud (:func:`reports_an_incident`) that the classifier did not hand over
+    becomes :data:`INCIDENT_INTENT`.
 
     The forced decision keeps the model's ``route_scores`` and ``top_intents``
     (what the classifier thought) and has confidence 1.0: the rule is
     deterministic, so the handover policy honours it even while the agent waits
     for an answer to its own question.
     """
-    if not isinstance(text, str) or not asks_for_a_person(text):
+    if not isinstance(text, str):
+        return decision
+    if not asks_for_a_person(text):
+        if reports_an_incident(text) and decision.route is not Route.HANDOVER:
+            return decision.model_copy(
+                update={
+                    "route": Route.HANDOVER,
+                    "intent": INCIDENT_INTENT,
+                    "confidence": 1.0,
+                    "out_of_scope": False,
+                }
+            )
         return decision
     if decision.route is Route.HANDOVER and decision.intent == HUMAN_REQUEST_INTENT:
         return decision

@@ -11,13 +11,16 @@ of the locale's country) at a high count, so "premuim" → "premium",
 A word is left alone when it is a catalog word, a frequent dictionary word, a
 number, or shorter than 3 letters. A rare dictionary word ("wat", "fess") is
 replaced only by a distance-1 word at least :data:`RARE_RATIO` times as
-frequent. French gets the catalog vocabulary only (no French frequency list
-ships with the package), with distance 1 on words of 5+ letters.
+frequent. French gets the catalog vocabulary plus the words of our own French
+training lines seen at least twice (no French frequency list ships with the package), with
+distance 1 on words of 5+ letters; a word that is a known one without its
+accents is kept.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -35,6 +38,9 @@ RARE_KNOWN_COUNT = 300_000
 #: Dictionary words at or above this count are never corrected.
 KNOWN_COUNT = 20_000_000
 
+#: A French training word joins the vocabulary when it occurs at least this often.
+MIN_TRAINING_COUNT = 2
+
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-zÀ-ÿ]+)*")
 
 
@@ -45,17 +51,31 @@ def _catalog_words(locale: Locale) -> set[str]:
     from switchboard.tools.catalog import load_catalog
 
     catalog = load_catalog(locale)
-    text = " ".join(
-        [
-            catalog.accounts.model_dump_json(),
-            catalog.cards.model_dump_json(),
-            catalog.branches.model_dump_json(),
-            " ".join(f.text for f in catalog_facts(locale)),
-        ]
-    )
+    parts = (catalog.accounts, catalog.cards, catalog.branches)
+    if locale is Locale.FR_FR:
+        # Only the French texts: the schema's keys, enum values and the fact phrasings
+        # are English ("virtual" would swallow "virtuel"); the training words join later.
+        text = " ".join(_string_values([p.model_dump(mode="json") for p in parts]))
+    else:
+        text = " ".join(
+            [p.model_dump_json() for p in parts] + [f.text for f in catalog_facts(locale)]
+        )
     words = {w.lower() for w in _TOKEN.findall(text) if len(w) >= 3}
     words.update(_big_cities(_COUNTRY[locale]))
     return words
+
+
+def _string_values(value: object) -> list[str]:
+    """Every string value (not key) inside nested dicts and lists, spaces kept."""
+    if isinstance(value, str):
+        # Enum-like values ("account_opening", "virtual") are English identifiers.
+        identifier = "_" in value or (value.isascii() and value.islower() and " " not in value)
+        return [] if identifier else [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _string_values(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _string_values(v)]
+    return []
 
 
 @lru_cache(maxsize=4)
@@ -75,6 +95,46 @@ def _big_cities(country: str) -> frozenset[str]:
         for w in str(city["name"]).lower().split()
         if len(w) >= 3 and w.isalpha()
     )
+
+
+def _french_training_words() -> set[str]:
+    """Lower-case words of our own French training lines (``switchboard_utterances_fr.yaml``).
+
+    The catalog alone lacks the words of French questions ("combien", "coûte",
+    "trouve"), which were then "corrected" towards catalog words ("doute"). The
+    file is read from the router settings' ``training_dir``; when it is absent
+    (an installed package without the repo's ``data/``) the catalog vocabulary
+    is used alone.
+    """
+    import yaml
+
+    from switchboard.config import RouterSettings
+
+    path = RouterSettings().training_dir / "switchboard_utterances_fr.yaml"
+    try:
+        groups = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError):
+        return set()
+    text = " ".join(
+        str(t) for g in groups if isinstance(g, dict) for t in g.get("texts") or []
+    )
+    counts = Counter(w.lower() for w in _TOKEN.findall(text) if len(w) >= 3)
+    # Words seen once may be the deliberate typos of a training line ("agense").
+    return {w for w, n in counts.items() if n >= MIN_TRAINING_COUNT}
+
+
+def _fold(word: str) -> str:
+    """``word`` without accents (French typists often drop them: "coute", "deja")."""
+    import unicodedata
+
+    norm = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in norm if not unicodedata.combining(ch))
+
+
+def _inflection(word: str, candidate: str) -> bool:
+    """True when ``word`` and ``candidate`` differ only by a French ending ("activer"/"active")."""
+    short, long = sorted((word, candidate), key=len)
+    return long.startswith(short) and long[len(short) :] in {"s", "e", "z", "t", "r", "es", "nt"}
 
 
 def _edit_rank(typo: str, candidate: str) -> int:
@@ -104,6 +164,9 @@ class SpellFixer:
         self.english = locale is not Locale.FR_FR
         self._sym: Any = SymSpell(max_dictionary_edit_distance=2)
         self.domain = _catalog_words(locale)
+        if not self.english:
+            self.domain |= _french_training_words()
+        self._folded = {_fold(w) for w in self.domain} if not self.english else set()
         self._freq: dict[str, int] = {}
         if self.english:
             path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
@@ -125,6 +188,8 @@ class SpellFixer:
         low = word.lower()
         if len(low) < 3 or low in self.domain or "'" in low or "’" in low:
             return word  # short words, catalog words and contractions ("doesn't") stay
+        if not self.english and _fold(low) in self._folded:
+            return word  # a French word written without its accents ("coute")
         count = self._freq.get(low, 0)
         if count >= KNOWN_COUNT or (not self.english and len(low) < 5):
             return word
@@ -151,6 +216,8 @@ class SpellFixer:
         domain_fix = best.term in self.domain and count < RARE_KNOWN_COUNT
         if len(low) == 3 and len(best.term) != 4:
             return word  # a 3-letter typo is only a dropped letter ("fre" → "free")
+        if not self.english and _inflection(low, str(best.term)):
+            return word  # "trouve"/"trouvez", "gratuit"/"gratuite": French forms, not typos
         if count and (
             best.distance > 1
             or (len(best.term) != len(low) + 1 and not domain_fix)
