@@ -35,6 +35,22 @@ RARE_KNOWN_COUNT = 300_000
 #: Dictionary words at or above this count are never corrected.
 KNOWN_COUNT = 20_000_000
 
+#: English chat shorthand, spelt out before routing ("do u have", "r u open", "hw much").
+_SHORTHAND = {
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "please",
+    "plz": "please",
+    "hw": "how",
+    "wht": "what",
+    "whr": "where",
+    "abt": "about",
+    "acct": "account",
+    "acc": "account",
+    "thx": "thanks",
+}
+
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-zÀ-ÿ]+)*")
 
 
@@ -123,6 +139,8 @@ class SpellFixer:
         from symspellpy import Verbosity
 
         low = word.lower()
+        if self.english and low in _SHORTHAND:
+            return _SHORTHAND[low]
         if len(low) < 3 or low in self.domain or "'" in low or "’" in low:
             return word  # short words, catalog words and contractions ("doesn't") stay
         count = self._freq.get(low, 0)
