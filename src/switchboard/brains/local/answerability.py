@@ -100,7 +100,7 @@ _VAGUE = re.compile(
     r"(\s+(something about|a question about))?"
     r"(\s+(a|an|my|your|the|some|opening an?|mon|ma|une?))?"
     r"(\s+(debit|bank|savings|current|new))?"
-    r"(\s+(cards?|accounts?|branch(es)?|banking|cartes?|comptes?|agences?))?"
+    r"(\s+(cards?|accounts?|branch(es)?|banking|checking|savings|cartes?|comptes?|agences?))?"
     r"(\s+(thing|question|query))?(\s+please)?\W*$",
     re.IGNORECASE,
 )
@@ -272,7 +272,7 @@ _FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.CARD_INFO,
         "fees",
         re.compile(
-            r"\b(fees?|cost|costs|charge|charges|price|how much|free|abroad|overseas|"
+            r"\b(fees?|cost|costs|charge|charges|charged|price|how much|free|abroad|overseas|"
             r"foreign|outside the|withdrawals?|atm|frais)\b",
             re.I,
         ),
@@ -434,6 +434,10 @@ def _distinctive_card_words(locale: Locale) -> dict[str, set[str]]:
     }
 
 
+#: Branch name parts that are ordinary words, not places ("Brooklyn Downtown" ≠ "downtown LA").
+_GENERIC_PLACE_WORDS = frozenset({"downtown", "city centre", "centre", "high street", "central"})
+
+
 def _branch_places(locale: Locale) -> list[tuple[str, str]]:
     """(folded place name, postcode) per branch, longest name first.
 
@@ -448,7 +452,7 @@ def _branch_places(locale: Locale) -> list[tuple[str, str]]:
         city = fold(branch.city)
         places.append((name, branch.postcode))
         rest = name.removeprefix(city).strip()
-        if rest and rest != name and len(rest) >= 5:
+        if rest and rest != name and len(rest) >= 5 and rest not in _GENERIC_PLACE_WORDS:
             places.append((rest, branch.postcode))
     return sorted(places, key=lambda p: -len(p[0]))
 

@@ -32,6 +32,7 @@ from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SE
 from switchboard.brains.local.answerability import (
     ANSWERABLE,
     ANSWERABLE_OFF_TOPIC,
+    NAMED_SCORE,
     CatalogIndex,
     CatalogReader,
     Reading,
@@ -196,7 +197,14 @@ class CatalogRouter:
         if reading.topic is None or reading.route is None:
             return base
         bar = ANSWERABLE if base.route is Route.HANDOVER else ANSWERABLE_OFF_TOPIC
-        if base.route is not Route.HANDOVER and topic_of(text) is None:
+        named_branch = (
+            reading.route is Route.BRANCH
+            and bool(field_cues(text, Route.BRANCH))
+            and reader.index.branch_named(text) is not None
+        )  # "What are the Chicago Loop hours on Friday?": a branch by its own name
+        if named_branch:
+            reading.score = max(reading.score, NAMED_SCORE)
+        if base.route is not Route.HANDOVER and topic_of(text) is None and not named_branch:
             return base  # off-topic by the router and no product word ("college benefits")
         if reading.score >= bar and (
             is_product_question(text, reading)

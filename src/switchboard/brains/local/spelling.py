@@ -51,6 +51,10 @@ _SHORTHAND = {
     "thx": "thanks",
 }
 
+#: US city shorthand (upper case only: "la" is French), spelt out for en_US.
+_US_CITY_SHORTHAND = re.compile(r"\b(LA|L\.A\.|NYC|SF)(?=\W|$)")
+_US_CITIES = {"LA": "Los Angeles", "L.A.": "Los Angeles", "NYC": "New York", "SF": "San Francisco"}
+
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-zÀ-ÿ]+)*")
 
 
@@ -185,6 +189,8 @@ class SpellFixer:
 
     def fix(self, text: str) -> str:
         """Return ``text`` with misspelt words replaced (spacing and punctuation kept)."""
+        if self.locale is Locale.EN_US:
+            text = _US_CITY_SHORTHAND.sub(lambda m: _US_CITIES[m.group(1)], text)
         return _TOKEN.sub(lambda m: self._fix_word(m.group(0)), text)
 
 
