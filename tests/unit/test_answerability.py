@@ -108,6 +108,8 @@ def test_own_account_and_human_requests_stay_with_a_human(router: CatalogRouter,
         ("Can I withdraw cash for free in the UK?", "en_GB"),
         ("Will I be charged for using my debit card in Mexico?", "en_US"),
         ("Is there a fee for using the standard card outside the US?", "en_US"),
+        ("Do I pay a fee when I use my debit card abroad?", "en_US"),
+        ("What's the charge for using my debit card in Canada?", "en_US"),
     ],
 )
 def test_fee_questions_about_ones_own_card_type_are_answered(

@@ -121,7 +121,8 @@ _CAPABILITY = re.compile(
 _ASKS_AHEAD = re.compile(
     r"^\W*((when|while|if) [^,?]{3,40},\s*)?"
     r"(what does it cost|how much (does it cost|is it|will it cost|will i pay|do you charge)|"
-    r"what (is|are|'s) the (fees?|charges?|costs?)|what fees?|"
+    r"what('s| is| are) the (\w+ ){0,2}(fees?|charges?|costs?)|what fees?|"
+    r"do i (pay|get charged|have to pay)|does (my|the|your) [\w ]{0,25}card (have|charge|cost)|"
     r"is there an? (\w+ ){0,3}(fee|charge|cost)|are there (any )?(\w+ ){0,3}(fees|charges)|"
     r"do you charge|will i (be charged|pay)|is it free|"
     r"can i|could i|am i able to|does it cost|would i (be charged|pay))\b",
