@@ -38,6 +38,12 @@ def test_anger_cues_name_what_they_found() -> None:
     assert anger_cues("I need to cancel my card, it was lost", -0.3) == (0.0, ())
 
 
+def test_asking_for_a_joke_is_small_talk_not_contempt() -> None:
+    assert anger_cues("Tell me a joke", 0.3) == (0.0, ())
+    assert anger_cues("Can you give me a joke?", 0.0) == (0.0, ())
+    assert "insult" in anger_cues("Your bank is a joke", -0.3)[1]
+
+
 def test_rule_needs_strong_or_sustained_anger() -> None:
     rule = EscalationRule(angry_threshold=0.4, strong_threshold=0.9, pair_threshold=1.0, window=3)
     assert rule.fires([0.0, 0.5]) is None  # one mildly angry turn

@@ -101,6 +101,73 @@ def test_own_account_and_human_requests_stay_with_a_human(router: CatalogRouter,
     assert decision.route is Route.HANDOVER
 
 
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("What does it cost to use my debit card overseas?", "en_GB"),
+        ("Can I withdraw cash for free in the UK?", "en_GB"),
+        ("Will I be charged for using my debit card in Mexico?", "en_US"),
+        ("Is there a fee for using the standard card outside the US?", "en_US"),
+        ("Do I pay a fee when I use my debit card abroad?", "en_US"),
+        ("What's the charge for using my debit card in Canada?", "en_US"),
+    ],
+)
+def test_fee_questions_about_ones_own_card_type_are_answered(
+    router: CatalogRouter, text: str, locale: str
+) -> None:
+    decision = router.classify_in_context(text, {"locale": locale})
+    assert decision.route is Route.CARD_INFO
+    assert "fees" in decision.fields
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A bare "my card" (CLINC150 international_fees), events and disputes stay human.
+        "will i be charged if i use my card in japan",
+        "I used my debit card abroad and was charged a fee",
+        "Can I get the fee on my debit card refunded?",
+        "i withdraw cash from the ATM and was charged a fee",
+        "Is there a charge for cash withdrawals? I always thought it was free.",
+    ],
+)
+def test_fee_events_on_ones_own_card_stay_with_a_human(router: CatalogRouter, text: str) -> None:
+    decision = router.classify_in_context(text, {"locale": "en_GB"})
+    assert decision.route is Route.HANDOVER or any(
+        p.route is Route.HANDOVER for p in decision.parts
+    )
+
+
+def test_plain_multi_question_answers_every_product_part(router: CatalogRouter) -> None:
+    decision = router.classify_in_context(
+        "open checking online + what ID + Boston branch + card fee abroad", {"locale": "en_US"}
+    )
+    assert [p.route for p in decision.parts] == [
+        Route.ACCOUNT_OPENING,
+        Route.BRANCH,
+        Route.CARD_INFO,
+    ]
+
+
+def test_chat_shorthand_and_day_abbreviations() -> None:
+    from switchboard.brains.local.answerability import day_of
+
+    assert spell_fixer(Locale.EN_US).fix("r u open on sat") == "are you open on sat"
+    assert spell_fixer(Locale.EN_US).fix("branch in downtown LA?") == (
+        "branch in downtown Los Angeles?"
+    )
+    assert day_of("are you open on sat") == "sat"
+
+
+def test_branch_by_its_own_name_and_not_by_an_ordinary_word(router: CatalogRouter) -> None:
+    decision = router.classify_in_context(
+        "What are the Chicago Loop hours on Friday?", {"locale": "en_US"}
+    )
+    assert decision.route is Route.BRANCH and decision.entities.get("day") == "fri"
+    downtown = router.classify_in_context("Is there a branch in downtown LA?", {"locale": "en_US"})
+    assert downtown.entities.get("location") == "Los Angeles"
+
+
 def test_follow_up_reads_the_dialogue(router: CatalogRouter) -> None:
     dialogue = {"route": "branch", "slots": {"location": "Leeds"}, "fields": ["nearest"]}
     decision = router.classify_in_context(

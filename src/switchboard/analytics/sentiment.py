@@ -108,6 +108,8 @@ _CUES: tuple[tuple[str, re.Pattern[str], float], ...] = (
         "insult",
         re.compile(
             r"\b(useless|ridiculous|pathetic|incompeten\w+|worst|joking|"
+            # "a joke" as contempt ("this bank is a joke"), not asked for ("tell me a joke").
+            r"(?<!tell me )(?<!tell us )(?<!give me )(?<!know )(?<!hear )(?<!share )(?<!got )"
             r"(a|beyond a|(a )?(total|complete|bloody|absolute|utter)) (joke|farce|disgrace)|"
             r"disgrace\w*|rubbish|appalling|unacceptable|outrageous|disgust\w*|shambles|"
             r"hopeless|(terrible|awful|horrible|dreadful|poor) (service|bank|support|app|"

@@ -40,7 +40,7 @@ FloatArray = npt.NDArray[np.float32]
 #: Own-account, transactional or incident wording: the customer's own data, so a human.
 OWN_ACCOUNT = re.compile(
     r"\b(why (was|were|did|has|have|is|am|are|do|does) (i|my|me|you|it|this|the|they|there)|"
-    r"was i|were i|i was|i've been|i have been|i got charged|charged me|"
+    r"was i|were i|i was|i've been|i have been|i got charged|charged me|(was|were) charged|"
     r"my (balance|statement|transactions?|payments?|transfers?|salary|wages|money|funds|"
     r"refund|direct debits?|standing orders?|overdraft limit|account number|pin|"
     r"deposit|top[- ]?up|cheque|check|limit|loan|mortgage|details)\b|"
@@ -67,6 +67,27 @@ _OPENING = re.compile(
     re.IGNORECASE,
 )
 
+#: Opening a named account type without the word "account" ("open checking online").
+_OPENING_TYPE = re.compile(
+    r"\bopen(ing)? (an? |the |new )?(\w+ )?(checking|savings|current|student|business)\b",
+    re.IGNORECASE,
+)
+#: Card use outside the home country, asked with a fee word: a fee question, not residency.
+_FEE_WORD = re.compile(r"\b(fees?|costs?|charges?|free|how much|price)\b", re.IGNORECASE)
+_OUTSIDE_HOME = re.compile(r"\boutside (of )?the (uk|us|usa|united states|united kingdom)\b", re.I)
+
+
+def own_account_wording(text: str) -> bool:
+    """True when ``text`` has own-account, transactional or incident wording (:data:`OWN_ACCOUNT`).
+
+    "Is there a fee for using the card outside the US?" asks the fee for use abroad,
+    not where the customer lives, so with a fee word "outside the US" reads as "abroad".
+    """
+    if _FEE_WORD.search(text):
+        text = _OUTSIDE_HOME.sub("abroad", text)
+    return bool(OWN_ACCOUNT.search(text))
+
+
 #: Vague openers: a wish to ask, with no question in them yet (the whole line).
 _VAGUE = re.compile(
     r"^\W*((hi|hello|hey|bonjour)\W+)?"
@@ -79,7 +100,7 @@ _VAGUE = re.compile(
     r"(\s+(something about|a question about))?"
     r"(\s+(a|an|my|your|the|some|opening an?|mon|ma|une?))?"
     r"(\s+(debit|bank|savings|current|new))?"
-    r"(\s+(cards?|accounts?|branch(es)?|banking|cartes?|comptes?|agences?))?"
+    r"(\s+(cards?|accounts?|branch(es)?|banking|checking|savings|cartes?|comptes?|agences?))?"
     r"(\s+(thing|question|query))?(\s+please)?\W*$",
     re.IGNORECASE,
 )
@@ -113,6 +134,62 @@ _PRODUCT_REFERENCE_FR = re.compile(
     r"votre (carte|compte|agence)|proposez-vous|vous proposez|avez-vous|vous avez|"
     r"offrez-vous|vous faites)\b"
 )
+
+#: A fee or capability question asked before the fact, not about an event that happened.
+_ASKS_AHEAD = re.compile(
+    r"^\W*((when|while|if) [^,?]{3,40},\s*)?"
+    r"(what does it cost|how much (does it cost|is it|will it cost|will i pay|do you charge)|"
+    r"what('s| is| are) the (\w+ ){0,2}(fees?|charges?|costs?)|what fees?|"
+    r"do i (pay|get charged|have to pay)|does (my|the|your) [\w ]{0,25}card (have|charge|cost)|"
+    r"is there an? (\w+ ){0,3}(fee|charge|cost)|are there (any )?(\w+ ){0,3}(fees|charges)|"
+    r"do you charge|will i (be charged|pay)|is it free|"
+    r"can i|could i|am i able to|does it cost|would i (be charged|pay))\b",
+    re.IGNORECASE,
+)
+#: "my debit card", "my premium card": one's own card *type*, which the catalog describes.
+_MY_CARD_TYPE = re.compile(
+    r"\bmy (visa )?(debit|standard|premium|classic|contactless) (visa )?(debit )?card\b",
+    re.IGNORECASE,
+)
+#: Where the card is used, in the catalog's own terms (abroad, at home, cash machines).
+_CARD_USE = re.compile(
+    r"\b(abroad|overseas|foreign|internationally|outside the country|on holiday|"
+    r"in the (uk|us|usa|united states|united kingdom)|in (britain|america)|at home|"
+    r"withdraw\w*|cash machines?|atms?|online|contactless|apple pay|google pay|samsung pay|"
+    r"freeze|unfreeze|lock|unlock|in the app|travel\w*|trips?|vacation|holidays?)\b",
+    re.IGNORECASE,
+)
+#: A named place the card is used in ("in Mexico", "in Spain"): capitalised, so case-sensitive.
+_IN_PLACE = re.compile(r"\b(in|to|visiting) [A-Z][a-z]{2,}")
+#: A cash withdrawal at home ("Can I withdraw cash for free in the UK?"): the fee line answers.
+_DOMESTIC_CASH = re.compile(
+    r"\b(withdraw\w*|take out|get) (cash|money)\b.*\b(in the (uk|us|usa|united states|"
+    r"united kingdom)|in (britain|america)|domestically)\b",
+    re.IGNORECASE,
+)
+
+
+def own_card_product_question(text: str) -> bool:
+    """True for a fee or capability question about one's own card *type*, asked ahead.
+
+    "What does it cost to use my debit card overseas?", "Can I use my premium card
+    with Apple Pay?", "Can I withdraw cash for free in the UK?": the card's catalog
+    line answers them. Only "my <card type> card" may be personal (a bare "my card",
+    as in CLINC150's "will I be charged if I use my card in Japan", stays with the
+    router's reading), the question must be asked ahead of the fact (no event, no
+    negation, no own-account wording) and name where or how the card is used.
+    """
+    if own_account_wording(text) or re.search(r"n't\b|\bnot\b", text, re.I):
+        return False
+    if not _ASKS_AHEAD.search(text):
+        return False
+    rest = _MY_CARD_TYPE.sub("the card", text)
+    if _PERSONAL.search(rest):
+        return False
+    if _MY_CARD_TYPE.search(text):
+        return bool(_CARD_USE.search(text) or _IN_PLACE.search(text))
+    return bool(_DOMESTIC_CASH.search(text))
+
 
 #: The bank's products named as such ("your debit card", "do you offer...").
 _PRODUCT_REFERENCE = re.compile(
@@ -226,7 +303,7 @@ _FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.CARD_INFO,
         "fees",
         re.compile(
-            r"\b(fees?|cost|costs|charge|charges|price|how much|free|abroad|overseas|"
+            r"\b(fees?|cost|costs|charge|charges|charged|price|how much|free|abroad|overseas|"
             r"foreign|outside the|withdrawals?|atm|frais)\b",
             re.I,
         ),
@@ -302,13 +379,13 @@ _FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
 _DAYS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (key, re.compile(rf"\b({pattern})\b", re.I))
     for key, pattern in (
-        ("mon", r"mondays?|lundi"),
-        ("tue", r"tuesdays?|mardi"),
-        ("wed", r"wednesdays?|mercredi"),
-        ("thu", r"thursdays?|jeudi"),
-        ("fri", r"fridays?|vendredi"),
-        ("sat", r"saturdays?|samedi"),
-        ("sun", r"sundays?|dimanche"),
+        ("mon", r"mondays?|lundi|mon"),
+        ("tue", r"tuesdays?|mardi|tues?"),
+        ("wed", r"wednesdays?|mercredi|weds?"),
+        ("thu", r"thursdays?|jeudi|thurs?"),
+        ("fri", r"fridays?|vendredi|fri"),
+        ("sat", r"saturdays?|samedi|sat"),
+        ("sun", r"sundays?|dimanche|sun"),
     )
 )
 
@@ -450,6 +527,10 @@ def _distinctive_card_words(locale: Locale) -> dict[str, set[str]]:
     }
 
 
+#: Branch name parts that are ordinary words, not places ("Brooklyn Downtown" ≠ "downtown LA").
+_GENERIC_PLACE_WORDS = frozenset({"downtown", "city centre", "centre", "high street", "central"})
+
+
 def _branch_places(locale: Locale) -> list[tuple[str, str]]:
     """(folded place name, postcode) per branch, longest name first.
 
@@ -464,11 +545,13 @@ def _branch_places(locale: Locale) -> list[tuple[str, str]]:
     for branch in branches:
         name = fold(branch.name)
         places.append((name, branch.postcode))
-        # The city a name starts with may be another branch's ("Paris La Défense", in Puteaux).
+        # The city a name starts with may be another branch's ("Paris La Défense", in Puteaux);
+        # ordinary words left over ("downtown") name no branch.
         for city in sorted(cities | {fold(branch.city)}, key=len, reverse=True):
             rest = name.removeprefix(city).strip()
             if rest and rest != name and len(rest) >= 5:
-                places.append((rest, branch.postcode))
+                if rest not in _GENERIC_PLACE_WORDS:
+                    places.append((rest, branch.postcode))
                 break
     return sorted(places, key=lambda p: -len(p[0]))
 
@@ -504,6 +587,10 @@ def field_cues(text: str, route: Route) -> list[str]:
     ]
     if route is Route.BRANCH and day_of(text) and "hours" in found:
         found[found.index("hours")] = "hours_day"
+    if route is Route.CARD_INFO and found[:1] == ["fees"] and _WITHDRAWAL.search(text):
+        # "Are withdrawals at your ATMs free?": the fee line, then the card's own cash line
+        # ("Fee-free withdrawals at our ATMs nationwide").
+        found.insert(1, "feature")
     if route is Route.CARD_INFO and "feature" in found and "fees" in found:
         # "Is the key fob free?": the fee first, then the feature line that names it;
         # "can I use Apple Pay abroad" is a feature question only.
@@ -511,6 +598,9 @@ def field_cues(text: str, route: Route) -> list[str]:
         if not re.search(fee_words, text, re.I) and not re.search(rf"\b({_FR_COST})\b", folded):
             found.remove("fees")
     return found
+
+
+_WITHDRAWAL = re.compile(r"\b(withdraw\w*|atms?|cash machines?|cashpoints?)\b", re.IGNORECASE)
 
 
 def is_vague(text: str) -> bool:
@@ -535,12 +625,28 @@ def is_product_question(text: str, reading: Reading) -> bool:
         and not _NEGATION_FR.search(folded)
     ):
         return True  # "comment activer ma nouvelle carte": any card, the same answer
+    if reading.route is Route.CARD_INFO and own_card_product_question(text):
+        return bool({"fees", "feature"} & set(reading.fields))
     if _PERSONAL.search(text):
         feature = "feature" in reading.fields
         if not (feature and _CAPABILITY.search(text)) or re.search(r"n't\b|\bnot\b", text):
             return False
     named = any(k in reading.entities for k in ("card_type", "account_type", "location"))
     return named or bool(_PRODUCT_REFERENCE.search(text) or _PRODUCT_REFERENCE_FR.search(folded))
+
+
+def is_plain_product_part(text: str, reading: Reading) -> bool:
+    """True for one part of a multi-question message that asks a product field plainly.
+
+    The caller passes only parts of messages with no first-person wording at all.
+
+    "open an account online + what ID + Leeds branch + card fee abroad": "card fee
+    abroad" names a topic and a field with no personal or own-account wording; next
+    to other product questions it asks the catalog, not about the customer's affairs.
+    """
+    if reading.own_account or _PERSONAL.search(text) or reading.topic is None:
+        return False
+    return bool(field_cues(text, reading.topic)) and reading.route is reading.topic
 
 
 class CatalogReader:
@@ -552,7 +658,7 @@ class CatalogReader:
 
     def read(self, text: str) -> Reading:
         """Return the :class:`Reading` of one question (no dialogue context)."""
-        own = bool(OWN_ACCOUNT.search(text))
+        own = own_account_wording(text)
         slots = extract_slots(text, self.locale)
         entities = slots.as_dict()
         topic = topic_of(text)
@@ -581,6 +687,15 @@ class CatalogReader:
             entities.setdefault("card_type", named)
             score = max(score, NAMED_SCORE)
         route = topic or best.route
+        if route is Route.CARD_INFO and own_card_product_question(text):
+            score = max(score, NAMED_SCORE)  # "Can I withdraw cash for free in the UK?"
+        if (
+            route is Route.ACCOUNT_OPENING
+            and slots.account_type
+            and _OPENING_TYPE.search(text)
+            and not _PERSONAL.search(text)
+        ):
+            score = max(score, NAMED_SCORE)  # "open checking online"
         fields = field_cues(text, route)
         if not fields:
             same = next((f for f, _ in hits if f.route is route), None)
@@ -589,7 +704,7 @@ class CatalogReader:
         if route is Route.CARD_INFO and "feature" in fields:
             card = entities.get("card_type")
             feature_fact = next((f for f, _ in hits if f.field == "feature" and f.entities), None)
-            if card is None and feature_fact is not None:
+            if card is None and feature_fact is not None and fields[0] == "feature":
                 entities["card_type"] = feature_fact.entities["card_type"]
                 card = entities["card_type"]
             if card is not None:

@@ -32,12 +32,14 @@ from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SE
 from switchboard.brains.local.answerability import (
     ANSWERABLE,
     ANSWERABLE_OFF_TOPIC,
+    NAMED_SCORE,
     CatalogIndex,
     CatalogReader,
     Reading,
     day_of,
     field_cues,
     fold,
+    is_plain_product_part,
     is_product_question,
     topic_of,
 )
@@ -87,6 +89,8 @@ _STATEMENT = re.compile(
     r"\bi live in\b|\byears old\b|\bj'ai \d+ ans\b|\bj'habite\b",
     re.IGNORECASE,
 )
+#: First-person wording anywhere in a message ("I", "my", "me", "we").
+_FIRST_PERSON = re.compile(r"\b(i|i'\w+|my|me|mine|we|our)\b", re.IGNORECASE)
 #: Joining words left at the start of a split part ("Also I want to...").
 _LEAD = re.compile(r"^\s*(and|also|plus|then)\b[\s,]*", re.IGNORECASE)
 #: French joins between two questions ("Combien coûte la Visa Premier et où est votre agence…").
@@ -199,7 +203,9 @@ class CatalogRouter:
         base: RouteDecision,
         reader: CatalogReader,
         dialogue: dict[str, Any],
+        several: bool = False,
     ) -> RouteDecision:
+        """One question's decision; ``several``: it is one part of a multi-question message."""
         reading = reader.read(text)
         follow = self._follow_up(text, reading, dialogue)
         if follow is not None:
@@ -244,9 +250,19 @@ class CatalogRouter:
             # d'épargne") is enough for the handover bar, and with an explicit field cue
             # ("le prix du porte clé") for a lower one.
             bar = ANSWERABLE_FR_NAMED if field_cues(text, reading.route) else ANSWERABLE
-        if base.route is not Route.HANDOVER and topic_of(text) is None:
+        named_branch = (
+            reading.route is Route.BRANCH
+            and bool(field_cues(text, Route.BRANCH))
+            and reader.index.branch_named(text) is not None
+        )  # "What are the Chicago Loop hours on Friday?": a branch by its own name
+        if named_branch:
+            reading.score = max(reading.score, NAMED_SCORE)
+        if base.route is not Route.HANDOVER and topic_of(text) is None and not named_branch:
             return base  # off-topic by the router and no product word ("college benefits")
-        if reading.score >= bar and is_product_question(text, reading):
+        if reading.score >= bar and (
+            is_product_question(text, reading)
+            or (several and is_plain_product_part(text, reading))
+        ):
             return self._decision(reading, base, None)
         return base
 
@@ -329,14 +345,18 @@ class CatalogRouter:
         inner = self.inner_for(reader.locale)
         many = getattr(inner, "classify_many", None)
         bases = many(parts) if callable(many) else [inner.classify(p) for p in parts]
+        # Parts read as plain product questions only when nobody speaks of themselves
+        # ("card fee abroad" next to "what ID", not "I was charged... card fee abroad").
+        plain = not any(_FIRST_PERSON.search(p) for p in parts)
         for text, part_base in zip(parts, bases, strict=True):
             short = len(text.split()) < _MIN_HUMAN_PART_WORDS
-            if short and part_base.intent not in EXPLICIT_INTENTS and topic_of(text) is None:
-                continue  # "actually," or "thanks": a filler, not a question
+            asks = topic_of(text) is not None or any(field_cues(text, r) for r in TOOL_ROUTES)
+            if short and part_base.intent not in EXPLICIT_INTENTS and not asks:
+                continue  # "actually," or "thanks": a filler, not a question ("what ID" is one)
             if part_base.intent in PROTECTED_INTENTS:
                 decisions.append(part_base.model_copy(update={"text": text}))
                 continue
-            part = self._one(text, part_base, reader, context)
+            part = self._one(text, part_base, reader, context, several=plain)
             if part.route is Route.BRANCH and not part.fields:
                 part = part.model_copy(update={"fields": ["nearest"]})
             if part.route in TOOL_ROUTES and part.intent != "sb_vague":

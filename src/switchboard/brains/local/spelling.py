@@ -41,6 +41,26 @@ KNOWN_COUNT = 20_000_000
 #: A French training word joins the vocabulary when it occurs at least this often.
 MIN_TRAINING_COUNT = 2
 
+#: English chat shorthand, spelt out before routing ("do u have", "r u open", "hw much").
+_SHORTHAND = {
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "please",
+    "plz": "please",
+    "hw": "how",
+    "wht": "what",
+    "whr": "where",
+    "abt": "about",
+    "acct": "account",
+    "acc": "account",
+    "thx": "thanks",
+}
+
+#: US city shorthand (upper case only: "la" is French), spelt out for en_US.
+_US_CITY_SHORTHAND = re.compile(r"\b(LA|L\.A\.|NYC|SF)(?=\W|$)")
+_US_CITIES = {"LA": "Los Angeles", "L.A.": "Los Angeles", "NYC": "New York", "SF": "San Francisco"}
+
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-zÀ-ÿ]+)*")
 
 
@@ -186,6 +206,8 @@ class SpellFixer:
         from symspellpy import Verbosity
 
         low = word.lower()
+        if self.english and low in _SHORTHAND:
+            return _SHORTHAND[low]
         if len(low) < 3 or low in self.domain or "'" in low or "’" in low:
             return word  # short words, catalog words and contractions ("doesn't") stay
         if not self.english and _fold(low) in self._folded:
@@ -234,6 +256,8 @@ class SpellFixer:
 
     def fix(self, text: str) -> str:
         """Return ``text`` with misspelt words replaced (spacing and punctuation kept)."""
+        if self.locale is Locale.EN_US:
+            text = _US_CITY_SHORTHAND.sub(lambda m: _US_CITIES[m.group(1)], text)
         return _TOKEN.sub(lambda m: self._fix_word(m.group(0)), text)
 
 
