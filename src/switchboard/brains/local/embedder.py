@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
+from cachetools import LRUCache
 
 from switchboard.errors import RouterModelError
 
@@ -108,8 +108,7 @@ class MiniLmEmbedder:
         self._model.eval()
         self._torch = torch
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, FloatArray] = OrderedDict()
-        self._cache_size = max(0, cache_size)
+        self._cache: LRUCache[str, FloatArray] = LRUCache(maxsize=max(0, cache_size))
         self.batch_size = max(1, batch_size)
         self.dim = EMBEDDING_DIM
 
@@ -166,17 +165,7 @@ class MiniLmEmbedder:
         The returned array is read-only (it is shared with the cache).
         """
         with self._lock:
-            hit: FloatArray | None = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
-            vec: FloatArray = self._forward([text])[0].copy()
-            vec.setflags(write=False)
-            if self._cache_size:
-                self._cache[text] = vec
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-            return vec
+            return cached_vector(self._cache, text, lambda: self._forward([text])[0])
 
     def clear_cache(self) -> None:
         """Forget every cached single-text embedding."""
@@ -185,6 +174,24 @@ class MiniLmEmbedder:
 
 
 # ------------------------------------------------------------------ encoders by name
+
+
+def cached_vector(
+    cache: LRUCache[str, FloatArray], text: str, compute: Callable[[], Any]
+) -> FloatArray:
+    """``text``'s vector from ``cache``, or ``compute()`` stored read-only in it.
+
+    Shared by the encoders' ``embed_one``; the caller holds its lock. A cache of
+    size 0 stores nothing (every call computes).
+    """
+    hit: FloatArray | None = cache.get(text)
+    if hit is not None:
+        return hit
+    vec = np.asarray(compute(), dtype=np.float32).copy()
+    vec.setflags(write=False)
+    if cache.maxsize:
+        cache[text] = vec
+    return vec
 
 
 def normalise(text: str, max_chars: int) -> str:
@@ -201,7 +208,6 @@ def without_final_punctuation(text: str) -> str:
     averages both readings.
     """
     return text.rstrip(" ?!.…¿¡") or text
-
 
 
 class SentenceEmbedder(Protocol):

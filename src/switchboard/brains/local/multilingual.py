@@ -17,13 +17,14 @@ inference is pinned to one thread.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from cachetools import LRUCache
 
+from switchboard.brains.local.embedder import cached_vector
 from switchboard.errors import RouterModelError
 
 #: Dimension of USE multilingual v3 sentence vectors.
@@ -56,8 +57,7 @@ class UseEmbedder:
             ) from exc
         self._model: Any = USE(threads=max(1, threads))
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, FloatArray] = OrderedDict()
-        self._cache_size = max(0, cache_size)
+        self._cache: LRUCache[str, FloatArray] = LRUCache(maxsize=max(0, cache_size))
         self.dim = USE_DIM
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> FloatArray:
@@ -84,17 +84,7 @@ class UseEmbedder:
     def embed_one(self, text: str) -> FloatArray:
         """Embed one text through the LRU cache; returns a read-only ``(512,)`` unit vector."""
         with self._lock:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
-            vec = np.asarray(self._model.encode([text or " "])[0], dtype=np.float32).copy()
-            vec.setflags(write=False)
-            if self._cache_size:
-                self._cache[text] = vec
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-            return vec
+            return cached_vector(self._cache, text, lambda: self._model.encode([text or " "])[0])
 
     def clear_cache(self) -> None:
         """Forget every cached single-text embedding."""
