@@ -117,3 +117,16 @@ def browser() -> Iterator[Browser]:
             yield chromium
         finally:
             chromium.close()
+
+
+# --- abuse limits (issue 13) ----------------------------------------------------------
+# The suite opens hundreds of contacts and sockets from 127.0.0.1 against a few servers;
+# the production rates would refuse it. Tests of the limits pass their own LimitSettings.
+for _name, _rate in {
+    "REST_PER_IP": "20000/minute",
+    "CONTACTS_PER_IP": "5000/minute",
+    "LOGIN_PER_IP": "5000/minute",
+    "PER_CONTACT": "2000/minute",
+    "SOCKETS_PER_IP": "5000/minute",
+}.items():
+    os.environ.setdefault(f"SWITCHBOARD_LIMITS__{_name}", _rate)

@@ -9,6 +9,8 @@ Commands::
     switchboard train                                  rebuild the embedded router model
     switchboard flow check FILE...                     validate contact flows (exit 1 on errors)
     switchboard flow run FILE --say "..." [--dtmf 2] [--at ISO]   play a contact through a flow
+    switchboard users add NAME --role agent|supervisor|admin      add a staff user (password asked)
+    switchboard users list | disable NAME | enable NAME           manage staff users
 
 Nothing is built at import time: the typer app is assembled by :func:`build_cli`
 and every heavy import (FastAPI, uvicorn, the agent, torch) happens inside the
@@ -127,7 +129,14 @@ def serve(
     shown = "localhost" if bind_host in {"0.0.0.0", "::"} else bind_host
     typer.echo(f"switchboard is starting on http://{shown}:{bind_port}/ (API docs at /docs)")
     _print_dev_token(settings, f"http://{shown}:{bind_port}")
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None)
+    _ensure_dev_admin(settings)
+    uvicorn.run(
+        create_app(settings),
+        host=bind_host,
+        port=bind_port,
+        log_config=None,
+        ws_max_size=settings.limits.max_voice_frame_bytes,  # largest socket frame (issue 13)
+    )
 
 
 # --- chat --------------------------------------------------------------------
@@ -526,6 +535,107 @@ def call(
     typer.echo(f"written to {out_dir}/ (transcript.json, reply.wav, timings.json)")
 
 
+# --- users (issue 13) -------------------------------------------------------------
+
+
+def _directory(settings: Settings) -> Any:
+    """The ``users`` table on the store's database."""
+    from switchboard.errors import SwitchboardError
+    from switchboard.identity import UserDirectory
+    from switchboard.store.sql import SqlStore
+
+    try:
+        return UserDirectory(SqlStore(settings.database_url).engine)
+    except SwitchboardError as exc:
+        raise _fail(exc.message) from None
+
+
+def _ensure_dev_admin(settings: Settings) -> None:
+    """Create the ``admin`` user with a random password when no admin exists; print it once."""
+    import secrets
+
+    from switchboard.identity import Role
+
+    if not settings.identity.dev_admin:
+        return
+    users = _directory(settings)
+    if users.count(Role.ADMIN):
+        typer.echo("staff sign-in: /agent and /supervisor (users: `switchboard users list`)")
+        return
+    if users.get("admin") is not None:
+        typer.echo("no enabled admin: `switchboard users enable admin` or `users add`")
+        return
+    password = secrets.token_urlsafe(12)
+    users.add("admin", Role.ADMIN, password)
+    typer.echo(f"dev admin created — user: admin  password: {password}  (shown once)")
+
+
+def users_add(
+    username: Annotated[str, typer.Argument(help="user name (also the desk agent's name)")],
+    role: Annotated[str, typer.Option(help="agent | supervisor | admin")] = "agent",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+) -> None:
+    """Add a staff user; the password is asked for (or read from stdin)."""
+    from switchboard.errors import InputError
+
+    settings = _settings()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = _directory(settings).add(username, role, password)
+    except InputError as exc:
+        raise _fail(exc.message) from None
+    typer.echo(f"added {user.username} ({user.role.value})")
+
+
+def users_list(
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
+    """List the staff users (never their hashes)."""
+    for user in _directory(_settings()).list():
+        if as_json:
+            typer.echo(user.model_dump_json())
+        else:
+            state = "disabled" if user.disabled else "enabled"
+            typer.echo(f"{user.username}\t{user.role.value}\t{state}")
+
+
+def _set_disabled(username: str, disabled: bool) -> None:
+    from switchboard.errors import InputError
+
+    try:
+        user = _directory(_settings()).set_disabled(username, disabled)
+    except InputError as exc:
+        raise _fail(exc.message) from None
+    typer.echo(f"{user.username}: {'disabled' if user.disabled else 'enabled'}")
+
+
+def users_disable(username: Annotated[str, typer.Argument(help="user name")]) -> None:
+    """Disable a user: sign-in and their tokens stop working at once."""
+    _set_disabled(username, True)
+
+
+def users_enable(username: Annotated[str, typer.Argument(help="user name")]) -> None:
+    """Enable a disabled user again."""
+    _set_disabled(username, False)
+
+
+def users_app() -> typer.Typer:
+    """The ``switchboard users`` group."""
+    group = typer.Typer(
+        help="Manage staff users (agents, supervisors, admins).", no_args_is_help=True
+    )
+    group.command("add")(users_add)
+    group.command("list")(users_list)
+    group.command("disable")(users_disable)
+    group.command("enable")(users_enable)
+    return group
+
+
 # --- assembly ------------------------------------------------------------------
 
 
@@ -550,6 +660,7 @@ def build_cli() -> typer.Typer:
     from switchboard.contactflow.commands import flow_app
 
     app.add_typer(flow_app(), name="flow")
+    app.add_typer(users_app(), name="users")
     return app
 
 

@@ -201,6 +201,72 @@ class AuthSettings(BaseModel):
     algorithm: str = Field("HS256", pattern="^HS(256|384|512)$")
     leeway_s: int = Field(30, ge=0, description="clock skew allowed on exp/iat, seconds")
     dev_token_ttl_s: int = Field(12 * 3600, ge=60, description="lifetime of the printed dev token")
+    jwks_url: str | None = Field(
+        None, description="also accept RS256 voice tokens signed by a key of this JWKS URL"
+    )
+    issuer: str | None = Field(None, description="required 'iss' of RS256 voice tokens")
+
+
+class IdentitySettings(BaseModel):
+    """Who may use the human side and read contacts (issue 13; :mod:`switchboard.identity`).
+
+    Staff (agent, supervisor, admin) sign in with a password and get a short-lived
+    HS256 bearer token; customers get a per-contact token from ``POST /v1/contacts``.
+    An OpenID Connect provider (Cognito or any IdP) can sign staff in instead: its
+    RS256 tokens are checked against ``oidc_jwks_url`` (plus issuer and audience).
+    """
+
+    secret: SecretStr | None = Field(
+        None, description="HS256 secret of staff and contact tokens; unset = generated dev secret"
+    )
+    dev_secret_file: Path = Field(
+        default=_REPO_ROOT / "var" / "dev-identity-secret",
+        description="where the generated development secret is kept (mode 0600)",
+    )
+    access_token_ttl_s: int = Field(900, ge=60, le=86_400, description="staff token lifetime")
+    contact_token_ttl_s: int = Field(
+        86_400, ge=300, description="lifetime of a customer's per-contact token, seconds"
+    )
+    leeway_s: int = Field(30, ge=0, description="clock skew allowed on exp/iat, seconds")
+    oidc_jwks_url: str | None = Field(None, description="JWKS URL of an OIDC provider (RS256)")
+    oidc_issuer: str | None = Field(None, description="required 'iss' of OIDC tokens")
+    oidc_audience: str | None = Field(None, description="required 'aud' of OIDC tokens")
+    oidc_role_claim: str = Field(
+        "roles", description="claim listing the user's roles/groups (Cognito: cognito:groups)"
+    )
+    oidc_username_claim: str = Field(
+        "preferred_username", description="claim naming the user (Cognito: cognito:username)"
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="bearer token a Prometheus scraper sends to GET /metrics"
+    )
+    dev_admin: bool = Field(
+        True, description="`switchboard serve` creates an 'admin' user when there is none"
+    )
+
+
+class LimitSettings(BaseModel):
+    """Abuse limits (issue 13): rate limits in ``limits`` notation and size limits.
+
+    Rates are ``N/second|minute|hour`` strings (moving window, per process).
+    """
+
+    enabled: bool = True
+    rest_per_ip: str = Field("300/minute", description="REST requests per client IP")
+    contacts_per_ip: str = Field("30/minute", description="POST /v1/contacts per client IP")
+    login_per_ip: str = Field("10/minute", description="POST /v1/auth/login per client IP")
+    per_contact: str = Field(
+        "60/minute", description="customer messages per contact (REST + chat socket)"
+    )
+    sockets_per_ip: str = Field("60/minute", description="WebSocket connections per client IP")
+    voice_frames_per_contact: str = Field(
+        "100/second", description="voice socket frames per call (20 ms audio = 50/s)"
+    )
+    max_body_bytes: int = Field(65_536, ge=1024, description="largest REST request body")
+    max_chat_frame_bytes: int = Field(16_384, ge=256, description="largest chat/desk frame")
+    max_voice_frame_bytes: int = Field(
+        1_048_576, ge=4096, description="largest voice socket frame (base64 audio)"
+    )
 
 
 class NovaSonicSettings(BaseModel):
@@ -261,6 +327,8 @@ class Settings(BaseSettings):
         description="voice calls: local pipeline (VAD, STT, turn loop, TTS) or Nova Sonic",
     )
     nova_sonic: NovaSonicSettings = Field(default_factory=NovaSonicSettings)
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     voice: VoiceSettings = Field(
         default_factory=VoiceSettings,
         description="voice pipeline turn-taking (SWITCHBOARD_VOICE__SILENCE_MS, ...)",

@@ -30,14 +30,25 @@ import contextlib
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, WebSocket, WebSocketDisconnect
 from fastapi.requests import HTTPConnection
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, TypeAdapter
 
 from switchboard.api.frames import error_frame, frame_for_error, parse_frame
+from switchboard.api.guards import (
+    AGENT_SELF,
+    CUSTOMER_OWN,
+    DESK_SIGN_IN,
+    DESK_SOCKET,
+    STAFF_ONLY,
+    accept_socket,
+    guard,
+)
+from switchboard.api.schemas import ERROR_RESPONSES
 from switchboard.audit.redact import mask_endpoint
 from switchboard.errors import ConfigError, SwitchboardError
+from switchboard.identity import Principal, Role
 from switchboard.routing.desk import Desk
 from switchboard.routing.types import Agent, AgentStatus, QueueStatus
 from switchboard.web import static_dir
@@ -64,11 +75,14 @@ async def _desk(conn: HTTPConnection) -> Desk:
 
 DeskDep = Annotated[Desk, Depends(_desk)]
 
+#: Largest desk frame read (characters); a 4,000-character message fits with room to spare.
+MAX_DESK_FRAME = 16_384
+
 
 class SignInRequest(BaseModel):
-    """``POST /v1/agents`` body."""
+    """``POST /v1/agents`` body: an agent's desk name is its user name (admins may name any)."""
 
-    name: str = Field(min_length=1, max_length=128)
+    name: str | None = Field(None, min_length=1, max_length=128)
 
 
 class StatusRequest(BaseModel):
@@ -119,7 +133,7 @@ DeskFrame = Annotated[StatusFrame | AgentMessageFrame | CloseFrame, Field(discri
 
 def build_agents_router() -> APIRouter:
     """Return the router of the human-agent side (see the module doc)."""
-    router = APIRouter()
+    router = APIRouter(responses=ERROR_RESPONSES)
     adapter: TypeAdapter[Any] = TypeAdapter(DeskFrame)
 
     @router.get("/agent", include_in_schema=False)
@@ -130,23 +144,44 @@ def build_agents_router() -> APIRouter:
         return FileResponse(static_dir() / "agent.html", headers=PAGE_HEADERS)
 
     @router.post("/v1/agents", response_model=Agent, tags=["agents"])
-    async def sign_in(body: SignInRequest, desk: DeskDep) -> Agent:
-        """Sign a human agent in by name (status stays offline until changed)."""
-        return await desk.sign_in(body.name)
+    async def sign_in(
+        body: SignInRequest, desk: DeskDep, who: Annotated[Principal | None, guard(DESK_SIGN_IN)]
+    ) -> Agent:
+        """Open the caller's desk (an agent's desk is named after its user; status offline)."""
+        assert who is not None  # DESK_SIGN_IN is not public
+        name = body.name or who.username or who.subject
+        if who.role is Role.AGENT and name != who.username:
+            raise HTTPException(403, detail="an agent may only open its own desk")
+        return await desk.sign_in(name)
 
-    @router.post("/v1/agents/{agent_id}/status", response_model=Agent, tags=["agents"])
+    @router.post(
+        "/v1/agents/{agent_id}/status",
+        response_model=Agent,
+        tags=["agents"],
+        dependencies=[guard(AGENT_SELF)],
+    )
     async def set_status(agent_id: str, body: StatusRequest, desk: DeskDep) -> Agent:
         """Set an agent available, in after-contact work, or offline."""
         return await desk.set_status(agent_id, AgentStatus(body.status))
 
-    @router.get("/v1/queues", response_model=list[QueueStatus], tags=["agents"])
+    @router.get(
+        "/v1/queues",
+        response_model=list[QueueStatus],
+        tags=["agents"],
+        dependencies=[guard(STAFF_ONLY)],
+    )
     async def queues(desk: DeskDep) -> list[QueueStatus]:
         """Every queue now: open, size, staffing, AHT and EWT."""
         return [
             await asyncio.to_thread(desk.engine.queue_status, name) for name in desk.engine.queues
         ]
 
-    @router.post("/v1/contacts/{contact_id}/callback", response_model=CallbackOut, tags=["agents"])
+    @router.post(
+        "/v1/contacts/{contact_id}/callback",
+        response_model=CallbackOut,
+        tags=["agents"],
+        dependencies=[guard(CUSTOMER_OWN)],
+    )
     async def callback(contact_id: str, body: CallbackRequest, desk: DeskDep) -> CallbackOut:
         """Book a callback for a handed-over contact (leaves the queue if waiting)."""
         cb = await desk.book_callback(contact_id, body.phone)
@@ -160,8 +195,9 @@ def build_agents_router() -> APIRouter:
 
     @router.websocket("/v1/agents/{agent_id}/desk")
     async def desk_socket(websocket: WebSocket, agent_id: str) -> None:
-        """An agent's live desk (frames in the module doc)."""
-        await websocket.accept()
+        """An agent's live desk (frames in the module doc); its own agent only."""
+        if await accept_socket(websocket, DESK_SOCKET) is None:
+            return
         try:
             desk = desk_for(websocket.app)
             agent = await asyncio.to_thread(desk.engine.agent, agent_id)
@@ -207,6 +243,9 @@ async def _desk_loop(
         raw = message.get("text")
         if raw is None:
             await websocket.send_json(error_frame("invalid_input", "send JSON text frames"))
+            continue
+        if len(raw) > MAX_DESK_FRAME:
+            await websocket.send_json(error_frame("frame_too_large", "desk frames are too large"))
             continue
         try:
             frame = parse_frame(raw, adapter)

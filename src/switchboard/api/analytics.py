@@ -28,6 +28,7 @@ from switchboard.analytics.metrics import CONTENT_TYPE
 from switchboard.analytics.summary import CallSummary
 from switchboard.analytics.supervisor import LiveContact
 from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
+from switchboard.api.guards import METRICS, SUMMARY_READ, SUPERVISOR_ONLY, accept_socket, guard
 from switchboard.api.schemas import ERROR_RESPONSES
 from switchboard.errors import ConfigError
 from switchboard.web import static_dir
@@ -59,7 +60,13 @@ def build_analytics_router(page_headers: dict[str, str] | None = None) -> APIRou
     """
     router = APIRouter()
 
-    @router.get("/metrics", tags=["ops"], summary="Prometheus metrics")
+    @router.get(
+        "/metrics",
+        tags=["ops"],
+        summary="Prometheus metrics",
+        responses=ERROR_RESPONSES,
+        dependencies=[guard(METRICS)],
+    )
     async def metrics(analytics: AnalyticsDep) -> Response:
         """Seed 2 functional, error and business metrics in Prometheus text format."""
         return Response(analytics.metrics.render(), media_type=CONTENT_TYPE)
@@ -70,6 +77,7 @@ def build_analytics_router(page_headers: dict[str, str] | None = None) -> APIRou
         responses=ERROR_RESPONSES,
         tags=["contacts"],
         summary="The post-call summary of an ended contact",
+        dependencies=[guard(SUMMARY_READ)],
     )
     async def summary(contact_id: str, analytics: AnalyticsDep) -> CallSummary:
         """Return the stored summary (built now if an ended contact has none)."""
@@ -80,6 +88,8 @@ def build_analytics_router(page_headers: dict[str, str] | None = None) -> APIRou
         response_model=list[LiveContact],
         tags=["supervisor"],
         summary="Contacts on the supervisor board",
+        responses=ERROR_RESPONSES,
+        dependencies=[guard(SUPERVISOR_ONLY)],
     )
     async def board(analytics: AnalyticsDep) -> list[LiveContact]:
         """Live contacts first, then recently ended ones."""
@@ -87,8 +97,9 @@ def build_analytics_router(page_headers: dict[str, str] | None = None) -> APIRou
 
     @router.websocket("/v1/supervisor/ws")
     async def board_socket(websocket: WebSocket, analytics: AnalyticsDep) -> None:
-        """Push the board, then every change, to one supervisor page."""
-        await websocket.accept()
+        """Push the board, then every change, to one supervisor page (supervisors, admins)."""
+        if await accept_socket(websocket, SUPERVISOR_ONLY) is None:
+            return
         queue = analytics.board.subscribe()
         receiver: asyncio.Task[None] | None = None
         try:

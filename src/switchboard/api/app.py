@@ -25,7 +25,10 @@ from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
 from switchboard.api.agents import build_agents_router
 from switchboard.api.analytics import build_analytics_router
 from switchboard.api.errors import install_error_handlers
+from switchboard.api.guards import IdentityRuntime
+from switchboard.api.limits import AbuseLimitMiddleware, Limiter
 from switchboard.api.routes import build_router
+from switchboard.api.users import build_users_router
 from switchboard.api.ws import build_ws_router
 from switchboard.compose import build_analytics, build_desk, build_service, close_desk
 from switchboard.config import Settings
@@ -87,9 +90,11 @@ def create_app(
             log.warning("human-agent desk not started", exc_info=True)
             app.state.desk = None
         app.state.analytics = analytics or build_analytics(running, settings)
+        app.state.identity = IdentityRuntime(settings, running.store)  # users, tokens, audit
         try:
             yield
         finally:
+            app.state.identity.close()
             await close_desk(running, app.state.desk)
             app.state.desk = None
             if analytics is None:
@@ -111,10 +116,13 @@ def create_app(
     app.state.service = service
     app.state.desk = None
     install_error_handlers(app)
+    app.state.limiter = Limiter(settings.limits)  # per-IP/per-contact rates, sizes (issue 13)
+    app.add_middleware(AbuseLimitMiddleware, limiter=app.state.limiter)
     app.include_router(build_router())
     app.include_router(build_ws_router())
     app.include_router(build_agents_router())
     app.include_router(build_analytics_router(PAGE_HEADERS))
+    app.include_router(build_users_router())  # sign-in, users, settings (issue 13)
     app.include_router(build_voice_router())  # /voice page and the three voice sockets
 
     static = static_dir()

@@ -10,13 +10,22 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from switchboard import __version__
 from switchboard.agent.messages import AFTER_HANDOVER, RELAYED_TO_AGENT, language
 from switchboard.agent.service import AgentService, ContactView
 from switchboard.api.deps import ServiceDep, SettingsDep
+from switchboard.api.guards import (
+    CONTACT_END,
+    CONTACT_READ,
+    CUSTOMER_OWN,
+    PUBLIC,
+    guard,
+    identity_of,
+)
+from switchboard.api.limits import limiter_of
 from switchboard.api.schemas import (
     ERROR_RESPONSES,
     EndContactRequest,
@@ -42,11 +51,15 @@ def build_router() -> APIRouter:
         responses=ERROR_RESPONSES,
         tags=["contacts"],
         summary="Start a contact",
+        dependencies=[guard(PUBLIC)],
     )
     async def start_contact(
-        service: ServiceDep, settings: SettingsDep, body: StartContactRequest | None = None
+        service: ServiceDep,
+        settings: SettingsDep,
+        request: Request,
+        body: StartContactRequest | None = None,
     ) -> StartContactResponse:
-        """Open a new contact and return its id and the channel's greeting."""
+        """Open a new contact; return its id, greeting and the customer's contact token."""
         body = body or StartContactRequest()
         contact = await service.start_contact(
             channel=body.channel,
@@ -59,6 +72,7 @@ def build_router() -> APIRouter:
             locale=contact.locale,
             channel=contact.channel,
             status=contact.status,
+            contact_token=identity_of(request).tokens.issue_contact(contact.contact_id),
         )
 
     @router.post(
@@ -67,6 +81,7 @@ def build_router() -> APIRouter:
         responses=ERROR_RESPONSES,
         tags=["contacts"],
         summary="Send one customer message and get the agent's reply",
+        dependencies=[guard(CUSTOMER_OWN)],
     )
     async def send_message(
         contact_id: str, body: MessageRequest, service: ServiceDep, request: Request
@@ -77,6 +92,12 @@ def build_router() -> APIRouter:
         to the desk like a chat-socket message: stored, audited, published and
         relayed to the agent who holds the contact; the reply says where it went.
         """
+        if not limiter_of(request.app).hit("per_contact", contact_id):
+            raise HTTPException(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                detail="too many messages on this contact; slow down",
+                headers={"Retry-After": str(limiter_of(request.app).retry_after("per_contact"))},
+            )
         relayed = await relay_to_humans(request, service, contact_id, body.text)
         return relayed or await service.handle_turn(contact_id, body.text)
 
@@ -86,6 +107,7 @@ def build_router() -> APIRouter:
         responses=ERROR_RESPONSES,
         tags=["contacts"],
         summary="End a contact",
+        dependencies=[guard(CONTACT_END)],
     )
     async def end_contact(
         contact_id: str, service: ServiceDep, body: EndContactRequest | None = None
@@ -100,6 +122,7 @@ def build_router() -> APIRouter:
         responses=ERROR_RESPONSES,
         tags=["contacts"],
         summary="A contact with its transcript and events",
+        dependencies=[guard(CONTACT_READ)],
     )
     async def get_contact(contact_id: str, service: ServiceDep) -> ContactView:
         """Return the contact, its messages (oldest first) and its typed events."""
@@ -118,6 +141,7 @@ def _add_health(router: APIRouter) -> None:
         responses={503: {"model": HealthResponse, "description": "store unreachable"}},
         tags=["ops"],
         summary="Liveness and store check",
+        dependencies=[guard(PUBLIC)],
     )
     async def health(service: ServiceDep) -> JSONResponse:
         """Report ``ok`` when the store answers; 503 ``degraded`` otherwise (seed 4)."""

@@ -38,6 +38,11 @@ class StartContactResponse(BaseModel):
     locale: Locale
     channel: Channel
     status: ContactStatus
+    contact_token: str = Field(
+        "",
+        description="bearer token that opens this contact (and only it) to the customer: "
+        "send it as `Authorization: Bearer ...` or the socket subprotocols ['bearer', token]",
+    )
 
 
 class MessageRequest(BaseModel):
@@ -115,7 +120,11 @@ ClientFrame = Annotated[MessageFrame | EndFrame | PingFrame, Field(discriminator
 
 #: OpenAPI-visible error responses shared by the contact routes.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "no or bad bearer token"},
+    403: {"model": ErrorResponse, "description": "this token may not use this route"},
     404: {"model": ErrorResponse, "description": "unknown contact"},
+    413: {"model": ErrorResponse, "description": "request body too large"},
     422: {"model": ErrorResponse, "description": "malformed request or text"},
+    429: {"model": ErrorResponse, "description": "rate limited; see Retry-After"},
     503: {"model": ErrorResponse, "description": "temporarily unavailable; retry"},
 }

@@ -50,6 +50,8 @@ from switchboard.api.agents import desk_for, pump_frames
 from switchboard.api.deps import ServiceDep
 from switchboard.api.errors import INTERNAL_MESSAGE
 from switchboard.api.frames import error_frame, frame_for_error, parse_frame
+from switchboard.api.guards import CUSTOMER_OWN, accept_socket
+from switchboard.api.limits import limiter_of
 from switchboard.api.schemas import ClientFrame, EndFrame, MessageFrame
 from switchboard.errors import SwitchboardError, UnknownContactError
 from switchboard.routing.desk import Desk
@@ -71,6 +73,20 @@ async def _try_send(websocket: WebSocket, frame: dict[str, Any]) -> bool:
     return True
 
 
+def frame_refusal(websocket: WebSocket, key: str, raw: str) -> dict[str, Any] | None:
+    """The ``error`` frame for a frame over the size or rate limit, else None.
+
+    The socket stays open and nothing of the contact is lost (``api.limits``).
+    """
+    limiter = limiter_of(websocket.app)
+    limit = limiter.settings.max_chat_frame_bytes
+    if len(raw) > limit:
+        return error_frame("frame_too_large", f"frames are limited to {limit} characters")
+    if not limiter.hit("per_contact", key):
+        return error_frame("rate_limited", "too many messages; slow down", retryable=True)
+    return None
+
+
 def build_ws_router() -> APIRouter:
     """Return the router holding the chat WebSocket endpoint."""
     router = APIRouter()
@@ -79,7 +95,8 @@ def build_ws_router() -> APIRouter:
     @router.websocket("/v1/contacts/{contact_id}/chat")
     async def chat_socket(websocket: WebSocket, contact_id: str, service: ServiceDep) -> None:
         """Carry one contact's conversation over a WebSocket (frames in the module doc)."""
-        await websocket.accept()
+        if await accept_socket(websocket, CUSTOMER_OWN) is None:  # its contact token only
+            return
         try:
             contact = await service.conversation.contact(contact_id)
         except UnknownContactError as exc:
@@ -131,6 +148,10 @@ async def _chat_loop(
             await websocket.send_json(
                 error_frame("invalid_input", "binary frames are not supported; send JSON text")
             )
+            continue
+        refusal = frame_refusal(websocket, contact_id, raw)
+        if refusal is not None:
+            await websocket.send_json(refusal)
             continue
         try:
             frame = parse_frame(raw, adapter)

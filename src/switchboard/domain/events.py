@@ -289,6 +289,19 @@ class BargeInData(_Data):
     clear_at_ms: float | None = None
 
 
+
+class AccessDeniedData(_Data):
+    """A refused request or socket: what was asked, by whom (role, subject), and why."""
+
+    type: Literal[EventType.ACCESS_DENIED] = EventType.ACCESS_DENIED
+    status: int = 403
+    method: str = ""
+    path: str = ""
+    role: str = ""
+    subject: str = ""
+    client: str = ""
+    reason: str = ""
+
 EventPayload = Annotated[
     ConversationStartData
     | UserInputData
@@ -306,7 +319,8 @@ EventPayload = Annotated[
     | CallbackBookedData
     | DispositionData
     | SentimentData
-    | BargeInData,
+    | BargeInData
+    | AccessDeniedData,
     Field(discriminator="type"),
 ]
 """The typed ``data`` of any event, discriminated by the event kind."""
@@ -333,6 +347,7 @@ PAYLOAD_MODELS: dict[EventType, type[_Data]] = {
         DispositionData,
         SentimentData,
         BargeInData,
+        AccessDeniedData,
     )
 }
 """Event kind → its payload model (every :class:`EventType` has one)."""

@@ -293,6 +293,8 @@ class EventType(StrEnum):
     SENTIMENT = "sentiment"
     BARGE_IN = "barge_in"
     """Voice: the caller spoke over a reply; data holds the text actually heard."""
+    ACCESS_DENIED = "access_denied"
+    """A request or socket was refused (401/403, issue 13); chained under ``security``."""
 
 
 class Event(BaseModel):

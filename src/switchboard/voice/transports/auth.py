@@ -14,6 +14,10 @@ Where a client puts the token, in the order they are read:
 4. Twilio only: ``start.customParameters.token`` (TwiML ``<Parameter>``;
    Twilio's ``<Stream url>`` takes no query string).
 
+With ``SWITCHBOARD_AUTH__JWKS_URL`` set, RS256 tokens signed by a key of that
+JWKS (an identity provider's; ``SWITCHBOARD_AUTH__ISSUER`` checked when set)
+are accepted too, with the same audience (issue 13).
+
 The secret is ``SWITCHBOARD_AUTH__JWT_SECRET``. When unset, a random development
 secret is generated once and kept in ``var/dev-jwt-secret`` (mode 0600), so the
 token ``make run`` prints keeps working across restarts; never use that in
@@ -32,6 +36,8 @@ import jwt
 
 from switchboard.config import AuthSettings
 from switchboard.errors import InputError
+from switchboard.identity.errors import AuthenticationError
+from switchboard.identity.tokens import token_alg, verify_rs256
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +90,28 @@ def issue_token(settings: AuthSettings, subject: str, *, ttl_s: int | None = Non
 def verify_token(settings: AuthSettings, token: str | None) -> dict[str, Any]:
     """Check a token's signature, audience and times; return its claims.
 
+    HS256 tokens are checked with the shared secret; RS256 ones against
+    ``settings.jwks_url`` when it is set (blocking: the keys are fetched once
+    and cached).
+
     Raises:
         AuthError: missing, malformed, expired, wrong audience or bad signature
             (the message says which, never echoing the token).
     """
     if not token:
         raise AuthError("a bearer token is required (see the voice docs for where to put it)")
+    if settings.jwks_url:
+        try:
+            if token_alg(token) == "RS256":
+                return verify_rs256(
+                    token,
+                    settings.jwks_url,
+                    audience=settings.audience,
+                    issuer=settings.issuer,
+                    leeway=settings.leeway_s,
+                )
+        except AuthenticationError as exc:
+            raise AuthError(exc.message) from None
     try:
         claims: dict[str, Any] = jwt.decode(
             token,

@@ -1,0 +1,21 @@
+"""Identity errors: who you are (401) and what you may do (403).
+
+Both derive from :class:`switchboard.errors.SwitchboardError`; the API turns
+them into 401/403 responses and ``error`` frames with close codes 4401/4403.
+"""
+
+from __future__ import annotations
+
+from switchboard.errors import SwitchboardError
+
+
+class AuthenticationError(SwitchboardError):
+    """No credential, or one that does not verify (expired, wrong audience, bad signature)."""
+
+    code = "unauthorized"
+
+
+class PermissionDeniedError(SwitchboardError):
+    """A verified caller asked for something their role or contact does not allow."""
+
+    code = "forbidden"
