@@ -18,6 +18,7 @@ from switchboard.domain.types import ContactStatus, ToolCall
 from switchboard.ports import BrainStep, BrainTurn
 from switchboard.store import SqlStore
 from switchboard.testing.fakes import DeadBrain, ScriptedBrain
+from switchboard.testing.identity import app_staff_headers
 from switchboard.testing.lying_brain import LyingBrain
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -145,7 +146,7 @@ async def test_registry_is_private_and_served_at_metrics(base: AgentService) -> 
         is None
     )
     with TestClient(create_app(SETTINGS, service=svc, analytics=rt)) as http:
-        response = http.get("/metrics")
+        response = http.get("/metrics", headers=app_staff_headers(http.app, "supervisor"))
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=")
     families = {f.name: f for f in text_string_to_metric_families(response.text)}

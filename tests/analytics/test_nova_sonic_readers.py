@@ -24,6 +24,7 @@ from switchboard.config import Settings
 from switchboard.domain.types import Channel, Locale
 from switchboard.store import SqlStore
 from switchboard.testing.fakes import ScriptedRouter
+from switchboard.testing.identity import app_staff_headers
 from switchboard.testing.nova_sonic import ReplayNovaStream
 from switchboard.validation import ValidationAgent
 from switchboard.voice.engines.nova_sonic.session import NovaSonicSession
@@ -86,8 +87,11 @@ async def test_nova_calls_count_in_metrics_and_show_on_the_board() -> None:
     blocked = await _call(service, "fabricated_branch.json")
     service.events.flush()
     with TestClient(create_app(SETTINGS, service=service, analytics=runtime)) as http:
-        metrics = http.get("/metrics").text
-        board = {c["contact_id"]: c for c in http.get("/v1/supervisor/contacts").json()}
+        staff = app_staff_headers(http.app, "supervisor")
+        metrics = http.get("/metrics", headers=staff).text
+        board = {
+            c["contact_id"]: c for c in http.get("/v1/supervisor/contacts", headers=staff).json()
+        }
     checks = _samples(metrics, "switchboard_validation_checks")
     # branch_question: the speculative reply and the final one both pass;
     # fabricated_branch: the invented branch fails and the call is handed over.

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from switchboard.config import Settings
+from switchboard.testing.identity import ContactAndStaffAuth, ensure_user, staff_token
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -48,8 +49,27 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log_level="WARNING",
         summaries={"directory": root / "summaries"},
     )
+    ensure_user(settings, "sue", "supervisor", PASSWORD)
+    STAFF["token"] = staff_token(settings, "supervisor", "sue")
     with LiveApp(create_app(settings)) as live:
         yield live.http_url
+
+
+#: The supervisor who signs in on the page (and whose token the HTTP client carries).
+PASSWORD = "correct horse battery staple"
+STAFF: dict[str, str] = {}
+
+
+def client(base_url: str) -> httpx.Client:
+    """A client that speaks as each contact's customer and otherwise as the supervisor."""
+    return httpx.Client(base_url=base_url, timeout=60, auth=ContactAndStaffAuth(STAFF["token"]))
+
+
+def sign_in(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/supervisor")
+    page.get_by_label("User name").fill("sue")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.fixture
@@ -66,7 +86,9 @@ def page(browser: Browser) -> Iterator[Page]:
 def start(http: httpx.Client) -> str:
     response = http.post("/v1/contacts", json={})
     assert response.status_code == 201
-    return str(response.json()["contact_id"])
+    auth = http.auth
+    assert isinstance(auth, ContactAndStaffAuth)
+    return auth.remember(response.json())
 
 
 def row(page: Page, contact_id: str) -> Locator:
@@ -74,9 +96,9 @@ def row(page: Page, contact_id: str) -> Locator:
 
 
 def test_live_escalation_transcript_and_summary(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/supervisor")
+    sign_in(page, base_url)
     page.locator('#connection[data-state="open"]').wait_for(timeout=30_000)
-    with httpx.Client(base_url=base_url, timeout=60) as http:
+    with client(base_url) as http:
         calm, angry, worried = start(http), start(http), start(http)
         # The rows arrive over the socket, while the contacts are live.
         for cid in (calm, angry, worried):
@@ -127,7 +149,7 @@ def test_live_escalation_transcript_and_summary(page: Page, base_url: str) -> No
 
 
 def test_metrics_after_scripted_contacts_on_the_same_server(base_url: str) -> None:
-    with httpx.Client(base_url=base_url, timeout=60) as http:
+    with client(base_url) as http:
         for line in (ANGRY, CALM):
             cid = start(http)
             assert http.post(f"/v1/contacts/{cid}/messages", json={"text": line}).status_code == 200
@@ -139,7 +161,7 @@ def test_metrics_after_scripted_contacts_on_the_same_server(base_url: str) -> No
 
 
 def test_summary_endpoint_statuses(base_url: str) -> None:
-    with httpx.Client(base_url=base_url, timeout=60) as http:
+    with client(base_url) as http:
         cid = start(http)
         http.post(f"/v1/contacts/{cid}/messages", json={"text": CALM})
         busy = http.get(f"/v1/contacts/{cid}/summary")

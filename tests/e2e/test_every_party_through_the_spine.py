@@ -25,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from websockets.sync.client import ClientConnection, connect
 
 from switchboard.config import RoutingSettings, Settings
+from switchboard.testing.identity import bearer, staff_headers, staff_token
 
 pytestmark = pytest.mark.e2e
 
@@ -33,6 +34,7 @@ CARD, PHONE = "4111 1111 1111 1111", "+44 7700 900123"
 
 @pytest.fixture(scope="module")
 def urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    global SUPERVISOR, HANA
     from switchboard.api import create_app
     from switchboard.testing.live import LiveApp
 
@@ -44,7 +46,14 @@ def urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         routing=RoutingSettings(hours="always"),
     )
     with LiveApp(create_app(settings)) as live:
+        SUPERVISOR = staff_headers(settings, "supervisor")
+        HANA = staff_token(settings, "agent", "hana")
         yield live.http_url, live.ws_url
+
+
+#: Staff credentials of the module's app (set by the ``urls`` fixture).
+SUPERVISOR: dict[str, str] = {}
+HANA = ""
 
 
 def _frame(ws: ClientConnection, kind: str, timeout: float = 30) -> dict[str, Any]:
@@ -57,7 +66,7 @@ def _frame(ws: ClientConnection, kind: str, timeout: float = 30) -> dict[str, An
 
 
 def _sentiment_events(base: str, cid: str) -> int:
-    view = httpx.get(f"{base}/v1/contacts/{cid}", timeout=30).json()
+    view = httpx.get(f"{base}/v1/contacts/{cid}", headers=SUPERVISOR, timeout=30).json()
     return sum(1 for e in view["events"] if e["type"] == "sentiment")
 
 
@@ -87,17 +96,24 @@ def test_customer_ai_agent_and_human_agent_all_go_through_the_service(
     urls: tuple[str, str],
 ) -> None:
     base, ws_base = urls
-    cid = httpx.post(f"{base}/v1/contacts", json={}, timeout=60).json()["contact_id"]
+    started = httpx.post(f"{base}/v1/contacts", json={}, timeout=60).json()
+    cid, mine = started["contact_id"], bearer(started["contact_token"])
 
     # 1. Customer → AI agent over REST: a stolen card is a sensitive topic → handover.
     said = f"Someone stole my card {CARD}, please call me on {PHONE}"
-    reply = httpx.post(f"{base}/v1/contacts/{cid}/messages", json={"text": said}, timeout=60)
+    reply = httpx.post(
+        f"{base}/v1/contacts/{cid}/messages", json={"text": said}, headers=mine, timeout=60
+    )
     assert reply.json()["action"] == "handover", reply.json()
     first = _wait_sentiment(base, cid, 1)
 
     # 2. A human agent takes it on the desk socket and writes back.
-    agent = httpx.post(f"{base}/v1/agents", json={"name": "Hana Human"}, timeout=30).json()
-    with connect(f"{ws_base}/v1/agents/{agent['agent_id']}/desk", open_timeout=30) as desk:
+    agent = httpx.post(f"{base}/v1/agents", json={}, headers=bearer(HANA), timeout=30).json()
+    with connect(
+        f"{ws_base}/v1/agents/{agent['agent_id']}/desk",
+        subprotocols=["bearer", HANA],
+        open_timeout=30,
+    ) as desk:
         _frame(desk, "agent")
         desk.send(json.dumps({"type": "status", "status": "available"}))
         assert _frame(desk, "assigned")["contact_id"] == cid
@@ -105,12 +121,18 @@ def test_customer_ai_agent_and_human_agent_all_go_through_the_service(
         # 3. The customer answers the human agent over REST and on the chat socket:
         # each relayed to the agent, stored, streamed and scored.
         later = f"Thanks, my other card 5555 5555 5555 4444 is fine, same number {PHONE}"
-        answer = httpx.post(f"{base}/v1/contacts/{cid}/messages", json={"text": later}, timeout=60)
+        answer = httpx.post(
+            f"{base}/v1/contacts/{cid}/messages", json={"text": later}, headers=mine, timeout=60
+        )
         assert answer.json()["action"] == "handover" and "passed" in answer.json()["text"]
         relayed = _frame(desk, "customer_message")
         assert relayed["contact_id"] == cid and "5555" in relayed["text"]  # as written
         _wait_sentiment(base, cid, first + 1)
-        with connect(f"{ws_base}/v1/contacts/{cid}/chat", open_timeout=30) as chat:
+        with connect(
+            f"{ws_base}/v1/contacts/{cid}/chat",
+            subprotocols=["bearer", started["contact_token"]],
+            open_timeout=30,
+        ) as chat:
             _frame(chat, "ready")
             chat.send(json.dumps({"type": "message", "text": f"I'm on {PHONE} all day"}))
             assert _frame(chat, "delivered")["to"] == "agent"
@@ -119,7 +141,7 @@ def test_customer_ai_agent_and_human_agent_all_go_through_the_service(
         desk.send(json.dumps({"type": "close", "disposition": "resolved"}))
         _frame(desk, "closed")
 
-    view = httpx.get(f"{base}/v1/contacts/{cid}", timeout=30).json()
+    view = httpx.get(f"{base}/v1/contacts/{cid}", headers=SUPERVISOR, timeout=30).json()
     roles = [(m["role"], m.get("intent")) for m in view["messages"]]
     assert ("assistant", "HUMAN_AGENT") in roles  # the human agent's line is in the record
     stored = json.dumps(view)  # messages and events, as the store keeps them
@@ -129,7 +151,7 @@ def test_customer_ai_agent_and_human_agent_all_go_through_the_service(
     sources = {(e["type"], e["source"]) for e in view["events"]}
     assert ("agent_reply", "HUMAN_AGENT") in sources and ("agent_reply", "AI_AGENT") in sources
 
-    metrics = httpx.get(f"{base}/metrics", timeout=30).text
+    metrics = httpx.get(f"{base}/metrics", headers=SUPERVISOR, timeout=30).text
     assert _metric(metrics, "switchboard_turns", action="handover") >= 1
     assert _metric(metrics, "switchboard_transfers", reason="sensitive_topic") >= 1
     assert _metric(metrics, "switchboard_events", type="sentiment") >= 2

@@ -10,6 +10,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from switchboard.identity import TokenService
+from switchboard.testing.identity import bearer, staff_headers
+
 if TYPE_CHECKING:
     from conftest import LiveServer
 
@@ -33,6 +36,16 @@ def start_contact(client: httpx.Client, **body: Any) -> dict[str, Any]:
     response = client.post("/v1/contacts", json=body)
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+def customer(started: dict[str, Any]) -> dict[str, str]:
+    """The headers of the customer who started this contact (its contact token)."""
+    return bearer(started["contact_token"])
+
+
+def token_for(live_server: LiveServer, contact_id: str) -> str:
+    """A contact token signed with the app's secret (for ids no one could have started)."""
+    return TokenService(live_server.settings.identity).issue_contact(contact_id)
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> None:
@@ -65,9 +78,14 @@ def test_start_contact_returns_greeting_in_the_asked_locale(client: httpx.Client
 
 
 def test_grounded_answer_then_transcript_and_events(client: httpx.Client) -> None:
-    contact_id = start_contact(client)["contact_id"]
+    started = start_contact(client)
+    contact_id = started["contact_id"]
 
-    response = client.post(f"/v1/contacts/{contact_id}/messages", json={"text": ACCOUNT_QUESTION})
+    response = client.post(
+        f"/v1/contacts/{contact_id}/messages",
+        json={"text": ACCOUNT_QUESTION},
+        headers=customer(started),
+    )
     assert response.status_code == 200, response.text
     reply = response.json()
     assert reply["contact_id"] == contact_id
@@ -82,7 +100,7 @@ def test_grounded_answer_then_transcript_and_events(client: httpx.Client) -> Non
     facts = [s for s in string_leaves(tool["output"]) if len(s) >= 6]
     assert any(fact.lower() in reply["text"].lower() for fact in facts), (reply["text"], facts)
 
-    view = client.get(f"/v1/contacts/{contact_id}")
+    view = client.get(f"/v1/contacts/{contact_id}", headers=customer(started))
     assert view.status_code == 200
     body = view.json()
     assert body["contact"]["contact_id"] == contact_id
@@ -103,50 +121,61 @@ def test_grounded_answer_then_transcript_and_events(client: httpx.Client) -> Non
     assert types.index("tool_invocation") < types.index("validation_check")
 
 
-def test_errors_are_structured(client: httpx.Client) -> None:
-    contact_id = start_contact(client)["contact_id"]
+def test_errors_are_structured(client: httpx.Client, live_server: LiveServer) -> None:
+    started = start_contact(client)
+    contact_id, mine = started["contact_id"], customer(started)
     unknown = "00000000-0000-4000-8000-000000000000"
+    supervisor = staff_headers(live_server.settings, "supervisor")
+    unknown_customer = bearer(token_for(live_server, unknown))
 
-    assert_error(client.get(f"/v1/contacts/{unknown}"), 404, "unknown_contact")
+    assert_error(client.get(f"/v1/contacts/{unknown}", headers=supervisor), 404, "unknown_contact")
     assert_error(
-        client.post(f"/v1/contacts/{unknown}/messages", json={"text": "hello"}),
+        client.post(
+            f"/v1/contacts/{unknown}/messages", json={"text": "hello"}, headers=unknown_customer
+        ),
         404,
         "unknown_contact",
     )
-    assert_error(client.post(f"/v1/contacts/{unknown}/end"), 404, "unknown_contact")
     assert_error(
-        client.post(f"/v1/contacts/{contact_id}/messages", json={"text": ""}), 422, "invalid_input"
+        client.post(f"/v1/contacts/{unknown}/end", headers=supervisor), 404, "unknown_contact"
     )
     assert_error(
-        client.post(f"/v1/contacts/{contact_id}/messages", json={"text": "   \n "}),
+        client.post(f"/v1/contacts/{contact_id}/messages", json={"text": ""}, headers=mine),
         422,
         "invalid_input",
     )
-    missing = client.post(f"/v1/contacts/{contact_id}/messages", json={})
+    assert_error(
+        client.post(f"/v1/contacts/{contact_id}/messages", json={"text": "   \n "}, headers=mine),
+        422,
+        "invalid_input",
+    )
+    missing = client.post(f"/v1/contacts/{contact_id}/messages", json={}, headers=mine)
     assert_error(missing, 422, "invalid_input")
     assert missing.json()["error"]["details"][0]["loc"] == ["body", "text"]
     assert_error(
-        client.post(f"/v1/contacts/{contact_id}/messages", content=b"{not json"),
+        client.post(f"/v1/contacts/{contact_id}/messages", content=b"{not json", headers=mine),
         422,
         "invalid_input",
     )
     assert_error(client.post("/v1/contacts", json={"locale": "de_DE"}), 422, "invalid_input")
     assert_error(client.get("/v1/nothing-here"), 404, "not_found")
     # Nothing was stored for the rejected messages.
-    assert client.get(f"/v1/contacts/{contact_id}").json()["messages"] == []
+    assert client.get(f"/v1/contacts/{contact_id}", headers=mine).json()["messages"] == []
 
 
 def test_end_contact_then_no_more_turns(client: httpx.Client) -> None:
-    contact_id = start_contact(client)["contact_id"]
-    ended = client.post(f"/v1/contacts/{contact_id}/end")
+    started = start_contact(client)
+    contact_id, mine = started["contact_id"], customer(started)
+    ended = client.post(f"/v1/contacts/{contact_id}/end", headers=mine)
     assert ended.status_code == 200
     assert ended.json()["status"] == "resolved" and ended.json()["ended_at"]
     assert_error(
-        client.post(f"/v1/contacts/{contact_id}/messages", json={"text": "hello"}),
+        client.post(f"/v1/contacts/{contact_id}/messages", json={"text": "hello"}, headers=mine),
         422,
         "invalid_input",
     )
-    events = [e["type"] for e in client.get(f"/v1/contacts/{contact_id}").json()["events"]]
+    view = client.get(f"/v1/contacts/{contact_id}", headers=mine)
+    events = [e["type"] for e in view.json()["events"]]
     assert events[-1] == "conversation_end"
 
 
@@ -159,8 +188,12 @@ def receive(ws: Any) -> dict[str, Any]:
 def test_websocket_keeps_the_conversation_after_a_bad_frame(
     client: httpx.Client, live_server: LiveServer
 ) -> None:
-    contact_id = start_contact(client)["contact_id"]
-    with connect(f"{live_server.ws_url}/v1/contacts/{contact_id}/chat") as ws:
+    started = start_contact(client)
+    contact_id = started["contact_id"]
+    with connect(
+        f"{live_server.ws_url}/v1/contacts/{contact_id}/chat",
+        subprotocols=["bearer", started["contact_token"]],
+    ) as ws:
         assert receive(ws) == {"type": "ready", "contact_id": contact_id, "locale": "en_GB"}
 
         ws.send(json.dumps({"type": "message", "text": ACCOUNT_QUESTION}))
@@ -202,7 +235,9 @@ def test_websocket_keeps_the_conversation_after_a_bad_frame(
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=10)
 
-    messages = client.get(f"/v1/contacts/{contact_id}").json()["messages"]
+    messages = client.get(f"/v1/contacts/{contact_id}", headers=customer(started)).json()[
+        "messages"
+    ]
     assert [m["content"] for m in messages if m["role"] == "user"] == [
         ACCOUNT_QUESTION,
         "Where is the nearest branch in Leeds?",
@@ -210,7 +245,10 @@ def test_websocket_keeps_the_conversation_after_a_bad_frame(
 
 
 def test_websocket_unknown_contact_gets_error_then_close(live_server: LiveServer) -> None:
-    with connect(f"{live_server.ws_url}/v1/contacts/no-such-contact/chat") as ws:
+    token = token_for(live_server, "no-such-contact")  # a valid token, no such contact
+    with connect(
+        f"{live_server.ws_url}/v1/contacts/no-such-contact/chat", subprotocols=["bearer", token]
+    ) as ws:
         frame = receive(ws)
         assert frame["type"] == "error" and frame["code"] == "unknown_contact"
         with pytest.raises(ConnectionClosed) as closed:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from switchboard.testing.identity import staff_headers
 from switchboard.web import chat_page
 
 if TYPE_CHECKING:
@@ -48,10 +49,14 @@ def french_browser_page(browser: Browser) -> Iterator[Page]:
     yield from open_page(browser, locale="fr-FR")
 
 
-def contact_locale(page: Page, base_url: str) -> str:
+def contact_locale(page: Page, live_server: LiveServer) -> str:
     contact_id = page.locator("#chat").get_attribute("data-contact-id")
     assert contact_id
-    view = httpx.get(f"{base_url}/v1/contacts/{contact_id}", timeout=30).json()
+    view = httpx.get(
+        f"{live_server.base_url}/v1/contacts/{contact_id}",
+        headers=staff_headers(live_server.settings, "supervisor"),
+        timeout=30,
+    ).json()
     return str(view["contact"]["locale"])
 
 
@@ -69,7 +74,7 @@ def test_stock_browser_opens_in_en_gb_and_switches_to_french(
     assert page.locator("#locale").input_value() == "en_GB"
     assert page.evaluate("document.documentElement.lang") == "en-GB"
     page.locator("#chat[data-contact-id]").wait_for()
-    assert contact_locale(page, live_server.base_url) == "en_GB"
+    assert contact_locale(page, live_server) == "en_GB"
     assert "Bonjour" not in greeting.inner_text()
 
     page.select_option("#locale", "fr_FR")
@@ -77,7 +82,7 @@ def test_stock_browser_opens_in_en_gb_and_switches_to_french(
     french = page.locator(".msg--agent", has_text="Bonjour").last.inner_text()
     assert "Bonjour" in french and "ouvrir un compte" in french
     assert page.evaluate("document.documentElement.lang") == "fr-FR"
-    assert contact_locale(page, live_server.base_url) == "fr_FR"
+    assert contact_locale(page, live_server) == "fr_FR"
 
 
 @pytest.mark.e2e

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from switchboard.testing.identity import staff_headers
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
@@ -127,7 +129,11 @@ def test_handover_banner_and_end_chat_with_post_fallback(
     page.get_by_role("button", name="Start a new chat").wait_for()
     assert page.get_by_label("Type your message").is_hidden()
 
-    view = httpx.get(f"{live_server.base_url}/v1/contacts/{contact_id}", timeout=30).json()
+    view = httpx.get(
+        f"{live_server.base_url}/v1/contacts/{contact_id}",
+        headers=staff_headers(live_server.settings, "supervisor"),
+        timeout=30,
+    ).json()
     assert view["contact"]["status"] == "transferred"
     assert view["contact"]["ended_at"] is not None
     assert [m["content"] for m in view["messages"] if m["role"] == "user"] == [

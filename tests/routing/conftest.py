@@ -44,5 +44,33 @@ def open_desk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log_level="WARNING",
         routing=RoutingSettings(hours="always"),
     )
+    from switchboard.testing.identity import ensure_user
+
+    ensure_user(settings, DESK_USER, "agent", DESK_PASSWORD)
+    ensure_user(settings, "desk-supervisor", "supervisor", DESK_PASSWORD)
+    DESK_SETTINGS.append(settings)
     with LiveApp(create_app(settings)) as live:
         yield live.http_url
+
+
+#: The agent who signs in on the desk page of ``open_desk_server`` (and a supervisor).
+DESK_USER = "Alice"
+DESK_PASSWORD = "alice-has-a-long-password"
+DESK_SETTINGS: list[object] = []
+
+
+@pytest.fixture
+def desk_login() -> tuple[str, str]:
+    """(user name, password) of the desk's agent."""
+    return DESK_USER, DESK_PASSWORD
+
+
+@pytest.fixture
+def desk_supervisor_headers(open_desk_server: str) -> dict[str, str]:
+    """Supervisor headers for reading contacts on ``open_desk_server``."""
+    from switchboard.config import Settings
+    from switchboard.testing.identity import staff_headers
+
+    settings = DESK_SETTINGS[-1]
+    assert isinstance(settings, Settings)
+    return staff_headers(settings, "supervisor", "desk-supervisor")

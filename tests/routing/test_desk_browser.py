@@ -20,7 +20,10 @@ pytestmark = [
 
 
 def test_customer_hands_over_waits_in_line_and_chats_with_the_agent(
-    browser: Browser, open_desk_server: str
+    browser: Browser,
+    open_desk_server: str,
+    desk_login: tuple[str, str],
+    desk_supervisor_headers: dict[str, str],
 ) -> None:
     base = open_desk_server
     errors: list[str] = []
@@ -30,7 +33,8 @@ def test_customer_hands_over_waits_in_line_and_chats_with_the_agent(
         desk = agent_ctx.new_page()
         desk.on("pageerror", lambda exc: errors.append(f"agent: {exc}"))
         desk.goto(f"{base}/agent")
-        desk.get_by_label("Your name").fill("Alice")
+        desk.get_by_label("User name").fill(desk_login[0])
+        desk.get_by_label("Password").fill(desk_login[1])
         desk.get_by_role("button", name="Sign in").click()
         desk.wait_for_selector("body[data-desk='connected'][data-agent-status='offline']")
 
@@ -78,7 +82,9 @@ def test_customer_hands_over_waits_in_line_and_chats_with_the_agent(
         desk.wait_for_selector("#contact", state="hidden", timeout=15_000)
         chat.wait_for_selector("#ended:not([hidden])", timeout=15_000)
 
-        view = httpx.get(f"{base}/v1/contacts/{contact_id}", timeout=30).json()
+        view = httpx.get(
+            f"{base}/v1/contacts/{contact_id}", headers=desk_supervisor_headers, timeout=30
+        ).json()
         human = [e for e in view["events"] if e["source"] == "HUMAN_AGENT"]
         kinds = {e["type"] for e in human}
         assert {"agent_connected", "agent_reply", "disposition"} <= kinds

@@ -23,6 +23,7 @@ from voice_audio import as_spec, chunks, collect
 from websockets.sync.client import ClientConnection, connect
 
 from switchboard.config import AuthSettings, RoutingSettings, Settings
+from switchboard.testing.identity import bearer, staff_headers, staff_token
 from switchboard.voice.events import PCM16_16K
 
 pytestmark = pytest.mark.e2e
@@ -34,10 +35,12 @@ SECRET = "handover-channel-tests-secret-0123456789abcdef"
 class Server:
     """The live app's URLs and a voice token."""
 
-    def __init__(self, http_url: str, ws_url: str, token: str) -> None:
+    def __init__(self, http_url: str, ws_url: str, token: str, settings: Settings) -> None:
         self.http_url = http_url
         self.ws_url = ws_url
         self.token = token
+        self.settings = settings
+        self.supervisor = staff_headers(settings, "supervisor")
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +62,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     app = create_app(settings)
     app.state.speech = speech_stack()
     with LiveApp(app) as live:
-        yield Server(live.http_url, live.ws_url, issue_token(settings.auth, "handover", ttl_s=3600))
+        token = issue_token(settings.auth, "handover", ttl_s=3600)
+        yield Server(live.http_url, live.ws_url, token, settings)
 
 
 def waiting(server: Server) -> int:
     """Contacts waiting over all queues (``GET /v1/queues``)."""
-    queues = httpx.get(f"{server.http_url}/v1/queues", timeout=30).json()
+    queues = httpx.get(f"{server.http_url}/v1/queues", headers=server.supervisor, timeout=30)
+    queues = queues.json()
     return sum(int(q["size"]) for q in queues)
 
 
@@ -80,8 +85,15 @@ def offered_to_an_agent(server: Server, contact_id: str, name: str) -> dict[str,
     The agent then closes the contact and goes offline, so that the next test
     starts from empty queues and no available agent.
     """
-    agent = httpx.post(f"{server.http_url}/v1/agents", json={"name": name}, timeout=30).json()
-    with connect(f"{server.ws_url}/v1/agents/{agent['agent_id']}/desk", open_timeout=30) as ws:
+    token = staff_token(server.settings, "agent", name)
+    agent = httpx.post(
+        f"{server.http_url}/v1/agents", json={}, headers=bearer(token), timeout=30
+    ).json()
+    with connect(
+        f"{server.ws_url}/v1/agents/{agent['agent_id']}/desk",
+        subprotocols=["bearer", token],  # type: ignore[list-item]
+        open_timeout=30,
+    ) as ws:
         read_until(ws, "agent")
         ws.send(json.dumps({"type": "status", "status": "available"}))
         assigned = read_until(ws, "assigned", 30)
@@ -97,21 +109,25 @@ def test_rest_handover_is_queued_and_offered(server: Server) -> None:
     assert waiting(server) == 0
     base = server.http_url
     contact = httpx.post(f"{base}/v1/contacts", json={}, timeout=60).json()
-    cid = contact["contact_id"]
-    reply = httpx.post(f"{base}/v1/contacts/{cid}/messages", json={"text": TO_HUMAN}, timeout=60)
+    cid, mine = contact["contact_id"], bearer(contact["contact_token"])
+    reply = httpx.post(
+        f"{base}/v1/contacts/{cid}/messages", json={"text": TO_HUMAN}, headers=mine, timeout=60
+    )
     assert reply.json()["action"] == "handover", reply.json()
     assert waiting(server) == 1
     # While waiting, a REST message with a card and a phone number: not a second entry,
     # and stored redacted.
     pii = "My card 4111 1111 1111 1111 was charged twice, call me on +44 7700 900123"
-    later = httpx.post(f"{base}/v1/contacts/{cid}/messages", json={"text": pii}, timeout=60)
+    later = httpx.post(
+        f"{base}/v1/contacts/{cid}/messages", json={"text": pii}, headers=mine, timeout=60
+    )
     assert later.json()["handover"] is None
     assert waiting(server) == 1
-    view = httpx.get(f"{base}/v1/contacts/{cid}", timeout=30).json()
+    view = httpx.get(f"{base}/v1/contacts/{cid}", headers=mine, timeout=30).json()
     stored = " ".join(m["content"] for m in view["messages"])
     assert "[CARD]" in stored and "[PHONE]" in stored
     assert "4111" not in stored and "7700 900123" not in stored
-    assigned = offered_to_an_agent(server, cid, "Rita Rest")
+    assigned = offered_to_an_agent(server, cid, "Rita")
     assert assigned["summary"]["handover_reason"] == "explicit_request"
     assert assigned["attributes"]["target_queue"] == assigned["queue"]
     assert waiting(server) == 0
@@ -121,15 +137,19 @@ def test_chat_socket_handover_is_queued_and_offered(server: Server) -> None:
     assert waiting(server) == 0
     contact = httpx.post(f"{server.http_url}/v1/contacts", json={}, timeout=60).json()
     cid = contact["contact_id"]
-    with connect(f"{server.ws_url}/v1/contacts/{cid}/chat", open_timeout=30) as ws:
+    with connect(
+        f"{server.ws_url}/v1/contacts/{cid}/chat",
+        subprotocols=["bearer", contact["contact_token"]],
+        open_timeout=30,
+    ) as ws:
         read_until(ws, "ready")
         ws.send(json.dumps({"type": "message", "text": TO_HUMAN}))
         assert read_until(ws, "reply")["action"] == "handover"
         queued = read_until(ws, "queue")
         assert queued["position"] == 1
         assert waiting(server) == 1
-        offered_to_an_agent(server, cid, "Chad Chat")
-        assert read_until(ws, "agent_joined")["agent"] == "Chad Chat"
+        offered_to_an_agent(server, cid, "Chad")
+        assert read_until(ws, "agent_joined")["agent"] == "Chad"
 
 
 Speak = Callable[[str], tuple[np.ndarray, int]]
@@ -158,8 +178,9 @@ def test_voice_handover_is_queued_after_the_call_ends_and_offered(
         ws.send(json.dumps({"type": "audio", "data": "", "endOfUtterance": True}))
         ended = read_until(ws, "ended", 180)
     assert ended["contactId"] == cid
-    contact = httpx.get(f"{server.http_url}/v1/contacts/{cid}", timeout=30).json()["contact"]
+    view = httpx.get(f"{server.http_url}/v1/contacts/{cid}", headers=server.supervisor, timeout=30)
+    contact = view.json()["contact"]
     assert contact["status"] == "transferred" and contact["ended_at"] is not None
     assert waiting(server) == 1  # the call ended; the contact is still in the queue
-    assigned = offered_to_an_agent(server, cid, "Vera Voice")
+    assigned = offered_to_an_agent(server, cid, "Vera")
     assert any(line["source"] == "CUSTOMER" for line in assigned["transcript"])

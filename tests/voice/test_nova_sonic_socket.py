@@ -20,6 +20,7 @@ from voice_audio import collect, speech_stack
 from websockets.sync.client import connect
 
 from switchboard.config import AuthSettings, Settings
+from switchboard.testing.identity import staff_headers
 from switchboard.testing.nova_sonic import ReplayNovaStream
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +49,12 @@ def nova_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 
     app.state.nova_stream_opener = open_replay
     with LiveApp(app) as live:
+        SUPERVISOR.update(staff_headers(settings, "supervisor"))
         yield live.http_url, live.ws_url, issue_token(settings.auth, "nova-tests", ttl_s=600)
+
+
+#: Who reads the contact after the call (set by the fixture).
+SUPERVISOR: dict[str, str] = {}
 
 
 def test_nova_sonic_call_over_the_browser_socket(nova_server: tuple[str, str, str]) -> None:
@@ -79,7 +85,7 @@ def test_nova_sonic_call_over_the_browser_socket(nova_server: tuple[str, str, st
         ws.send(json.dumps({"type": "hangup"}))
         collect(ws, lambda fs: any(f["type"] == "ended" for f in fs), 60)
 
-    view = httpx.get(f"{http_url}/v1/contacts/{contact_id}", timeout=30).json()
+    view = httpx.get(f"{http_url}/v1/contacts/{contact_id}", headers=SUPERVISOR, timeout=30).json()
     kinds = [e["type"] for e in view["events"]]
     assert "tool_invocation" in kinds and kinds.count("validation_check") == 2
     assert [m["role"] for m in view["messages"]] == ["user", "assistant"]

@@ -15,6 +15,7 @@ import pytest
 from voice_audio import as_spec, chunks, collect, wer
 from websockets.sync.client import ClientConnection, connect
 
+from switchboard.testing.identity import staff_headers
 from switchboard.voice.events import PCM16_16K
 
 pytestmark = pytest.mark.e2e
@@ -79,7 +80,11 @@ def test_spoken_branch_question_gets_transcript_reply_and_audio(
         ended = collect(ws, lambda fs: any(f["type"] == "ended" for f in fs), 60)
         assert ended[-1]["contactId"] == ready["contactId"]
 
-    view = httpx.get(f"{voice_server.http_url}/v1/contacts/{ready['contactId']}", timeout=30)
+    view = httpx.get(
+        f"{voice_server.http_url}/v1/contacts/{ready['contactId']}",
+        headers=staff_headers(voice_server.settings, "supervisor"),
+        timeout=30,
+    )
     assert view.status_code == 200
     texts = [m["content"] for m in view.json()["messages"]]
     assert any("Manchester" in t for t in texts), texts
@@ -139,7 +144,9 @@ def test_client_vanishing_mid_utterance_leaves_other_calls_served(
 
     # the vanished caller's contact is kept and reachable
     view = httpx.get(
-        f"{voice_server.http_url}/v1/contacts/{dropped_ready['contactId']}", timeout=30
+        f"{voice_server.http_url}/v1/contacts/{dropped_ready['contactId']}",
+        headers=staff_headers(voice_server.settings, "supervisor"),
+        timeout=30,
     )
     assert view.status_code == 200
     assert view.json()["contact"]["channel"] == "voice"

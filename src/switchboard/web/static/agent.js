@@ -1,5 +1,6 @@
-// Switchboard agent desktop: sign in (POST /v1/agents), go available, take handed-over
-// contacts over WS /v1/agents/{id}/desk, chat with the customer, close with a disposition.
+// Switchboard agent desktop: sign in (POST /v1/auth/login, then POST /v1/agents opens the
+// user's desk), go available, take handed-over contacts over WS /v1/agents/{id}/desk
+// (token in the subprotocols), chat with the customer, close with a disposition.
 "use strict";
 
 (() => {
@@ -78,7 +79,8 @@
 
   function openDesk() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/v1/agents/${encodeURIComponent(state.agent.agent_id)}/desk`);
+    const url = `${scheme}://${location.host}/v1/agents/${encodeURIComponent(state.agent.agent_id)}/desk`;
+    const socket = new WebSocket(url, window.SwitchboardAuth.socketProtocols());
     state.socket = socket;
     socket.addEventListener("message", (event) => {
       let frame;
@@ -92,23 +94,58 @@
       else if (frame.type === "error") notice(frame.message);
     });
     socket.addEventListener("open", () => { document.body.dataset.desk = "connected"; });
-    socket.addEventListener("close", () => { document.body.dataset.desk = "closed"; });
+    socket.addEventListener("close", (event) => {
+      document.body.dataset.desk = "closed";
+      if (event.code === 4401 || event.code === 4403) showSignIn("Please sign in again.");
+    });
   }
 
-  $("signin").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const name = $("agent-name").value.trim();
-    if (!name) return;
-    const response = await fetch("/v1/agents", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name }),
+  function showSignIn(message) {
+    window.SwitchboardAuth.signOut();
+    if (state.socket && state.socket.readyState <= WebSocket.OPEN) state.socket.close(1000);
+    state.socket = null;
+    clearContact();
+    $("controls").hidden = true;
+    $("signin").hidden = false;
+    $("agent-status").textContent = "Signed out";
+    document.body.dataset.signedIn = "false";
+    if (message) notice(message);
+    $("agent-name").focus();
+  }
+
+  async function openMyDesk() {
+    const response = await window.SwitchboardAuth.authFetch("/v1/agents", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
     });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) { notice((data.error && data.error.message) || `HTTP ${response.status}`); return; }
     showStatus(data);
     $("signin").hidden = true;
     $("controls").hidden = false;
+    document.body.dataset.signedIn = "true";
     openDesk();
+    $("go-available").focus();
+  }
+
+  $("signin").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = $("agent-name").value.trim();
+    const password = $("agent-password").value;
+    if (!name || !password) return;
+    try {
+      await window.SwitchboardAuth.signIn(name, password);
+    } catch (error) {
+      notice(error.message);
+      return;
+    }
+    $("agent-password").value = "";
+    notice("");
+    await openMyDesk();
   });
+
+  $("sign-out").addEventListener("click", () => showSignIn("Signed out."));
+  document.addEventListener("switchboard:signed-out", () => showSignIn("Your session ended; sign in again."));
+  if (window.SwitchboardAuth.session()) openMyDesk();
 
   $("go-available").addEventListener("click", () => send({ type: "status", status: "available" }));
   $("go-offline").addEventListener("click", () => send({ type: "status", status: "offline" }));

@@ -125,6 +125,7 @@
 
   const state = {
     contactId: null,
+    contactToken: null, // opens this contact, and only it (issue 13); kept in memory only
     locale: "en_GB",
     socket: null,
     socketReady: false,
@@ -254,7 +255,11 @@
   async function api(path, body) {
     const response = await fetch(path, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        ...(state.contactToken ? { Authorization: `Bearer ${state.contactToken}` } : {}),
+      },
       body: JSON.stringify(body ?? {}),
     });
     const data = await response.json().catch(() => ({}));
@@ -278,7 +283,8 @@
     if (!("WebSocket" in window) || !state.contactId) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const contactId = state.contactId;
-    const socket = new WebSocket(`${scheme}://${location.host}/v1/contacts/${encodeURIComponent(contactId)}/chat`);
+    const url = `${scheme}://${location.host}/v1/contacts/${encodeURIComponent(contactId)}/chat`;
+    const socket = new WebSocket(url, state.contactToken ? ["bearer", state.contactToken] : []);
     state.socket = socket;
     socket.addEventListener("message", (event) => {
       let frame;
@@ -411,12 +417,14 @@
     state.socket = null;
     state.socketReady = false;
     state.contactId = null;
+    state.contactToken = null;
     resetView();
     setStatus("starting");
     el.input.disabled = true;
     setBusy(false);
     try {
       const started = await api("/v1/contacts", { channel: "chat", locale: state.locale });
+      state.contactToken = started.contact_token;
       state.contactId = started.contact_id;
       el.chat.dataset.contactId = started.contact_id;
       el.chat.dataset.transport = "http";

@@ -104,7 +104,7 @@
   }
 
   async function getJSON(url) {
-    const res = await fetch(url, { headers: { Accept: "application/json" } });
+    const res = await window.SwitchboardAuth.authFetch(url);
     if (!res.ok) return null;
     return res.json();
   }
@@ -162,7 +162,8 @@
 
   function connect() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(`${proto}//${location.host}/v1/supervisor/ws`);
+    const ws = new WebSocket(`${proto}//${location.host}/v1/supervisor/ws`, window.SwitchboardAuth.socketProtocols());
+    socket = ws;
     const conn = $("connection");
     ws.addEventListener("open", () => { conn.dataset.state = "open"; conn.textContent = "live"; retryMs = 500; });
     ws.addEventListener("message", (e) => {
@@ -179,12 +180,52 @@
         if (selected === msg.contact.contact_id) scheduleDetail();
       }
     });
-    ws.addEventListener("close", () => {
+    ws.addEventListener("close", (e) => {
+      if (e.code === 4401 || e.code === 4403) { showSignIn("Sign in as a supervisor or admin."); return; }
+      if (socket !== ws) return;
       conn.dataset.state = "closed"; conn.textContent = "reconnecting…";
       setTimeout(connect, retryMs);
       retryMs = Math.min(retryMs * 2, 10000);
     });
   }
 
-  document.addEventListener("DOMContentLoaded", connect);
+  let socket = null;
+
+  function showSignIn(message) {
+    window.SwitchboardAuth.signOut();
+    const old = socket;
+    socket = null;
+    if (old && old.readyState <= WebSocket.OPEN) old.close(1000);
+    $("board-main").hidden = true;
+    $("signin").hidden = false;
+    $("connection").dataset.state = "closed";
+    $("connection").textContent = "signed out";
+    $("sv-signin-error").textContent = message || "";
+    $("sv-user").focus();
+  }
+
+  function showBoard() {
+    $("signin").hidden = true;
+    $("board-main").hidden = false;
+    connect();
+  }
+
+  async function onSignIn(event) {
+    event.preventDefault();
+    try {
+      await window.SwitchboardAuth.signIn($("sv-user").value.trim(), $("sv-password").value);
+    } catch (error) {
+      $("sv-signin-error").textContent = error.message;
+      return;
+    }
+    $("sv-password").value = "";
+    showBoard();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("signin").addEventListener("submit", onSignIn);
+    document.addEventListener("switchboard:signed-out", () => showSignIn("Your session ended; sign in again."));
+    if (window.SwitchboardAuth.session()) showBoard();
+    else showSignIn("");
+  });
 })();
