@@ -94,7 +94,12 @@ class StatusRequest(BaseModel):
 class CallbackRequest(BaseModel):
     """``POST /v1/contacts/{id}/callback`` body."""
 
-    phone: str = Field(min_length=7, max_length=32, description="E.164, e.g. +447700900123")
+    phone: str = Field(
+        min_length=7,
+        max_length=32,
+        pattern=r"^\+?[0-9 ()-]{7,31}$",
+        description="E.164, e.g. +447700900123 (checked with libphonenumber)",
+    )
 
 
 class CallbackOut(BaseModel):

@@ -22,7 +22,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from fastapi.requests import HTTPConnection
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, PlainTextResponse, Response
 
 from switchboard.analytics.metrics import CONTENT_TYPE
 from switchboard.analytics.summary import CallSummary
@@ -64,6 +64,7 @@ def build_analytics_router(page_headers: dict[str, str] | None = None) -> APIRou
         "/metrics",
         tags=["ops"],
         summary="Prometheus metrics",
+        response_class=PlainTextResponse,
         responses=ERROR_RESPONSES,
         dependencies=[guard(METRICS)],
     )

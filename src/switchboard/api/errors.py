@@ -9,6 +9,10 @@ error                          status  note
 ``UnknownContactError``        404     checked before ``InputError`` (subclass)
 ``UnknownAgentError``,         404     routing: no such human agent / queue
 ``UnknownQueueError``
+``UnknownUserError``           404     identity: no such user
+``UserExistsError``            409     identity: the user name is taken
+``AuthenticationError``        401     identity: no or bad credential
+``PermissionDeniedError``      403     identity: the credential may not do this
 ``InputError``                 422     malformed request, empty/oversized text
 ``RoutingError``               409     routing state conflict (queue closed/full...)
 ``SummaryNotReadyError``       409     the contact has not ended: no summary yet
@@ -54,6 +58,21 @@ INTERNAL_MESSAGE = "The service hit an unexpected error. Please try again later.
 
 def status_for(exc: SwitchboardError) -> int:
     """Return the HTTP status code for a product error (see the module table)."""
+    from switchboard.identity.errors import (
+        AuthenticationError,
+        PermissionDeniedError,
+        UnknownUserError,
+        UserExistsError,
+    )
+
+    if isinstance(exc, UnknownUserError):
+        return HTTPStatus.NOT_FOUND
+    if isinstance(exc, UserExistsError):
+        return HTTPStatus.CONFLICT
+    if isinstance(exc, AuthenticationError):
+        return HTTPStatus.UNAUTHORIZED
+    if isinstance(exc, PermissionDeniedError):
+        return HTTPStatus.FORBIDDEN
     if isinstance(exc, UnknownContactError | UnknownAgentError | UnknownQueueError):
         return HTTPStatus.NOT_FOUND
     if isinstance(exc, RoutingError | SummaryNotReadyError):

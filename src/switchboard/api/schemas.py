@@ -50,7 +50,13 @@ class MessageRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(max_length=MAX_TRANSPORT_TEXT, description="what the customer wrote")
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_TRANSPORT_TEXT,
+        # at least one visible character: blank or control-only text is refused (guardrail)
+        pattern=r"[^\s\x00-\x1f\x7f]",
+        description="what the customer wrote",
+    )
 
 
 class EndContactRequest(BaseModel):
@@ -123,6 +129,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "no or bad bearer token"},
     403: {"model": ErrorResponse, "description": "this token may not use this route"},
     404: {"model": ErrorResponse, "description": "unknown contact"},
+    409: {"model": ErrorResponse, "description": "conflicts with the contact's state"},
     413: {"model": ErrorResponse, "description": "request body too large"},
     422: {"model": ErrorResponse, "description": "malformed request or text"},
     429: {"model": ErrorResponse, "description": "rate limited; see Retry-After"},

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from switchboard.errors import InputError, StoreError
+from switchboard.identity.errors import UnknownUserError, UserExistsError
 from switchboard.identity.roles import STAFF_ROLES, Role
 
 #: User names: letters, digits and ``._@-``, 1..64 characters (they name desk agents too).
@@ -103,8 +104,8 @@ class UserDirectory:
         """Create a user.
 
         Raises:
-            InputError: bad name, role not a staff role, password too short/long,
-                or the name is taken.
+            InputError: bad name, role not a staff role, password too short/long.
+            UserExistsError: the name is taken.
             StoreError: the database failed.
         """
         role = self._role(role)
@@ -124,7 +125,7 @@ class UserDirectory:
             with self.engine.begin() as conn:
                 conn.execute(insert(UserRow), row)
         except IntegrityError:
-            raise InputError(f"user {username!r} exists already") from None
+            raise UserExistsError(f"user {username!r} exists already") from None
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot add the user ({type(exc).__name__})") from exc
         return User(
@@ -150,7 +151,7 @@ class UserDirectory:
         """Disable (or re-enable) a user; a disabled user cannot sign in.
 
         Raises:
-            InputError: no such user.
+            UnknownUserError: no such user.
         """
         with self.engine.begin() as conn:
             done = conn.execute(
@@ -159,7 +160,7 @@ class UserDirectory:
                 .values(disabled=disabled, updated_at=_now())
             )
         if done.rowcount == 0:
-            raise InputError(f"no user {username!r}")
+            raise UnknownUserError(f"no user {username!r}")
         user = self.get(username)
         assert user is not None  # just updated
         return user
@@ -168,7 +169,8 @@ class UserDirectory:
         """Replace a user's password.
 
         Raises:
-            InputError: no such user, or the password is too short/long.
+            UnknownUserError: no such user.
+            InputError: the password is too short/long.
         """
         self._check_password(password)
         with self.engine.begin() as conn:
@@ -178,7 +180,7 @@ class UserDirectory:
                 .values(password_hash=self._hasher.hash(password), updated_at=_now())
             )
         if done.rowcount == 0:
-            raise InputError(f"no user {username!r}")
+            raise UnknownUserError(f"no user {username!r}")
 
     def authenticate(self, username: str, password: str) -> User | None:
         """Return the enabled user whose password this is, else None (same cost either way)."""
