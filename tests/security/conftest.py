@@ -62,9 +62,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from switchboard.api import create_app
 
     settings = security_settings(tmp_path_factory.mktemp("security-db"))
-    with LiveApp(create_app(settings)) as live, httpx.Client(
-        base_url=live.http_url, timeout=60
-    ) as http:
+    with (
+        LiveApp(create_app(settings)) as live,
+        httpx.Client(base_url=live.http_url, timeout=60) as http,
+    ):
         w = World(live.http_url, live.ws_url, settings)
         first = http.post("/v1/contacts", json={}).json()
         second = http.post("/v1/contacts", json={}).json()

@@ -139,9 +139,7 @@ def _url(world: World, path: str) -> str:
     )
 
 
-HTTP_CELLS = [
-    (route, who) for route in EXPECTED if route[0] != "WS" for who in PRINCIPALS
-]
+HTTP_CELLS = [(route, who) for route in EXPECTED if route[0] != "WS" for who in PRINCIPALS]
 
 
 @pytest.mark.parametrize(("route", "who"), HTTP_CELLS, ids=lambda v: str(v))
@@ -166,12 +164,7 @@ def test_http_cell(world: World, route: tuple[str, str], who: str) -> None:
         assert error["code"] == ("unauthorized" if expected == 401 else "forbidden")
 
 
-WS_CELLS = [
-    (route, who)
-    for route in EXPECTED
-    if route[0] == "WS"
-    for who in PRINCIPALS
-]
+WS_CELLS = [(route, who) for route in EXPECTED if route[0] == "WS" for who in PRINCIPALS]
 
 
 def _first_frame(world: World, path: str, who: str) -> tuple[dict[str, Any], int | None]:
@@ -185,10 +178,24 @@ def _first_frame(world: World, path: str, who: str) -> tuple[dict[str, Any], int
     with connect(world.ws_url + _url(world, path), **kwargs) as ws:
         if path == "/v1/twilio/media":  # the token is checked at Twilio's "start"
             ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
-            ws.send(json.dumps({"event": "start", "streamSid": "MZ1", "start": {
-                "streamSid": "MZ1", "callSid": "CA1", "customParameters": {},
-                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-            }}))
+            ws.send(
+                json.dumps(
+                    {
+                        "event": "start",
+                        "streamSid": "MZ1",
+                        "start": {
+                            "streamSid": "MZ1",
+                            "callSid": "CA1",
+                            "customParameters": {},
+                            "mediaFormat": {
+                                "encoding": "audio/x-mulaw",
+                                "sampleRate": 8000,
+                                "channels": 1,
+                            },
+                        },
+                    }
+                )
+            )
         frame = json.loads(ws.recv(timeout=60))
         code: int | None = None
         if frame.get("type") == "error":

@@ -152,8 +152,11 @@ def test_oidc_tokens_verify_against_the_jwks(idp: JwksServer, tmp_path: Path) ->
         oidc_username_claim="cognito:username",
     )
     tokens = TokenService(settings)
-    good = idp.sign(sub="u-1", aud="switchboard", **{
-        "cognito:groups": ["agent", "supervisor"], "cognito:username": "sue"})
+    good = idp.sign(
+        sub="u-1",
+        aud="switchboard",
+        **{"cognito:groups": ["agent", "supervisor"], "cognito:username": "sue"},
+    )
     who = tokens.verify(good)
     assert (who.role, who.username, who.issuer) == (Role.SUPERVISOR, "sue", "oidc")
     with pytest.raises(PermissionDeniedError, match="no switchboard role"):
@@ -170,9 +173,7 @@ def test_oidc_tokens_verify_against_the_jwks(idp: JwksServer, tmp_path: Path) ->
 
 
 def test_rs256_voice_tokens_from_the_jwks(idp: JwksServer, tmp_path: Path) -> None:
-    auth = AuthSettings(
-        jwt_secret=SecretStr("v" * 40), jwks_url=idp.url, issuer="https://idp.test"
-    )
+    auth = AuthSettings(jwt_secret=SecretStr("v" * 40), jwks_url=idp.url, issuer="https://idp.test")
     claims = verify_token(auth, idp.sign(sub="caller-1", aud="switchboard-voice"))
     assert claims["sub"] == "caller-1"
     with pytest.raises(AuthError, match="Audience"):

@@ -65,9 +65,14 @@ def test_api_has_no_server_errors_and_keeps_its_schema(world: World) -> None:
 
         try:
             run()
-        except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failure, then report them all
+        except (
+            Exception,
+            BaseExceptionGroup,
+        ) as exc:  # collect every operation's failure, then report them all
             failures[operation.label] = f"{type(exc).__name__}: {str(exc)[:2000]}"
-    print(f"schemathesis: {operations} operations x up to {MAX_EXAMPLES} cases, "
-          f"{len(failures)} failing")
+    print(
+        f"schemathesis: {operations} operations x up to {MAX_EXAMPLES} cases, "
+        f"{len(failures)} failing"
+    )
     assert operations >= 19
     assert not failures, "\n\n".join(f"{k}:\n{v}" for k, v in failures.items())
