@@ -37,6 +37,8 @@ def parse_frame(raw: str, adapter: TypeAdapter[Any]) -> Any:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise InputError(f"frame is not valid JSON ({exc.msg})") from None
+    except RecursionError:  # "[[[[..." nested past the interpreter's limit
+        raise InputError("frame is nested too deeply") from None
     if not isinstance(data, dict) or "type" not in data:
         raise InputError('frame must be a JSON object with a "type" field')
     try:

@@ -180,6 +180,8 @@ def parse_frame(raw: str) -> dict[str, Any]:
         frame = json.loads(raw)
     except json.JSONDecodeError:
         raise InputError("frame is not JSON") from None
+    except RecursionError:  # "[[[[..." nested past the interpreter's limit (socket fuzz)
+        raise InputError("frame is nested too deeply") from None
     if not isinstance(frame, dict):
         raise InputError("frame must be a JSON object with a 'type'")
     return frame

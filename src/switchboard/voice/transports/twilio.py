@@ -140,7 +140,7 @@ class TwilioProtocol:
             return None
         try:
             message = json.loads(raw)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # bad or "[[[[..." nested too deep
             self._bad("not JSON")
             return None
         if not isinstance(message, dict) or not isinstance(message.get("event"), str):
