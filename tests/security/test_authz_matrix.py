@@ -10,9 +10,11 @@ live app with real tokens:
 * refused → 401 without a usable credential, 403 with one; sockets get an
   ``error`` frame (``unauthorized``/``forbidden``) and close 4401/4403.
 
-Voice sockets take voice tokens only (``switchboard.voice.transports.auth``):
-every principal here is refused with 4401; the voice token's allowed cells
-are played by ``tests/voice/test_transport_auth.py`` and the voice tests.
+Voice sockets take voice tokens (``switchboard.voice.transports.auth``); the
+browser call (``/v1/voice``) also takes a customer's contact token, whose
+contact the call continues (played here on a fresh contact, so that hanging
+up ends no contact the other cells use). Staff tokens are refused with 4401;
+the voice token's allowed cells are played by the voice tests.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from fastapi.routing import APIWebSocketRoute
 from starlette.routing import WebSocketRoute
@@ -69,7 +72,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("WS", "/v1/contacts/{contact_id}/chat"): frozenset({"customer"}),
     ("WS", "/v1/agents/{agent_id}/desk"): frozenset({"agent"}),
     ("WS", "/v1/supervisor/ws"): SUPERVISORS,
-    ("WS", "/v1/voice"): frozenset(),
+    ("WS", "/v1/voice"): frozenset({"customer", "other_customer"}),  # each its own contact
     ("WS", "/v1/twilio/media"): frozenset(),
     ("WS", "/connect/{call_id}"): frozenset(),
 }
@@ -169,9 +172,13 @@ WS_CELLS = [(route, who) for route in EXPECTED if route[0] == "WS" for who in PR
 
 def _first_frame(world: World, path: str, who: str) -> tuple[dict[str, Any], int | None]:
     token = world.tokens[who]
+    if path == "/v1/voice" and who in ("customer", "other_customer"):
+        token = httpx.post(f"{world.http_url}/v1/contacts", json={"channel": "voice"}).json()[
+            "contact_token"
+        ]
     voice = path in VOICE_SOCKETS
-    kwargs: dict[str, Any] = {"open_timeout": 30}
-    if token and voice:
+    kwargs: dict[str, Any] = {"open_timeout": 120}
+    if token and voice and path != "/v1/voice":
         kwargs["additional_headers"] = {"Authorization": f"Bearer {token}"}
     elif token:
         kwargs["subprotocols"] = ["bearer", token]
@@ -196,7 +203,10 @@ def _first_frame(world: World, path: str, who: str) -> tuple[dict[str, Any], int
                     }
                 )
             )
-        frame = json.loads(ws.recv(timeout=60))
+        frame = json.loads(ws.recv(timeout=180))  # a first call loads the speech models
+        if path == "/v1/voice" and frame.get("type") == "ready":
+            continued = jwt.decode(str(token), options={"verify_signature": False})["sub"]
+            assert frame["contactId"] == continued, frame  # the token's contact, not a new one
         code: int | None = None
         if frame.get("type") == "error":
             try:

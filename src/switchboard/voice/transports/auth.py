@@ -37,7 +37,8 @@ import jwt
 from switchboard.config import AuthSettings
 from switchboard.errors import InputError
 from switchboard.identity.errors import AuthenticationError
-from switchboard.identity.tokens import token_alg, verify_rs256
+from switchboard.identity.roles import Role
+from switchboard.identity.tokens import CONTACT_AUDIENCE, TokenService, token_alg, verify_rs256
 
 logger = logging.getLogger(__name__)
 
@@ -87,12 +88,16 @@ def issue_token(settings: AuthSettings, subject: str, *, ttl_s: int | None = Non
     return jwt.encode(claims, resolve_secret(settings), algorithm=settings.algorithm)
 
 
-def verify_token(settings: AuthSettings, token: str | None) -> dict[str, Any]:
+def verify_token(
+    settings: AuthSettings, token: str | None, contacts: TokenService | None = None
+) -> dict[str, Any]:
     """Check a token's signature, audience and times; return its claims.
 
     HS256 tokens are checked with the shared secret; RS256 ones against
     ``settings.jwks_url`` when it is set (blocking: the keys are fetched once
-    and cached).
+    and cached). With ``contacts``, a customer's per-contact token from
+    ``POST /v1/contacts`` is accepted too: its claims then carry ``contact_id``,
+    the contact the call continues (issue 13).
 
     Raises:
         AuthError: missing, malformed, expired, wrong audience or bad signature
@@ -100,6 +105,14 @@ def verify_token(settings: AuthSettings, token: str | None) -> dict[str, Any]:
     """
     if not token:
         raise AuthError("a bearer token is required (see the voice docs for where to put it)")
+    if contacts is not None and _audience(token) == CONTACT_AUDIENCE:
+        try:
+            who = contacts.verify(token)
+        except AuthenticationError as exc:
+            raise AuthError(exc.message) from None
+        if who.role is not Role.CUSTOMER or who.contact_id is None:
+            raise AuthError("not a contact token")
+        return {"sub": who.contact_id, "contact_id": who.contact_id}
     if settings.jwks_url:
         try:
             if token_alg(token) == "RS256":
@@ -128,6 +141,15 @@ def verify_token(settings: AuthSettings, token: str | None) -> dict[str, Any]:
     except jwt.InvalidTokenError as exc:
         raise AuthError(f"invalid token ({type(exc).__name__})") from None
     return claims
+
+
+def _audience(token: str) -> str | None:
+    """The unverified ``aud`` of a token (only to pick the verifier), or None."""
+    try:
+        aud = jwt.decode(token, options={"verify_signature": False}).get("aud")
+    except jwt.InvalidTokenError:
+        return None
+    return aud if isinstance(aud, str) else None
 
 
 def token_from_request(

@@ -30,6 +30,7 @@ from fastapi.responses import FileResponse
 from switchboard.config import Settings
 from switchboard.domain.types import Locale
 from switchboard.errors import ConfigError, InputError, SwitchboardError
+from switchboard.identity.tokens import TokenService
 from switchboard.voice.conversation import ServiceLike
 from switchboard.voice.events import MULAW_8K, PCM16_16K, AudioSpec
 from switchboard.voice.transports.auth import (
@@ -139,6 +140,7 @@ async def _new_call(
     spec_in: AudioSpec,
     spec_out: AudioSpec,
     endpoint: str | None = None,
+    contact_id: str | None = None,
 ) -> Call:
     speech = await speech_stack(app)
     if settings.voice_engine == "nova_sonic":
@@ -156,6 +158,7 @@ async def _new_call(
         output_spec=spec_out,
         settings=settings.voice,
         customer_endpoint=endpoint,
+        contact_id=contact_id,  # a customer's contact token continues that contact
     )
     await session.start()
     return session
@@ -198,15 +201,21 @@ async def _nova_call(
     return call
 
 
-async def _authorize(websocket: WebSocket, settings: Settings) -> dict[str, Any] | None:
-    """Accept the socket and check its JWT; on failure say why, close 4401, return None."""
+async def _authorize(
+    websocket: WebSocket, settings: Settings, *, contacts: bool = False
+) -> dict[str, Any] | None:
+    """Accept the socket and check its JWT; on failure say why, close 4401, return None.
+
+    ``contacts``: also accept a customer's contact token (the browser call page).
+    """
     headers = {k.lower(): v for k, v in websocket.headers.items()}
     token, subprotocol = token_from_request(headers, dict(websocket.query_params))
     await websocket.accept(subprotocol=subprotocol)
     if not settings.auth.enabled:
         return {}
     try:
-        return verify_token(settings.auth, token)
+        verifier = TokenService(settings.identity) if contacts else None
+        return verify_token(settings.auth, token, contacts=verifier)
     except AuthError as exc:
         await send_json(websocket, error_json(exc.code, exc.message, fatal=True))
         await websocket.close(code=CLOSE_UNAUTHORIZED, reason="unauthorized")
@@ -239,7 +248,7 @@ async def browser_voice(
     websocket: WebSocket, service: ServiceDep, settings: SettingsDep
 ) -> None:
     """Seed 4 browser voice call (frames in :mod:`.browser`)."""
-    claims = await _authorize(websocket, settings)
+    claims = await _authorize(websocket, settings, contacts=True)
     if claims is None:
         return
     try:
@@ -252,6 +261,7 @@ async def browser_voice(
             spec_in=PCM16_16K,
             spec_out=PCM16_16K,
             endpoint=str(claims.get("sub", "")) or None,
+            contact_id=claims.get("contact_id"),
         )
     except Exception as exc:
         await _refuse(websocket, exc)

@@ -4,7 +4,8 @@
  * The client sends endOfUtterance after 1.5 s of silence following speech
  * (seed 4 client silence detection); the server also endpoints on its own.
  * Auth: the JWT from `#token=...` in the page URL (printed by `make run`) or the
- * token field, sent as the WebSocket subprotocols ["bearer", token].
+ * token field, else the token of a contact the page opens (POST /v1/contacts), sent
+ * as the WebSocket subprotocols ["bearer", token].
  */
 (() => {
   "use strict";
@@ -196,13 +197,29 @@
     }
   }
 
+  // Without a voice token (the one `make run` prints), the page opens a contact of its
+  // own (POST /v1/contacts) and calls with that contact's token: the call continues it.
+  async function contactToken() {
+    const response = await fetch("/v1/contacts", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ channel: "voice", locale: els.locale.value }),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error((data.error && data.error.message) || `HTTP ${response.status}`);
+    return data.contact_token;
+  }
+
   async function start() {
     els.error.hidden = true;
-    const token = readToken();
+    let token = readToken();
     if (!token) {
-      els.tokenBox.hidden = false;
-      showError("An access token is needed to call (the one printed by `make run`).");
-      return;
+      try {
+        token = await contactToken();
+      } catch (err) {
+        showError(`The call could not be opened: ${err.message || err}`);
+        return;
+      }
     }
     els.start.disabled = true;
     setState("connecting", "Connecting…");
@@ -259,7 +276,5 @@
   els.hangup.addEventListener("click", hangup);
   if (new URLSearchParams(location.hash.slice(1)).get("token") || sessionStorage.getItem(TOKEN_KEY)) {
     readToken();
-  } else {
-    els.tokenBox.hidden = false;
   }
 })();
