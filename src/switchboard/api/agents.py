@@ -37,18 +37,17 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from switchboard.api.frames import error_frame, frame_for_error, parse_frame
 from switchboard.api.guards import (
-    AGENT_SELF,
-    CUSTOMER_OWN,
-    DESK_SIGN_IN,
     DESK_SOCKET,
-    STAFF_ONLY,
+    AgentSelfDep,
+    CustomerDep,
+    DeskSignInDep,
+    StaffDep,
     accept_socket,
-    guard,
 )
 from switchboard.api.schemas import ERROR_RESPONSES
 from switchboard.audit.redact import mask_endpoint
 from switchboard.errors import ConfigError, SwitchboardError
-from switchboard.identity import Principal, Role
+from switchboard.identity import Role
 from switchboard.routing.desk import Desk
 from switchboard.routing.types import Agent, AgentStatus, QueueStatus
 from switchboard.web import static_dir
@@ -149,45 +148,31 @@ def build_agents_router() -> APIRouter:
         return FileResponse(static_dir() / "agent.html", headers=PAGE_HEADERS)
 
     @router.post("/v1/agents", response_model=Agent, tags=["agents"])
-    async def sign_in(
-        body: SignInRequest, desk: DeskDep, who: Annotated[Principal | None, guard(DESK_SIGN_IN)]
-    ) -> Agent:
+    async def sign_in(body: SignInRequest, desk: DeskDep, who: DeskSignInDep) -> Agent:
         """Open the caller's desk (an agent's desk is named after its user; status offline)."""
-        assert who is not None  # DESK_SIGN_IN is not public
-        name = body.name or who.username or who.subject
-        if who.role is Role.AGENT and name != who.username:
+        name = body.name or (who.username if who else None) or ""
+        if who is None or (who.role is Role.AGENT and name != who.username):
             raise HTTPException(403, detail="an agent may only open its own desk")
         return await desk.sign_in(name)
 
-    @router.post(
-        "/v1/agents/{agent_id}/status",
-        response_model=Agent,
-        tags=["agents"],
-        dependencies=[guard(AGENT_SELF)],
-    )
-    async def set_status(agent_id: str, body: StatusRequest, desk: DeskDep) -> Agent:
+    @router.post("/v1/agents/{agent_id}/status", response_model=Agent, tags=["agents"])
+    async def set_status(
+        agent_id: str, body: StatusRequest, desk: DeskDep, _: AgentSelfDep
+    ) -> Agent:
         """Set an agent available, in after-contact work, or offline."""
         return await desk.set_status(agent_id, AgentStatus(body.status))
 
-    @router.get(
-        "/v1/queues",
-        response_model=list[QueueStatus],
-        tags=["agents"],
-        dependencies=[guard(STAFF_ONLY)],
-    )
-    async def queues(desk: DeskDep) -> list[QueueStatus]:
+    @router.get("/v1/queues", response_model=list[QueueStatus], tags=["agents"])
+    async def queues(desk: DeskDep, _: StaffDep) -> list[QueueStatus]:
         """Every queue now: open, size, staffing, AHT and EWT."""
         return [
             await asyncio.to_thread(desk.engine.queue_status, name) for name in desk.engine.queues
         ]
 
-    @router.post(
-        "/v1/contacts/{contact_id}/callback",
-        response_model=CallbackOut,
-        tags=["agents"],
-        dependencies=[guard(CUSTOMER_OWN)],
-    )
-    async def callback(contact_id: str, body: CallbackRequest, desk: DeskDep) -> CallbackOut:
+    @router.post("/v1/contacts/{contact_id}/callback", response_model=CallbackOut, tags=["agents"])
+    async def callback(
+        contact_id: str, body: CallbackRequest, desk: DeskDep, _: CustomerDep
+    ) -> CallbackOut:
         """Book a callback for a handed-over contact (leaves the queue if waiting)."""
         cb = await desk.book_callback(contact_id, body.phone)
         return CallbackOut(

@@ -25,7 +25,6 @@ from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
 from switchboard.api.agents import build_agents_router
 from switchboard.api.analytics import build_analytics_router
 from switchboard.api.errors import install_error_handlers
-from switchboard.api.guards import IdentityRuntime
 from switchboard.api.limits import AbuseLimitMiddleware, Limiter
 from switchboard.api.routes import build_router
 from switchboard.api.users import build_users_router
@@ -90,11 +89,9 @@ def create_app(
             log.warning("human-agent desk not started", exc_info=True)
             app.state.desk = None
         app.state.analytics = analytics or build_analytics(running, settings)
-        app.state.identity = IdentityRuntime(settings, running.store)  # users, tokens, audit
         try:
             yield
         finally:
-            app.state.identity.close()
             await close_desk(running, app.state.desk)
             app.state.desk = None
             if analytics is None:
@@ -104,8 +101,7 @@ def create_app(
             if owned:
                 await running.aclose()
 
-    # FastAPIOffline serves the Swagger UI / ReDoc assets from the installed package
-    # instead of a CDN, so /docs works on an offline machine.
+    # FastAPIOffline serves Swagger UI / ReDoc from the installed package: /docs works offline.
     app = FastAPIOffline(
         title="switchboard",
         version=__version__,
@@ -116,13 +112,11 @@ def create_app(
     app.state.service = service
     app.state.desk = None
     install_error_handlers(app)
-    app.state.limiter = Limiter(settings.limits)  # per-IP/per-contact rates, sizes (issue 13)
-    app.add_middleware(AbuseLimitMiddleware, limiter=app.state.limiter)
+    _install_security(app, settings)
     app.include_router(build_router())
     app.include_router(build_ws_router())
     app.include_router(build_agents_router())
     app.include_router(build_analytics_router(PAGE_HEADERS))
-    app.include_router(build_users_router())  # sign-in, users, settings (issue 13)
     app.include_router(build_voice_router())  # /voice page and the three voice sockets
 
     static = static_dir()
@@ -135,3 +129,14 @@ def create_app(
         return HTMLResponse(page, headers=PAGE_HEADERS)
 
     return app
+
+
+def _install_security(app: FastAPI, settings: Settings) -> None:
+    """Issue 13: rate and size limits (:mod:`.limits`); sign-in, users and settings routes.
+
+    Who may use each route is in :mod:`.guards`; the identity runtime (users,
+    tokens, refusal audit) is built on first use over the running service's store.
+    """
+    app.state.limiter = Limiter(settings.limits)
+    app.add_middleware(AbuseLimitMiddleware, limiter=app.state.limiter)
+    app.include_router(build_users_router())

@@ -18,11 +18,10 @@ from switchboard.agent.messages import AFTER_HANDOVER, RELAYED_TO_AGENT, languag
 from switchboard.agent.service import AgentService, ContactView
 from switchboard.api.deps import ServiceDep, SettingsDep
 from switchboard.api.guards import (
-    CONTACT_END,
-    CONTACT_READ,
-    CUSTOMER_OWN,
-    PUBLIC,
-    guard,
+    ContactEndDep,
+    ContactReadDep,
+    CustomerDep,
+    PublicDep,
     identity_of,
 )
 from switchboard.api.limits import limiter_of
@@ -51,12 +50,9 @@ def build_router() -> APIRouter:
         responses=ERROR_RESPONSES,
         tags=["contacts"],
         summary="Start a contact",
-        dependencies=[guard(PUBLIC)],
     )
     async def start_contact(
-        service: ServiceDep,
-        settings: SettingsDep,
-        request: Request,
+        service: ServiceDep, settings: SettingsDep, request: Request, _: PublicDep,
         body: StartContactRequest | None = None,
     ) -> StartContactResponse:
         """Open a new contact; return its id, greeting and the customer's contact token."""
@@ -81,10 +77,9 @@ def build_router() -> APIRouter:
         responses=ERROR_RESPONSES,
         tags=["contacts"],
         summary="Send one customer message and get the agent's reply",
-        dependencies=[guard(CUSTOMER_OWN)],
     )
     async def send_message(
-        contact_id: str, body: MessageRequest, service: ServiceDep, request: Request
+        contact_id: str, body: MessageRequest, service: ServiceDep, request: Request, _: CustomerDep
     ) -> AgentReply:
         """Run one turn. Brain or tool failures come back as a handover, not an error.
 
@@ -92,12 +87,7 @@ def build_router() -> APIRouter:
         to the desk like a chat-socket message: stored, audited, published and
         relayed to the agent who holds the contact; the reply says where it went.
         """
-        if not limiter_of(request.app).hit("per_contact", contact_id):
-            raise HTTPException(
-                HTTPStatus.TOO_MANY_REQUESTS,
-                detail="too many messages on this contact; slow down",
-                headers={"Retry-After": str(limiter_of(request.app).retry_after("per_contact"))},
-            )
+        per_contact_limit(request, contact_id)
         relayed = await relay_to_humans(request, service, contact_id, body.text)
         return relayed or await service.handle_turn(contact_id, body.text)
 
@@ -107,10 +97,10 @@ def build_router() -> APIRouter:
         responses=ERROR_RESPONSES,
         tags=["contacts"],
         summary="End a contact",
-        dependencies=[guard(CONTACT_END)],
     )
     async def end_contact(
-        contact_id: str, service: ServiceDep, body: EndContactRequest | None = None
+        contact_id: str, service: ServiceDep, _: ContactEndDep,
+        body: EndContactRequest | None = None,
     ) -> Contact:
         """Close the contact with a final status (``resolved`` unless told otherwise)."""
         status = (body or EndContactRequest()).status
@@ -122,9 +112,8 @@ def build_router() -> APIRouter:
         responses=ERROR_RESPONSES,
         tags=["contacts"],
         summary="A contact with its transcript and events",
-        dependencies=[guard(CONTACT_READ)],
     )
-    async def get_contact(contact_id: str, service: ServiceDep) -> ContactView:
+    async def get_contact(contact_id: str, service: ServiceDep, _: ContactReadDep) -> ContactView:
         """Return the contact, its messages (oldest first) and its typed events."""
         return await service.conversation.view(contact_id)
 
@@ -141,9 +130,8 @@ def _add_health(router: APIRouter) -> None:
         responses={503: {"model": HealthResponse, "description": "store unreachable"}},
         tags=["ops"],
         summary="Liveness and store check",
-        dependencies=[guard(PUBLIC)],
     )
-    async def health(service: ServiceDep) -> JSONResponse:
+    async def health(service: ServiceDep, _: PublicDep) -> JSONResponse:
         """Report ``ok`` when the store answers; 503 ``degraded`` otherwise (seed 4)."""
         store_ok = await probe_store(service)
         report = HealthResponse(
@@ -154,6 +142,21 @@ def _add_health(router: APIRouter) -> None:
         )
         status = HTTPStatus.OK if store_ok else HTTPStatus.SERVICE_UNAVAILABLE
         return JSONResponse(report.model_dump(mode="json"), status_code=status)
+
+
+def per_contact_limit(request: Request, contact_id: str) -> None:
+    """Count one customer message on ``contact_id``.
+
+    Raises:
+        HTTPException: 429 with ``Retry-After`` past ``limits.per_contact``.
+    """
+    limiter = limiter_of(request.app)
+    if not limiter.hit("per_contact", contact_id):
+        raise HTTPException(
+            HTTPStatus.TOO_MANY_REQUESTS,
+            detail="too many messages on this contact; slow down",
+            headers={"Retry-After": str(limiter.retry_after("per_contact"))},
+        )
 
 
 async def relay_to_humans(

@@ -97,14 +97,16 @@ def app_staff_headers(
     For apps over an in-memory database that no second connection can reach.
 
     Raises:
-        RuntimeError: the app's lifespan has not run (no ``app.state.identity``).
+        RuntimeError: the app's lifespan has not run (no service, or no SQL store).
     """
-    runtime = getattr(getattr(app, "state", None), "identity", None)
-    if runtime is None or runtime.users is None:
+    state = getattr(app, "state", None)
+    engine = getattr(getattr(getattr(state, "service", None), "store", None), "engine", None)
+    if state is None or engine is None:
         raise RuntimeError("start the app first (TestClient as a context manager)")
     role = Role(role)
     name = username or f"test-{role.value}"
-    if runtime.users.get(name) is None:
-        runtime.users.add(name, role, secrets.token_urlsafe(16))
-    token, _ = runtime.tokens.issue_staff(name, role)
+    users = UserDirectory(engine)
+    if users.get(name) is None:
+        users.add(name, role, secrets.token_urlsafe(16))
+    token, _ = TokenService(state.settings.identity).issue_staff(name, role)
     return {"Authorization": f"Bearer {token}"}
