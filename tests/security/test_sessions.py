@@ -22,7 +22,7 @@ def test_admin_adds_a_user_who_signs_in_until_disabled(world: World) -> None:
             json={"username": "carol", "role": "agent", "password": "carol-password-1"},
             headers=admin,
         )
-        assert clash.status_code == 422
+        assert clash.status_code == 409 and clash.json()["error"]["code"] == "user_exists"
 
         wrong = http.post("/v1/auth/login", json={"username": "carol", "password": "nope-nope"})
         assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "unauthorized"
