@@ -244,6 +244,8 @@ def test_every_refusal_is_an_audit_event(world: World) -> None:
         last = records[-1].event.data
         assert last["path"] == "/v1/users" and last["status"] == 403 and last["role"] == "agent"
         assert any(r.event.data["status"] == 401 for r in records)
+        voice = [r.event.data for r in records if r.event.data["path"] == "/v1/voice"]
+        assert voice and all(d["status"] == 401 and d["method"] == "WEBSOCKET" for d in voice)
         assert verify_chain(store, "security").ok
     finally:
         store.close()

@@ -25,6 +25,7 @@ from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
 from switchboard.api.agents import build_agents_router
 from switchboard.api.analytics import build_analytics_router
 from switchboard.api.errors import install_error_handlers
+from switchboard.api.guards import record_socket_refusal
 from switchboard.api.limits import AbuseLimitMiddleware, Limiter
 from switchboard.api.routes import build_router
 from switchboard.api.users import build_users_router
@@ -140,3 +141,4 @@ def _install_security(app: FastAPI, settings: Settings) -> None:
     app.state.limiter = Limiter(settings.limits)
     app.add_middleware(AbuseLimitMiddleware, limiter=app.state.limiter)
     app.include_router(build_users_router())
+    app.state.record_refusal = record_socket_refusal  # voice sockets audit their refusals

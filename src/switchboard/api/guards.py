@@ -225,6 +225,11 @@ def record_refusal(
     )
 
 
+def record_socket_refusal(conn: HTTPConnection, reason: str) -> None:
+    """Audit a 401 of a socket that checks its own credential (the voice sockets)."""
+    record_refusal(conn, AuthenticationError(reason), None)
+
+
 def status_of(exc: AuthenticationError | PermissionDeniedError) -> int:
     """401 for authentication, 403 for permission."""
     if isinstance(exc, AuthenticationError):

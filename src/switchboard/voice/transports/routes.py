@@ -217,14 +217,27 @@ async def _authorize(
         verifier = TokenService(settings.identity) if contacts else None
         return verify_token(settings.auth, token, contacts=verifier)
     except AuthError as exc:
+        _audit_refusal(websocket, exc.message)
         await send_json(websocket, error_json(exc.code, exc.message, fatal=True))
         await websocket.close(code=CLOSE_UNAUTHORIZED, reason="unauthorized")
         return None
 
 
+def _audit_refusal(websocket: WebSocket, reason: str) -> None:
+    """Record a refused voice socket as an audit event (issue 13).
+
+    Through ``app.state.record_refusal``, which the API sets (voice imports
+    nothing from ``api``); an app without it records nothing.
+    """
+    record = getattr(websocket.app.state, "record_refusal", None)
+    if callable(record):
+        record(websocket, reason)
+
+
 async def _refuse(websocket: WebSocket, exc: Exception) -> None:
     """Say why the call could not start, then close with a code that says whose fault it is."""
     if isinstance(exc, AuthError):
+        _audit_refusal(websocket, exc.message)
         frame, code = error_json(exc.code, exc.message, fatal=True), CLOSE_UNAUTHORIZED
     elif isinstance(exc, InputError):
         frame, code = error_json(exc.code, exc.message, fatal=True), CLOSE_BAD_REQUEST
