@@ -297,3 +297,46 @@ def test_eval_answers_counts_the_fixture(tmp_path: Path) -> None:
     assert not (tmp_path / "default.db").exists()
     missing = CliRunner().invoke(build_cli(), ["eval", "answers", str(tmp_path / "no.jsonl")])
     assert missing.exit_code == 2
+
+
+# --- the multi-question splitter: only at real question boundaries ------------------
+
+
+def test_question_parts_split_two_questions() -> None:
+    from switchboard.brains.local.catalog_router import question_parts
+
+    gb = Locale.EN_GB
+    assert question_parts("How much is the premium card? And where's your Cardiff branch?", gb) == [
+        "How much is the premium card?",
+        "where's your Cardiff branch?",
+    ]
+    assert len(question_parts("open an account online + what ID + Leeds branch", gb)) == 3
+    assert question_parts("Is the key fob free? Also I want to report my card stolen", gb) == [
+        "Is the key fob free?",
+        "I want to report my card stolen",
+    ]
+    assert len(question_parts("Where is the Leeds branch and is it open on Saturday?", gb)) == 2
+
+
+def test_question_parts_keep_a_statement_with_its_question() -> None:
+    from switchboard.brains.local.catalog_router import question_parts
+
+    gb = Locale.EN_GB
+    for text in (
+        "I found my card, how can I use it again?",
+        "I received my card. How do I link it to the app?",
+        "I want to cancel my card. I think someone else is using it.",
+        "My new card has not been delivered to my home yet. What is going on?",
+        "Hi. What's the fee for the premium card?",
+    ):
+        assert question_parts(text, gb) == [text], text
+
+
+def test_question_parts_french() -> None:
+    from switchboard.brains.local.catalog_router import question_parts
+
+    fr = Locale.FR_FR
+    parts = question_parts("Combien coûte la Visa Premier et où est votre agence à Lyon ?", fr)
+    assert len(parts) == 2 and parts[0].startswith("Combien")
+    text = "J'ai perdu ma carte. Que dois-je faire ?"
+    assert question_parts(text, fr) == [text]
