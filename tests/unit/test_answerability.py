@@ -340,3 +340,33 @@ def test_question_parts_french() -> None:
     assert len(parts) == 2 and parts[0].startswith("Combien")
     text = "J'ai perdu ma carte. Que dois-je faire ?"
     assert question_parts(text, fr) == [text]
+
+
+def test_a_named_day_asks_that_days_hours() -> None:
+    from switchboard.brains.local.answerability import with_day_hours
+
+    assert with_day_hours([]) == ["nearest", "hours"]
+    assert with_day_hours(["phone"]) == ["phone", "hours"]
+    assert with_day_hours(["hours"]) == ["hours"]
+
+
+def test_branch_asked_for_at_a_known_place() -> None:
+    from switchboard.brains.local.answerability import Reading, asks_branch_at_place
+
+    at_zip = Reading(route=Route.BRANCH, fields=["nearest"], entities={"location": "60603"})
+    assert asks_branch_at_place("closest location to 60603", at_zip)
+    assert asks_branch_at_place("any branches near 60603?", at_zip)
+    assert not asks_branch_at_place("whats the location of the closest walmart", at_zip)
+    nowhere = Reading(route=Route.BRANCH, fields=["nearest"], entities={})
+    assert not asks_branch_at_place("closest location to me", nowhere)
+
+
+def test_french_vague_openers() -> None:
+    for text in (
+        "Bonjour, c'est pour un renseignement",
+        "Je voudrais des informations",
+        "J'ai besoin d'aide",
+        "un renseignement svp",
+    ):
+        assert is_vague(text.replace(" svp", "")), text
+    assert not is_vague("J'ai besoin d'aide, on m'a volé ma carte")

@@ -95,7 +95,11 @@ _VAGUE = re.compile(
     r"(question|query|help|information|info|enquiry|inquiry)|"
     r"(can|could) you help( me)?|i('d| would) like (some )?(help|information|info)|"
     r"i want to ask|quick question|a question|question|help( me)?|something|"
-    r"j'ai une question|une question)"
+    r"j'ai une question|une question|"
+    r"(c'est pour|je voudrais|j'aimerais|je souhaite|j'ai besoin de|je cherche) "
+    r"(un |une |des |quelques )?(renseignements?|informations?|infos?|aide|question)|"
+    r"j'ai besoin d'(aide|informations?|infos?)|"
+    r"(un |des )?renseignements?|(vous pouvez|pouvez-vous|tu peux) m'aider)"
     r"(\s+(about|with|regarding|on|for|concerning|sur))?"
     r"(\s+(something about|a question about))?"
     r"(\s+(a|an|my|your|the|some|opening an?|mon|ma|une?))?"
@@ -603,6 +607,33 @@ def field_cues(text: str, route: Route) -> list[str]:
 _WITHDRAWAL = re.compile(r"\b(withdraw\w*|atms?|cash machines?|cashpoints?)\b", re.IGNORECASE)
 
 
+def with_day_hours(fields: list[str]) -> list[str]:
+    """Branch fields with the named day's hours added ("a branch on Sunday in Boston?").
+
+    A day in a branch question asks whether it is open that day, even without an
+    hours word; the answer then says "closed on Sunday" or that day's hours.
+    """
+    if {"hours", "hours_day"} & set(fields):
+        return fields
+    return [*(fields or ["nearest"]), "hours"]
+
+
+#: A branch asked for by kind of place ("closest location to 60603", "nearest branch").
+_BRANCH_PLACE = re.compile(
+    r"\b(branch(es)?|(your|closest|nearest) (locations?|offices?)|agences?)\b", re.IGNORECASE
+)
+
+
+def asks_branch_at_place(text: str, reading: Reading) -> bool:
+    """A branch question naming a place the gazetteer knows ("closest location to 60603")."""
+    return (
+        reading.route is Route.BRANCH
+        and "location" in reading.entities
+        and bool(_BRANCH_PLACE.search(text))
+        and not reading.own_account
+    )
+
+
 def is_vague(text: str) -> bool:
     """True for an opener that announces a question without asking it."""
     return bool(_VAGUE.match(text.strip()))
@@ -715,6 +746,7 @@ class CatalogReader:
             day = day_of(text)
             if day:
                 entities["day"] = day
+                fields = with_day_hours(fields)
         reading = Reading(
             route=route,
             fields=fields,

@@ -36,12 +36,14 @@ from switchboard.brains.local.answerability import (
     CatalogIndex,
     CatalogReader,
     Reading,
+    asks_branch_at_place,
     day_of,
     field_cues,
     fold,
     is_plain_product_part,
     is_product_question,
     topic_of,
+    with_day_hours,
 )
 from switchboard.brains.local.person_request import reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
@@ -222,6 +224,8 @@ class CatalogRouter:
                 # The router already chose this tool route: only explicit field cues
                 # narrow the answer ("I want to open an account" keeps the full one).
                 fields = field_cues(text, base.route)
+                if base.route is Route.BRANCH and "day" in reading.entities:
+                    fields = with_day_hours(fields)
                 return base.model_copy(
                     update={
                         "fields": fields,
@@ -247,7 +251,9 @@ class CatalogRouter:
             reading.route is Route.BRANCH
             and bool(field_cues(text, Route.BRANCH))
             and reader.index.branch_named(text) is not None
-        )  # "What are the Chicago Loop hours on Friday?": a branch by its own name
+        ) or asks_branch_at_place(text, reading)
+        # "What are the Chicago Loop hours on Friday?": a branch by its own name;
+        # "closest location to 60603": a branch asked for at a place the gazetteer knows.
         if named_branch:
             reading.score = max(reading.score, NAMED_SCORE)
         if base.route is not Route.HANDOVER and topic_of(text) is None and not named_branch:
