@@ -53,6 +53,8 @@ OWN_ACCOUNT = re.compile(
     r"compromised|stolen|stole|lost|fraud\w*|scam\w*|i ordered|i applied|i made|i sent|"
     r"send|sent|transfer\w*|move (money|\$|£|€|\d)|top[- ]?up\w*|add (money|funds|cash)|"
     r"exchange rates?|exchang\w+|disposable|troubleshoot\w*|not working|doesn'?t work|"
+    r"(spending|card|daily|withdrawal|payment|transaction)? ?limits|"
+    r"(money|funds|cash) (from|between) (one|my|an?|the|two|\w+ )?(\w+ )?accounts?|"
     r"won'?t work|topping up|cheques?|balance|did i|spen[dt]|non-?functional|broken|"
     r"already have|if i (do not |don't )?live|in the eu|outside the (uk|us)|"
     r"pourquoi (ai|a|j)|mon solde|mon virement|mes opérations|volée?s?|perdue?s?|fraude|"
