@@ -128,11 +128,11 @@ _CAPABILITY = re.compile(
 #: everyone: activation, ordering, a feature). A negation keeps it personal.
 _CAPABILITY_FR = re.compile(
     r"^\W*(comment|puis-je|peut-on|est-ce que (je peux|on peut)|je peux|on peut|"
-    r"je voudrais|je souhaite|j'aimerais)\b.*\b(activer|commander|bloquer|debloquer|"
-    r"utiliser|ajouter|payer|obtenir|avoir)\b"
+    r"je voudrais|je souhaite|j'aimerais|combien de temps|en combien de temps|quel delai)\b"
+    r".*\b(activer|commander|bloquer|debloquer|utiliser|ajouter|payer|obtenir|avoir|recevoir)\b"
 )
 _NEGATION_FR = re.compile(r"\b(ne|n'|pas|plus|jamais|aucun\w*)\b|\bn'")
-_CAPABILITY_FR_FIELDS = frozenset({"activation", "ordering_process", "feature"})
+_CAPABILITY_FR_FIELDS = frozenset({"activation", "ordering_process", "feature", "delivery_time"})
 
 #: French: the bank's products named as such ("quelle carte", "vos comptes", "avez-vous").
 _PRODUCT_REFERENCE_FR = re.compile(
