@@ -316,6 +316,11 @@ def test_question_parts_split_two_questions() -> None:
         "I want to report my card stolen",
     ]
     assert len(question_parts("Where is the Leeds branch and is it open on Saturday?", gb)) == 2
+    # Terse product questions, one per sentence: a topic and a field or place word.
+    assert question_parts("Premium card fee. Nearest branch to Leeds.", gb) == [
+        "Premium card fee",
+        "Nearest branch to Leeds",
+    ]
 
 
 def test_question_parts_keep_a_statement_with_its_question() -> None:

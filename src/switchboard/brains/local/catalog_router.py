@@ -446,13 +446,22 @@ def _pieces(text: str, splitter: re.Pattern[str], lead: re.Pattern[str]) -> list
 
 
 def _asks(part: str, joined: bool) -> bool:
-    """Whether a part asks something: joined explicitly, ends with "?", or opens like a question."""
-    return (
-        joined
-        or part.rstrip().endswith("?")
-        or bool(_ASKS.match(part))
-        or bool(_ASKS_FR.match(fold(part)))
-    )
+    """Whether a part asks something.
+
+    It does when joined explicitly, ending with "?", opening like a question, or a
+    terse product question ("premium card fee", "nearest branch to Leeds": a topic
+    and a field or place word, no first-person wording).
+    """
+    if joined or part.rstrip().endswith("?") or _ASKS.match(part) or _ASKS_FR.match(fold(part)):
+        return True
+    topic = topic_of(part)
+    if topic is None or _FIRST_PERSON.search(part):
+        return False
+    return bool(field_cues(part, topic) or _TERSE_ASK.search(part))
+
+
+#: Words that make a terse part with a topic a question ("nearest branch to Leeds").
+_TERSE_ASK = re.compile(r"\b(nearest|closest|near|hours|price|cost|fees?|documents?|docs)\b", re.I)
 
 
 def question_parts(text: str, locale: Locale) -> list[str]:
