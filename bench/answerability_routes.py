@@ -11,7 +11,8 @@ A line "hands over" when the policy fires or the route is ``handover``; it is a
 "tool answer" when the route is a tool route and the policy lets it through (a
 vague opener, answered with a clarifying question, is neither). Figures:
 
-* handover recall: lines whose expected route includes handover that hand over;
+* handover recall: lines that need a human (handover right, no tool route right;
+  ``evals/routes.py``) that hand over;
 * tool answers to lines that need a human (lower is better; issue bar ≤ 0.3 %);
 * off-topic declined: CLINC150 out-of-scope and out_of_scope-routed lines routed
   to out_of_scope or smalltalk.
@@ -26,8 +27,6 @@ Run: .venv/bin/python bench/answerability_routes.py [--limit N] [--data /work/sh
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import sys
 import time
@@ -40,28 +39,18 @@ from switchboard.brains.local.catalog_router import PROTECTED_INTENTS, CatalogRo
 from switchboard.brains.local.router import EmbeddingRouter
 from switchboard.config import load_settings
 from switchboard.domain.types import TOOL_ROUTES, Locale, Route
+from switchboard.evals.routes import needs_human, route_set_rows
 from switchboard.ports import RouteDecision
 
 
-def _routes(path: Path, intent_col: str = "intent") -> dict[str, set[str]]:
-    with path.open(encoding="utf-8") as fh:
-        return {row[intent_col]: set(row["route"].split("|")) for row in csv.DictReader(fh)}
-
-
 def load_rows(data: Path) -> list[tuple[str, str, set[str]]]:
-    """(source, text, acceptable routes) for BANKING77 train and CLINC150 train/val/oos."""
-    rows: list[tuple[str, str, set[str]]] = []
-    b77 = _routes(data / "banking77" / "route_map.csv")
-    with (data / "banking77" / "train.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            rows.append(("banking77", row["text"], b77[row["category"]]))
-    clinc = _routes(data / "clinc150" / "route_map.csv")
-    full = json.loads((data / "clinc150" / "data_full_train_val.json").read_text())
-    for split, items in full.items():
-        for text, intent in items:
-            routes = {"out_of_scope"} if split.startswith("oos") else clinc[intent]
-            rows.append(("clinc150", text, routes))
-    return rows
+    """(source, text, acceptable routes) for BANKING77 train and CLINC150 train/val/oos.
+
+    Routes are the product's (``training.py`` route maps with their overrides).
+    """
+    return [
+        (r["source"], r["text"], set(r["expected_route"].split("|"))) for r in route_set_rows(data)
+    ]
 
 
 def outcome(decision: RouteDecision, policy: HandoverPolicy, text: str) -> str:
@@ -101,7 +90,7 @@ def main() -> None:
         after = outcome(router.classify(text), policy, text)
         for name, tag in ((source, ""), ("all", "")):
             s = stats.setdefault(name + tag, {})
-            if "handover" in routes:
+            if needs_human(routes):
                 s["human"] = s.get("human", 0) + 1
                 s["recall_before"] = s.get("recall_before", 0) + (before == "handover")
                 s["recall_after"] = s.get("recall_after", 0) + (after == "handover")
@@ -111,7 +100,7 @@ def main() -> None:
                 s["oos"] = s.get("oos", 0) + 1
                 s["decl_before"] = s.get("decl_before", 0) + (before == "decline")
                 s["decl_after"] = s.get("decl_after", 0) + (after == "decline")
-        if ("handover" in routes or routes == {"out_of_scope"}) and before != after:
+        if (needs_human(routes) or routes == {"out_of_scope"}) and before != after:
             changed.append(f"{source}: {before} -> {after}: {text}")
         if i % 2000 == 0:
             print(f"{i}/{len(rows)} lines", file=sys.stderr)

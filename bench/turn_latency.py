@@ -5,7 +5,8 @@ turn loop (guardrail, router, handover policy, local brain, MCP tools over the
 in-memory transport, validation agent, SQLite store and audit sink).
 
 Usage: HF_HUB_OFFLINE=1 .venv/bin/python bench/turn_latency.py [N]
-Prints p50/p95/p99/max latency in ms and turns per second.
+Prints p50/p95/p99/max latency in ms, the CPU time per turn (robust to other
+processes on a shared machine), the load average and turns per second.
 """
 
 from __future__ import annotations
@@ -70,11 +71,13 @@ async def main(n: int) -> None:
             await service.handle_turn(c.contact_id, t)
         inner: list[float] = []
         wall: list[float] = []
+        cpu: list[float] = []
         started = time.perf_counter()
         for t in texts:
             c = await service.start_contact()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             reply = await service.handle_turn(c.contact_id, t)
+            cpu.append((time.process_time() - c0) * 1000)
             wall.append((time.perf_counter() - t0) * 1000)
             inner.append(reply.latency_ms)
         elapsed = time.perf_counter() - started
@@ -84,6 +87,10 @@ async def main(n: int) -> None:
         f"p99 {pct(inner, 99):.1f}  max {max(inner):.1f}  mean {statistics.mean(inner):.1f}"
     )
     print(f"handle_turn wall (ms):         p50 {pct(wall, 50):.1f}  p95 {pct(wall, 95):.1f}")
+    # CPU time of this process during the turn (all its threads): what the turn costs,
+    # much less sensitive than wall time to other processes on a shared machine.
+    print(f"handle_turn CPU (ms):          p50 {pct(cpu, 50):.1f}  p95 {pct(cpu, 95):.1f}")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"throughput incl. contact start: {len(texts) / elapsed:.1f} turns/s")
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import io
 import json
 import logging
 import sys
@@ -310,6 +311,8 @@ async def _eval_one(service: AgentService, row: dict[str, str], locale: Locale) 
             handover_reason=reply.handover.reason.value if reply.handover else None,
         )
     result["latency_ms"] = round((time.perf_counter() - started) * 1000.0, 1)
+    if row.get("source"):
+        result["source"] = row["source"]
     expected = _expected(row)
     if expected is not None:
         result["expected_route"] = "|".join(sorted(expected))
@@ -342,6 +345,9 @@ def summarise(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     if labelled:
         summary["labelled"] = len(labelled)
         summary["accuracy"] = round(sum(1 for r in labelled if r["correct"]) / len(labelled), 4)
+        from switchboard.evals.routes import route_safety
+
+        summary["route_safety"] = route_safety(results)
     return summary
 
 
@@ -375,13 +381,24 @@ async def _eval_routes(
 def eval_routes(
     file: Annotated[Path, typer.Argument(help="CSV with a 'text' column or JSONL with 'text'")],
     locale: LocaleOption = None,
+    summary_only: Annotated[
+        bool,
+        typer.Option(
+            "--summary",
+            help="only the summary (route-safety table + JSON) on stdout, no per-line results",
+        ),
+    ] = False,
 ) -> None:
     """Route each utterance as the first turn of a fresh contact; one JSON line each on stdout.
 
     Fields: text, route, action, tools, handover_reason, latency_ms (plus
     expected_route/correct when the file has an ``expected_route`` or ``route``
-    column). A summary (counts per route/action, p50/p95 latency) goes to stderr.
-    Exit code 2 for a missing file or a missing ``text`` column.
+    column, and ``source`` when it has one). A summary (counts per route/action,
+    p50/p95 latency, and for labelled rows the route-safety figures of
+    :mod:`switchboard.evals.routes`: handover recall, tool answers to rows that
+    need a human, off-topic declined, per source) goes to stderr, or alone to
+    stdout with ``--summary``. Exit code 2 for a missing file or a missing
+    ``text`` column.
     """
     from switchboard.errors import SwitchboardError
 
@@ -392,13 +409,22 @@ def eval_routes(
     base = _settings()
     _configure_logging(base, level="WARNING")
     stdout = typer.get_text_stream("stdout")
+    lines_out: TextIO = io.StringIO() if summary_only else stdout
     try:
         with _eval_settings(base) as settings:
-            results = asyncio.run(_eval_routes(settings, rows, locale or base.locale, stdout))
+            results = asyncio.run(_eval_routes(settings, rows, locale or base.locale, lines_out))
     except SwitchboardError as exc:
         typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
-    typer.echo(json.dumps({"summary": summarise(results)}, indent=2), err=True)
+    summary = summarise(results)
+    if summary_only:
+        from switchboard.evals.routes import format_route_safety
+
+        if summary.get("route_safety"):
+            typer.echo(format_route_safety(summary["route_safety"]))
+        typer.echo(json.dumps({"summary": summary}, indent=2))
+    else:
+        typer.echo(json.dumps({"summary": summary}, indent=2), err=True)
 
 
 def eval_answers(

@@ -297,3 +297,81 @@ def test_eval_answers_counts_the_fixture(tmp_path: Path) -> None:
     assert not (tmp_path / "default.db").exists()
     missing = CliRunner().invoke(build_cli(), ["eval", "answers", str(tmp_path / "no.jsonl")])
     assert missing.exit_code == 2
+
+
+# --- the multi-question splitter: only at real question boundaries ------------------
+
+
+def test_question_parts_split_two_questions() -> None:
+    from switchboard.brains.local.catalog_router import question_parts
+
+    gb = Locale.EN_GB
+    assert question_parts("How much is the premium card? And where's your Cardiff branch?", gb) == [
+        "How much is the premium card?",
+        "where's your Cardiff branch?",
+    ]
+    assert len(question_parts("open an account online + what ID + Leeds branch", gb)) == 3
+    assert question_parts("Is the key fob free? Also I want to report my card stolen", gb) == [
+        "Is the key fob free?",
+        "I want to report my card stolen",
+    ]
+    assert len(question_parts("Where is the Leeds branch and is it open on Saturday?", gb)) == 2
+    # Terse product questions, one per sentence: a topic and a field or place word.
+    assert question_parts("Premium card fee. Nearest branch to Leeds.", gb) == [
+        "Premium card fee",
+        "Nearest branch to Leeds",
+    ]
+
+
+def test_question_parts_keep_a_statement_with_its_question() -> None:
+    from switchboard.brains.local.catalog_router import question_parts
+
+    gb = Locale.EN_GB
+    for text in (
+        "I found my card, how can I use it again?",
+        "I received my card. How do I link it to the app?",
+        "I want to cancel my card. I think someone else is using it.",
+        "My new card has not been delivered to my home yet. What is going on?",
+        "Hi. What's the fee for the premium card?",
+    ):
+        assert question_parts(text, gb) == [text], text
+
+
+def test_question_parts_french() -> None:
+    from switchboard.brains.local.catalog_router import question_parts
+
+    fr = Locale.FR_FR
+    parts = question_parts("Combien coûte la Visa Premier et où est votre agence à Lyon ?", fr)
+    assert len(parts) == 2 and parts[0].startswith("Combien")
+    text = "J'ai perdu ma carte. Que dois-je faire ?"
+    assert question_parts(text, fr) == [text]
+
+
+def test_a_named_day_asks_that_days_hours() -> None:
+    from switchboard.brains.local.answerability import with_day_hours
+
+    assert with_day_hours([]) == ["nearest", "hours"]
+    assert with_day_hours(["phone"]) == ["phone", "hours"]
+    assert with_day_hours(["hours"]) == ["hours"]
+
+
+def test_branch_asked_for_at_a_known_place() -> None:
+    from switchboard.brains.local.answerability import Reading, asks_branch_at_place
+
+    at_zip = Reading(route=Route.BRANCH, fields=["nearest"], entities={"location": "60603"})
+    assert asks_branch_at_place("closest location to 60603", at_zip)
+    assert asks_branch_at_place("any branches near 60603?", at_zip)
+    assert not asks_branch_at_place("whats the location of the closest walmart", at_zip)
+    nowhere = Reading(route=Route.BRANCH, fields=["nearest"], entities={})
+    assert not asks_branch_at_place("closest location to me", nowhere)
+
+
+def test_french_vague_openers() -> None:
+    for text in (
+        "Bonjour, c'est pour un renseignement",
+        "Je voudrais des informations",
+        "J'ai besoin d'aide",
+        "un renseignement svp",
+    ):
+        assert is_vague(text.replace(" svp", "")), text
+    assert not is_vague("J'ai besoin d'aide, on m'a volé ma carte")

@@ -52,3 +52,10 @@ def test_card_aspects() -> None:
 
 def test_empty_text() -> None:
     assert extract_slots("   ", Locale.EN_GB).as_dict() == {}
+
+
+def test_contactless_device_words() -> None:
+    # The catalog's contactless card is a "wristband, key fob or phone sticker".
+    for text in ("is the sticker free", "do you do a key ring", "is there a wearable"):
+        assert extract_slots(text, Locale.EN_GB).card_type == "contactless", text
+    assert extract_slots("prix du porte-clef", Locale.FR_FR).card_type == "contactless"

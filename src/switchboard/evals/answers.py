@@ -1,6 +1,6 @@
 """``switchboard eval answers``: score the agent on our own answer evaluation set.
 
-The set lives in ``data/eval/{tune,holdout}/<locale>.jsonl`` (written by us, never
+The set lives in ``data/eval/{tune,holdout,holdout2}/<locale>.jsonl`` (written by us, never
 used as training data nor to build the catalog index phrasings). One JSON object
 per line::
 

@@ -49,7 +49,7 @@ _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "contactless",
         re.compile(
             r"\b(contactless|tap to pay|sans contact|nfc|key ?fob|wristband|"
-            r"bracelet|porte[- ]?cl[eé]s?)\b"
+            r"stickers?|wearables?|key ?rings?|bracelet|porte[- ]?cl[eé]f?s?|autocollant)\b"
         ),
     ),
     # "Visa Premier" is the fr_FR catalog's premium card (tools/data/cards_fr_FR.yaml).

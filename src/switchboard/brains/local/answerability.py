@@ -53,6 +53,8 @@ OWN_ACCOUNT = re.compile(
     r"compromised|stolen|stole|lost|fraud\w*|scam\w*|i ordered|i applied|i made|i sent|"
     r"send|sent|transfer\w*|move (money|\$|£|€|\d)|top[- ]?up\w*|add (money|funds|cash)|"
     r"exchange rates?|exchang\w+|disposable|troubleshoot\w*|not working|doesn'?t work|"
+    r"(spending|card|daily|withdrawal|payment|transaction)? ?limits|"
+    r"(money|funds|cash) (from|between) (one|my|an?|the|two|\w+ )?(\w+ )?accounts?|"
     r"won'?t work|topping up|cheques?|balance|did i|spen[dt]|non-?functional|broken|"
     r"already have|if i (do not |don't )?live|in the eu|outside the (uk|us)|"
     r"pourquoi (ai|a|j)|mon solde|mon virement|mes opérations|volée?s?|perdue?s?|fraude|"
@@ -95,7 +97,11 @@ _VAGUE = re.compile(
     r"(question|query|help|information|info|enquiry|inquiry)|"
     r"(can|could) you help( me)?|i('d| would) like (some )?(help|information|info)|"
     r"i want to ask|quick question|a question|question|help( me)?|something|"
-    r"j'ai une question|une question)"
+    r"j'ai une question|une question|"
+    r"(c'est pour|je voudrais|j'aimerais|je souhaite|j'ai besoin de|je cherche) "
+    r"(un |une |des |quelques )?(renseignements?|informations?|infos?|aide|question)|"
+    r"j'ai besoin d'(aide|informations?|infos?)|"
+    r"(un |des )?renseignements?|(vous pouvez|pouvez-vous|tu peux) m'aider)"
     r"(\s+(about|with|regarding|on|for|concerning|sur))?"
     r"(\s+(something about|a question about))?"
     r"(\s+(a|an|my|your|the|some|opening an?|mon|ma|une?))?"
@@ -122,11 +128,11 @@ _CAPABILITY = re.compile(
 #: everyone: activation, ordering, a feature). A negation keeps it personal.
 _CAPABILITY_FR = re.compile(
     r"^\W*(comment|puis-je|peut-on|est-ce que (je peux|on peut)|je peux|on peut|"
-    r"je voudrais|je souhaite|j'aimerais)\b.*\b(activer|commander|bloquer|debloquer|"
-    r"utiliser|ajouter|payer|obtenir|avoir)\b"
+    r"je voudrais|je souhaite|j'aimerais|combien de temps|en combien de temps|quel delai)\b"
+    r".*\b(activer|commander|bloquer|debloquer|utiliser|ajouter|payer|obtenir|avoir|recevoir)\b"
 )
 _NEGATION_FR = re.compile(r"\b(ne|n'|pas|plus|jamais|aucun\w*)\b|\bn'")
-_CAPABILITY_FR_FIELDS = frozenset({"activation", "ordering_process", "feature"})
+_CAPABILITY_FR_FIELDS = frozenset({"activation", "ordering_process", "feature", "delivery_time"})
 
 #: French: the bank's products named as such ("quelle carte", "vos comptes", "avez-vous").
 _PRODUCT_REFERENCE_FR = re.compile(
@@ -603,6 +609,33 @@ def field_cues(text: str, route: Route) -> list[str]:
 _WITHDRAWAL = re.compile(r"\b(withdraw\w*|atms?|cash machines?|cashpoints?)\b", re.IGNORECASE)
 
 
+def with_day_hours(fields: list[str]) -> list[str]:
+    """Branch fields with the named day's hours added ("a branch on Sunday in Boston?").
+
+    A day in a branch question asks whether it is open that day, even without an
+    hours word; the answer then says "closed on Sunday" or that day's hours.
+    """
+    if {"hours", "hours_day"} & set(fields):
+        return fields
+    return [*(fields or ["nearest"]), "hours"]
+
+
+#: A branch asked for by kind of place ("closest location to 60603", "nearest branch").
+_BRANCH_PLACE = re.compile(
+    r"\b(branch(es)?|(your|closest|nearest) (locations?|offices?)|agences?)\b", re.IGNORECASE
+)
+
+
+def asks_branch_at_place(text: str, reading: Reading) -> bool:
+    """A branch question naming a place the gazetteer knows ("closest location to 60603")."""
+    return (
+        reading.route is Route.BRANCH
+        and "location" in reading.entities
+        and bool(_BRANCH_PLACE.search(text))
+        and not reading.own_account
+    )
+
+
 def is_vague(text: str) -> bool:
     """True for an opener that announces a question without asking it."""
     return bool(_VAGUE.match(text.strip()))
@@ -715,6 +748,7 @@ class CatalogReader:
             day = day_of(text)
             if day:
                 entities["day"] = day
+                fields = with_day_hours(fields)
         reading = Reading(
             route=route,
             fields=fields,

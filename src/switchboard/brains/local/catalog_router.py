@@ -36,12 +36,14 @@ from switchboard.brains.local.answerability import (
     CatalogIndex,
     CatalogReader,
     Reading,
+    asks_branch_at_place,
     day_of,
     field_cues,
     fold,
     is_plain_product_part,
     is_product_question,
     topic_of,
+    with_day_hours,
 )
 from switchboard.brains.local.person_request import reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
@@ -165,14 +167,7 @@ class CatalogRouter:
         if not fixed.strip():
             return base
         reader = self.reader(locale)
-        parts = [
-            _LEAD.sub("", p).strip(" ,.") for p in _SPLIT.split(fixed) if p and p.strip(" ,.?")
-        ]
-        if locale is Locale.FR_FR:
-            parts = _glue_statements(
-                [_LEAD_FR.sub("", q).strip(" ,.") for p in parts for q in _SPLIT_FR.split(p) if q]
-            )
-        parts = [p for p in parts if p and p.lower() not in _SPLIT_WORDS]
+        parts = question_parts(fixed, locale)
         if len(parts) > 1 and any(topic_of(p) is not None for p in parts):
             multi = self._multi(parts, base, reader, dialogue)
             if multi is not None:
@@ -229,6 +224,8 @@ class CatalogRouter:
                 # The router already chose this tool route: only explicit field cues
                 # narrow the answer ("I want to open an account" keeps the full one).
                 fields = field_cues(text, base.route)
+                if base.route is Route.BRANCH and "day" in reading.entities:
+                    fields = with_day_hours(fields)
                 return base.model_copy(
                     update={
                         "fields": fields,
@@ -254,7 +251,9 @@ class CatalogRouter:
             reading.route is Route.BRANCH
             and bool(field_cues(text, Route.BRANCH))
             and reader.index.branch_named(text) is not None
-        )  # "What are the Chicago Loop hours on Friday?": a branch by its own name
+        ) or asks_branch_at_place(text, reading)
+        # "What are the Chicago Loop hours on Friday?": a branch by its own name;
+        # "closest location to 60603": a branch asked for at a place the gazetteer knows.
         if named_branch:
             reading.score = max(reading.score, NAMED_SCORE)
         if base.route is not Route.HANDOVER and topic_of(text) is None and not named_branch:
@@ -410,6 +409,82 @@ _STATEMENT_FR = re.compile(
     r"je (veux|voudrais|souhaite|souhaiterais|compte|vais|pense) |j'aimerais |j'ai besoin )",
     re.IGNORECASE,
 )
+
+
+#: A part that asks something by its form: a question or request word first.
+_ASKS = re.compile(
+    r"^\W*(what|whats|what's|where|wheres|where's|when|how|hows|how's|is|are|can|could|do|"
+    r"does|will|would|which|who|whos|who's|should|may|tell me|find|show|give me|any)\b",
+    re.IGNORECASE,
+)
+#: French question words on accent-folded text ("où" → "ou").
+_ASKS_FR = re.compile(
+    r"^\W*(ou|quel\w*|combien|comment|quand|est-ce|puis-je|peut-on|y a-t-il|avez-vous|"
+    r"faut-il|je peux|on peut|vous avez|il y a)\b"
+)
+#: A join that puts a new question next to the last one ("+", ";", "and", "also", "et").
+_EXPLICIT_JOIN = re.compile(r"\+|;|\b(and|also|plus|et|aussi|puis|mais)\b", re.IGNORECASE)
+_SPLIT_KEEP = re.compile(f"({_SPLIT.pattern})", re.IGNORECASE)
+_SPLIT_FR_KEEP = re.compile(f"({_SPLIT_FR.pattern})", re.IGNORECASE)
+
+
+def _pieces(text: str, splitter: re.Pattern[str], lead: re.Pattern[str]) -> list[tuple[str, bool]]:
+    """``(part, joined)`` pieces of ``text``; ``joined``: an explicit join came before it."""
+    out: list[tuple[str, bool]] = []
+    joined = False
+    for i, chunk in enumerate(splitter.split(text)):
+        if i % 2:  # a delimiter (the pattern has one capturing group)
+            joined = joined or bool(_EXPLICIT_JOIN.search(chunk))
+            continue
+        part = chunk.strip(" ,.") if chunk else ""
+        if lead.match(part):
+            joined, part = True, lead.sub("", part).strip(" ,.")
+        if part and part.strip("?") and part.lower() not in _SPLIT_WORDS:
+            out.append((part, joined))
+        joined = False
+    return out
+
+
+def _asks(part: str, joined: bool) -> bool:
+    """Whether a part asks something.
+
+    It does when joined explicitly, ending with "?", opening like a question, or a
+    terse product question ("premium card fee", "nearest branch to Leeds": a topic
+    and a field or place word, no first-person wording).
+    """
+    if joined or part.rstrip().endswith("?") or _ASKS.match(part) or _ASKS_FR.match(fold(part)):
+        return True
+    topic = topic_of(part)
+    if topic is None or _FIRST_PERSON.search(part):
+        return False
+    return bool(field_cues(part, topic) or _TERSE_ASK.search(part))
+
+
+#: Words that make a terse part with a topic a question ("nearest branch to Leeds").
+_TERSE_ASK = re.compile(r"\b(nearest|closest|near|hours|price|cost|fees?|documents?|docs)\b", re.I)
+
+
+def question_parts(text: str, locale: Locale) -> list[str]:
+    """The questions of a message, in order; ``[text]`` when it holds only one.
+
+    A message is read as several questions only at real question boundaries:
+    at least two of its parts must ask something (a "?" at the end, a question
+    word first, or an explicit join: "+", ";", "and"/"also", French "et"/"aussi").
+    A statement followed by a question ("I found my card, how can I use it
+    again?") stays one question, read whole (and classified once).
+    """
+    pieces = _pieces(text, _SPLIT_KEEP, _LEAD)
+    if locale is Locale.FR_FR:
+        french: list[tuple[str, bool]] = []
+        for part, joined in pieces:
+            for k, (sub, sub_joined) in enumerate(_pieces(part, _SPLIT_FR_KEEP, _LEAD_FR)):
+                french.append((sub, sub_joined or (joined and k == 0)))
+        glued = _glue_statements([p for p, _ in french])
+        joins = {p: j for p, j in french}
+        pieces = [(p, joins.get(p, False)) for p in glued]
+    if len(pieces) < 2 or sum(_asks(p, j) for p, j in pieces) < 2:
+        return [text]
+    return [p for p, _ in pieces]
 
 
 def _glue_statements(parts: list[str]) -> list[str]:
