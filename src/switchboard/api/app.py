@@ -10,6 +10,7 @@ Nothing is built at import time (habit 5 in DESIGN.md): call
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,7 @@ from switchboard.api.analytics import build_analytics_router
 from switchboard.api.errors import install_error_handlers
 from switchboard.api.routes import build_router
 from switchboard.api.ws import build_ws_router
+from switchboard.cluster import Cluster, build_cluster
 from switchboard.compose import build_analytics, build_desk, build_service, close_desk
 from switchboard.config import Settings
 from switchboard.errors import SwitchboardError
@@ -45,6 +47,21 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
+
+
+async def _start_cluster(app: FastAPI, settings: Settings) -> Cluster:
+    """Migrate the database when configured, then join the other replicas (issue 14).
+
+    Raises:
+        StoreError: a migration failed. ConfigError / OSError: Redis unusable.
+    """
+    if settings.database_migrate:
+        from switchboard.store.migrate import upgrade_url
+
+        await asyncio.to_thread(upgrade_url, settings.database_url)
+    cluster = await build_cluster(settings)
+    app.state.cluster = cluster
+    return cluster
 
 
 def create_app(
@@ -79,17 +96,22 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = service is None
-        running = service if service is not None else await build_service(settings)
+        cluster = await _start_cluster(app, settings)
+        running = (
+            service if service is not None else await build_service(settings, locks=cluster.locks)
+        )
         app.state.service = running
         try:  # human-agent queues: dispatch and due callbacks resume at once
-            app.state.desk = build_desk(settings, running)
+            app.state.desk = build_desk(settings, running, channels=cluster.channels)
         except SwitchboardError:  # no SQL store: the bot still answers, handovers stay unqueued
             log.warning("human-agent desk not started", exc_info=True)
             app.state.desk = None
         app.state.analytics = analytics or build_analytics(running, settings)
+        await cluster.attach_board(app.state.analytics.board, running.conversation.events)
         try:
             yield
         finally:
+            await cluster.aclose()
             await close_desk(running, app.state.desk)
             app.state.desk = None
             if analytics is None:
