@@ -191,6 +191,7 @@ def build_agents_router() -> APIRouter:
             return
         sub = await desk.agents.subscribe(agent_id, after)
         hello = {"type": "agent", **agent.model_dump(mode="json")}
+        hello["replica"] = cluster_for(websocket.app).replica_id
         await websocket.send_json({**hello, "seq": sub.last} if after is None else hello)
         current = await desk.current(agent_id) if after is None else None
         if current is not None:

@@ -35,7 +35,7 @@ socket that drops reconnects — to any replica — with ``?after=<last seq seen
 and first receives every frame it missed, in order, once. A client gives each
 ``message`` an ``"id"``; re-sent after a reconnect, a message whose turn already
 ran is not run again (its ``reply``/``delivered`` frame, tagged
-``"in_reply_to": id``, is among the replayed frames). ``ready`` carries ``seq``
+``"in_reply_to": id``, is among the replayed frames). ``ready`` names the ``replica`` serving the socket and carries ``seq``
 (the last frame so far) on a fresh connect and ``resumed_from`` on a resume; a
 ``{"type": "resync", "seq": n}`` frame means the log no longer holds what the
 client missed (read the transcript over REST).
@@ -119,6 +119,7 @@ def build_ws_router() -> APIRouter:
         sub = await chat.channels.subscribe(chat.key, after)
         ready: dict[str, Any] = {"type": "ready", "contact_id": contact_id}
         ready["locale"] = contact.locale.value
+        ready["replica"] = chat.cluster.replica_id
         ready.update({"seq": sub.last} if after is None else {"resumed_from": after})
         await websocket.send_json(ready)
         pump = asyncio.create_task(pump_frames(websocket, sub.queue))
