@@ -22,8 +22,8 @@ from switchboard.cluster.frames import (
 from switchboard.cluster.locks import LocalClaims, MessageClaims
 
 
-async def drain(sub: Subscription, n: int, timeout: float = 5) -> list[dict[str, Any]]:
-    return [await asyncio.wait_for(sub.queue.get(), timeout) for _ in range(n)]
+async def drain(sub: Subscription, n: int) -> list[dict[str, Any]]:
+    return [await asyncio.wait_for(sub.queue.get(), 5) for _ in range(n)]
 
 
 def nothing_more(sub: Subscription) -> bool:

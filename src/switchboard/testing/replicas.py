@@ -187,7 +187,7 @@ class Rig:
 
     def start_replica(self, i: int, *, wait: bool = True, timeout_s: float = 240) -> None:
         """Start replica ``i`` (again) on its port; wait until healthy when ``wait``."""
-        log = open(self.root / f"replica-{i}.log", "ab")  # noqa: SIM115  # owned by the process
+        log = open(self.root / f"replica-{i}.log", "ab")  # owned by the process
         self.procs[i] = subprocess.Popen(
             [sys.executable, "-m", "switchboard.cli", "serve", "--host", "127.0.0.1",
              "--port", str(self.replica_ports[i])],
@@ -238,7 +238,7 @@ class Rig:
         self.nginx = subprocess.Popen(
             ["nginx", "-c", str(conf), "-p", str(self.root)],
             stdout=subprocess.DEVNULL,
-            stderr=open(self.root / "nginx.out", "ab"),  # noqa: SIM115
+            stderr=open(self.root / "nginx.out", "ab"),
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
