@@ -36,8 +36,8 @@ and first receives every frame it missed, in order, once. A client gives each
 ``message`` an ``"id"``; re-sent after a reconnect, a message whose turn already
 ran is not run again (its ``reply``/``delivered`` frame, tagged
 ``"in_reply_to": id``, is among the replayed frames). ``ready`` names the
-``replica`` serving the socket and carries ``seq`` (the last frame so far) on a fresh connect and ``resumed_from`` on a resume; a
-``{"type": "resync", "seq": n}`` frame means the log no longer holds what the
+``replica`` serving the socket and carries ``seq`` (the last frame so far) on a
+fresh connect and ``resumed_from`` on a resume; a ``{"type": "resync", "seq": n}`` frame means the log no longer holds what the
 client missed (read the transcript over REST).
 
 A malformed frame (not JSON, binary, unknown type, missing or empty text)
