@@ -37,8 +37,9 @@ and first receives every frame it missed, in order, once. A client gives each
 ran is not run again (its ``reply``/``delivered`` frame, tagged
 ``"in_reply_to": id``, is among the replayed frames). ``ready`` names the
 ``replica`` serving the socket and carries ``seq`` (the last frame so far) on a
-fresh connect and ``resumed_from`` on a resume; a ``{"type": "resync", "seq": n}`` frame means the log no longer holds what the
-client missed (read the transcript over REST).
+fresh connect and ``resumed_from`` on a resume; a ``{"type": "resync", "seq": n}``
+frame means the log no longer holds what the client missed (read the transcript
+over REST).
 
 A malformed frame (not JSON, binary, unknown type, missing or empty text)
 gets an ``error`` frame and the socket stays open: the conversation is kept.
