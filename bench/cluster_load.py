@@ -69,6 +69,7 @@ class Stats:
     duplicates: int = 0
     reconnects: int = 0
     agent_sent: set[str] = field(default_factory=set)
+    agent_acked: set[str] = field(default_factory=set)
     agent_seen: Counter[str] = field(default_factory=Counter)
 
 
@@ -207,7 +208,11 @@ async def agent(name: str, base: str, ws_base: str, stats: Stats, until: float) 
                             continue
                         last = seq
                     if frame["type"] == "sent":
-                        unacked.pop(frame["id"], None)
+                        acked = unacked.pop(frame["id"], None)
+                        if acked:
+                            stats.agent_acked.add(acked)
+                    if frame["type"] == "error":
+                        stats.errors[f"desk-frame:{frame.get('code')}"] += 1
                     if frame["type"] in ("assigned", "customer_message"):
                         mid = uuid.uuid4().hex[:12]
                         reply = f"[{mid}] {name} here, noted."
@@ -268,7 +273,8 @@ async def load(rig: Rig, args: Any) -> None:
 def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -> None:
     sent = sum(len(c.sent) for c in customers)
     lost = sum(len(c.unacked) for c in customers)
-    agent_lost = len([t for t in stats.agent_sent if t not in stats.agent_seen])
+    agent_lost = len([t for t in stats.agent_acked if t not in stats.agent_seen])
+    agent_unacked = len(stats.agent_sent - stats.agent_acked)
     agent_dup = sum(n - 1 for n in stats.agent_seen.values() if n > 1)
     print(f"replicas {args.replicas}, customers {args.customers}, agents {args.agents}, "
           f"think {args.think} s, duration {args.duration} s, elapsed {elapsed:.0f} s")
@@ -277,7 +283,8 @@ def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -
     print(f"latency ms p50 {pct(lat, 50):.0f}  p95 {pct(lat, 95):.0f}  p99 {pct(lat, 99):.0f}  "
           f"max {max(lat, default=0) * 1000:.0f}")
     print(f"messages lost {lost}, duplicated {stats.duplicates}; agent messages lost "
-          f"{agent_lost} of {len(stats.agent_sent)}, duplicated {agent_dup}")
+          f"{agent_lost} of {len(stats.agent_acked)} relayed ({agent_unacked} never acknowledged),"
+          f" duplicated {agent_dup}")
     print(f"customers lost {sum(c.lost for c in customers)}, reconnects {stats.reconnects}")
     print(f"errors {sum(stats.errors.values())}: {dict(stats.errors)}")
     print(f"load average {os.getloadavg()}")
