@@ -37,9 +37,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("switchboard.cluster.frames")
 
 Frame = dict[str, Any]
+T = TypeVar("T")
 
 #: Frames kept per key for replay.
 DEFAULT_RETAIN = 1000
@@ -262,7 +265,7 @@ class RedisChannels:
 
     async def subscribe(self, key: str, after: int | None = None) -> Subscription:
         """Subscribe; missed frames are read from the log (see the module doc)."""
-        raw = await self._redis.get(self._k(key, "seq"))
+        raw = await retry_unavailable(lambda: self._redis.get(self._k(key, "seq")))
         last = int(raw or 0)
         start = last if after is None or after > last else after
         sub = _new_subscription(key, start)
@@ -287,7 +290,7 @@ class RedisChannels:
             self._channel,
             key,
         ]
-        seq = int(await self._script(keys=keys, args=args))
+        seq = int(await retry_unavailable(lambda: self._script(keys=keys, args=args)))
         if seq < 0:
             raise StaleFenceError(f"fence {fence.token if fence else ''} is stale")
         for sub in self._subs.of(key):  # local subscribers need not wait for the echo
@@ -374,6 +377,25 @@ class RedisChannels:
             log.warning("frame catch-up failed: %s", exc)
         finally:
             sub.filling = False
+
+
+async def retry_unavailable(call: Callable[[], Awaitable[T]], within_s: float = 10) -> T:
+    """Run ``call``; while Redis is unreachable (restarting) retry every 0.2 s for ``within_s``.
+
+    Raises:
+        The last connection error after ``within_s``; any other error at once.
+    """
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            return await call()
+        except (RedisConnectionError, RedisTimeoutError, OSError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 def _entry_seq(entry_id: bytes | str) -> int:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from switchboard.agent.conversation import ContactLocks
+from switchboard.cluster.frames import retry_unavailable
 from switchboard.errors import StoreError
 
 if TYPE_CHECKING:
@@ -113,7 +114,11 @@ class _Leases:
         deadline = time.monotonic() + timeout_s
         pause = 0.01
         while True:
-            got = int(await self._take(keys=[key, fence_key], args=[self.ttl_ms]))
+            got = int(
+                await retry_unavailable(
+                    lambda: self._take(keys=[key, fence_key], args=[self.ttl_ms])
+                )
+            )
             if got > 0:
                 return Claim(fence=Fence(key, got))
             if got < 0:
