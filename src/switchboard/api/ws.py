@@ -228,6 +228,7 @@ async def _chat_loop(chat: _Chat, adapter: TypeAdapter[Any]) -> None:
         except WebSocketDisconnect:
             return
         except SwitchboardError as exc:
+            logger.warning("chat socket: %s: %s", exc.code, exc, extra={"contact_id": contact_id})
             if not await _try_send(websocket, frame_for_error(exc)):
                 return
         except Exception:  # a bug must not kill the customer's conversation

@@ -250,16 +250,17 @@ class Rig:
         raise RuntimeError(f"nginx did not start; see {self.root}/nginx-error.log")
 
     def stop(self) -> None:
-        """Stop every process the rig started (by their own ids)."""
-        for proc in [self.nginx, *self.procs, self.redis]:
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in [self.nginx, *self.procs, self.redis]:
-            if proc is not None:
-                try:
-                    proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        """Stop every process the rig started (by their own ids): proxy, replicas, then Redis."""
+        for group in ([self.nginx, *self.procs], [self.redis]):
+            for proc in group:
+                if proc is not None and proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            for proc in group:
+                if proc is not None:
+                    try:
+                        proc.wait(20)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
 
     def __enter__(self) -> Rig:
         return self.start()
