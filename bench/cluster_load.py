@@ -88,6 +88,8 @@ class Customer:
         self.socket: Any = None
         self.connected = asyncio.Event()
         self.lost = False
+        self.t0 = time.monotonic()
+        self.replicas: list[str] = []
 
     async def run(self, until: float) -> None:
         try:
@@ -155,6 +157,7 @@ class Customer:
     def _on_frame(self, frame: dict[str, Any]) -> str:
         kind = frame.get("type", "")
         if kind == "ready":
+            self.replicas.append(frame.get("replica", "?"))
             if self.last_seq is None:
                 self.last_seq = frame.get("seq", 0)
             return kind
@@ -288,6 +291,10 @@ def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -
     print(f"customers lost {sum(c.lost for c in customers)}, reconnects {stats.reconnects}")
     print(f"errors {sum(stats.errors.values())}: {dict(stats.errors)}")
     print(f"load average {os.getloadavg()}")
+    for c in customers:  # what was lost, to look it up in the replicas' logs
+        for mid, said in c.unacked.items():
+            print(f"  lost: customer {c.n} contact {c.contact_id} message {mid} {said!r} "
+                  f"sent at {c.sent[mid] - c.t0:.1f} s; replicas {c.replicas}")
 
 
 def main() -> None:

@@ -304,7 +304,7 @@ class Desk:
         assignment = await asyncio.to_thread(self.engine.assignment_of_contact, contact_id)
         if assignment is None:
             return {"type": "delivered", "to": "queue"}
-        self.agents.publish(
+        await self.agents.append(
             assignment.agent_id,
             {"type": "customer_message", "contact_id": contact_id, "text": text},
         )
@@ -358,8 +358,10 @@ class Desk:
             queue=assignment.queue,
             waited_seconds=assignment.waited_s,
         )
-        self.customers.publish(assignment.contact_id, {"type": "agent_joined", "agent": agent.name})
-        self.agents.publish(assignment.agent_id, await self.assigned_frame(assignment))
+        await self.customers.append(
+            assignment.contact_id, {"type": "agent_joined", "agent": agent.name}
+        )
+        await self.agents.append(assignment.agent_id, await self.assigned_frame(assignment))
 
     async def assigned_frame(self, assignment: Assignment) -> Frame:
         """The ``assigned`` frame: the contact, its summary and its transcript."""
@@ -418,7 +420,7 @@ class Desk:
         text = await self.conversation.human_agent_message(
             assignment.contact_id, text, agent=agent.name
         )
-        self.customers.publish(
+        await self.customers.append(
             assignment.contact_id, {"type": "agent_message", "text": text, "agent": agent.name}
         )
 
@@ -442,10 +444,10 @@ class Desk:
             handle_seconds=None,
         )
         await self.conversation.end_contact(done.contact_id, ContactStatus.TRANSFERRED)
-        self.customers.publish(
+        await self.customers.append(
             done.contact_id, {"type": "agent_left", "disposition": disposition.strip()}
         )
-        self.agents.publish(
+        await self.agents.append(
             agent_id,
             {"type": "closed", "contact_id": done.contact_id, "disposition": disposition.strip()},
         )

@@ -92,6 +92,7 @@ _log = logging.getLogger(__name__)
 #: ``pg_advisory_xact_lock(namespace, hashtext(contact_id))``: one event writer per contact.
 _ADVISORY_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:ns, hashtext(:cid))")
 _EVENT_LOCK_NS = 7316914
+_MESSAGE_LOCK_NS = 7316915
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -494,6 +495,8 @@ class SqlStore:
             "timestamp": message.timestamp,
         }
         with self._connect("add message") as conn:
+            if self._engine.dialect.name == "postgresql":  # replicas: one writer per contact
+                conn.execute(_ADVISORY_XACT_LOCK, {"ns": _MESSAGE_LOCK_NS, "cid": contact_id})
             conn.execute(self._insert_message, params)
 
     def recent_messages(self, contact_id: str, limit: int) -> list[Message]:
