@@ -68,6 +68,7 @@ class Stats:
     errors: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     reconnects: int = 0
+    drops: Counter[str] = field(default_factory=Counter)
     agent_sent: set[str] = field(default_factory=set)
     agent_acked: set[str] = field(default_factory=set)
     agent_seen: Counter[str] = field(default_factory=Counter)
@@ -144,7 +145,7 @@ class Customer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self.stats.errors[f"socket:{type(exc).__name__}"] += 1
+                self.stats.drops[f"chat:{type(exc).__name__}"] += 1
             self.connected.clear()
             self.socket = None
             if time.monotonic() > until + self.args.grace:
@@ -198,7 +199,8 @@ async def agent(name: str, base: str, ws_base: str, stats: Stats, until: float) 
         try:
             async with websockets.connect(f"{ws_base}/v1/agents/{agent_id}/desk{after}",
                                           open_timeout=20, ping_interval=None) as ws:
-                await ws.send(json.dumps({"type": "status", "status": "available"}))
+                if last is None:  # first connect only: a resumed desk keeps its contact
+                    await ws.send(json.dumps({"type": "status", "status": "available"}))
                 for mid, t in unacked.items():
                     await ws.send(json.dumps({"type": "message", "text": t, "id": mid}))
                 async for raw in ws:
@@ -225,7 +227,7 @@ async def agent(name: str, base: str, ws_base: str, stats: Stats, until: float) 
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            stats.errors[f"desk:{type(exc).__name__}"] += 1
+            stats.drops[f"desk:{type(exc).__name__}"] += 1
         await asyncio.sleep(1)
 
 
@@ -288,7 +290,8 @@ def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -
     print(f"messages lost {lost}, duplicated {stats.duplicates}; agent messages lost "
           f"{agent_lost} of {len(stats.agent_acked)} relayed ({agent_unacked} never acknowledged),"
           f" duplicated {agent_dup}")
-    print(f"customers lost {sum(c.lost for c in customers)}, reconnects {stats.reconnects}")
+    print(f"customers lost {sum(c.lost for c in customers)}, reconnects {stats.reconnects}, "
+          f"sockets dropped by faults {dict(stats.drops)}")
     print(f"errors {sum(stats.errors.values())}: {dict(stats.errors)}")
     print(f"load average {os.getloadavg()}")
     for c in customers:  # what was lost, to look it up in the replicas' logs
