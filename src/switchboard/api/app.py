@@ -32,6 +32,7 @@ from switchboard.cluster import Cluster, build_cluster
 from switchboard.compose import build_analytics, build_desk, build_service, close_desk
 from switchboard.config import Settings
 from switchboard.errors import SwitchboardError
+from switchboard.routing.desk import Desk
 from switchboard.voice.transports.routes import build_voice_router
 from switchboard.web import chat_page, static_dir
 
@@ -62,6 +63,18 @@ async def _start_cluster(app: FastAPI, settings: Settings) -> Cluster:
     cluster = await build_cluster(settings)
     app.state.cluster = cluster
     return cluster
+
+
+def _start_desk(settings: Settings, running: AgentService, cluster: Cluster) -> Desk | None:
+    """The human-agent desk (dispatch and due callbacks resume at once), or None.
+
+    None when the store is not SQL: the bot still answers, handovers stay unqueued.
+    """
+    try:
+        return build_desk(settings, running, channels=cluster.channels)
+    except SwitchboardError:
+        log.warning("human-agent desk not started", exc_info=True)
+        return None
 
 
 def create_app(
@@ -97,22 +110,16 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = service is None
         cluster = await _start_cluster(app, settings)
-        running = (
-            service if service is not None else await build_service(settings, locks=cluster.locks)
-        )
+        running = service or await build_service(settings, locks=cluster.locks)
         app.state.service = running
-        try:  # human-agent queues: dispatch and due callbacks resume at once
-            app.state.desk = build_desk(settings, running, channels=cluster.channels)
-        except SwitchboardError:  # no SQL store: the bot still answers, handovers stay unqueued
-            log.warning("human-agent desk not started", exc_info=True)
-            app.state.desk = None
+        app.state.desk = _start_desk(settings, running, cluster)
         app.state.analytics = analytics or build_analytics(running, settings)
         await cluster.attach_board(app.state.analytics.board, running.conversation.events)
         try:
             yield
         finally:
-            await cluster.aclose()
             await close_desk(running, app.state.desk)
+            await cluster.aclose()
             app.state.desk = None
             if analytics is None:
                 await app.state.analytics.aclose()
