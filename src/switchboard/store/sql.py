@@ -91,6 +91,10 @@ from switchboard.store.models import (
 _log = logging.getLogger(__name__)
 #: ``pg_advisory_xact_lock(namespace, hashtext(contact_id))``: one event writer per contact.
 _ADVISORY_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:ns, hashtext(:cid))")
+#: A lock wait longer than this aborts the transaction: the audit sink holds a Python
+#: lock while it writes, so a cycle through it and PostgreSQL locks across replicas is
+#: invisible to PostgreSQL's deadlock detector; the timeout breaks it (StoreError).
+_LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '2s'")
 _EVENT_LOCK_NS = 7316914
 _MESSAGE_LOCK_NS = 7316915
 
@@ -496,6 +500,7 @@ class SqlStore:
         }
         with self._connect("add message") as conn:
             if self._engine.dialect.name == "postgresql":  # replicas: one writer per contact
+                conn.execute(_LOCK_TIMEOUT)
                 conn.execute(_ADVISORY_XACT_LOCK, {"ns": _MESSAGE_LOCK_NS, "cid": contact_id})
             conn.execute(self._insert_message, params)
 
@@ -597,6 +602,7 @@ class SqlStore:
         by a sink) are stored as given.
         """
         contacts = sorted({r.event.contact_id for r in records if r.hash is not None})
+        conn.execute(_LOCK_TIMEOUT)
         for cid in sorted({r.event.contact_id for r in records}):
             conn.execute(_ADVISORY_XACT_LOCK, {"ns": _EVENT_LOCK_NS, "cid": cid})
         if not contacts:
