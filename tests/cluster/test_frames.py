@@ -175,3 +175,26 @@ async def test_a_dead_holders_claim_expires_and_the_successor_fences_it_out(
         assert await channels.append("c:c6", {"type": "reply"}, fence=taken.fence) == 1
     finally:
         await channels.aclose()
+
+
+async def test_a_relay_and_its_acknowledgement_are_appended_together_or_not_at_all(
+    channels_and_claims: tuple[FrameChannels, Any],
+) -> None:
+    channels, claims = channels_and_claims
+    agent = await channels.subscribe("a:alice")
+    claim = await claims.claim("c7", "m1")
+    seqs = await channels.append_many(
+        [("a:alice", {"type": "customer_message", "text": "hi"}),
+         ("c:c7", {"type": "delivered", "in_reply_to": "m1"})],
+        fence=claim.fence,
+    )  # fmt: skip
+    assert seqs == [1, 1]
+    assert (await claims.claim("c7", "m1")).done_seq == 1
+    with pytest.raises(StaleFenceError):  # a stale holder adds neither frame
+        await channels.append_many(
+            [("a:alice", {"type": "customer_message", "text": "hi"})], fence=claim.fence
+        )
+    got = await drain(agent, 1)
+    assert got[0]["text"] == "hi"
+    await asyncio.sleep(0.2)
+    assert nothing_more(agent)

@@ -66,7 +66,7 @@ from switchboard.api.frames import error_frame, frame_for_error, parse_frame
 from switchboard.api.schemas import ClientFrame, EndFrame, MessageFrame
 from switchboard.cluster import Cluster, chat_key
 from switchboard.cluster.frames import FrameChannels, StaleFenceError
-from switchboard.cluster.locks import Claim
+from switchboard.cluster.locks import Claim, Fence
 from switchboard.errors import SwitchboardError, UnknownContactError
 from switchboard.routing.desk import Desk
 
@@ -156,11 +156,19 @@ class _Chat:
         return chat_key(self.contact_id)
 
 
-async def _answer(chat: _Chat, text: str) -> list[dict[str, Any]]:
-    """The frames answering one customer message: ``delivered`` or ``reply`` (+ queue)."""
+async def _answer(
+    chat: _Chat, text: str, frame_id: str | None, fence: Fence | None
+) -> list[dict[str, Any]]:
+    """The frames answering one customer message: ``reply`` (+ queue) to append.
+
+    A message for the human agent is relayed and acknowledged (``delivered``) by
+    the desk in one fenced step; nothing is left to append then.
+    """
     desk = chat.desk
     if desk is not None and await desk.with_humans(chat.contact_id):
-        return [await desk.customer_message(chat.contact_id, text)]
+        ack = {"in_reply_to": frame_id} if frame_id else {}
+        await desk.customer_message(chat.contact_id, text, ack=ack, fence=fence)
+        return []
     reply = await chat.service.handle_turn(chat.contact_id, text)
     frames: list[dict[str, Any]] = [{"type": "reply", **reply.model_dump(mode="json")}]
     if desk is not None and reply.handover is not None:
@@ -184,11 +192,16 @@ async def _on_message(chat: _Chat, frame: MessageFrame) -> None:
     fence = claim.fence
     try:
         async with claims.renewing(fence) if fence else contextlib.nullcontext():
-            frames = await _answer(chat, frame.text)
+            frames = await _answer(chat, frame.text, frame.id, fence)
+    except StaleFenceError:
+        logger.warning("chat socket: relay dropped, its claim was taken over")
+        return
     except BaseException:
         if fence is not None:
             await claims.release(fence)
         raise
+    if not frames:
+        return
     tag = {"in_reply_to": frame.id} if frame.id else {}
     try:
         await chat.channels.append(chat.key, {**frames[0], **tag}, fence=fence)

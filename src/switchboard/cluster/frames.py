@@ -105,6 +105,12 @@ class FrameChannels(Protocol):
         """Append ``frame`` and return its ``seq``. Raises StaleFenceError when fenced out."""
         ...
 
+    async def append_many(
+        self, frames: list[tuple[str, Frame]], *, fence: Fence | None = None
+    ) -> list[int]:
+        """Append frames to several keys at once (all or none); their ``seq`` in order."""
+        ...
+
     def publish(self, key: str, frame: Frame) -> None:
         """Append without waiting (in order per process); never raises."""
         ...
@@ -180,6 +186,17 @@ class LocalChannels:
             fence.mark_done(seq)
         return seq
 
+    async def append_many(
+        self, frames: list[tuple[str, Frame]], *, fence: Fence | None = None
+    ) -> list[int]:
+        """Append several frames at once. Raises StaleFenceError for a stale ``fence``."""
+        if fence is not None and not fence.valid_locally():
+            raise StaleFenceError(f"fence {fence.token} of {fence.key} is stale")
+        seqs = [self._store(key, frame) for key, frame in frames]
+        if fence is not None:
+            fence.mark_done(seqs[-1])
+        return seqs
+
     def publish(self, key: str, frame: Frame) -> None:
         """Append and deliver at once."""
         self._store(key, frame)
@@ -217,6 +234,29 @@ return s
 """
 
 
+# KEYS: fence-claim ("" unused), then seq_i, log_i per frame · ARGV: token, retain, ttl_s,
+# channel, then key_i, frame_i. All frames or none (-1: stale fence); returns their seqs.
+_APPEND_MANY = """
+if ARGV[1] ~= '' then
+  if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1} end
+end
+local out = {}
+local n = (#KEYS - 1) / 2
+for i = 1, n do
+  local sk, lk = KEYS[2 * i], KEYS[2 * i + 1]
+  local key, frame = ARGV[3 + 2 * i], ARGV[4 + 2 * i]
+  local s = redis.call('INCR', sk)
+  redis.call('EXPIRE', sk, ARGV[3])
+  redis.call('XADD', lk, 'MAXLEN', '~', ARGV[2], s .. '-1', 'f', frame)
+  redis.call('EXPIRE', lk, ARGV[3])
+  redis.call('PUBLISH', ARGV[4], key .. '\n' .. s .. '\n' .. frame)
+  out[i] = s
+end
+if ARGV[1] ~= '' then redis.call('SET', KEYS[1], 'done:' .. out[n], 'EX', ARGV[3]) end
+return out
+"""
+
+
 class RedisChannels:
     """Frame logs in Redis shared by every replica (see the module doc).
 
@@ -236,6 +276,7 @@ class RedisChannels:
         self._channel = f"{prefix}:frames"
         self._subs = _Subscribers()
         self._script = redis.register_script(_APPEND)
+        self._many = redis.register_script(_APPEND_MANY)
         self._outbox: asyncio.Queue[tuple[str, Frame]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._listening = asyncio.Event()
@@ -297,6 +338,27 @@ class RedisChannels:
             if sub.offer(seq, frame):
                 self._schedule_fill(sub)
         return seq
+
+    async def append_many(
+        self, frames: list[tuple[str, Frame]], *, fence: Fence | None = None
+    ) -> list[int]:
+        """Append to several keys in one script (all or none). Raises StaleFenceError."""
+        keys = [fence.key if fence else ""]
+        args: list[str | int] = [str(fence.token) if fence else "", self._retain, self._ttl_s]
+        args.append(self._channel)
+        texts = [json.dumps(frame, separators=(",", ":")) for _, frame in frames]
+        for (key, _), text in zip(frames, texts, strict=True):
+            keys += [self._k(key, "seq"), self._k(key, "log")]
+            args += [key, text]
+        raw = await retry_unavailable(lambda: self._many(keys=keys, args=args))
+        seqs = [int(x) for x in raw]
+        if seqs and seqs[0] < 0:
+            raise StaleFenceError(f"fence {fence.token if fence else ''} is stale")
+        for (key, frame), seq in zip(frames, seqs, strict=True):
+            for sub in self._subs.of(key):
+                if sub.offer(seq, frame):
+                    self._schedule_fill(sub)
+        return seqs
 
     def publish(self, key: str, frame: Frame) -> None:
         """Queue for the writer task (order kept per process)."""

@@ -99,6 +99,10 @@ class _Audience:
         """Send ``frame`` and return its ``seq`` (fenced: refused after a lost lease)."""
         return await self.channels.append(self._tag + key, frame, fence=fence)
 
+    def tagged(self, key: str) -> str:
+        """The channel key of ``key`` (``c:<contact>`` / ``a:<agent>``)."""
+        return self._tag + key
+
     def keys(self) -> list[str]:
         """Keys with a socket on this replica."""
         n = len(self._tag)
@@ -288,27 +292,37 @@ class Desk:
 
         return await asyncio.to_thread(check)
 
-    async def customer_message(self, contact_id: str, text: str) -> Frame:
+    async def customer_message(
+        self, contact_id: str, text: str, *, ack: Frame | None = None, fence: Fence | None = None
+    ) -> Frame:
         """Store a customer message of a handed-over contact and relay it to its agent.
 
         Returns:
             A ``delivered`` frame saying whether an agent (``agent``) or the
             queue (``queue``: the agent reads it in the transcript) got it.
+            With ``ack`` (extra fields, e.g. ``in_reply_to``) the frame is also
+            appended to the customer's channel together with the relay, in one
+            step fenced by ``fence``: the agent never gets a message whose
+            acknowledgement was lost (a re-sent message would be relayed twice).
 
         The conversation service redacts, stores, audits and publishes it.
 
         Raises:
             InputError: empty or oversized text.
+            StaleFenceError: ``fence`` was taken over (nothing appended).
         """
         text = await self.conversation.customer_message(contact_id, text, to="human_agent")
         assignment = await asyncio.to_thread(self.engine.assignment_of_contact, contact_id)
-        if assignment is None:
-            return {"type": "delivered", "to": "queue"}
-        await self.agents.append(
-            assignment.agent_id,
-            {"type": "customer_message", "contact_id": contact_id, "text": text},
-        )
-        return {"type": "delivered", "to": "agent"}
+        delivered: Frame = {"type": "delivered", "to": "queue" if assignment is None else "agent"}
+        frames: list[tuple[str, Frame]] = []
+        if assignment is not None:
+            relay = {"type": "customer_message", "contact_id": contact_id, "text": text}
+            frames.append((self.agents.tagged(assignment.agent_id), relay))
+        if ack is not None:
+            frames.append((self.customers.tagged(contact_id), {**delivered, **ack}))
+        if frames:
+            await self.customers.channels.append_many(frames, fence=fence)
+        return delivered
 
     async def book_callback(self, contact_id: str, phone: str) -> Callback:
         """Book a callback for a handed-over contact into its target queue.
