@@ -249,7 +249,7 @@ for i = 1, n do
   redis.call('EXPIRE', sk, ARGV[3])
   redis.call('XADD', lk, 'MAXLEN', '~', ARGV[2], s .. '-1', 'f', frame)
   redis.call('EXPIRE', lk, ARGV[3])
-  redis.call('PUBLISH', ARGV[4], key .. '\n' .. s .. '\n' .. frame)
+  redis.call('PUBLISH', ARGV[4], key .. '\\n' .. s .. '\\n' .. frame)
   out[i] = s
 end
 if ARGV[1] ~= '' then redis.call('SET', KEYS[1], 'done:' .. out[n], 'EX', ARGV[3]) end
