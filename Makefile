@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test lint typecheck unit bench train clean browser checkov espeak bench-voice
+.PHONY: run test lint typecheck unit bench train clean browser checkov espeak bench-voice cluster-tools bench-cluster
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,14 @@ espeak:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng) \
 	  || echo "WARNING: could not install espeak-ng; its fallback test will skip"; }
 
+# nginx and redis-server: the reverse proxy and private Redis of the two-replica test and
+# bench/cluster_load.py (Debian packages). A failed install only warns; the test skips.
+cluster-tools:
+	@{ command -v nginx >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1; } || { \
+	  echo "installing Debian nginx and redis-server (replica tests)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx redis-server) \
+	  || echo "WARNING: could not install nginx/redis-server; the replica test will skip"; }
+
 # checkov (Terraform policy checks) in its own virtualenv: it pins boto3 1.35 and packaging 23,
 # which would downgrade ours.
 # A failed install only warns; tests/deploy then skips its checkov test and says why.
@@ -58,7 +66,7 @@ lint: $(VENV)/.stamp-dev
 typecheck: $(VENV)/.stamp-dev
 	$(BIN)/mypy src
 
-test: $(VENV)/.stamp-dev browser espeak checkov lint typecheck
+test: $(VENV)/.stamp-dev browser espeak checkov cluster-tools lint typecheck
 	$(BIN)/pytest -q -rs
 
 unit: $(VENV)/.stamp-dev
@@ -74,6 +82,10 @@ bench: $(VENV)/.stamp-runtime
 bench-voice: $(VENV)/.stamp-dev
 	$(BIN)/python bench/endpoint_silence.py
 	$(BIN)/python bench/voice_latency.py
+
+# Several replicas behind nginx under load, with a replica SIGKILLed (issue 14).
+bench-cluster: $(VENV)/.stamp-dev cluster-tools
+	$(BIN)/python bench/cluster_load.py --replicas 2 --customers 100 --duration 120 --kill-at 60
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) var .pytest_cache .mypy_cache .ruff_cache

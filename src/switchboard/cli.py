@@ -665,6 +665,61 @@ def users_app() -> typer.Typer:
 # --- assembly ------------------------------------------------------------------
 
 
+# -- db: Alembic migrations (issue 14; docs/migrations.md) --------------------------------
+
+UrlOption = Annotated[
+    str | None, typer.Option("--url", help="database URL (default: SWITCHBOARD_DATABASE_URL)")
+]
+
+
+def db_upgrade(
+    url: UrlOption = None,
+    revision: Annotated[str, typer.Option(help="target revision")] = "head",
+) -> None:
+    """Upgrade the database to the newest migration (a 0.1.0 database is stamped first)."""
+    from switchboard.errors import SwitchboardError
+    from switchboard.store.migrate import upgrade_url
+
+    target = url or _settings().database_url
+    try:
+        reached = upgrade_url(target, revision)
+    except SwitchboardError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"database at revision {reached}")
+
+
+def db_current(url: UrlOption = None) -> None:
+    """Print the database's revision and the newest one."""
+    from switchboard.store.migrate import current_revision, head_revision
+    from switchboard.store.sql import SqlStore
+
+    store = SqlStore(url or _settings().database_url, create_schema=False)
+    try:
+        typer.echo(f"current: {current_revision(store.engine)}  head: {head_revision()}")
+    finally:
+        store.close()
+
+
+def db_revision(
+    message: Annotated[str, typer.Option("-m", "--message", help="what the migration does")],
+    url: UrlOption = None,
+) -> None:
+    """Autogenerate a migration from the models against a database at head (review it!)."""
+    from switchboard.compose import schema_metadata
+    from switchboard.store.migrate import revision
+
+    revision(url or _settings().database_url, message, schema_metadata())
+
+
+def db_app() -> typer.Typer:
+    """The ``switchboard db`` commands."""
+    app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
+    app.command("upgrade")(db_upgrade)
+    app.command("current")(db_current)
+    app.command("revision")(db_revision)
+    return app
+
+
 def build_cli() -> typer.Typer:
     """Assemble the typer app (``switchboard``) with every command."""
     app = typer.Typer(
@@ -687,6 +742,7 @@ def build_cli() -> typer.Typer:
 
     app.add_typer(flow_app(), name="flow")
     app.add_typer(users_app(), name="users")
+    app.add_typer(db_app(), name="db")
     return app
 
 

@@ -32,9 +32,12 @@ from switchboard.errors import ConfigError
 from switchboard.ports import Brain, IntentRouter, SegmentPublisher, Store, ToolHost, Validator
 
 if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
     from switchboard.analytics.summary_sinks import SummarySink
     from switchboard.analytics.telemetry import Telemetry
     from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
+    from switchboard.cluster.frames import FrameChannels
     from switchboard.routing.desk import Desk
 
 log = logging.getLogger("switchboard.compose")
@@ -71,8 +74,12 @@ async def build_service(
     router: IntentRouter | None = None,
     validator: Validator | None = None,
     segments: SegmentPublisher | None = None,
+    locks: ContactLocks | None = None,
 ) -> AgentService:
     """Build the agent service with embedded defaults for whatever is not given.
+
+    ``locks``: the contact turn locks (several replicas pass
+    ``switchboard.cluster.build_cluster(settings).locks``, leases in Redis).
 
     Raises:
         switchboard.errors.ConfigError: for an unknown brain name or a missing
@@ -100,7 +107,7 @@ async def build_service(
 
     await asyncio.to_thread(extract_slots, "a branch near London", settings.locale)
     bus = segments or create_bus(settings.stream)
-    locks = ContactLocks()
+    locks = locks or ContactLocks()
     sentiment = None
     if settings.sentiment.enabled:
         if not hasattr(bus, "subscribe"):
@@ -146,7 +153,13 @@ async def _default_tools(settings: Settings) -> ToolHost:
     return host
 
 
-def build_desk(settings: Settings, service: AgentService, *, start: bool = True) -> Desk:
+def build_desk(
+    settings: Settings,
+    service: AgentService,
+    *,
+    start: bool = True,
+    channels: FrameChannels | None = None,
+) -> Desk:
     """Build the human-agent desk and inject it as the conversation's handover queue.
 
     The routing engine runs over the service's store's database.
@@ -155,6 +168,7 @@ def build_desk(settings: Settings, service: AgentService, *, start: bool = True)
         settings: ``routing`` (queues, hours, ACW) is read.
         service: the running service.
         start: start the dispatch loop now (needs a running event loop).
+        channels: frame channels shared with other replicas (default: in process).
 
     Raises:
         ConfigError: the store is not SQL (the routing tables live in its database).
@@ -170,7 +184,7 @@ def build_desk(settings: Settings, service: AgentService, *, start: bool = True)
     engine = RoutingEngine(
         store, queues_from_settings(settings.routing), acw_s=settings.routing.acw_s
     )
-    desk = Desk(service.conversation, engine)
+    desk = Desk(service.conversation, engine, channels=channels)
     service.conversation.set_handover_queue(desk)
     if start:
         desk.start()
@@ -205,3 +219,16 @@ def build_analytics(
         service, settings, sinks=sinks, telemetry=telemetry, start_sweeper=start_sweeper
     )
 
+
+def schema_metadata() -> list[MetaData]:
+    """Every table of the product, one ``MetaData`` per model base (store, routing, …).
+
+    Alembic's autogenerate (``switchboard db revision``) and the
+    models-match-migrations test compare the migration head against these. A
+    new model base (e.g. a users table with its own ``DeclarativeBase``) is added
+    here in the same change as its migration (docs/migrations.md).
+    """
+    from switchboard.routing.models import RoutingBase
+    from switchboard.store.models import Base
+
+    return [Base.metadata, RoutingBase.metadata]

@@ -167,6 +167,22 @@ class StreamSettings(BaseModel):
     max_queue: int = Field(10_000, ge=1, description="segments queued before new ones drop")
 
 
+class ClusterSettings(BaseModel):
+    """Several replicas (issue 14): relay, turn locks and supervisor feed through Redis.
+
+    ``backend=auto`` uses Redis when the transcript stream does
+    (``SWITCHBOARD_STREAM__BACKEND=redis``, same ``redis_url``), else stays in process.
+    """
+
+    backend: str = Field("auto", description="auto | local | redis")
+    redis_url: str | None = Field(None, description="default: stream.redis_url")
+    key_prefix: str = Field("switchboard", description="prefix of every cluster key")
+    replica_id: str | None = Field(None, description="default: host name + process id")
+    lease_ms: int = Field(10_000, ge=500, description="turn-lock / message-claim lease")
+    frame_retention: int = Field(1000, ge=10, description="frames kept per socket for resume")
+    frame_ttl_s: int = Field(3600, ge=60, description="frame logs expire after this idle time")
+
+
 class SentimentSettings(BaseModel):
     """Live sentiment and escalation (seed 3 "Real-Time Path")."""
 
@@ -320,6 +336,10 @@ class Settings(BaseSettings):
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     stream: StreamSettings = Field(default_factory=StreamSettings)
     sentiment: SentimentSettings = Field(default_factory=SentimentSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    database_migrate: bool = Field(
+        False, description="run the Alembic migrations (upgrade head) when the server starts"
+    )
     auth: AuthSettings = Field(default_factory=AuthSettings)
     voice_engine: str = Field(
         "pipeline",

@@ -131,3 +131,50 @@ def test_turns_in_one_unit_of_work_keep_a_valid_chain(pg_store: SqlStore) -> Non
     assert verify_chain(pg_store, cid).ok
     assert verify_chain(pg_store, cid).events_checked == 160
     assert len(pg_store.recent_messages(cid, 100)) == 40
+
+
+def test_two_replicas_writing_one_contacts_events_keep_every_event_and_one_chain(
+    pg_store: SqlStore,
+) -> None:
+    """Two processes' stores and audit sinks (each with its own cached chain head)
+    append to the same contact at the same time: no event lost, seq 1..N, a valid chain."""
+    schema = pg_store.engine.get_execution_options()["schema_translate_map"][None]
+    other = SqlStore(pg_store.engine.url.render_as_string(hide_password=False), schema=schema)
+    contact = pg_store.create_contact(Contact())
+    cid = contact.contact_id
+    errors: list[BaseException] = []
+
+    def replica(store: SqlStore, name: str) -> None:
+        sink = AuditSink(store, batch_size=4, log_events=False)
+        try:
+            for k in range(40):
+                sink.emit(
+                    Event(
+                        contact_id=cid,
+                        type=EventType.BRAIN_RESPONSE,
+                        source=Source.AI_AGENT,
+                        data={"latency_ms": k + (1000 if name == "b" else 0)},
+                    )
+                )
+                if k % 3 == 0:
+                    sink.flush()
+            sink.flush()
+        except BaseException as exc:
+            errors.append(exc)
+
+    try:
+        threads = [
+            threading.Thread(target=replica, args=(store, name))
+            for store, name in ((pg_store, "a"), (other, "b"))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        other.close()
+    assert errors == []
+    records = pg_store.event_records(cid)
+    assert len(records) == 80
+    assert [r.seq for r in records] == list(range(1, 81))
+    assert verify_chain(pg_store, cid).ok

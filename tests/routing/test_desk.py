@@ -53,8 +53,10 @@ def queued(desk: Desk, contact_id: str) -> dict[str, Any]:
 
 
 async def next_frame(inbox: asyncio.Queue[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """The next frame of ``kind``, its sequence number checked and removed."""
     while True:
         frame = await asyncio.wait_for(inbox.get(), timeout=5)
+        assert isinstance(frame.pop("seq"), int)
         if frame["type"] == kind:
             return frame
 
@@ -68,7 +70,7 @@ async def test_handover_is_queued_routed_and_relayed_both_ways(service: AgentSer
 
     consumer = service.segments.subscribe("desk-test", collect)
     contact = await service.start_contact()
-    customer = desk.customers.subscribe(contact.contact_id)
+    customer = (await desk.customers.subscribe(contact.contact_id)).queue
     reply = await service.handle_turn(contact.contact_id, "I want to speak to a person")
     assert reply.handover is not None
     frame = queued(desk, contact.contact_id)
@@ -89,7 +91,7 @@ async def test_handover_is_queued_routed_and_relayed_both_ways(service: AgentSer
     assert later["position"] == 2 and later["ewt_seconds"] == 600 and later["offer_callback"]
 
     agent = await desk.sign_in("Alice")
-    inbox = desk.agents.subscribe(agent.agent_id)
+    inbox = (await desk.agents.subscribe(agent.agent_id)).queue
     await desk.set_status(agent.agent_id, AgentStatus.AVAILABLE)
     assigned = await next_frame(inbox, "assigned")
     assert assigned["contact_id"] == contact.contact_id
@@ -162,11 +164,11 @@ async def test_human_phase_messages_are_redacted_in_transcript_events_and_stream
 
     consumer = service.segments.subscribe("desk-redaction", collect)
     contact = await service.start_contact()
-    customer = desk.customers.subscribe(contact.contact_id)
+    customer = (await desk.customers.subscribe(contact.contact_id)).queue
     await service.handle_turn(contact.contact_id, TO_HUMAN)
     assert queued(desk, contact.contact_id)["type"] == "queue"
     agent = await desk.sign_in("Bob")
-    inbox = desk.agents.subscribe(agent.agent_id)
+    inbox = (await desk.agents.subscribe(agent.agent_id)).queue
     await desk.set_status(agent.agent_id, AgentStatus.AVAILABLE)
     await next_frame(inbox, "assigned")
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -83,12 +84,16 @@ class ContactView(BaseModel):
 
 
 class ContactLocks:
-    """One ``asyncio.Lock`` per contact: turns, sentiment writes and handovers take it."""
+    """One ``asyncio.Lock`` per contact: turns, sentiment writes and handovers take it.
+
+    Several replicas use a subclass whose lock is also a lease in Redis
+    (``switchboard.cluster.locks.ClusterContactLocks``): callers only ``async with`` it.
+    """
 
     def __init__(self) -> None:
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def lock(self, contact_id: str) -> asyncio.Lock:
+    def lock(self, contact_id: str) -> AbstractAsyncContextManager[Any]:
         """The contact's lock (created on first use)."""
         return self._locks.setdefault(contact_id, asyncio.Lock())
 
@@ -154,7 +159,7 @@ class ConversationService:
         """The injected handover queue, if any."""
         return self._queue
 
-    def lock(self, contact_id: str) -> asyncio.Lock:
+    def lock(self, contact_id: str) -> AbstractAsyncContextManager[Any]:
         """The contact's lock (turns and live-sentiment writes take it)."""
         return self.locks.lock(contact_id)
 

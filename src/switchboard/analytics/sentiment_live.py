@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from switchboard.analytics.sentiment import SentimentClassifier, SentimentScore, VaderClassifier
@@ -100,7 +101,7 @@ class LiveSentiment:
         store: Store,
         events: EventSink,
         segments: SegmentBus,
-        lock_for: Callable[[str], asyncio.Lock],
+        lock_for: Callable[[str], AbstractAsyncContextManager[Any]],
         classifier: SentimentClassifier,
         rule: EscalationRule,
         processed: ProcessedLog | None = None,

@@ -109,6 +109,9 @@ class SupervisorBoard:
         self._keep_ended = keep_ended
         self._lock = threading.RLock()
         self._subscribers: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Update]]] = []
+        #: Called with (contact_id, text, at) for each human line noted here (the
+        #: cluster feed forwards them to the other replicas' boards).
+        self.line_listeners: list[Callable[[str, str, datetime], None]] = []
 
     # -- reading ------------------------------------------------------------------------
 
@@ -185,8 +188,19 @@ class SupervisorBoard:
             snapshot = contact.model_copy(deep=True)
         self._push(snapshot)
 
-    def note_human_message(self, contact_id: str, text: str, at: datetime) -> None:
-        """Add a human agent's line to a contact's live transcript."""
+    def note_human_message(
+        self, contact_id: str, text: str, at: datetime, *, relay: bool = True
+    ) -> None:
+        """Add a human agent's line to a contact's live transcript.
+
+        ``relay``: tell :attr:`line_listeners` (False for a line another replica noted).
+        """
+        if relay:
+            for listener in list(self.line_listeners):
+                try:
+                    listener(contact_id, text, at)
+                except Exception:
+                    log.exception("supervisor: line listener failed")
         with self._lock:
             contact = self._contacts.get(contact_id)
             if contact is None:

@@ -17,8 +17,13 @@ Desk socket, client → server::
 
 server → client: ``agent`` (the agent, once), ``assigned``,
 ``customer_message``, ``closed`` (see :mod:`switchboard.routing.desk`),
-``error`` as on the chat socket. The desk (routing engine + dispatch loop)
-is built by the composition root (``switchboard.compose.build_desk``) in
+``sent`` {id} (a message with an ``id`` was relayed), ``error`` as on the
+chat socket. Sequence numbers and resume as on the chat socket
+(:mod:`switchboard.api.ws`): ``assigned``, ``customer_message``, ``closed`` and
+``sent`` carry ``seq``; ``/desk?after=N`` replays what the desk missed (without
+``after`` the ``agent`` frame carries ``seq`` and the current contact is re-sent).
+The desk (routing engine + dispatch loop) is built by the composition root
+(``switchboard.compose.build_desk``) in
 the app's lifespan and injected into the conversation service as its
 handover queue; :func:`desk_for` hands it to the routes.
 """
@@ -35,6 +40,7 @@ from fastapi.requests import HTTPConnection
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, TypeAdapter
 
+from switchboard.agent.conversation import ContactLocks
 from switchboard.api.frames import error_frame, frame_for_error, parse_frame
 from switchboard.api.guards import (
     DESK_SOCKET,
@@ -46,6 +52,9 @@ from switchboard.api.guards import (
 )
 from switchboard.api.schemas import ERROR_RESPONSES
 from switchboard.audit.redact import mask_endpoint
+from switchboard.cluster import Cluster
+from switchboard.cluster.frames import LocalChannels, StaleFenceError
+from switchboard.cluster.locks import LocalClaims
 from switchboard.errors import ConfigError, SwitchboardError
 from switchboard.identity import Role
 from switchboard.routing.desk import Desk
@@ -65,6 +74,15 @@ def desk_for(app: FastAPI | Any) -> Desk:
     if not isinstance(desk, Desk):
         raise ConfigError("the human-agent desk is not running (no lifespan, or no SQL store)")
     return desk
+
+
+def cluster_for(app: Any) -> Cluster:
+    """The app's :class:`~switchboard.cluster.Cluster` (one in-process one without a lifespan)."""
+    cluster = getattr(app.state, "cluster", None)
+    if not isinstance(cluster, Cluster):
+        cluster = Cluster("local", "local", LocalChannels(), LocalClaims(), ContactLocks())
+        app.state.cluster = cluster
+    return cluster
 
 
 async def _desk(conn: HTTPConnection) -> Desk:
@@ -123,6 +141,8 @@ class AgentMessageFrame(BaseModel):
 
     type: Literal["message"]
     text: str = Field(min_length=1, max_length=4000)
+    #: The desk's id of this message: re-sent after a reconnect, it is not relayed twice.
+    id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
 class CloseFrame(BaseModel):
@@ -184,8 +204,8 @@ def build_agents_router() -> APIRouter:
         )
 
     @router.websocket("/v1/agents/{agent_id}/desk")
-    async def desk_socket(websocket: WebSocket, agent_id: str) -> None:
-        """An agent's live desk (frames in the module doc); its own agent only."""
+    async def desk_socket(websocket: WebSocket, agent_id: str, after: int | None = None) -> None:
+        """An agent's live desk (frames in the module doc); its own agent only; ``?after=N`` resumes."""
         if await accept_socket(websocket, DESK_SOCKET) is None:
             return
         try:
@@ -195,16 +215,18 @@ def build_agents_router() -> APIRouter:
             await websocket.send_json(frame_for_error(exc))
             await websocket.close(code=4404, reason=exc.code)
             return
-        inbox = desk.agents.subscribe(agent_id)
-        pump = asyncio.create_task(pump_frames(websocket, inbox))
+        sub = await desk.agents.subscribe(agent_id, after)
+        hello = {"type": "agent", **agent.model_dump(mode="json")}
+        hello["replica"] = cluster_for(websocket.app).replica_id
+        await websocket.send_json({**hello, "seq": sub.last} if after is None else hello)
+        current = await desk.current(agent_id) if after is None else None
+        if current is not None:
+            await websocket.send_json(current)
+        pump = asyncio.create_task(pump_frames(websocket, sub.queue))
         try:
-            await websocket.send_json({"type": "agent", **agent.model_dump(mode="json")})
-            current = await desk.current(agent_id)
-            if current is not None:
-                await websocket.send_json(current)
             await _desk_loop(websocket, desk, agent_id, adapter)
         finally:
-            desk.agents.unsubscribe(agent_id, inbox)
+            desk.agents.unsubscribe(sub)
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await pump
@@ -220,6 +242,31 @@ async def pump_frames(websocket: WebSocket, inbox: asyncio.Queue[dict[str, Any]]
             await websocket.send_json(frame)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
+
+
+async def _agent_message(
+    websocket: WebSocket, desk: Desk, agent_id: str, frame: AgentMessageFrame
+) -> None:
+    """Relay an agent's message once per ``id``; ack it with a sequenced ``sent`` frame.
+
+    Raises:
+        InputError / RoutingError: from :meth:`Desk.agent_message`.
+    """
+    if frame.id is None:
+        await desk.agent_message(agent_id, frame.text)
+        return
+    claims = cluster_for(websocket.app).claims
+    claim = await claims.claim(f"agent-{agent_id}", frame.id)
+    if claim.done_seq is not None or claim.fence is None:
+        return  # relayed before the reconnect; its ``sent`` frame is replayed
+    try:
+        async with claims.renewing(claim.fence):
+            await desk.agent_message(agent_id, frame.text)
+    except BaseException:
+        await claims.release(claim.fence)
+        raise
+    with contextlib.suppress(StaleFenceError):
+        await desk.agents.append(agent_id, {"type": "sent", "id": frame.id}, fence=claim.fence)
 
 
 async def _desk_loop(
@@ -243,7 +290,7 @@ async def _desk_loop(
                 agent = await desk.set_status(agent_id, AgentStatus(frame.status))
                 await websocket.send_json({"type": "agent", **agent.model_dump(mode="json")})
             elif isinstance(frame, AgentMessageFrame):
-                await desk.agent_message(agent_id, frame.text)
+                await _agent_message(websocket, desk, agent_id, frame)
             else:
                 await desk.close_contact(agent_id, frame.disposition)
         except SwitchboardError as exc:

@@ -10,6 +10,7 @@ Nothing is built at import time (habit 5 in DESIGN.md): call
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,9 +31,11 @@ from switchboard.api.limits import AbuseLimitMiddleware, Limiter
 from switchboard.api.routes import build_router
 from switchboard.api.users import build_users_router
 from switchboard.api.ws import build_ws_router
+from switchboard.cluster import Cluster, build_cluster
 from switchboard.compose import build_analytics, build_desk, build_service, close_desk
 from switchboard.config import Settings
 from switchboard.errors import SwitchboardError
+from switchboard.routing.desk import Desk
 from switchboard.voice.transports.routes import build_voice_router
 from switchboard.web import chat_page, static_dir
 
@@ -48,6 +51,33 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
+
+
+async def _start_cluster(app: FastAPI, settings: Settings) -> Cluster:
+    """Migrate the database when configured, then join the other replicas (issue 14).
+
+    Raises:
+        StoreError: a migration failed. ConfigError / OSError: Redis unusable.
+    """
+    if settings.database_migrate:
+        from switchboard.store.migrate import upgrade_url
+
+        await asyncio.to_thread(upgrade_url, settings.database_url)
+    cluster = await build_cluster(settings)
+    app.state.cluster = cluster
+    return cluster
+
+
+def _start_desk(settings: Settings, running: AgentService, cluster: Cluster) -> Desk | None:
+    """The human-agent desk (dispatch and due callbacks resume at once), or None.
+
+    None when the store is not SQL: the bot still answers, handovers stay unqueued.
+    """
+    try:
+        return build_desk(settings, running, channels=cluster.channels)
+    except SwitchboardError:
+        log.warning("human-agent desk not started", exc_info=True)
+        return None
 
 
 def create_app(
@@ -82,18 +112,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = service is None
-        running = service if service is not None else await build_service(settings)
+        cluster = await _start_cluster(app, settings)
+        running = service or await build_service(settings, locks=cluster.locks)
         app.state.service = running
-        try:  # human-agent queues: dispatch and due callbacks resume at once
-            app.state.desk = build_desk(settings, running)
-        except SwitchboardError:  # no SQL store: the bot still answers, handovers stay unqueued
-            log.warning("human-agent desk not started", exc_info=True)
-            app.state.desk = None
+        app.state.desk = _start_desk(settings, running, cluster)
         app.state.analytics = analytics or build_analytics(running, settings)
+        await cluster.attach_board(app.state.analytics.board, running.conversation.events)
         try:
             yield
         finally:
             await close_desk(running, app.state.desk)
+            await cluster.aclose()
             app.state.desk = None
             if analytics is None:
                 await app.state.analytics.aclose()

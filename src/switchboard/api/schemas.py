@@ -103,6 +103,8 @@ class MessageFrame(BaseModel):
 
     type: Literal["message"]
     text: str = Field(max_length=MAX_TRANSPORT_TEXT)
+    #: The client's id of this message: re-sent after a reconnect, it is not run twice.
+    id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
 class EndFrame(BaseModel):

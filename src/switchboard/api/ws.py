@@ -29,6 +29,18 @@ queue frame after the reply and also carries, pushed by the desk::
 From then on the customer's ``message`` frames go to the human agent, not
 the bot, and are answered with ``{"type": "delivered", "to": "agent"|"queue"}``.
 
+**Sequence numbers and resume** (issue 14). Every frame above except ``ready``,
+``pong``, ``ended`` and ``error`` carries ``"seq"`` (1, 2, … per contact). A
+socket that drops reconnects — to any replica — with ``?after=<last seq seen>``
+and first receives every frame it missed, in order, once. A client gives each
+``message`` an ``"id"``; re-sent after a reconnect, a message whose turn already
+ran is not run again (its ``reply``/``delivered`` frame, tagged
+``"in_reply_to": id``, is among the replayed frames). ``ready`` names the
+``replica`` serving the socket and carries ``seq`` (the last frame so far) on a
+fresh connect and ``resumed_from`` on a resume; a ``{"type": "resync", "seq": n}``
+frame means the log no longer holds what the client missed (read the transcript
+over REST).
+
 A malformed frame (not JSON, binary, unknown type, missing or empty text)
 gets an ``error`` frame and the socket stays open: the conversation is kept.
 An unknown contact gets an ``error`` frame, then close code 4404; a store
@@ -40,19 +52,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter
 
 from switchboard.agent.service import AgentService
-from switchboard.api.agents import desk_for, pump_frames
+from switchboard.api.agents import cluster_for, desk_for, pump_frames
 from switchboard.api.deps import ServiceDep
 from switchboard.api.errors import INTERNAL_MESSAGE
 from switchboard.api.frames import error_frame, frame_for_error, parse_frame
 from switchboard.api.guards import CUSTOMER_OWN, accept_socket
 from switchboard.api.limits import limiter_of
 from switchboard.api.schemas import ClientFrame, EndFrame, MessageFrame
+from switchboard.cluster import Cluster, chat_key
+from switchboard.cluster.frames import FrameChannels, StaleFenceError
+from switchboard.cluster.locks import Claim, Fence
 from switchboard.errors import SwitchboardError, UnknownContactError
 from switchboard.routing.desk import Desk
 
@@ -93,8 +109,14 @@ def build_ws_router() -> APIRouter:
     adapter: TypeAdapter[Any] = TypeAdapter(ClientFrame)
 
     @router.websocket("/v1/contacts/{contact_id}/chat")
-    async def chat_socket(websocket: WebSocket, contact_id: str, service: ServiceDep) -> None:
-        """Carry one contact's conversation over a WebSocket (frames in the module doc)."""
+    async def chat_socket(
+        websocket: WebSocket, contact_id: str, service: ServiceDep, after: int | None = None
+    ) -> None:
+        """Carry one contact's conversation over a WebSocket (frames in the module doc).
+
+        Its contact token only. ``?after=N``: a reconnect; every frame with
+        ``seq > N`` is sent first.
+        """
         if await accept_socket(websocket, CUSTOMER_OWN) is None:  # its contact token only
             return
         try:
@@ -107,38 +129,110 @@ def build_ws_router() -> APIRouter:
             await websocket.send_json(frame_for_error(exc))
             await websocket.close(code=CLOSE_UNAVAILABLE, reason=exc.code)
             return
-        await websocket.send_json(
-            {"type": "ready", "contact_id": contact_id, "locale": contact.locale.value}
-        )
         try:
             desk = desk_for(websocket.app)
         except SwitchboardError:  # no SQL store: the bot still answers, no human queue
             logger.warning("chat socket: human-agent desk unavailable", exc_info=True)
             desk = None
-        if desk is not None:
-            inbox = desk.customers.subscribe(contact_id)
-            pump = asyncio.create_task(pump_frames(websocket, inbox))
+        chat = _Chat(websocket, contact_id, service, desk, cluster_for(websocket.app))
+        sub = await chat.channels.subscribe(chat.key, after)
+        ready: dict[str, Any] = {"type": "ready", "contact_id": contact_id}
+        ready["locale"] = contact.locale.value
+        ready["replica"] = chat.cluster.replica_id
+        ready.update({"seq": sub.last} if after is None else {"resumed_from": after})
+        await websocket.send_json(ready)
+        pump = asyncio.create_task(pump_frames(websocket, sub.queue))
+        if desk is not None and after is None:
             await desk.resume(contact_id)
         try:
-            await _chat_loop(websocket, contact_id, service, adapter, desk)
+            await _chat_loop(chat, adapter)
         finally:
-            if desk is not None:
-                desk.customers.unsubscribe(contact_id, inbox)
-                pump.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pump
+            chat.channels.unsubscribe(sub)
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
 
     return router
 
 
-async def _chat_loop(
-    websocket: WebSocket,
-    contact_id: str,
-    service: AgentService,
-    adapter: TypeAdapter[Any],
-    desk: Desk | None,
-) -> None:
+@dataclass
+class _Chat:
+    """One chat socket's context."""
+
+    websocket: WebSocket
+    contact_id: str
+    service: AgentService
+    desk: Desk | None
+    cluster: Cluster
+
+    @property
+    def channels(self) -> FrameChannels:
+        return self.cluster.channels
+
+    @property
+    def key(self) -> str:
+        return chat_key(self.contact_id)
+
+
+async def _answer(
+    chat: _Chat, text: str, frame_id: str | None, fence: Fence | None
+) -> list[dict[str, Any]]:
+    """The frames answering one customer message: ``reply`` (+ queue) to append.
+
+    A message for the human agent is relayed and acknowledged (``delivered``) by
+    the desk in one fenced step; nothing is left to append then.
+    """
+    desk = chat.desk
+    if desk is not None and await desk.with_humans(chat.contact_id):
+        ack = {"in_reply_to": frame_id} if frame_id else {}
+        await desk.customer_message(chat.contact_id, text, ack=ack, fence=fence)
+        return []
+    reply = await chat.service.handle_turn(chat.contact_id, text)
+    frames: list[dict[str, Any]] = [{"type": "reply", **reply.model_dump(mode="json")}]
+    if desk is not None and reply.handover is not None:
+        queued = desk.take_handover_frame(chat.contact_id)
+        if queued is not None:
+            frames.append(queued)
+    return frames
+
+
+async def _on_message(chat: _Chat, frame: MessageFrame) -> None:
+    """Run one customer message once (claimed by its ``id``) and append its frames.
+
+    A message re-sent after a reconnect whose turn already ran is skipped: its
+    reply is in the frame log the socket replays. The reply is appended fenced
+    by the claim, so a replica that lost the claim cannot add a second reply.
+    """
+    claims = chat.cluster.claims
+    claim = Claim() if frame.id is None else await claims.claim(chat.contact_id, frame.id)
+    if claim.done_seq is not None:
+        return
+    fence = claim.fence
+    try:
+        async with claims.renewing(fence) if fence else contextlib.nullcontext():
+            frames = await _answer(chat, frame.text, frame.id, fence)
+    except StaleFenceError:
+        logger.warning("chat socket: relay dropped, its claim was taken over")
+        return
+    except BaseException:
+        if fence is not None:
+            await claims.release(fence)
+        raise
+    if not frames:
+        return
+    tag = {"in_reply_to": frame.id} if frame.id else {}
+    try:
+        await chat.channels.append(chat.key, {**frames[0], **tag}, fence=fence)
+    except StaleFenceError:
+        logger.warning("chat socket: reply dropped, its claim was taken over")
+        return
+    for extra in frames[1:]:
+        await chat.channels.append(chat.key, extra)
+
+
+async def _chat_loop(chat: _Chat, adapter: TypeAdapter[Any]) -> None:
     """Read the customer's frames until the socket closes (frames in the module doc)."""
+    websocket, contact_id = chat.websocket, chat.contact_id
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
@@ -156,19 +250,9 @@ async def _chat_loop(
         try:
             frame = parse_frame(raw, adapter)
             if isinstance(frame, MessageFrame):
-                if desk is not None and await desk.with_humans(contact_id):
-                    await websocket.send_json(
-                        await desk.customer_message(contact_id, frame.text)
-                    )
-                    continue
-                reply = await service.handle_turn(contact_id, frame.text)
-                await websocket.send_json({"type": "reply", **reply.model_dump(mode="json")})
-                if desk is not None and reply.handover is not None:
-                    queued = desk.take_handover_frame(contact_id)
-                    if queued is not None:
-                        await websocket.send_json(queued)
+                await _on_message(chat, frame)
             elif isinstance(frame, EndFrame):
-                ended = await service.end_contact(contact_id, frame.status)
+                ended = await chat.service.end_contact(contact_id, frame.status)
                 await websocket.send_json(
                     {"type": "ended", "contact": ended.model_dump(mode="json")}
                 )
@@ -179,6 +263,7 @@ async def _chat_loop(
         except WebSocketDisconnect:
             return
         except SwitchboardError as exc:
+            logger.warning("chat socket: %s: %s", exc.code, exc, extra={"contact_id": contact_id})
             if not await _try_send(websocket, frame_for_error(exc)):
                 return
         except Exception:  # a bug must not kill the customer's conversation

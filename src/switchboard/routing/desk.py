@@ -27,8 +27,11 @@ agent: ``assigned`` {contact_id, queue, waited_seconds, attributes,
 summary, transcript}, ``customer_message`` {contact_id, text}, ``closed``
 {contact_id, disposition}.
 
-The relay lives in this process (one server); the queue state does not:
-a restarted server finds every waiting contact and callback in the store.
+Frames travel through sequenced frame channels (:mod:`switchboard.cluster.frames`):
+in this process by default, through Redis when several replicas serve the
+sockets, so a customer on one replica and its agent on another talk, and a
+socket that reconnects gets what it missed. The queue state lives in the
+store: a restarted server finds every waiting contact and callback there.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from typing import Any
 
 from switchboard.agent.conversation import HUMAN_INTENT, ConversationService
 from switchboard.audit.redact import mask_endpoint
+from switchboard.cluster.frames import Frame, FrameChannels, LocalChannels, Subscription
+from switchboard.cluster.locks import Fence
 from switchboard.domain.attributes import (
     ATTR_CONVERSATION_SUMMARY,
     ATTR_EWT,
@@ -63,36 +68,45 @@ from switchboard.routing.types import Agent, AgentStatus, Assignment, Callback, 
 
 log = logging.getLogger("switchboard.routing.desk")
 
-Frame = dict[str, Any]
-
 __all__ = ["HUMAN_INTENT", "Desk", "Frame"]
 
 
-class _Channels:
-    """Subscribers per key (contact id or agent id): each gets every frame in a queue."""
+class _Audience:
+    """One kind of socket (customers ``c:`` or agents ``a:``) over the shared frame channels.
 
-    def __init__(self) -> None:
-        self._subs: dict[str, set[asyncio.Queue[Frame]]] = {}
+    Every frame published gets the key's next ``seq`` and is kept for replay
+    (:mod:`switchboard.cluster.frames`): in process by default, in Redis when
+    several replicas serve the sockets.
+    """
 
-    def subscribe(self, key: str) -> asyncio.Queue[Frame]:
-        queue: asyncio.Queue[Frame] = asyncio.Queue(maxsize=256)
-        self._subs.setdefault(key, set()).add(queue)
-        return queue
+    def __init__(self, channels: FrameChannels, tag: str) -> None:
+        self.channels = channels
+        self._tag = f"{tag}:"
 
-    def unsubscribe(self, key: str, queue: asyncio.Queue[Frame]) -> None:
-        subs = self._subs.get(key)
-        if subs is not None:
-            subs.discard(queue)
-            if not subs:
-                self._subs.pop(key, None)
+    async def subscribe(self, key: str, after: int | None = None) -> Subscription:
+        """Subscribe a socket; ``after``: the last ``seq`` it saw (None: from now)."""
+        return await self.channels.subscribe(self._tag + key, after)
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        """Stop delivering to a socket."""
+        self.channels.unsubscribe(sub)
 
     def publish(self, key: str, frame: Frame) -> None:
-        for queue in list(self._subs.get(key, ())):
-            with contextlib.suppress(asyncio.QueueFull):  # a stuck client loses frames, not us
-                queue.put_nowait(frame)
+        """Send ``frame`` to every socket of ``key``, on any replica (never blocks)."""
+        self.channels.publish(self._tag + key, frame)
+
+    async def append(self, key: str, frame: Frame, *, fence: Fence | None = None) -> int:
+        """Send ``frame`` and return its ``seq`` (fenced: refused after a lost lease)."""
+        return await self.channels.append(self._tag + key, frame, fence=fence)
+
+    def tagged(self, key: str) -> str:
+        """The channel key of ``key`` (``c:<contact>`` / ``a:<agent>``)."""
+        return self._tag + key
 
     def keys(self) -> list[str]:
-        return list(self._subs)
+        """Keys with a socket on this replica."""
+        n = len(self._tag)
+        return [k[n:] for k in self.channels.keys() if k.startswith(self._tag)]
 
 
 class Desk:
@@ -102,17 +116,25 @@ class Desk:
         conversation: the one writer (store, audit events, transcript stream, lifecycle).
         engine: the routing engine over the same database.
         tick_s: dispatch / queue-update period, seconds.
+        channels: the frame channels shared with the other replicas (default: this
+            process only).
     """
 
     def __init__(
-        self, conversation: ConversationService, engine: RoutingEngine, *, tick_s: float = 0.5
+        self,
+        conversation: ConversationService,
+        engine: RoutingEngine,
+        *,
+        tick_s: float = 0.5,
+        channels: FrameChannels | None = None,
     ):
         self.conversation = conversation
         self.db = conversation.db
         self.engine = engine
         self.tick_s = tick_s
-        self.customers = _Channels()
-        self.agents = _Channels()
+        shared = channels if channels is not None else LocalChannels()
+        self.customers = _Audience(shared, "c")
+        self.agents = _Audience(shared, "a")
         self._last_sent: dict[str, tuple[int, int]] = {}
         self._handover_frames: dict[str, Frame] = {}
         self._task: asyncio.Task[None] | None = None
@@ -270,27 +292,37 @@ class Desk:
 
         return await asyncio.to_thread(check)
 
-    async def customer_message(self, contact_id: str, text: str) -> Frame:
+    async def customer_message(
+        self, contact_id: str, text: str, *, ack: Frame | None = None, fence: Fence | None = None
+    ) -> Frame:
         """Store a customer message of a handed-over contact and relay it to its agent.
 
         Returns:
             A ``delivered`` frame saying whether an agent (``agent``) or the
             queue (``queue``: the agent reads it in the transcript) got it.
+            With ``ack`` (extra fields, e.g. ``in_reply_to``) the frame is also
+            appended to the customer's channel together with the relay, in one
+            step fenced by ``fence``: the agent never gets a message whose
+            acknowledgement was lost (a re-sent message would be relayed twice).
 
         The conversation service redacts, stores, audits and publishes it.
 
         Raises:
             InputError: empty or oversized text.
+            StaleFenceError: ``fence`` was taken over (nothing appended).
         """
         text = await self.conversation.customer_message(contact_id, text, to="human_agent")
         assignment = await asyncio.to_thread(self.engine.assignment_of_contact, contact_id)
-        if assignment is None:
-            return {"type": "delivered", "to": "queue"}
-        self.agents.publish(
-            assignment.agent_id,
-            {"type": "customer_message", "contact_id": contact_id, "text": text},
-        )
-        return {"type": "delivered", "to": "agent"}
+        delivered: Frame = {"type": "delivered", "to": "queue" if assignment is None else "agent"}
+        frames: list[tuple[str, Frame]] = []
+        if assignment is not None:
+            relay = {"type": "customer_message", "contact_id": contact_id, "text": text}
+            frames.append((self.agents.tagged(assignment.agent_id), relay))
+        if ack is not None:
+            frames.append((self.customers.tagged(contact_id), {**delivered, **ack}))
+        if frames:
+            await self.customers.channels.append_many(frames, fence=fence)
+        return delivered
 
     async def book_callback(self, contact_id: str, phone: str) -> Callback:
         """Book a callback for a handed-over contact into its target queue.
@@ -340,8 +372,10 @@ class Desk:
             queue=assignment.queue,
             waited_seconds=assignment.waited_s,
         )
-        self.customers.publish(assignment.contact_id, {"type": "agent_joined", "agent": agent.name})
-        self.agents.publish(assignment.agent_id, await self.assigned_frame(assignment))
+        await self.customers.append(
+            assignment.contact_id, {"type": "agent_joined", "agent": agent.name}
+        )
+        await self.agents.append(assignment.agent_id, await self.assigned_frame(assignment))
 
     async def assigned_frame(self, assignment: Assignment) -> Frame:
         """The ``assigned`` frame: the contact, its summary and its transcript."""
@@ -400,7 +434,7 @@ class Desk:
         text = await self.conversation.human_agent_message(
             assignment.contact_id, text, agent=agent.name
         )
-        self.customers.publish(
+        await self.customers.append(
             assignment.contact_id, {"type": "agent_message", "text": text, "agent": agent.name}
         )
 
@@ -424,10 +458,10 @@ class Desk:
             handle_seconds=None,
         )
         await self.conversation.end_contact(done.contact_id, ContactStatus.TRANSFERRED)
-        self.customers.publish(
+        await self.customers.append(
             done.contact_id, {"type": "agent_left", "disposition": disposition.strip()}
         )
-        self.agents.publish(
+        await self.agents.append(
             agent_id,
             {"type": "closed", "contact_id": done.contact_id, "disposition": disposition.strip()},
         )
@@ -439,4 +473,3 @@ def _source_of(message: Message) -> str:
     if message.role is Role.USER:
         return Source.CUSTOMER.value
     return Source.HUMAN_AGENT.value if message.intent == HUMAN_INTENT else Source.AI_AGENT.value
-

@@ -47,6 +47,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -60,6 +61,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateSchema
 
+from switchboard.audit.chain import event_hash
 from switchboard.audit.records import EventRecord
 from switchboard.audit.redact import mask_endpoint, redact
 from switchboard.config import Settings
@@ -87,6 +89,15 @@ from switchboard.store.models import (
 )
 
 _log = logging.getLogger(__name__)
+#: ``pg_advisory_xact_lock(namespace, hashtext(contact_id))``: one event writer per contact.
+_ADVISORY_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:ns, hashtext(:cid))")
+#: A lock wait longer than this aborts the transaction: the audit sink holds a Python
+#: lock while it writes, so a cycle through it and PostgreSQL locks across replicas is
+#: invisible to PostgreSQL's deadlock detector; the timeout breaks it (StoreError).
+_LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '2s'")
+_EVENT_LOCK_NS = 7316914
+_MESSAGE_LOCK_NS = 7316915
+
 _M = TypeVar("_M", bound=BaseModel)
 
 _EVENT_COLUMNS = (
@@ -488,6 +499,9 @@ class SqlStore:
             "timestamp": message.timestamp,
         }
         with self._connect("add message") as conn:
+            if self._engine.dialect.name == "postgresql":  # replicas: one writer per contact
+                conn.execute(_LOCK_TIMEOUT)
+                conn.execute(_ADVISORY_XACT_LOCK, {"ns": _MESSAGE_LOCK_NS, "cid": contact_id})
             conn.execute(self._insert_message, params)
 
     def recent_messages(self, contact_id: str, limit: int) -> list[Message]:
@@ -548,18 +562,19 @@ class SqlStore:
         """
         if not records:
             return
-        if len(records) == 1:  # one statement: the database numbers it
-            record = records[0]
-            params = self._event_params(record.event)
-            params.update(
-                seq_contact_id=record.event.contact_id,
-                prev_hash=record.prev_hash,
-                hash=record.hash,
-            )
-            with self._connect("add event") as conn:
+        with self._connect("add events") as conn:  # one transaction (or the unit of work's)
+            if self._engine.dialect.name == "postgresql":
+                records = self._serialise_writers(conn, records)
+            if len(records) == 1:  # one statement: the database numbers it
+                record = records[0]
+                params = self._event_params(record.event)
+                params.update(
+                    seq_contact_id=record.event.contact_id,
+                    prev_hash=record.prev_hash,
+                    hash=record.hash,
+                )
                 conn.execute(self._insert_event_next, params)
-            return
-        with self._connect("add events") as conn:
+                return
             next_seq: dict[str, int] = {}
             rows: list[dict[str, Any]] = []
             for record in records:
@@ -572,6 +587,42 @@ class SqlStore:
                 next_seq[cid] += 1
                 rows.append(row)
             conn.execute(self._insert_event, rows)
+
+    def _serialise_writers(
+        self, conn: Connection, records: Sequence[EventRecord]
+    ) -> Sequence[EventRecord]:
+        """Several replicas write one contact's events: take turns, keep one chain (PostgreSQL).
+
+        A transaction-scoped advisory lock per contact (in sorted order, so two
+        writers cannot deadlock) makes the ``max(seq) + 1`` numbering and the chain
+        head read safe against another process appending at the same time. A
+        record whose ``prev_hash`` is not the stored head (the writer's cached head
+        is stale: another replica appended since) is re-hashed onto the stored head;
+        records whose hash is not the chain hash of their own ``prev_hash`` (not made
+        by a sink) are stored as given.
+        """
+        contacts = sorted({r.event.contact_id for r in records if r.hash is not None})
+        conn.execute(_LOCK_TIMEOUT)
+        for cid in sorted({r.event.contact_id for r in records}):
+            conn.execute(_ADVISORY_XACT_LOCK, {"ns": _EVENT_LOCK_NS, "cid": cid})
+        if not contacts:
+            return records
+        heads = {
+            cid: conn.execute(self._select_last_hash, {"cid": cid}).scalar() for cid in contacts
+        }
+        out: list[EventRecord] = []
+        for record in records:
+            cid = record.event.contact_id
+            if record.hash is None:
+                out.append(record)
+                continue
+            stale = record.prev_hash != heads[cid]  # (the records after a re-hashed one follow)
+            if stale and record.hash == event_hash(record.event, record.prev_hash):
+                digest = event_hash(record.event, heads[cid])
+                record = EventRecord(event=record.event, prev_hash=heads[cid], hash=digest)
+            heads[cid] = record.hash
+            out.append(record)
+        return out
 
     def _event_rows(self, contact_id: str) -> list[Any]:
         """Read the contact's event rows in ``seq`` order."""

@@ -74,18 +74,56 @@
 
   function send(frame) {
     if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(frame));
-    else notice("Not connected; reload the page.");
+    else notice("Not connected; reconnecting…");
+  }
+
+  // Reconnect and resume (issue 14, api/agents.py): frames carry "seq"; a dropped desk
+  // reconnects with back-off to /desk?after=<last seq>; replies not yet acknowledged
+  // ("sent" {id}) are re-sent with the same id (relayed once) after the reconnect.
+  const desk = { lastSeq: null, unacked: new Map(), attempt: 0, timer: null, counter: 0 };
+
+  function deskAccept(frame) {
+    if (frame.type === "agent" && desk.lastSeq === null && typeof frame.seq === "number") desk.lastSeq = frame.seq;
+    if (frame.type === "resync") { desk.lastSeq = frame.seq; return false; }
+    if (typeof frame.seq !== "number" || frame.type === "agent") return true;
+    if (desk.lastSeq !== null && frame.seq <= desk.lastSeq) return false;
+    desk.lastSeq = frame.seq;
+    if (frame.type === "sent") desk.unacked.delete(frame.id);
+    return true;
+  }
+
+  function sendReply(text) {
+    desk.counter += 1;
+    const id = `${Date.now().toString(36)}-${desk.counter}-${Math.random().toString(36).slice(2, 8)}`;
+    desk.unacked.set(id, text);
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) {
+      state.socket.send(JSON.stringify({ type: "message", text, id }));
+    }
+  }
+
+  function reconnectDesk() {
+    if (desk.timer) return;
+    const delay = Math.min(10000, 500 * 2 ** desk.attempt) * (0.75 + Math.random() / 2);
+    desk.attempt += 1;
+    desk.timer = setTimeout(() => { desk.timer = null; openDesk(); }, delay);
   }
 
   function openDesk() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const url = `${scheme}://${location.host}/v1/agents/${encodeURIComponent(state.agent.agent_id)}/desk`;
+    const after = desk.lastSeq === null ? "" : `?after=${desk.lastSeq}`;
+    const url = `${scheme}://${location.host}/v1/agents/${encodeURIComponent(state.agent.agent_id)}/desk${after}`;
     const socket = new WebSocket(url, window.SwitchboardAuth.socketProtocols());
     state.socket = socket;
     socket.addEventListener("message", (event) => {
       let frame;
       try { frame = JSON.parse(event.data); } catch { return; }
-      if (frame.type === "agent") showStatus(frame);
+      if (!deskAccept(frame)) return;
+      if (frame.type === "agent") {
+        showStatus(frame);
+        desk.attempt = 0;
+        if (!socket.resumed) for (const [id, text] of desk.unacked) socket.send(JSON.stringify({ type: "message", text, id }));
+        socket.resumed = true;
+      }
       else if (frame.type === "assigned") { showContact(frame); notice("New contact assigned."); }
       else if (frame.type === "customer_message") {
         if (frame.contact_id === state.contactId) line("user", "CUSTOMER", frame.text);
@@ -97,6 +135,7 @@
     socket.addEventListener("close", (event) => {
       document.body.dataset.desk = "closed";
       if (event.code === 4401 || event.code === 4403) showSignIn("Please sign in again.");
+      else if (state.socket === socket) reconnectDesk();
     });
   }
 
@@ -154,7 +193,7 @@
     event.preventDefault();
     const text = $("reply-input").value.trim();
     if (!text || !state.contactId) return;
-    send({ type: "message", text });
+    sendReply(text);
     line("assistant", "HUMAN_AGENT", text);
     $("reply-input").value = "";
   });

@@ -279,19 +279,62 @@
     fn === "resolve" ? pending.resolve(value) : pending.reject(value);
   }
 
+  // Reconnect and resume (issue 14, api/ws.py): frames carry "seq"; a dropped socket
+  // reconnects with back-off to /chat?after=<last seq>, gets what it missed once, and
+  // re-sends the messages whose answer it has not seen (same id: never run twice).
+  const resume = { lastSeq: null, unacked: new Map(), attempt: 0, timer: null, counter: 0 };
+
+  function resumeUrl(contactId) {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const after = resume.lastSeq === null ? "" : `?after=${resume.lastSeq}`;
+    return `${scheme}://${location.host}/v1/contacts/${encodeURIComponent(contactId)}/chat${after}`;
+  }
+
+  // False for a frame already seen (a replay overlapping what arrived before the drop).
+  function acceptSeq(frame) {
+    if (frame.type === "ready" && resume.lastSeq === null && typeof frame.seq === "number") resume.lastSeq = frame.seq;
+    if (frame.type === "resync") { resume.lastSeq = frame.seq; return false; }
+    if (typeof frame.seq !== "number" || frame.type === "ready") return true;
+    if (resume.lastSeq !== null && frame.seq <= resume.lastSeq) return false;
+    resume.lastSeq = frame.seq;
+    if (frame.in_reply_to) resume.unacked.delete(frame.in_reply_to);
+    return true;
+  }
+
+  function sendTracked(text) {
+    resume.counter += 1;
+    const id = `${Date.now().toString(36)}-${resume.counter}-${Math.random().toString(36).slice(2, 8)}`;
+    resume.unacked.set(id, text);
+    state.socket.send(JSON.stringify({ type: "message", text, id }));
+  }
+
+  function resendUnacked(socket) {
+    for (const [id, text] of resume.unacked) socket.send(JSON.stringify({ type: "message", text, id }));
+  }
+
+  function scheduleReconnect(contactId) {
+    if (state.ended || state.contactId !== contactId || resume.timer) return;
+    const delay = Math.min(10000, 500 * 2 ** resume.attempt) * (0.75 + Math.random() / 2);
+    resume.attempt += 1;
+    el.chat.dataset.reconnecting = "true";
+    resume.timer = setTimeout(() => { resume.timer = null; openSocket(); }, delay);
+  }
+
   function openSocket() {
     if (!("WebSocket" in window) || !state.contactId) return;
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
     const contactId = state.contactId;
-    const url = `${scheme}://${location.host}/v1/contacts/${encodeURIComponent(contactId)}/chat`;
-    const socket = new WebSocket(url, state.contactToken ? ["bearer", state.contactToken] : []);
+    const socket = new WebSocket(resumeUrl(contactId), state.contactToken ? ["bearer", state.contactToken] : []);
     state.socket = socket;
     socket.addEventListener("message", (event) => {
       let frame;
       try { frame = JSON.parse(event.data); } catch { return; }
+      if (!acceptSeq(frame)) return;
       if (frame.type === "ready") {
         state.socketReady = true;
         el.chat.dataset.transport = "websocket";
+        resume.attempt = 0;
+        delete el.chat.dataset.reconnecting;
+        resendUnacked(socket);
       }
       else if (frame.type === "reply") {
         if (state.pending) settlePending("resolve", frame);
@@ -310,6 +353,7 @@
         state.socket = null;
         state.socketReady = false;
         el.chat.dataset.transport = "http";
+        if (!state.ended) { scheduleReconnect(contactId); return; } // the pending reply comes on resume
       }
       settlePending("reject", new Error(t("sendFailed")));
     });
@@ -372,7 +416,7 @@
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => settlePending("reject", new Error(t("timeout"))), REPLY_TIMEOUT_MS);
       state.pending = { resolve, reject, timer };
-      state.socket.send(JSON.stringify({ type: "message", text }));
+      sendTracked(text);
     });
   }
 
@@ -381,7 +425,7 @@
     const live = state.socket && state.socketReady && state.socket.readyState === WebSocket.OPEN;
     if (state.handover && live) {
       // Handed over: the message goes to the human agent (or waits for one); no bot reply.
-      state.socket.send(JSON.stringify({ type: "message", text }));
+      sendTracked(text);
       return;
     }
     setBusy(true);
@@ -414,6 +458,8 @@
 
   async function startChat() {
     if (state.socket) state.socket.close(1000);
+    clearTimeout(resume.timer);
+    Object.assign(resume, { lastSeq: null, unacked: new Map(), attempt: 0, timer: null });
     state.socket = null;
     state.socketReady = false;
     state.contactId = null;

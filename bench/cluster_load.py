@@ -1,0 +1,340 @@
+"""Load and faults on a real cluster: N replicas behind nginx, M chat customers, agents.
+
+Starts ``switchboard.testing.replicas.Rig`` (N ``switchboard serve`` processes, nginx,
+a private AOF Redis, PostgreSQL in a throw-away schema of database ``sb_i14``), then
+runs M customers over the proxy's chat WebSocket, each sending a message every
+``--think`` seconds on average (exponential), a share of them asking for a human
+(handed over to agents on desk sockets, who answer every message). Clients behave
+like the web page: on a dropped socket they reconnect with back-off to
+``?after=<last seq>`` and re-send unanswered messages with the same id.
+
+Faults (seconds from the start of the load): ``--kill-at T`` SIGKILLs replica 0 and
+restarts it ``--restart-after`` s later; ``--redis-restart-at T`` restarts Redis.
+PostgreSQL is the machine's shared server: the "stop PostgreSQL for 10 s" fault is
+not run (it would break the other engineers' tests).
+
+Prints: turns/s, reply latency p50/p95/p99 (message sent → its reply or delivery
+frame), errors, messages lost (sent, never answered), duplicated (an answer or an
+agent message received twice under different seq), customers lost, reconnects,
+and the load average. Usage:
+
+  .venv/bin/python bench/cluster_load.py --replicas 2 --customers 100 --duration 120 \\
+      --think 10 --kill-at 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import websockets
+from sqlalchemy import create_engine, text
+
+from switchboard.testing.replicas import Rig
+
+QUESTIONS = [
+    "How do I open a current account?",
+    "What documents do I need to open an account?",
+    "Where is your nearest branch to Manchester?",
+    "What are the opening hours of the London branch?",
+    "How long does a new debit card take to arrive?",
+    "What is the fee for a replacement card?",
+    "Can I open an account online?",
+    "hello",
+    "thanks, that helps",
+]
+HUMAN = "I want to speak to a human agent please"
+PG_URL = os.environ.get(
+    "SWITCHBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@dataclass
+class Stats:
+    """Counters of the whole run."""
+
+    latencies: list[float] = field(default_factory=list)
+    answered: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+    reconnects: int = 0
+    drops: Counter[str] = field(default_factory=Counter)
+    agent_sent: set[str] = field(default_factory=set)
+    agent_acked: set[str] = field(default_factory=set)
+    agent_seen: Counter[str] = field(default_factory=Counter)
+
+
+class Customer:
+    """One customer: a contact, a socket that resumes, messages with ids."""
+
+    def __init__(self, n: int, ws_base: str, http: httpx.AsyncClient, stats: Stats, args: Any):
+        self.n, self.ws_base, self.http, self.stats, self.args = n, ws_base, http, stats, args
+        self.rng = random.Random(n)
+        self.wants_human = self.rng.random() < args.human_share
+        self.contact_id = ""
+        self.last_seq: int | None = None
+        self.sent: dict[str, float] = {}
+        self.unacked: dict[str, str] = {}
+        self.answered: set[str] = set()
+        self.socket: Any = None
+        self.connected = asyncio.Event()
+        self.lost = False
+        self.t0 = time.monotonic()
+        self.replicas: list[str] = []
+
+    async def run(self, until: float) -> None:
+        try:
+            r = await self.http.post("/v1/contacts", json={"locale": "en_GB"}, timeout=60)
+            r.raise_for_status()
+            self.contact_id = r.json()["contact_id"]
+        except Exception as exc:
+            self.stats.errors[f"start:{type(exc).__name__}"] += 1
+            self.lost = True
+            return
+        reader = asyncio.create_task(self._read_forever(until))
+        await asyncio.sleep(self.rng.uniform(0, self.args.think))
+        count = 0
+        while time.monotonic() < until:
+            count += 1
+            text_ = HUMAN if self.wants_human and count == 2 else self.rng.choice(QUESTIONS)
+            await self._send(text_)
+            await asyncio.sleep(self.rng.expovariate(1 / self.args.think))
+        grace = time.monotonic() + self.args.grace
+        while self.unacked and time.monotonic() < grace:  # noqa: ASYNC110  # polls two conditions
+            await asyncio.sleep(0.5)
+        reader.cancel()
+        if self.socket is not None:
+            await self.socket.close()
+
+    async def _send(self, text_: str) -> None:
+        mid = uuid.uuid4().hex[:16]
+        self.unacked[mid] = text_
+        self.sent[mid] = time.monotonic()
+        try:
+            await asyncio.wait_for(self.connected.wait(), 60)
+            await self.socket.send(json.dumps({"type": "message", "text": text_, "id": mid}))
+        except Exception:
+            pass  # re-sent after the reconnect
+
+    async def _read_forever(self, until: float) -> None:
+        attempt = 0
+        while True:
+            after = "" if self.last_seq is None else f"?after={self.last_seq}"
+            try:
+                async with websockets.connect(
+                    f"{self.ws_base}/v1/contacts/{self.contact_id}/chat{after}",
+                    open_timeout=20, ping_interval=None, max_queue=None,
+                ) as ws:  # fmt: skip
+                    self.socket = ws
+                    async for raw in ws:
+                        if self._on_frame(json.loads(raw)) == "ready":
+                            attempt = 0
+                            for mid, t in list(self.unacked.items()):
+                                await ws.send(json.dumps({"type": "message", "text": t, "id": mid}))
+                            self.connected.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.stats.drops[f"chat:{type(exc).__name__}"] += 1
+            self.connected.clear()
+            self.socket = None
+            if time.monotonic() > until + self.args.grace:
+                self.lost = bool(self.unacked)
+                return
+            self.stats.reconnects += 1
+            await asyncio.sleep(min(10, 0.5 * 2**attempt) * random.uniform(0.75, 1.25))
+            attempt += 1
+
+    def _on_frame(self, frame: dict[str, Any]) -> str:
+        kind = frame.get("type", "")
+        if kind == "ready":
+            self.replicas.append(frame.get("replica", "?"))
+            if self.last_seq is None:
+                self.last_seq = frame.get("seq", 0)
+            return kind
+        if kind == "resync":
+            self.stats.errors["resync"] += 1
+            self.last_seq = frame["seq"]
+            return kind
+        if kind == "error":
+            self.stats.errors[f"frame:{frame.get('code')}"] += 1
+            return kind
+        seq = frame.get("seq")
+        if isinstance(seq, int):
+            if self.last_seq is not None and seq <= self.last_seq:
+                return "overlap"  # already seen before the drop: the client skips it
+            self.last_seq = seq
+        mid = frame.get("in_reply_to")
+        if mid:
+            if mid in self.answered:
+                self.stats.duplicates += 1
+            self.answered.add(mid)
+            self.unacked.pop(mid, None)
+            self.stats.answered += 1
+            self.stats.latencies.append(time.monotonic() - self.sent.get(mid, time.monotonic()))
+        if kind == "agent_message":
+            self.stats.agent_seen[frame["text"]] += 1
+        return kind
+
+
+async def agent(name: str, base: str, ws_base: str, stats: Stats, until: float) -> None:
+    """A human agent: signs in, goes available, answers every customer message (tagged)."""
+    async with httpx.AsyncClient(base_url=base) as http:
+        signed = await http.post("/v1/agents", json={"name": name}, timeout=60)
+        agent_id = signed.json()["agent_id"]
+    last: int | None = None
+    unacked: dict[str, str] = {}
+    while time.monotonic() < until + 30:
+        after = "" if last is None else f"?after={last}"
+        try:
+            async with websockets.connect(f"{ws_base}/v1/agents/{agent_id}/desk{after}",
+                                          open_timeout=20, ping_interval=None) as ws:
+                if last is None:  # first connect only: a resumed desk keeps its contact
+                    await ws.send(json.dumps({"type": "status", "status": "available"}))
+                for mid, t in unacked.items():
+                    await ws.send(json.dumps({"type": "message", "text": t, "id": mid}))
+                async for raw in ws:
+                    frame = json.loads(raw)
+                    seq = frame.get("seq")
+                    if frame["type"] == "agent" and last is None:
+                        last = seq
+                    elif isinstance(seq, int):
+                        if last is not None and seq <= last:
+                            continue
+                        last = seq
+                    if frame["type"] == "sent":
+                        acked = unacked.pop(frame["id"], None)
+                        if acked:
+                            stats.agent_acked.add(acked)
+                    if frame["type"] == "error":
+                        stats.errors[f"desk-frame:{frame.get('code')}"] += 1
+                    if frame["type"] in ("assigned", "customer_message"):
+                        mid = uuid.uuid4().hex[:12]
+                        reply = f"[{mid}] {name} here, noted."
+                        unacked[mid] = reply
+                        stats.agent_sent.add(reply)
+                        await ws.send(json.dumps({"type": "message", "text": reply, "id": mid}))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            stats.drops[f"desk:{type(exc).__name__}"] += 1
+        await asyncio.sleep(1)
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 2 else float("nan")
+
+
+async def faults(rig: Rig, start: float, args: Any) -> None:
+    """Inject the faults at their times (blocking rig calls run in threads)."""
+    plan = []
+    if args.kill_at is not None:
+        plan.append((args.kill_at, "kill"))
+    if args.redis_restart_at is not None:
+        plan.append((args.redis_restart_at, "redis"))
+    for at, what in sorted(plan):
+        await asyncio.sleep(max(0, start + at - time.monotonic()))
+        if what == "kill":
+            print(f"[{time.monotonic() - start:6.1f} s] SIGKILL replica 0", flush=True)
+            rig.kill(0)
+            await asyncio.sleep(args.restart_after)
+            await asyncio.to_thread(rig.start_replica, 0)
+            print(f"[{time.monotonic() - start:6.1f} s] replica 0 back", flush=True)
+        else:
+            print(f"[{time.monotonic() - start:6.1f} s] restarting Redis", flush=True)
+            await asyncio.to_thread(rig.restart_redis, 1.0)
+            print(f"[{time.monotonic() - start:6.1f} s] Redis back", flush=True)
+
+
+async def load(rig: Rig, args: Any) -> None:
+    stats = Stats()
+    base = rig.proxy_url
+    ws_base = base.replace("http://", "ws://")
+    limits = httpx.Limits(max_connections=200)
+    async with httpx.AsyncClient(base_url=base, limits=limits) as http:
+        start = time.monotonic()
+        until = start + args.duration
+        agents = [asyncio.create_task(agent(f"Agent{i}", base, ws_base, stats, until))
+                  for i in range(args.agents)]  # fmt: skip
+        customers = [Customer(i, ws_base, http, stats, args) for i in range(args.customers)]
+        fault_task = asyncio.create_task(faults(rig, start, args))
+        await asyncio.gather(*(c.run(until) for c in customers))
+        elapsed = time.monotonic() - start
+        for task in [*agents, fault_task]:
+            task.cancel()
+    report(stats, customers, elapsed, args)
+
+
+def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -> None:
+    sent = sum(len(c.sent) for c in customers)
+    lost = sum(len(c.unacked) for c in customers)
+    agent_lost = len([t for t in stats.agent_acked if t not in stats.agent_seen])
+    agent_unacked = len(stats.agent_sent - stats.agent_acked)
+    agent_dup = sum(n - 1 for n in stats.agent_seen.values() if n > 1)
+    print(f"replicas {args.replicas}, customers {args.customers}, agents {args.agents}, "
+          f"think {args.think} s, duration {args.duration} s, elapsed {elapsed:.0f} s")
+    print(f"turns answered {stats.answered} of {sent} sent: {stats.answered / elapsed:.1f} /s")
+    lat = stats.latencies
+    print(f"latency ms p50 {pct(lat, 50):.0f}  p95 {pct(lat, 95):.0f}  p99 {pct(lat, 99):.0f}  "
+          f"max {max(lat, default=0) * 1000:.0f}")
+    print(f"messages lost {lost}, duplicated {stats.duplicates}; agent messages lost "
+          f"{agent_lost} of {len(stats.agent_acked)} relayed ({agent_unacked} never acknowledged),"
+          f" duplicated {agent_dup}")
+    print(f"customers lost {sum(c.lost for c in customers)}, reconnects {stats.reconnects}, "
+          f"sockets dropped by faults {dict(stats.drops)}")
+    print(f"errors {sum(stats.errors.values())}: {dict(stats.errors)}")
+    print(f"load average {os.getloadavg()}")
+    for c in customers:  # what was lost, to look it up in the replicas' logs
+        for mid, said in c.unacked.items():
+            print(f"  lost: customer {c.n} contact {c.contact_id} message {mid} {said!r} "
+                  f"sent at {c.sent[mid] - c.t0:.1f} s; replicas {c.replicas}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--customers", type=int, default=100)
+    parser.add_argument("--agents", type=int, default=0, help="default: customers × share + 2")
+    parser.add_argument("--think", type=float, default=10.0, help="mean seconds between messages")
+    parser.add_argument("--duration", type=float, default=120.0)
+    parser.add_argument("--grace", type=float, default=30.0, help="wait for answers at the end")
+    parser.add_argument("--human-share", type=float, default=0.1)
+    parser.add_argument("--kill-at", type=float, default=None)
+    parser.add_argument("--restart-after", type=float, default=5.0)
+    parser.add_argument("--redis-restart-at", type=float, default=None)
+    args = parser.parse_args()
+    args.agents = args.agents or int(args.customers * args.human_share) + 2
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname='sb_i14'")).first() is None:
+            conn.execute(text('CREATE DATABASE "sb_i14"'))
+    own = PG_URL.rsplit("/", 1)[0] + "/sb_i14"
+    engine = create_engine(own)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    rig = Rig(database_url=f"{own}?options=-csearch_path%3D{schema}", replicas=args.replicas)
+    try:
+        t0 = time.monotonic()
+        rig.start()
+        print(f"cluster up in {time.monotonic() - t0:.0f} s (logs in {rig.root}); load "
+              f"{os.getloadavg()}", flush=True)
+        asyncio.run(load(rig, args))
+    finally:
+        rig.stop()
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+if __name__ == "__main__":
+    main()

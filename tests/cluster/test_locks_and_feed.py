@@ -1,0 +1,106 @@
+"""Contact turn locks across replicas (real Redis) and the supervisor feed between boards."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from switchboard.analytics.supervisor import SupervisorBoard
+from switchboard.cluster.feed import SupervisorFeed
+from switchboard.cluster.locks import ClusterContactLocks
+from switchboard.domain.types import Event, EventType, Source, utcnow
+
+
+async def test_two_replicas_never_hold_one_contacts_lock_together(
+    prefix: str, new_redis: Callable[[], Awaitable[Any]]
+) -> None:
+    a = ClusterContactLocks(await new_redis(), prefix=prefix, ttl_ms=2_000)
+    b = ClusterContactLocks(await new_redis(), prefix=prefix, ttl_ms=2_000)
+    inside = 0
+    most = 0
+    tokens: list[int] = []
+
+    async def turn(locks: ClusterContactLocks) -> None:
+        nonlocal inside, most
+        async with locks.lock("contact-1") as fence:
+            tokens.append(fence.token)
+            inside += 1
+            most = max(most, inside)
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    await asyncio.gather(*(turn(a if i % 2 else b) for i in range(20)))
+    assert most == 1
+    assert tokens == sorted(tokens) and len(set(tokens)) == 20, "fencing tokens must grow"
+
+
+async def test_a_lock_held_longer_than_its_lease_is_renewed(
+    prefix: str, new_redis: Callable[[], Awaitable[Any]]
+) -> None:
+    a = ClusterContactLocks(await new_redis(), prefix=prefix, ttl_ms=600)
+    b = ClusterContactLocks(await new_redis(), prefix=prefix, ttl_ms=600, wait_s=0.5)
+    got_in = asyncio.Event()
+
+    async def long_turn() -> None:
+        async with a.lock("contact-2"):
+            got_in.set()
+            await asyncio.sleep(1.5)  # 2.5 leases: the watchdog must renew it
+
+    holder = asyncio.create_task(long_turn())
+    await got_in.wait()
+    try:
+        async with b.lock("contact-2"):
+            raise AssertionError("took a lock that another replica still holds")
+    except Exception as exc:
+        assert "still held" in str(exc)
+    await holder
+    async with b.lock("contact-2") as fence:  # released: B gets it at once
+        assert fence.token > 0
+
+
+def _event(contact_id: str, text: str) -> Event:
+    return Event(
+        contact_id=contact_id,
+        type=EventType.USER_INPUT,
+        source=Source.CUSTOMER,
+        data={"transcript": text, "turn": 1},
+    )
+
+
+async def test_the_supervisor_board_of_each_replica_sees_the_others_contacts(
+    prefix: str, new_redis: Callable[[], Awaitable[Any]]
+) -> None:
+    listeners: dict[str, list[Callable[[Event], None]]] = {"a": [], "b": []}
+    boards = {"a": SupervisorBoard(), "b": SupervisorBoard()}
+    feeds = []
+    for name in ("a", "b"):
+        feed = SupervisorFeed(
+            await new_redis(), prefix=prefix, replica_id=name, board=boards[name]
+        )
+        await feed.start(listeners[name].append)
+        feeds.append(feed)
+    try:
+        event = _event("contact-a", "my card is lost")
+        boards["a"].observe(event)  # replica A's audit sink feeds its own board …
+        for listener in listeners["a"]:
+            listener(event)  # … and the feed
+        for _ in range(100):
+            if (seen := boards["b"].get("contact-a")) is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert seen is not None and [x.text for x in seen.lines] == ["my card is lost"]
+        # The agent's line is noted where the transcript stream delivered it: replica B.
+        boards["b"].note_human_message("contact-a", "Alice here", utcnow())
+        for _ in range(100):
+            line_on_a = boards["a"].get("contact-a")
+            if line_on_a and any(x.speaker == "HUMAN_AGENT" for x in line_on_a.lines):
+                break
+            await asyncio.sleep(0.05)
+        assert line_on_a is not None
+        assert [x.text for x in line_on_a.lines] == ["my card is lost", "Alice here"]
+        only_b = boards["b"].get("contact-a")
+        assert only_b is not None and len(only_b.lines) == 2, "a replica applied its own echo"
+    finally:
+        for feed in feeds:
+            await feed.aclose()
