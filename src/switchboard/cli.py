@@ -591,8 +591,14 @@ def _ensure_dev_admin(settings: Settings) -> None:
     if users.get("admin") is not None:
         typer.echo("no enabled admin: `switchboard users enable admin` or `users add`")
         return
+    from switchboard.identity.errors import UserExistsError
+
     password = secrets.token_urlsafe(12)
-    users.add("admin", Role.ADMIN, password)
+    try:
+        users.add("admin", Role.ADMIN, password)
+    except UserExistsError:  # another replica starting at the same time made it first
+        typer.echo("staff sign-in: /agent and /supervisor (the dev admin was just created)")
+        return
     typer.echo(f"dev admin created — user: admin  password: {password}  (shown once)")
 
 
