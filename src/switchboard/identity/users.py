@@ -94,11 +94,15 @@ class UserDirectory:
         self._hasher = PasswordHash((Argon2Hasher(),))
         self._dummy = self._hasher.hash("not-a-password-of-anyone")
         if create:
-            try:
-                with engine.begin() as conn:
-                    IdentityBase.metadata.create_all(conn)
-            except SQLAlchemyError as exc:
-                raise StoreError(f"cannot create the users table ({type(exc).__name__})") from exc
+            for attempt in (1, 2):  # replicas starting at once race on CREATE TABLE (PostgreSQL)
+                try:
+                    with engine.begin() as conn:
+                        IdentityBase.metadata.create_all(conn)
+                    break
+                except SQLAlchemyError as exc:
+                    if attempt == 2:
+                        kind = type(exc).__name__
+                        raise StoreError(f"cannot create the users table ({kind})") from exc
 
     def add(self, username: str, role: Role | str, password: str) -> User:
         """Create a user.
