@@ -151,7 +151,7 @@ def test_a_replica_dies_mid_conversation_and_nothing_is_lost_or_doubled(
         assert replicas_seen(chat_frames, "ready")[-1] == replica_b, "reconnected to B"
         say(chat, "Thank you so much")
         desk.wait_for_selector(
-            "#transcript [data-source='CUSTOMER'] >> text=Thank you, Alice", timeout=30_000
+            "#transcript [data-source='CUSTOMER'] >> text=Thank you so much", timeout=30_000
         )
         desk.get_by_label("Message to the customer").fill("You're welcome.")
         desk.get_by_role("button", name="Send", exact=True).click()
