@@ -228,7 +228,8 @@ def schema_metadata() -> list[MetaData]:
     new model base (e.g. a users table with its own ``DeclarativeBase``) is added
     here in the same change as its migration (docs/migrations.md).
     """
+    from switchboard.identity.users import IdentityBase
     from switchboard.routing.models import RoutingBase
     from switchboard.store.models import Base
 
-    return [Base.metadata, RoutingBase.metadata]
+    return [Base.metadata, RoutingBase.metadata, IdentityBase.metadata]

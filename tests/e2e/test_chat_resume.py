@@ -29,9 +29,11 @@ def receive(ws: Any, timeout: float = 60) -> dict[str, Any]:
 def test_a_dropped_socket_resumes_and_a_resent_message_is_not_run_twice(
     client: httpx.Client, live_server: LiveServer
 ) -> None:
-    contact_id = client.post("/v1/contacts", json={"locale": "en_GB"}).json()["contact_id"]
+    started = client.post("/v1/contacts", json={"locale": "en_GB"}).json()
+    contact_id, token = started["contact_id"], started["contact_token"]
+    auth = {"subprotocols": ["bearer", token]}  # the customer's contact token
     url = f"{live_server.ws_url}/v1/contacts/{contact_id}/chat"
-    with connect(url) as ws:
+    with connect(url, **auth) as ws:
         ready = receive(ws)
         assert ready["type"] == "ready" and ready["seq"] == 0
         ws.send(json.dumps({"type": "message", "text": "How do I open an account?", "id": "m-1"}))
@@ -40,7 +42,7 @@ def test_a_dropped_socket_resumes_and_a_resent_message_is_not_run_twice(
         # The socket drops right after sending m-2, before its reply arrives.
         ws.send(json.dumps({"type": "message", "text": "thanks", "id": "m-2"}))
     # Reconnect where the client stands (seq 1) and re-send m-2 (its reply unseen).
-    with connect(f"{url}?after=1") as ws:
+    with connect(f"{url}?after=1", **auth) as ws:
         ready = receive(ws)
         assert ready["type"] == "ready" and ready["resumed_from"] == 1
         ws.send(json.dumps({"type": "message", "text": "thanks", "id": "m-2"}))
@@ -50,11 +52,12 @@ def test_a_dropped_socket_resumes_and_a_resent_message_is_not_run_twice(
         ws.send(json.dumps({"type": "ping"}))
         assert receive(ws) == {"type": "pong"}, "m-2 was answered twice"
     # A client that saw nothing since seq 0 gets both replies again, in order.
-    with connect(f"{url}?after=0") as ws:
+    with connect(f"{url}?after=0", **auth) as ws:
         assert receive(ws)["type"] == "ready"
         replayed = [receive(ws), receive(ws)]
         assert [(f["seq"], f["in_reply_to"]) for f in replayed] == [(1, "m-1"), (2, "m-2")]
-    view = client.get(f"/v1/contacts/{contact_id}").json()
+    headers = {"Authorization": f"Bearer {token}"}
+    view = client.get(f"/v1/contacts/{contact_id}", headers=headers).json()
     said = [m["content"] for m in view["messages"] if m["role"] == "user"]
     assert said == ["How do I open an account?", "thanks"], "a message was stored twice"
 
@@ -62,7 +65,9 @@ def test_a_dropped_socket_resumes_and_a_resent_message_is_not_run_twice(
 def test_resume_ahead_of_the_log_asks_the_client_to_resync(
     client: httpx.Client, live_server: LiveServer
 ) -> None:
-    contact_id = client.post("/v1/contacts", json={"locale": "en_GB"}).json()["contact_id"]
-    with connect(f"{live_server.ws_url}/v1/contacts/{contact_id}/chat?after=99") as ws:
+    started = client.post("/v1/contacts", json={"locale": "en_GB"}).json()
+    contact_id, token = started["contact_id"], started["contact_token"]
+    url = f"{live_server.ws_url}/v1/contacts/{contact_id}/chat?after=99"
+    with connect(url, subprotocols=["bearer", token]) as ws:
         assert receive(ws)["type"] == "ready"
         assert receive(ws) == {"type": "resync", "seq": 0}

@@ -205,7 +205,7 @@ def build_agents_router() -> APIRouter:
 
     @router.websocket("/v1/agents/{agent_id}/desk")
     async def desk_socket(websocket: WebSocket, agent_id: str, after: int | None = None) -> None:
-        """An agent's live desk (frames in the module doc); its own agent only; ``?after=N`` resumes."""
+        """An agent's live desk (frames in the module doc), own agent only; ``?after=N`` resumes."""
         if await accept_socket(websocket, DESK_SOCKET) is None:
             return
         try:
