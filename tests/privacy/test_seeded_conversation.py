@@ -94,7 +94,8 @@ SCRIPTS: list[tuple[Locale, list[str], list[str]]] = [
     (
         Locale.FR_FR,
         [
-            "Bonjour, je m'appelle Marie Dupont, j'habite au 12 rue de la Paix, née le 3 avril 1985.",
+            "Bonjour, je m'appelle Marie Dupont, j'habite au 12 rue de la Paix, "
+            "née le 3 avril 1985.",
             "Ma carte est 4111-1111-1111-1111, mon code secret est 5274 et le cryptogramme 846.",
             "Mon code guichet est 12345 et mon numéro de compte est 12345678901.",
             "Écrivez-moi à marie.dupont@example.fr ou au 06 12 34 56 78.",
@@ -242,6 +243,6 @@ async def test_seeded_conversations_leave_no_pii_anywhere(tmp_path: Path, aws_en
     all_secrets = [s for _, _, secrets in played for s in secrets]
     leaks = {where: _leaks(body, all_secrets) for where, body in places.items()}
     assert leaks == {where: [] for where in places}
-    for (cid, replies, _), (locale, _, _) in zip(played, SCRIPTS, strict=True):
+    for (_cid, replies, _), (locale, _, _) in zip(played, SCRIPTS, strict=True):
         warned = replies[1]
         assert ("PIN" in warned) and ("removed" in warned or "supprimé" in warned), (locale, warned)
