@@ -9,6 +9,7 @@ Commands::
     switchboard train                                  rebuild the embedded router model
     switchboard flow check FILE...                     validate contact flows (exit 1 on errors)
     switchboard flow run FILE --say "..." [--dtmf 2] [--at ISO]   play a contact through a flow
+    switchboard keys|audit|purge|erase ...             privacy (see switchboard.privacy.commands)
 
 Nothing is built at import time: the typer app is assembled by :func:`build_cli`
 and every heavy import (FastAPI, uvicorn, the agent, torch) happens inside the
@@ -550,6 +551,9 @@ def build_cli() -> typer.Typer:
     from switchboard.contactflow.commands import flow_app
 
     app.add_typer(flow_app(), name="flow")
+    from switchboard.privacy.commands import register as register_privacy
+
+    register_privacy(app)  # keys, audit, purge, erase
     return app
 
 
