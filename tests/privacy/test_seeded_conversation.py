@@ -119,14 +119,21 @@ SCRIPTS: list[tuple[Locale, list[str], list[str]]] = [
 
 
 def _leaks(haystack: str, secrets: list[str]) -> list[str]:
-    """The secrets found in ``haystack`` (numbers only where no digit touches them)."""
+    """The secrets found in ``haystack``, each with 40 characters of context.
+
+    A number counts where it stands alone: not inside a word, hex id, base64
+    ciphertext, UUID or decimal (a 3-digit CVV occurs by chance in random base64).
+    """
     found = []
     for secret in secrets:
         if secret.isdigit():
-            if re.search(rf"(?<!\d){re.escape(secret)}(?!\d)", haystack):
-                found.append(secret)
-        elif secret.lower() in haystack.lower():
-            found.append(secret)
+            pattern = rf"(?<![\w+/=\-.]){re.escape(secret)}(?![\w+/=\-]|\.\d)"
+        else:
+            pattern = re.escape(secret)
+        for match in re.finditer(pattern, haystack, flags=re.IGNORECASE):
+            found.append(
+                f"{secret}: ...{haystack[max(0, match.start() - 40) : match.end() + 40]}..."
+            )
     return found
 
 

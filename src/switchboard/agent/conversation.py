@@ -45,6 +45,7 @@ from pydantic import BaseModel
 from switchboard.agent import guardrail
 from switchboard.agent.pii_notice import PiiEvents, notice_text
 from switchboard.audit.pii import PiiRedactor, Redaction, shared_redactor
+from switchboard.audit.redact import redact
 from switchboard.domain.attributes import ATTR_SENTIMENT
 from switchboard.domain.segments import TranscriptSegment
 from switchboard.domain.types import (
@@ -462,7 +463,7 @@ class ConversationService:
             to: who receives it (``human_agent``), recorded on the event.
 
         Returns:
-            The text as cleaned and redacted (what the human agent is shown).
+            The text as cleaned (relayed live to the human agent; stored redacted).
 
         Raises:
             switchboard.errors.UnknownContactError: no such contact.
@@ -478,7 +479,7 @@ class ConversationService:
         self.publish(contact, Source.CUSTOMER, cleaned, turn)
         if self.sentiment is not None:  # scored in the background by the sentiment consumer
             self.sentiment.start(claim_idle_ms=self._claim_idle_ms)
-        return self.redacted(contact_id, cleaned, contact.locale)
+        return cleaned
 
     async def human_agent_message(self, contact_id: str, text: str, *, agent: str) -> str:
         """A human agent's message: redact, store (``HUMAN_AGENT``), audit, publish.
@@ -565,13 +566,13 @@ class ConversationService:
             return
         for row in build_hallucination_logs(
             result,
-            user_query=user_query,
+            user_query=self.redacted(contact_id, user_query),  # the customer's: memoised pass
             tool_results=list(tool_results),
             model_response=model_response,
             session_id=contact_id,
             action_taken=result.action_taken,
             ttl_days=ttl_days,
-            redact=lambda text: self.redacted(contact_id, text),
+            redact=redact,  # the checksum pass over the bot's own text and tool data
         ):
             try:
                 await self.db.add_hallucination_log(row)

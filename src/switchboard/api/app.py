@@ -25,13 +25,11 @@ from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
 from switchboard.api.agents import build_agents_router
 from switchboard.api.analytics import build_analytics_router
 from switchboard.api.errors import install_error_handlers
-from switchboard.api.privacy import build_privacy_router
 from switchboard.api.routes import build_router
 from switchboard.api.ws import build_ws_router
 from switchboard.compose import build_analytics, build_desk, build_service, close_desk
 from switchboard.config import Settings
 from switchboard.errors import SwitchboardError
-from switchboard.privacy.runtime import build_privacy
 from switchboard.voice.transports.routes import build_voice_router
 from switchboard.web import chat_page, static_dir
 
@@ -89,16 +87,9 @@ def create_app(
             log.warning("human-agent desk not started", exc_info=True)
             app.state.desk = None
         app.state.analytics = analytics or build_analytics(running, settings)
-        # Retention purge and signed audit anchors, periodically (switchboard.privacy).
-        app.state.privacy = build_privacy(settings, running.conversation.store)
-        if app.state.privacy is not None:
-            app.state.privacy.start()
         try:
             yield
         finally:
-            if app.state.privacy is not None:
-                await app.state.privacy.aclose()
-                app.state.privacy = None
             await close_desk(running, app.state.desk)
             app.state.desk = None
             if analytics is None:
@@ -119,14 +110,12 @@ def create_app(
     app.state.settings = settings
     app.state.service = service
     app.state.desk = None
-    app.state.privacy = None
     install_error_handlers(app)
     app.include_router(build_router())
     app.include_router(build_ws_router())
     app.include_router(build_agents_router())
     app.include_router(build_analytics_router(PAGE_HEADERS))
     app.include_router(build_voice_router())  # /voice page and the three voice sockets
-    app.include_router(build_privacy_router())  # /v1/admin/erasure, /v1/admin/audit/verify
 
     static = static_dir()
     app.mount("/static", StaticFiles(directory=static), name="static")

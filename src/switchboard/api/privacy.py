@@ -5,6 +5,11 @@ Routes::
     POST /v1/admin/erasure       {"customer": "+447700900123"} or {"contact_id": ...}
     GET  /v1/admin/audit/verify  [?contact_id=...]  → VerifyReport
 
+The router's lifespan (merged into the app's by ``include_router``, nested
+inside it) starts :class:`~switchboard.privacy.PrivacyRuntime` over the
+running service's store: the periodic retention purge and the signed chain
+anchors; at shutdown it stops and writes a last anchor.
+
 Access control is the identity room's: these routes take the privacy
 service through :data:`PrivacyDep` like every route takes its dependencies,
 so an admin guard is one more dependency on :func:`build_privacy_router`'s
@@ -14,7 +19,9 @@ router (``dependencies=[...]``).
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.requests import HTTPConnection
@@ -22,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from switchboard.errors import ConfigError
 from switchboard.privacy import ErasureReport, PrivacyService, VerifyReport
+from switchboard.privacy.runtime import build_privacy
 
 
 def get_privacy(conn: HTTPConnection) -> PrivacyService:
@@ -58,9 +66,27 @@ class ErasureRequest(BaseModel):
         return self
 
 
+@asynccontextmanager
+async def privacy_lifespan(app: Any) -> AsyncIterator[None]:
+    """Run the privacy task while the app runs (after the app's lifespan built the service)."""
+    service = getattr(app.state, "service", None)
+    settings = getattr(app.state, "settings", None)
+    store = getattr(getattr(service, "conversation", None), "store", None)
+    runtime = build_privacy(settings, store) if settings is not None else None
+    app.state.privacy = runtime
+    if runtime is not None:
+        runtime.start()
+    try:
+        yield
+    finally:
+        app.state.privacy = None
+        if runtime is not None:
+            await runtime.aclose()
+
+
 def build_privacy_router() -> APIRouter:
-    """The admin privacy routes (see the module docstring)."""
-    router = APIRouter(tags=["admin"])
+    """The admin privacy routes (see the module docstring), with :func:`privacy_lifespan`."""
+    router = APIRouter(tags=["admin"], lifespan=privacy_lifespan)
 
     @router.post("/v1/admin/erasure", response_model=ErasureReport)
     async def erasure(body: ErasureRequest, privacy: PrivacyDep) -> ErasureReport:

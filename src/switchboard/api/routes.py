@@ -106,6 +106,10 @@ def build_router() -> APIRouter:
         return await service.conversation.view(contact_id)
 
     _add_health(router)
+    # Admin privacy routes (erasure, audit verify) and their purge/anchor task (lifespan).
+    from switchboard.api.privacy import build_privacy_router
+
+    router.include_router(build_privacy_router())
     return router
 
 
