@@ -144,9 +144,9 @@ class ConversationService:
         self.store = store
         self.db = db
         self.pii = pii or shared_redactor()
-        self._redactions: LRUCache[tuple[str, str], Redaction] = LRUCache(maxsize=4096)
+        self._redactions: LRUCache[tuple[str, str, bool], Redaction] = LRUCache(maxsize=4096)
         self._notices: dict[str, Message] = {}
-        self.events: EventSink = PiiEvents(events, self.redacted)
+        self.events: EventSink = PiiEvents(events, self._party_redacted)
         self.segments = segments
         self.default_locale = default_locale
         self.sentiment = sentiment
@@ -321,22 +321,31 @@ class ConversationService:
 
     # -- PII -------------------------------------------------------------------------------
 
-    def redaction(self, contact_id: str, text: str, locale: Locale | None = None) -> Redaction:
+    def redaction(
+        self, contact_id: str, text: str, locale: Locale | None = None, *, names: bool = True
+    ) -> Redaction:
         """The redaction of one party's text, computed once per contact and text (memoised).
 
-        ``locale`` picks the language of the name recogniser (default: the service's).
+        ``locale`` picks the language of the name recogniser (default: the
+        service's); ``names=False`` (a human agent's text) skips the spaCy pass.
         """
-        key = (contact_id, text)
+        key = (contact_id, text, names)
         found = self._redactions.get(key)
         if found is None:
             lang = (locale or self.default_locale).value
-            found = self.pii.redact(text, lang)
+            found = self.pii.redact(text, lang, names=names)
             self._redactions[key] = found
         return found
 
-    def redacted(self, contact_id: str, text: str, locale: Locale | None = None) -> str:
+    def redacted(
+        self, contact_id: str, text: str, locale: Locale | None = None, *, names: bool = True
+    ) -> str:
         """:meth:`redaction`'s text."""
-        return self.redaction(contact_id, text, locale).text
+        return self.redaction(contact_id, text, locale, names=names).text
+
+    def _party_redacted(self, contact_id: str, speaker: Source, text: str) -> str:
+        """A customer's (all passes) or a human agent's (no spaCy name pass) text redacted."""
+        return self.redacted(contact_id, text, names=speaker is not Source.HUMAN_AGENT)
 
     def screen_customer_text(self, contact: Contact, text: str, turn: int | None) -> str | None:
         """Redact the customer's text now; when it held a PIN, CVV or card number, warn.
@@ -388,7 +397,9 @@ class ConversationService:
             speaker=speaker,
             text=text
             if speaker in (Source.AI_AGENT, Source.SYSTEM)
-            else self.redacted(contact.contact_id, text, contact.locale),
+            else self.redacted(
+                contact.contact_id, text, contact.locale, names=speaker is not Source.HUMAN_AGENT
+            ),
             is_partial=False,
             start_time=now,
             end_time=now,
@@ -447,7 +458,7 @@ class ConversationService:
     ) -> Message:
         """Store one message of ``speaker`` (customer and human-agent text redacted)."""
         if speaker in (Source.CUSTOMER, Source.HUMAN_AGENT):
-            text = self.redacted(contact_id, text)
+            text = self._party_redacted(contact_id, speaker, text)
         message = _message(speaker, text, **fields)
         await self.db.add_message(contact_id, message)
         return message

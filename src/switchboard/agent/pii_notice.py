@@ -49,10 +49,10 @@ class PiiEvents:
 
     Args:
         inner: the audit sink (every other attribute is the inner sink's).
-        redacted: ``(contact_id, text) -> redacted text`` (memoised by the service).
+        redacted: ``(contact_id, speaker, text) -> redacted text`` (memoised by the service).
     """
 
-    def __init__(self, inner: EventSink, redacted: Callable[[str, str], str]) -> None:
+    def __init__(self, inner: EventSink, redacted: Callable[[str, Source, str], str]) -> None:
         self.inner = inner
         self._redacted = redacted
 
@@ -60,7 +60,7 @@ class PiiEvents:
         """Redact the customer's or human agent's words in ``event.data``; emit it."""
         if event.source in (Source.CUSTOMER, Source.HUMAN_AGENT) and isinstance(event.data, dict):
             changed = {
-                k: self._redacted(event.contact_id, v)
+                k: self._redacted(event.contact_id, event.source, v)
                 for k, v in event.data.items()
                 if k in TEXT_FIELDS and isinstance(v, str)
             }

@@ -130,12 +130,15 @@ class PiiRedactor:
         self._engines(load_nlp=self._nlp_wanted)
         _may_hold_name("a Gazetteer")  # loads the country names once
 
-    def redact(self, text: str, language: str = "en") -> Redaction:
+    def redact(self, text: str, language: str = "en", *, names: bool = True) -> Redaction:
         """Return ``text`` redacted (see the module docstring).
 
         Args:
             text: a message of a customer or a human agent.
             language: ``en`` or ``fr`` (a locale such as ``fr_FR`` is accepted).
+            names: run the spaCy name pass (False for a human agent's text: the
+                agent's own name is not the customer's PII; cue-anchored names
+                such as "Mr Bloggs" are still removed).
 
         Never raises for odd text; a failing NLP pass is logged and skipped.
         """
@@ -150,11 +153,11 @@ class PiiRedactor:
                 entities.add(name)
         out = first
         ran_nlp = False
-        if self._nlp_wanted and not self._nlp_failed and _may_hold_name(out):
+        if names and self._nlp_wanted and not self._nlp_failed and _may_hold_name(out):
             ran_nlp = self._analyzer is not None
-            names = self._nlp_spans(out, lang)
-            if names:
-                out = self._anonymize(out, names)
+            found = self._nlp_spans(out, lang)
+            if found:
+                out = self._anonymize(out, found)
                 entities.add("PERSON")
         return Redaction(out, tuple(sorted(entities)), ran_nlp)
 
