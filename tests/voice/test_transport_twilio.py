@@ -20,7 +20,7 @@ from voice_audio import as_spec, chunks, collect, wer
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from switchboard.store.sql import SqlStore
+from switchboard.store.sql import create_store
 from switchboard.voice.events import MULAW_8K
 
 pytestmark = pytest.mark.e2e
@@ -117,7 +117,7 @@ def transcribe_mulaw(audio: bytes) -> str:
 
 
 def _contact_for(server: Any, caller: str) -> Any:
-    store = SqlStore(server.settings.database_url)
+    store = create_store(server.settings)  # the server's keys: its rows are sealed at rest
     try:
         # the store keeps phone numbers redacted (+44******1234): match the kept digits
         found = [

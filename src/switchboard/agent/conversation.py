@@ -327,7 +327,7 @@ class ConversationService:
         """The redaction of one party's text, computed once per contact and text (memoised).
 
         ``locale`` picks the language of the name recogniser (default: the
-        service's); ``names=False`` (a human agent's text) skips the spaCy pass.
+        service's); ``names=False`` (a human agent's text) leaves names alone.
         """
         key = (contact_id, text, names)
         found = self._redactions.get(key)
@@ -344,7 +344,7 @@ class ConversationService:
         return self.redaction(contact_id, text, locale, names=names).text
 
     def _party_redacted(self, contact_id: str, speaker: Source, text: str) -> str:
-        """A customer's (all passes) or a human agent's (no spaCy name pass) text redacted."""
+        """A customer's (every pass) or a human agent's (no name passes) text redacted."""
         return self.redacted(contact_id, text, names=speaker is not Source.HUMAN_AGENT)
 
     def screen_customer_text(self, contact: Contact, text: str, turn: int | None) -> str | None:

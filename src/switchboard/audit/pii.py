@@ -136,15 +136,14 @@ class PiiRedactor:
         Args:
             text: a message of a customer or a human agent.
             language: ``en`` or ``fr`` (a locale such as ``fr_FR`` is accepted).
-            names: run the spaCy name pass (False for a human agent's text: the
-                agent's own name is not the customer's PII; cue-anchored names
-                such as "Mr Bloggs" are still removed).
+            names: find names (False for a human agent's text: "this is Alice"
+                is the agent introducing themselves, not the customer's PII).
 
         Never raises for odd text; a failing NLP pass is logged and skipped.
         """
         lang = language[:2].lower() if language else "en"
         entities: set[str] = set()
-        cue_spans = pii_patterns.find(text)
+        cue_spans = [span for span in pii_patterns.find(text) if names or span[0] != "PERSON"]
         out = self._anonymize(text, cue_spans) if cue_spans else text
         entities.update(entity for entity, *_ in cue_spans)
         first = redact(out)
