@@ -138,7 +138,7 @@ def test_twilio_call_plays_end_to_end(voice_server: Any, speak: Speak) -> None:
     with twilio.ws:
         twilio.start()
         # greeting: media then a mark, every message carrying our streamSid
-        twilio.read(lambda fs: any(f["event"] == "mark" for f in fs), 120)
+        twilio.read(lambda fs: any(_is_end_mark(f) for f in fs), 120)  # all of it
         assert all(m["streamSid"] == twilio.stream_sid for m in twilio.received)
         assert {m["event"] for m in twilio.received} <= {"media", "mark", "clear"}
         twilio.echo_marks()
