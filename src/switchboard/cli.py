@@ -11,6 +11,7 @@ Commands::
     switchboard flow run FILE --say "..." [--dtmf 2] [--at ISO]   play a contact through a flow
     switchboard users add NAME --role agent|supervisor|admin      add a staff user (password asked)
     switchboard users list | disable NAME | enable NAME           manage staff users
+    switchboard keys|audit|purge|erase ...             privacy (see switchboard.privacy.commands)
 
 Nothing is built at import time: the typer app is assembled by :func:`build_cli`
 and every heavy import (FastAPI, uvicorn, the agent, torch) happens inside the
@@ -749,6 +750,9 @@ def build_cli() -> typer.Typer:
     app.add_typer(flow_app(), name="flow")
     app.add_typer(users_app(), name="users")
     app.add_typer(db_app(), name="db")
+    from switchboard.privacy.commands import register as register_privacy
+
+    register_privacy(app)  # keys, audit, purge, erase
     return app
 
 

@@ -106,6 +106,10 @@ async def build_service(
     from switchboard.nlu.slots import extract_slots
 
     await asyncio.to_thread(extract_slots, "a branch near London", settings.locale)
+    # The PII name pass (spaCy pipelines, 1-3 s): loaded now, not on a customer's turn.
+    from switchboard.audit.pii import shared_redactor
+
+    await asyncio.to_thread(shared_redactor().warm)
     bus = segments or create_bus(settings.stream)
     locks = locks or ContactLocks()
     sentiment = None

@@ -293,6 +293,71 @@ class NovaSonicSettings(BaseModel):
     voice_id: str = Field("matthew", description="the model's voice")
 
 
+class CryptoSettings(BaseModel):
+    """Encryption at rest (``switchboard.crypto``): the key-encryption key (KEK).
+
+    ``backend=local``: the KEKs come from ``keyring`` (a JSON document, e.g.
+    from a secret manager) or else from ``keyring_file``, generated there with
+    mode 0600 the first time (development). ``backend=kms``: data keys are made
+    and unwrapped by the AWS KMS key ``kms_key_id`` (boto3, extra ``aws``).
+    """
+
+    enabled: bool = Field(True, description="seal message text, summaries, recordings, callbacks")
+    backend: str = Field("local", pattern="^(local|kms)$", description="local | kms")
+    keyring: SecretStr | None = Field(
+        None, description='keyring JSON {"current": id, "keys": {id: base64}}; unset: the file'
+    )
+    keyring_file: Path = Field(
+        default=_REPO_ROOT / "var" / "keyring.json",
+        description="local keyring file (generated for development when missing)",
+    )
+    index_key: SecretStr | None = Field(
+        None, description="HMAC key of customer references (base64, 32 bytes); unset: the file"
+    )
+    index_key_file: Path = Field(
+        default=_REPO_ROOT / "var" / "index-key",
+        description="customer-reference HMAC key file (generated for development when missing)",
+    )
+    anchor_key_file: Path = Field(
+        default=_REPO_ROOT / "var" / "audit-anchor-key.pem",
+        description="Ed25519 private key (PEM) signing audit chain-head anchors",
+    )
+    kms_key_id: str | None = Field(None, description="KMS key id/ARN/alias (backend=kms)")
+    kms_region: str | None = Field(None, description="AWS region of the KMS key")
+    kms_endpoint_url: str | None = Field(None, description="KMS VPC endpoint or test URL")
+
+
+class RetentionSettings(BaseModel):
+    """How long each kind of data is kept (``switchboard purge``).
+
+    Source: seed 2 "Compliance and Retention" and its S3 lifecycle rules.
+
+    Seed 2's figures are the defaults: call recordings and chat transcripts 7
+    years (its S3 lifecycle: ``expiration days = 2555``), hallucination logs
+    90 days. A contact's row, state (with its summary) and audit events go
+    with its transcript. Ages count from a contact's end (its start when it
+    never ended). 0 keeps that kind for ever.
+    """
+
+    transcripts_days: int = Field(2555, ge=0, description="contacts, messages, events (7 years)")
+    summaries_days: int = Field(2555, ge=0, description="post-call summaries (files, S3)")
+    recordings_days: int = Field(2555, ge=0, description="call recordings (7 years)")
+    hallucination_logs_days: int = Field(90, ge=0, description="seed 2 Hallucination Log ttl")
+    purge_interval_s: float = Field(
+        3600.0, ge=0, description="the server's purge task period, seconds (0: off)"
+    )
+    recordings_dir: Path = Field(
+        default=_REPO_ROOT / "var" / "recordings", description="where call recordings are kept"
+    )
+    anchor_file: Path = Field(
+        default=_REPO_ROOT / "var" / "audit-anchors.jsonl",
+        description="signed audit chain-head digests, outside the database",
+    )
+    anchor_interval_s: float = Field(
+        300.0, ge=0, description="the server writes a chain-head anchor this often (0: off)"
+    )
+
+
 class Settings(BaseSettings):
     """Top-level settings for every entry point (server, CLI, tests)."""
 
@@ -347,6 +412,8 @@ class Settings(BaseSettings):
         description="voice calls: local pipeline (VAD, STT, turn loop, TTS) or Nova Sonic",
     )
     nova_sonic: NovaSonicSettings = Field(default_factory=NovaSonicSettings)
+    crypto: CryptoSettings = Field(default_factory=CryptoSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     voice: VoiceSettings = Field(

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 import switchboard
 from switchboard.compose import schema_metadata
-from switchboard.domain.types import Contact, Message, Role
+from switchboard.domain.types import Contact
 from switchboard.routing.models import AgentRow
 from switchboard.store import SqlStore
 from switchboard.store.migrate import BASELINE, current_revision, head_revision, upgrade_url
@@ -107,11 +107,25 @@ def test_a_release_0_1_0_database_is_stamped_upgraded_and_keeps_its_rows(db_url:
             ).strip()
             if body:
                 conn.execute(text(body))
-    engine.dispose()
-    old = SqlStore(db_url, create_schema=False)
-    contact = old.create_contact(Contact(customer_endpoint="+447700900123"))
-    old.add_message(contact.contact_id, Message(role=Role.USER, content="hello there"))
-    with old.engine.begin() as conn:
+    # Rows written as release 0.1.0 wrote them (its columns only, text in clear).
+    contact = Contact(customer_endpoint="+447700900123")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO contacts (contact_id, channel, locale, status, created_at,"
+                " customer_endpoint, state) VALUES (:cid, 'chat', 'en_GB', 'active', :now,"
+                " '+44******0123', '{}')"
+            ),
+            {"cid": contact.contact_id, "now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO messages (contact_id, seq, role, content, timestamp)"
+                " VALUES (:cid, 1, 'user', 'hello there', :now)"
+            ),
+            {"cid": contact.contact_id, "now": now},
+        )
         conn.execute(
             insert(AgentRow),
             {
@@ -123,7 +137,7 @@ def test_a_release_0_1_0_database_is_stamped_upgraded_and_keeps_its_rows(db_url:
                 "contact_id": None,
             },
         )
-    old.close()
+    engine.dispose()
 
     assert upgrade_url(db_url) == head_revision()
 

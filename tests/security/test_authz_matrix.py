@@ -75,6 +75,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("WS", "/v1/voice"): frozenset({"customer", "other_customer"}),  # each its own contact
     ("WS", "/v1/twilio/media"): frozenset(),
     ("WS", "/connect/{call_id}"): frozenset(),
+    # issue 13: admin privacy routes
+    ("POST", "/v1/admin/erasure"): frozenset({"admin"}),
+    ("GET", "/v1/admin/audit/verify"): frozenset({"admin"}),
 }
 VOICE_SOCKETS = {"/v1/voice", "/v1/twilio/media", "/connect/{call_id}"}
 
@@ -87,6 +90,7 @@ WRONG_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/agents"): {"name": 5},
     ("POST", "/v1/agents/{agent_id}/status"): {"status": "bogus"},
     ("POST", "/v1/users"): {"username": 5},
+    ("POST", "/v1/admin/erasure"): {"customer": 5},
 }
 
 
@@ -233,18 +237,19 @@ def test_socket_cell(world: World, route: tuple[str, str], who: str) -> None:
 def test_every_refusal_is_an_audit_event(world: World) -> None:
     """Refusals land on the ``security`` chain, which verifies."""
     from switchboard.audit import verify_chain
-    from switchboard.store.sql import SqlStore
+    from switchboard.store.sql import create_store
 
     httpx.get(world.http_url + "/v1/users", headers=world.headers("agent"), timeout=30)
-    store = SqlStore(world.settings.database_url)
+    store = create_store(world.settings)  # event data is sealed at rest: open it with the keys
     try:
         records = store.event_records("security")
         kinds = {r.event.type.value for r in records}
         assert kinds == {"access_denied"}
-        last = records[-1].event.data
+        events = store.events("security")
+        last = events[-1].data
         assert last["path"] == "/v1/users" and last["status"] == 403 and last["role"] == "agent"
-        assert any(r.event.data["status"] == 401 for r in records)
-        voice = [r.event.data for r in records if r.event.data["path"] == "/v1/voice"]
+        assert any(e.data["status"] == 401 for e in events)
+        voice = [e.data for e in events if e.data["path"] == "/v1/voice"]
         assert voice and all(d["status"] == 401 and d["method"] == "WEBSOCKET" for d in voice)
         assert verify_chain(store, "security").ok
     finally:

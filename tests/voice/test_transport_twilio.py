@@ -20,7 +20,7 @@ from voice_audio import as_spec, chunks, collect, wer
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from switchboard.store.sql import SqlStore
+from switchboard.store.sql import create_store
 from switchboard.voice.events import MULAW_8K
 
 pytestmark = pytest.mark.e2e
@@ -117,7 +117,7 @@ def transcribe_mulaw(audio: bytes) -> str:
 
 
 def _contact_for(server: Any, caller: str) -> Any:
-    store = SqlStore(server.settings.database_url)
+    store = create_store(server.settings)  # the server's keys: its rows are sealed at rest
     try:
         # the store keeps phone numbers redacted (+44******1234): match the kept digits
         found = [
@@ -138,7 +138,7 @@ def test_twilio_call_plays_end_to_end(voice_server: Any, speak: Speak) -> None:
     with twilio.ws:
         twilio.start()
         # greeting: media then a mark, every message carrying our streamSid
-        twilio.read(lambda fs: any(f["event"] == "mark" for f in fs), 120)
+        twilio.read(lambda fs: any(_is_end_mark(f) for f in fs), 120)  # all of it
         assert all(m["streamSid"] == twilio.stream_sid for m in twilio.received)
         assert {m["event"] for m in twilio.received} <= {"media", "mark", "clear"}
         twilio.echo_marks()

@@ -5,8 +5,14 @@ WebSocket, voice, the Lex hook), the AI agent (the turn loop, LLM brains,
 Nova Sonic), the human agent (the routing desk) and the system. For each
 message it alone does, in this order:
 
-1. **redact** the customer's and the human agent's text (``audit.redact``:
-   card numbers, phone numbers, e-mail addresses... never stored in clear);
+1. **redact** the customer's and the human agent's text, once per message
+   (:class:`~switchboard.audit.pii.PiiRedactor`: card numbers, PINs, CVVs,
+   sort codes and account numbers, national ids, names, street addresses,
+   dates of birth, e-mail addresses, phone numbers). The result is memoised
+   per contact and text, so the transcript, the stored message, the audit
+   event, the summary and the published segment all carry the same redacted
+   text; a customer who typed a PIN, CVV or card number is told it was
+   removed (:meth:`ConversationService.screen_customer_text`);
 2. **store** it in the contact's transcript (``Store.add_message``);
 3. **audit**: emit the event (``AuditSink`` stores it hash-chained and logs it);
 4. **publish** a final :class:`~switchboard.domain.segments.TranscriptSegment`
@@ -34,9 +40,12 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
+from cachetools import LRUCache
 from pydantic import BaseModel
 
 from switchboard.agent import guardrail
+from switchboard.agent.pii_notice import PiiEvents, notice_text
+from switchboard.audit.pii import PiiRedactor, Redaction, shared_redactor
 from switchboard.audit.redact import redact
 from switchboard.domain.attributes import ATTR_SENTIMENT
 from switchboard.domain.segments import TranscriptSegment
@@ -73,6 +82,8 @@ EndHook = Callable[[Contact], Awaitable[Any]]
 HUMAN_INTENT = "HUMAN_AGENT"
 #: Longest message accepted from a customer or a human agent (characters).
 MAX_TEXT = 4000
+#: ``Message.intent`` of the bot's "never share your PIN" notice in the transcript.
+PII_NOTICE_INTENT = "PII_NOTICE"
 
 
 class ContactView(BaseModel):
@@ -118,6 +129,7 @@ class ConversationService:
             platform queues the contact itself (Amazon Connect behind Lex).
         locks: the per-contact locks (shared with the sentiment tracker).
         claim_idle_ms: re-claim time the sentiment consumer starts with.
+        pii: the PII redactor (default: the process-wide one, spaCy loaded once).
     """
 
     def __init__(
@@ -132,10 +144,14 @@ class ConversationService:
         queue: HandoverQueue | None = None,
         locks: ContactLocks | None = None,
         claim_idle_ms: int = 30_000,
+        pii: PiiRedactor | None = None,
     ) -> None:
         self.store = store
         self.db = db
-        self.events = events
+        self.pii = pii or shared_redactor()
+        self._redactions: LRUCache[tuple[str, str, bool], Redaction] = LRUCache(maxsize=4096)
+        self._notices: dict[str, Message] = {}
+        self.events: EventSink = PiiEvents(events, self._party_redacted)
         self.segments = segments
         self.default_locale = default_locale
         self.sentiment = sentiment
@@ -281,6 +297,7 @@ class ConversationService:
         )
         await self.aflush()
         self.locks.forget(contact_id)
+        self.forget_redactions(contact_id)
         if self.sentiment is not None:
             self.sentiment.forget(contact_id)
         for hook in list(self.end_hooks):
@@ -307,6 +324,67 @@ class ConversationService:
         """:meth:`flush` off the event loop."""
         await self.db.transaction(self.flush)
 
+    # -- PII -------------------------------------------------------------------------------
+
+    def redaction(
+        self, contact_id: str, text: str, locale: Locale | None = None, *, names: bool = True
+    ) -> Redaction:
+        """The redaction of one party's text, computed once per contact and text (memoised).
+
+        ``locale`` picks the language of the name recogniser (default: the
+        service's); ``names=False`` (a human agent's text) leaves names alone.
+        """
+        key = (contact_id, text, names)
+        found = self._redactions.get(key)
+        if found is None:
+            lang = (locale or self.default_locale).value
+            found = self.pii.redact(text, lang, names=names)
+            self._redactions[key] = found
+        return found
+
+    def redacted(
+        self, contact_id: str, text: str, locale: Locale | None = None, *, names: bool = True
+    ) -> str:
+        """:meth:`redaction`'s text."""
+        return self.redaction(contact_id, text, locale, names=names).text
+
+    def _party_redacted(self, contact_id: str, speaker: Source, text: str) -> str:
+        """A customer's (every pass) or a human agent's (no name passes) text redacted."""
+        return self.redacted(contact_id, text, names=speaker is not Source.HUMAN_AGENT)
+
+    def screen_customer_text(self, contact: Contact, text: str, turn: int | None) -> str | None:
+        """Redact the customer's text now; when it held a PIN, CVV or card number, warn.
+
+        The notice ("never share your PIN — I've removed it", in the contact's
+        language) is published on the transcript stream at once, audited as a
+        ``guardrail`` event (category ``pii_secret_removed``) and stored with
+        the turn between the customer's message and the reply
+        (:meth:`store_turn`). Returns the notice text, or None.
+        """
+        found = self.redaction(contact.contact_id, text, contact.locale)
+        if not found.shared_secret:
+            return None
+        notice = notice_text(found.entities, contact.locale)
+        self._notices[contact.contact_id] = Message(
+            role=Role.ASSISTANT, content=notice, intent=PII_NOTICE_INTENT
+        )
+        self.events.emit(
+            Event(
+                contact_id=contact.contact_id,
+                type=EventType.GUARDRAIL,
+                source=Source.SYSTEM,
+                data={"category": "pii_secret_removed"},
+            )
+        )
+        self.publish(contact, Source.SYSTEM, notice, turn)
+        return notice
+
+    def forget_redactions(self, contact_id: str) -> None:
+        """Drop a contact's memoised redactions and pending notice (its contact ended)."""
+        for key in [k for k in self._redactions if k[0] == contact_id]:
+            self._redactions.pop(key, None)
+        self._notices.pop(contact_id, None)
+
     # -- the parties' messages -------------------------------------------------------------
 
     def publish(
@@ -322,7 +400,11 @@ class ConversationService:
         segment = TranscriptSegment(
             contact_id=contact.contact_id,
             speaker=speaker,
-            text=text if speaker is Source.AI_AGENT else redact(text),
+            text=text
+            if speaker in (Source.AI_AGENT, Source.SYSTEM)
+            else self.redacted(
+                contact.contact_id, text, contact.locale, names=speaker is not Source.HUMAN_AGENT
+            ),
             is_partial=False,
             start_time=now,
             end_time=now,
@@ -362,10 +444,14 @@ class ConversationService:
         The customer's text is redacted here whatever the caller did; the AI
         agent's reply is stored as rendered (tool data, already output-guarded).
         """
-        customer = customer.model_copy(update={"content": redact(customer.content)})
+        content = self.redacted(contact.contact_id, customer.content, contact.locale)
+        customer = customer.model_copy(update={"content": content})
+        notice = self._notices.pop(contact.contact_id, None)
 
         def writes() -> None:
             self.store.add_message(contact.contact_id, customer)
+            if notice is not None:
+                self.store.add_message(contact.contact_id, notice)
             self.store.add_message(contact.contact_id, reply)
             self.store.update_contact(contact)
             self.flush()
@@ -376,6 +462,8 @@ class ConversationService:
         self, contact_id: str, speaker: Source, text: str, **fields: Any
     ) -> Message:
         """Store one message of ``speaker`` (customer and human-agent text redacted)."""
+        if speaker in (Source.CUSTOMER, Source.HUMAN_AGENT):
+            text = self._party_redacted(contact_id, speaker, text)
         message = _message(speaker, text, **fields)
         await self.db.add_message(contact_id, message)
         return message
@@ -391,7 +479,7 @@ class ConversationService:
             to: who receives it (``human_agent``), recorded on the event.
 
         Returns:
-            The text as cleaned (what the human agent is shown).
+            The text as cleaned (relayed live to the human agent; stored redacted).
 
         Raises:
             switchboard.errors.UnknownContactError: no such contact.
@@ -494,13 +582,13 @@ class ConversationService:
             return
         for row in build_hallucination_logs(
             result,
-            user_query=user_query,
+            user_query=self.redacted(contact_id, user_query),  # the customer's: memoised pass
             tool_results=list(tool_results),
             model_response=model_response,
             session_id=contact_id,
             action_taken=result.action_taken,
             ttl_days=ttl_days,
-            redact=redact,
+            redact=redact,  # the checksum pass over the bot's own text and tool data
         ):
             try:
                 await self.db.add_hallucination_log(row)
@@ -561,9 +649,9 @@ class ConversationService:
 
 
 def _message(speaker: Source, text: str, **fields: Any) -> Message:
-    """The stored form of one party's message (customer and human-agent text redacted)."""
+    """The stored form of one party's message (the caller redacted the text)."""
     if speaker is Source.CUSTOMER:
-        return Message(role=Role.USER, content=redact(text), **fields)
+        return Message(role=Role.USER, content=text, **fields)
     if speaker is Source.HUMAN_AGENT:
-        return Message(role=Role.ASSISTANT, content=redact(text), intent=HUMAN_INTENT, **fields)
+        return Message(role=Role.ASSISTANT, content=text, intent=HUMAN_INTENT, **fields)
     return Message(role=Role.ASSISTANT, content=text, **fields)

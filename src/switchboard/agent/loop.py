@@ -39,7 +39,6 @@ from switchboard.agent.messages import (
     language,
 )
 from switchboard.agent.prompts import system_prompt
-from switchboard.audit import redact
 from switchboard.config import AgentSettings
 from switchboard.domain.attributes import handover_attributes
 from switchboard.domain.types import (
@@ -532,12 +531,11 @@ class TurnLoop:
 
     # -- endings --------------------------------------------------------------------------
 
-    @staticmethod
-    def _user_message(text: str, nlu: RouteDecision | None) -> Message:
-        """The customer's message as stored: PII (phone, card, e-mail...) redacted."""
+    def _user_message(self, t: _Turn, nlu: RouteDecision | None) -> Message:
+        """The customer's message as stored: PII redacted (once, by the conversation service)."""
         return Message(
             role=Role.USER,
-            content=redact(text),
+            content=self.conversation.redacted(t.contact.contact_id, t.text, t.contact.locale),
             route=nlu.route if nlu else None,
             intent=nlu.intent if nlu else None,
         )
@@ -552,7 +550,7 @@ class TurnLoop:
         message: str | None = None,
     ) -> AgentReply:
         contact, agent_state, text, nlu = t.contact, t.agent_state, t.text, t.nlu
-        history = [*t.history, self._user_message(text, nlu)]
+        history = [*t.history, self._user_message(t, nlu)]
         information = {
             k: str(v)
             for k, v in ((contact.state.get("dialogue") or {}).get("slots") or {}).items()
@@ -604,7 +602,7 @@ class TurnLoop:
         handover: Handover | None = None,
         spoken_text: str | None = None,
     ) -> AgentReply:
-        contact, agent_state, text, nlu = t.contact, t.agent_state, t.text, t.nlu
+        contact, agent_state, nlu = t.contact, t.agent_state, t.nlu
         started, turn_index = t.started, t.index
         tools = tools or []
         used = set(agent_state.get("tools_used", [])) | {r.name for r in tools if r.ok}
@@ -640,7 +638,7 @@ class TurnLoop:
         # Stored by ``run`` in one transaction through the conversation service
         # (which redacts the customer's text again, whatever the caller did).
         t.writes = (
-            self._user_message(text, nlu),
+            self._user_message(t, nlu),
             Message(role=Role.ASSISTANT, content=text_out, route=route, intent=None),
         )
         return reply

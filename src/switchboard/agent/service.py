@@ -14,6 +14,7 @@ replacing attributes on instances.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from typing import TYPE_CHECKING
@@ -166,9 +167,13 @@ class AgentService:
                 raise InputError(f"contact {contact_id} has ended")
             cleaned = guardrail.clean_input(text)  # InputError before anything is published
             turn = int((contact.state.get("agent") or {}).get("turns", 0)) + 1
+            # PII redacted once here; a PIN/CVV/card number gets the "never share" notice.
+            notice = await asyncio.to_thread(conv.screen_customer_text, contact, cleaned, turn)
             sentiment = await conv.customer_said(contact, cleaned, turn)
             run = functools.partial(self.loop.run, history=history)
             reply = await self.hooks.run_turn(contact, text, sentiment, run)
+            if notice is not None:
+                reply = reply.model_copy(update={"text": f"{notice} {reply.text}"})
             conv.publish(contact, Source.AI_AGENT, reply.text, reply.turn_index or turn)
             if reply.handover is not None:
                 await conv.hand_over(contact_id, reply.handover)

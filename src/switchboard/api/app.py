@@ -26,8 +26,9 @@ from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
 from switchboard.api.agents import build_agents_router
 from switchboard.api.analytics import build_analytics_router
 from switchboard.api.errors import install_error_handlers
-from switchboard.api.guards import record_socket_refusal
+from switchboard.api.guards import ADMIN_ONLY, guard, record_socket_refusal
 from switchboard.api.limits import AbuseLimitMiddleware, Limiter
+from switchboard.api.privacy import build_privacy_router
 from switchboard.api.routes import build_router
 from switchboard.api.users import build_users_router
 from switchboard.api.ws import build_ws_router
@@ -170,4 +171,7 @@ def _install_security(app: FastAPI, settings: Settings) -> None:
     app.state.limiter = Limiter(settings.limits)
     app.add_middleware(AbuseLimitMiddleware, limiter=app.state.limiter)
     app.include_router(build_users_router())
+    # Admin privacy routes (erasure, audit verify; admins only); their router's
+    # lifespan runs the retention purge and the signed audit anchors.
+    app.include_router(build_privacy_router(), dependencies=[guard(ADMIN_ONLY)])
     app.state.record_refusal = record_socket_refusal  # voice sockets audit their refusals

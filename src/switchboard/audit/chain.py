@@ -6,10 +6,18 @@ the event and ``prev_hash`` (:func:`event_hash`). Editing, deleting,
 inserting or reordering a stored event breaks the recomputation or the links,
 and :func:`verify_chain` reports the first event where that happens.
 
+The hashed document commits to the event's data through its digest
+(:func:`switchboard.audit.records.data_digest`): the SHA-256 of the sealed
+ciphertext when the store encrypts event data, of the canonical JSON
+otherwise. Erasure (GDPR Art. 17) replaces the data by a tombstone that keeps
+that digest, so an erased contact's chain still verifies while the content is
+gone. Hashes of the first format (the data itself in the document) still
+verify for events that were not erased.
+
 Limits: a plain hash chain shows accidental or naive edits; someone with
 write access who recomputes every later hash, or who deletes the newest
-events, is not detected by the chain alone. Anchor the latest hash outside
-the database (the JSON log carries every event) when that matters.
+events, is not detected by the chain alone. :mod:`switchboard.audit.anchor`
+writes signed chain heads outside the database for that.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from switchboard.audit.records import ChainStore
+from switchboard.audit.records import ChainStore, data_digest, is_tombstone
 from switchboard.domain.types import Event
 
 
@@ -52,24 +60,47 @@ def event_hash(event: Event, prev_hash: str | None) -> str:
     """Return the hex SHA-256 of ``event`` chained to ``prev_hash``.
 
     The hashed document is the canonical JSON of ``event_id``, ``contact_id``,
-    ``type``, ``source``, ``timestamp`` (UTC, microseconds), ``data`` and
-    ``prev_hash``. ``event.data`` must already be JSON-compatible (the audit
-    sink converts and redacts it first).
+    ``type``, ``source``, ``timestamp`` (UTC, microseconds), ``data_sha256``
+    (:func:`~switchboard.audit.records.data_digest` of the stored data) and
+    ``prev_hash``. ``event.data`` must be the stored form: JSON-compatible,
+    sealed by the store, or a tombstone.
 
     Raises:
         TypeError, ValueError: ``event.data`` is not JSON-compatible.
 
     """
-    document = {
+    document = _header(event, prev_hash)
+    document["data_sha256"] = data_digest(event.data)
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+def legacy_event_hash(event: Event, prev_hash: str | None) -> str:
+    """The first format's hash: the data itself in the document (verification only)."""
+    document = _header(event, prev_hash)
+    document["data"] = event.data
+    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+def _header(event: Event, prev_hash: str | None) -> dict[str, Any]:
+    """The hashed fields other than the data."""
+    return {
         "event_id": event.event_id,
         "contact_id": event.contact_id,
         "type": str(event.type),
         "source": str(event.source),
         "timestamp": _utc_iso(event.timestamp),
-        "data": event.data,
         "prev_hash": prev_hash,
     }
-    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+
+
+def _recomputes(event: Event, prev_hash: str | None, expected: str) -> bool:
+    """True when ``expected`` is the event's hash in the current or the first format."""
+    try:
+        if event_hash(event, prev_hash) == expected:
+            return True
+        return not is_tombstone(event.data) and legacy_event_hash(event, prev_hash) == expected
+    except (TypeError, ValueError):
+        return False
 
 
 class ChainReport(BaseModel):
@@ -117,13 +148,8 @@ def verify_chain(store: ChainStore, contact_id: str) -> ChainReport:
             reason = "unchained"
         elif record.prev_hash != expected_prev:
             reason = "broken_link"
-        else:
-            try:
-                recomputed = event_hash(record.event, record.prev_hash)
-            except (TypeError, ValueError):
-                recomputed = None
-            if recomputed != record.hash:
-                reason = "hash_mismatch"
+        elif not _recomputes(record.event, record.prev_hash, record.hash):
+            reason = "hash_mismatch"
         if reason is not None:
             return ChainReport(
                 contact_id=contact_id,

@@ -7,11 +7,73 @@ package importing the other's internals.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from switchboard.domain.types import Event
+
+#: Key of a sealed JSON column value: ``{"_sealed": "sbe1:<base64 envelope>"}``.
+SEALED_KEY = "_sealed"
+#: Key of an erased event's data: ``{"_erased": "<UTC ISO time>", "_data_sha256": "<hex>"}``.
+ERASED_KEY = "_erased"
+#: The SHA-256 of the stored data an event hash commits to (kept by a tombstone).
+DIGEST_KEY = "_data_sha256"
+
+
+def data_digest(data: Any) -> str:
+    """Hex SHA-256 of an event's stored ``data``: what the chain commits to.
+
+    * sealed data (``{"_sealed": text}``): the digest of its nonce and
+      ciphertext (not of the wrapped data key, so ``switchboard keys rewrap``
+      leaves the chain intact), never a hash of clear customer data;
+    * a tombstone: the digest it kept from the data it replaced;
+    * clear data (no encryption configured): the digest of its canonical JSON.
+
+    Raises:
+        TypeError, ValueError: clear data that is not JSON-compatible.
+    """
+    if isinstance(data, dict):
+        if ERASED_KEY in data and isinstance(data.get(DIGEST_KEY), str):
+            return str(data[DIGEST_KEY])
+        sealed = data.get(SEALED_KEY)
+        if len(data) == 1 and isinstance(sealed, str):
+            return hashlib.sha256(_sealed_body(sealed)).hexdigest()
+    text = json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _sealed_body(sealed: str) -> bytes:
+    """Nonce + ciphertext + tag of a sealed text (layout of ``switchboard.crypto.envelope``).
+
+    ``"sbe1:" + base64(magic:4 | kid_len:1 | kid | wrapped_len:2 | wrapped | body)``;
+    anything that does not parse is hashed whole (so it still fails verification
+    if edited).
+    """
+    try:
+        blob = base64.b64decode(sealed.removeprefix("sbe1:"), validate=True)
+        pos = 4
+        pos += 1 + blob[pos]
+        pos += 2 + int.from_bytes(blob[pos : pos + 2], "big")
+    except (ValueError, IndexError, binascii.Error):
+        return sealed.encode("utf-8")
+    return blob[pos:] if pos < len(blob) else sealed.encode("utf-8")
+
+
+def tombstone(data: Any, erased_at: str) -> dict[str, Any]:
+    """The data that replaces an erased event's: the erase time and :func:`data_digest`."""
+    return {ERASED_KEY: erased_at, DIGEST_KEY: data_digest(data)}
+
+
+def is_tombstone(data: Any) -> bool:
+    """True when an event's stored data is a tombstone left by erasure."""
+    return isinstance(data, dict) and ERASED_KEY in data
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,11 @@ With ``batch_size > 1`` events are queued and written together by
 :meth:`AuditSink.flush` (one transaction), which the turn loop calls at the
 end of a turn; a full batch flushes on its own.
 
+A store with a ``seal_event(event) -> Event`` method (``SqlStore`` with
+encryption at rest) seals each event's data before it is hashed, so the
+chain commits to the ciphertext (see :mod:`switchboard.audit.chain`);
+listeners and the JSON log still receive the redacted clear event.
+
 The last hash of each contact is kept in memory (an LRU of
 ``max_cached_contacts``), so chaining costs no read per event; a contact not
 in the cache costs one indexed read. When the store rolls back a unit of
@@ -82,6 +87,7 @@ class AuditSink:
             raise ValueError("batch_size, max_pending and max_cached_contacts must be >= 1")
         self._store = store
         self._chain: ChainStore | None = store if isinstance(store, ChainStore) else None
+        self._seal: Callable[[Event], Event] | None = getattr(store, "seal_event", None)
         self._batch_size = batch_size
         self._max_pending = max_pending
         self._max_cached = max_cached_contacts
@@ -217,7 +223,8 @@ class AuditSink:
         """Hash ``batch`` onto each contact's chain; return the records and new heads."""
         heads: dict[str, str] = {}
         records: list[EventRecord] = []
-        for event in batch:
+        for clear in batch:
+            event = self._seal(clear) if self._seal is not None else clear
             cid = event.contact_id
             if cid in heads:
                 prev: str | None = heads[cid]

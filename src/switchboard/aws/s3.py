@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from switchboard.audit.records import EventRecord
+from switchboard.audit.records import EventRecord, is_tombstone, tombstone
 from switchboard.aws.settings import AwsSettings
 from switchboard.domain.types import Event, Message
 from switchboard.errors import StoreError
@@ -143,3 +144,50 @@ class S3AuditSink:
         except Exception as exc:
             raise StoreError(f"S3 read failed: {type(exc).__name__}", retryable=True) from exc
         return records
+
+    def erase_contact(self, contact_id: str) -> int:
+        """Erase a contact (GDPR Art. 17): delete its transcripts, tombstone its audit records.
+
+        Each audit object of the contact is rewritten with every event's data
+        replaced by a tombstone that keeps the digest the hash chain commits
+        to (:func:`switchboard.audit.records.tombstone`), so
+        :meth:`event_records` still verifies. Returns the objects changed.
+
+        Raises:
+            StoreError: listing, reading or writing failed.
+        """
+        changed = 0
+        erased_at = datetime.now(UTC).isoformat(timespec="microseconds")
+        try:
+            paginator = self.client.get_paginator("list_objects_v2")
+            for prefix in (self.transcript_prefix, self.audit_prefix):
+                for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                    for obj in page.get("Contents", []):
+                        key = obj["Key"]
+                        if prefix == self.transcript_prefix and key.endswith(f"/{contact_id}.json"):
+                            self.client.delete_object(Bucket=self.bucket, Key=key)
+                            changed += 1
+                        elif prefix == self.audit_prefix and f"/{contact_id}/" in key:
+                            changed += self._tombstone_object(key, erased_at)
+        except StoreError:
+            raise
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+            raise StoreError(f"S3 erasure failed: {code}", retryable=True) from exc
+        return changed
+
+    def _tombstone_object(self, key: str, erased_at: str) -> int:
+        """Rewrite one audit object with tombstoned event data; 1 if it changed, else 0."""
+        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode()
+        lines = []
+        dirty = False
+        for line in body.splitlines():
+            raw = json.loads(line)
+            data = raw["event"].get("data")
+            if not is_tombstone(data):
+                raw["event"]["data"] = tombstone(data, erased_at)
+                dirty = True
+            lines.append(json.dumps(raw, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
+        if dirty:
+            self._put(key, ("\n".join(lines) + "\n").encode(), "application/x-ndjson")
+        return int(dirty)

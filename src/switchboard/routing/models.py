@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from switchboard.store.models import UTCDateTime
@@ -74,7 +74,8 @@ class CallbackRow(RoutingBase):
 
     callback_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     contact_id: Mapped[str] = mapped_column(String(64), index=True)
-    customer_phone: Mapped[str] = mapped_column(String(32))
+    #: Sealed at rest (``sbe1:...``, ~150 characters): Text, not String(32).
+    customer_phone: Mapped[str] = mapped_column(Text)
     requested_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))
     queue_id: Mapped[str] = mapped_column(String(64))

@@ -6,6 +6,10 @@ store's schema translation), and creates its tables next to the store's.
 Every method takes the open connection of the caller's transaction
 (:meth:`RoutingStore.begin`), so the engine composes several reads and
 claims into one atomic step.
+
+Callback numbers are sealed at rest with the store's envelope
+(``routing_callbacks.customer_phone`` holds ``sbe1:...``, associated data
+``routing_callbacks.customer_phone|<callback_id>``) and opened on read.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from switchboard.crypto import Envelope
 from switchboard.errors import UnknownAgentError
 from switchboard.routing.estimator import WaitingContact
 from switchboard.routing.models import AgentRow, CallbackRow, EntryRow, RoutingBase
@@ -30,6 +35,9 @@ from switchboard.routing.types import (
     EntryState,
     RoutingProfile,
 )
+from switchboard.store.privacy import rewrap_value
+from switchboard.store.privacy_columns import ensure_privacy_columns
+from switchboard.store.sealing import ColumnSealer, open_sealed
 from switchboard.store.sql import SqlStore
 from switchboard.store.sql import _error as store_error
 
@@ -44,17 +52,23 @@ class RoutingStore:
         engine: the engine of a :class:`~switchboard.store.SqlStore` (its
             ``engine`` property) or any engine of a supported backend.
         create: create the tables if missing (idempotent).
+        envelope: seals callback numbers at rest (None: stored in clear).
 
     Raises:
         StoreError: the tables cannot be created.
     """
 
-    def __init__(self, engine: Engine, *, create: bool = True) -> None:
+    def __init__(
+        self, engine: Engine, *, create: bool = True, envelope: Envelope | None = None
+    ) -> None:
         self.engine = engine
+        self.sealer = ColumnSealer(envelope)
         if create:
             try:
                 with engine.begin() as conn:
                     RoutingBase.metadata.create_all(conn)
+                    schema = engine.get_execution_options().get("schema_translate_map", {})
+                    ensure_privacy_columns(conn, schema.get(None))
             except SQLAlchemyError as exc:
                 raise store_error("create routing tables", exc) from exc
 
@@ -77,7 +91,7 @@ class RoutingStore:
         """
         if not isinstance(store, SqlStore):
             raise TypeError("routing needs the SQL store (SqlStore)")
-        return cls(store.engine)
+        return cls(store.engine, envelope=store.sealer.envelope)
 
     @contextmanager
     def begin(self, conn: Connection | None = None) -> Iterator[Connection]:
@@ -377,21 +391,64 @@ class RoutingStore:
 
     # -- callbacks -------------------------------------------------------------------
 
-    @staticmethod
-    def callback_params(cb: Callback) -> dict[str, Any]:
-        """Column values of a callback."""
+    def callback_params(self, cb: Callback) -> dict[str, Any]:
+        """Column values of a callback (the number sealed)."""
         data = cb.model_dump()
         data["status"] = cb.status.value
         data["entry_id"] = None
+        data["customer_phone"] = self.sealer.text(cb.customer_phone, _phone_aad(cb.callback_id))
         return data
 
-    @staticmethod
-    def callbacks_where(conn: Connection, *where: Any) -> list[Callback]:
-        """Callbacks matching the SQLAlchemy ``where`` clauses, oldest request first."""
+    def callbacks_where(self, conn: Connection, *where: Any) -> list[Callback]:
+        """Callbacks matching the SQLAlchemy ``where`` clauses, oldest request first.
+
+        Raises:
+            StoreError: a sealed number does not open (tampered or moved row).
+        """
         rows = conn.execute(
             select(CallbackRow.__table__).where(*where).order_by(CallbackRow.requested_at)
         ).all()
-        return [Callback.model_validate(dict(r._mapping)) for r in rows]
+        found: list[Callback] = []
+        for r in rows:
+            mapping = dict(r._mapping)
+            phone = mapping["customer_phone"]
+            if phone:  # an expired callback's number is erased to ""
+                mapping["customer_phone"] = open_sealed(
+                    self.sealer.open_text, phone, _phone_aad(mapping["callback_id"])
+                )
+            found.append(Callback.model_validate(mapping))
+        return found
+
+    def rewrap_callbacks(self) -> int:
+        """Move every sealed callback number to the current KEK; return how many rows changed.
+
+        Raises:
+            StoreError: the update failed.
+            switchboard.crypto.UnknownKeyError: a number's KEK was retired already.
+        """
+        envelope = self.sealer.envelope
+        if envelope is None:
+            return 0
+        count = 0
+        with self.begin() as conn:
+            rows = conn.execute(select(CallbackRow.callback_id, CallbackRow.customer_phone)).all()
+            for callback_id, phone in rows:
+                new = rewrap_value(envelope, phone)
+                if new is not None:
+                    conn.execute(
+                        update(CallbackRow)
+                        .where(CallbackRow.callback_id == callback_id)
+                        .values(customer_phone=new)
+                    )
+                    count += 1
+        return count
+
+    @staticmethod
+    def erase_contact(conn: Connection, contact_id: str) -> int:
+        """Delete a contact's callbacks and queue entries (erasure); return rows deleted."""
+        callbacks = conn.execute(delete(CallbackRow).where(CallbackRow.contact_id == contact_id))
+        entries = conn.execute(delete(EntryRow).where(EntryRow.contact_id == contact_id))
+        return int(callbacks.rowcount) + int(entries.rowcount)
 
     def callbacks(self, conn: Connection, status: CallbackStatus | None) -> list[Callback]:
         """Stored callbacks, optionally of one status."""
@@ -444,3 +501,8 @@ class RoutingStore:
         """Delete callback rows past ``ttl`` (the DynamoDB TTL sweep); return how many."""
         result = conn.execute(delete(CallbackRow).where(CallbackRow.ttl <= now_epoch))
         return int(result.rowcount)
+
+
+def _phone_aad(callback_id: str) -> str:
+    """Associated data of a callback's sealed number."""
+    return f"routing_callbacks.customer_phone|{callback_id}"

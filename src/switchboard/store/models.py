@@ -5,7 +5,8 @@ Tables:
 * ``contacts``: one row per contact; ``customer_endpoint`` is stored masked
   (see :func:`switchboard.audit.redact.mask_endpoint`); ``state`` is the
   brain's dialogue state as JSON.
-* ``messages``: the transcript; ``seq`` numbers a contact's messages from 1.
+* ``messages``: the transcript; ``seq`` numbers a contact's messages from 1;
+  ``content`` holds sealed text (``sbe1:...``) when encryption at rest is on.
 * ``events``: the audit trail (seed 2 "Log Event Types"); ``seq`` numbers a
   contact's events from 1 and ``prev_hash``/``hash`` form the per-contact
   SHA-256 chain written by :class:`switchboard.audit.AuditSink`.
@@ -89,6 +90,8 @@ class ContactRow(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
     customer_endpoint: Mapped[str | None] = mapped_column(String(256))
+    #: HMAC-SHA256 of the customer's endpoint (``switchboard.crypto.customer_ref``) for erasure.
+    customer_ref: Mapped[str | None] = mapped_column(String(64), index=True)
     state: Mapped[dict[str, Any]]
 
 

@@ -23,6 +23,11 @@ URLs:
 Values stored as JSON (contact state, event data, hallucination-log details)
 are first converted with ``pydantic_core.to_jsonable_python`` (datetimes
 become ISO strings, NaN becomes ``"NaN"``).
+
+Encryption at rest (``envelope=``): message text, contact state (with the
+summary), event data and hallucination-log text are sealed on write, opened
+on read (:mod:`switchboard.store.sealing`). ``contacts.customer_ref`` is an
+HMAC of the customer's endpoint (``switchboard erase --customer`` finds them).
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -41,30 +45,25 @@ from sqlalchemy import (
     Connection,
     Engine,
     bindparam,
-    create_engine,
     delete,
-    event,
     func,
     insert,
     select,
     text,
     update,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
-    ArgumentError,
     IntegrityError,
-    NoSuchModuleError,
     SQLAlchemyError,
     StatementError,
 )
-from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateSchema
 
 from switchboard.audit.chain import event_hash
 from switchboard.audit.records import EventRecord
 from switchboard.audit.redact import mask_endpoint, redact
 from switchboard.config import Settings
+from switchboard.crypto import Envelope, build_envelope, customer_ref, load_index_key
 from switchboard.domain.types import (
     STORED,
     Contact,
@@ -74,18 +73,26 @@ from switchboard.domain.types import (
     utcnow,
 )
 from switchboard.errors import (
-    ConfigError,
     InputError,
     StoreError,
     SwitchboardError,
     UnknownContactError,
 )
+from switchboard.store.engine import build_engine
 from switchboard.store.models import (
     Base,
     ContactRow,
     EventRow,
     HallucinationLogRow,
     MessageRow,
+)
+from switchboard.store.privacy_columns import ensure_privacy_columns
+from switchboard.store.sealing import (
+    ColumnSealer,
+    event_aad,
+    message_aad,
+    open_sealed,
+    state_aad,
 )
 
 _log = logging.getLogger(__name__)
@@ -112,25 +119,13 @@ _EVENT_COLUMNS = (
     EventRow.hash,
 )
 _EVENT_FIELDS = ("event_id", "contact_id", "type", "source", "timestamp", "data")
-_CONTACT_COLUMNS = tuple(ContactRow.__table__.c)
+_CONTACT_COLUMNS = tuple(c for c in ContactRow.__table__.c if c.name != "customer_ref")
 _LOG_COLUMNS = tuple(HallucinationLogRow.__table__.c)
 
 
 def _jsonable(value: Any) -> Any:
     """Return ``value`` as JSON-compatible data (see module docstring)."""
     return to_jsonable_python(value, serialize_unknown=True, inf_nan_mode="strings")
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """Set the SQLite pragmas on a new DBAPI connection (SQLite docs: WAL, pragma)."""
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
-    finally:
-        cursor.close()
 
 
 def _error(op: str, exc: SQLAlchemyError) -> SwitchboardError:
@@ -165,6 +160,8 @@ class SqlStore:
         schema: PostgreSQL schema for the tables (created if missing).
         create_schema: run ``metadata.create_all`` now (idempotent).
         echo: log SQL statements (debugging only: parameters may hold PII).
+        envelope: seal sensitive columns (module docstring); None stores them in clear.
+        index_key: HMAC key of ``customer_ref`` (None: no customer reference kept).
 
     Raises:
         ConfigError: the URL is malformed, names an unknown driver, or a
@@ -180,8 +177,12 @@ class SqlStore:
         schema: str | None = None,
         create_schema: bool = True,
         echo: bool = False,
+        envelope: Envelope | None = None,
+        index_key: bytes | None = None,
     ) -> None:
-        self._engine = self._build_engine(url, schema=schema, echo=echo)
+        self._engine = build_engine(url, schema=schema, echo=echo)
+        self.sealer = ColumnSealer(envelope)
+        self.index_key = index_key
         self._schema = schema
         self._uow: ContextVar[Connection | None] = ContextVar(
             f"switchboard_store_uow_{id(self)}", default=None
@@ -192,39 +193,6 @@ class SqlStore:
             self.create_schema()
 
     # -- lifecycle -----------------------------------------------------------------
-
-    @staticmethod
-    def _build_engine(url: str, *, schema: str | None, echo: bool) -> Engine:
-        """Create the engine for ``url`` with the pool and pragmas its backend needs."""
-        try:
-            parsed = make_url(url)
-        except ArgumentError as exc:
-            raise ConfigError(f"malformed database URL: {exc}") from exc
-        backend = parsed.get_backend_name()
-        kwargs: dict[str, Any] = {"echo": echo}
-        if backend == "sqlite":
-            if schema is not None:
-                raise ConfigError("schema= is only supported on PostgreSQL")
-            database = parsed.database or ""
-            kwargs["connect_args"] = {"check_same_thread": False}
-            if database in ("", ":memory:") or parsed.query.get("mode") == "memory":
-                kwargs["poolclass"] = StaticPool
-            else:
-                try:
-                    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-                except OSError as exc:
-                    raise ConfigError(f"cannot create the SQLite directory: {exc}") from exc
-        else:
-            kwargs["pool_pre_ping"] = True
-        try:
-            engine = create_engine(parsed, **kwargs)
-        except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-            raise ConfigError(f"unsupported database URL {parsed.drivername!r}: {exc}") from exc
-        if backend == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
-        if schema is not None:
-            engine = engine.execution_options(schema_translate_map={None: schema})
-        return engine
 
     def _build_statements(self) -> None:
         """Prepare the hot statements once (SQLAlchemy caches their compiled form)."""
@@ -294,6 +262,7 @@ class SqlStore:
                     if self._schema is not None:
                         conn.execute(CreateSchema(self._schema, if_not_exists=True))
                     Base.metadata.create_all(conn)
+                    ensure_privacy_columns(conn, self._schema)
                 return
             except SQLAlchemyError as exc:
                 if attempt == 2:
@@ -420,7 +389,8 @@ class SqlStore:
             "created_at": stored.created_at,
             "ended_at": stored.ended_at,
             "customer_endpoint": stored.customer_endpoint,
-            "state": _jsonable(stored.state),
+            "customer_ref": customer_ref(self.index_key, contact.customer_endpoint),
+            "state": self._seal_state(stored.contact_id, stored.state),
         }
         with self._connect("create contact") as conn:
             conn.execute(insert(ContactRow), row)
@@ -438,7 +408,7 @@ class SqlStore:
             row = conn.execute(self._select_contact, {"cid": contact_id}).first()
         if row is None:
             raise UnknownContactError(f"unknown contact {contact_id!r}")
-        return self._validate(Contact, row._mapping, "contact")
+        return self._contact(row)
 
     def update_contact(self, contact: Contact) -> None:
         """Persist ``status``, ``state``, ``ended_at`` and ``locale`` of an existing contact.
@@ -451,7 +421,7 @@ class SqlStore:
         params = {
             "cid": contact.contact_id,
             "status": contact.status.value,
-            "state": _jsonable(contact.state),
+            "state": self._seal_state(contact.contact_id, contact.state),
             "ended_at": contact.ended_at,
             "locale": contact.locale.value,
         }
@@ -477,7 +447,23 @@ class SqlStore:
         )
         with self._connect("list contacts") as conn:
             rows = conn.execute(stmt).all()
-        return [self._validate(Contact, row._mapping, "contact") for row in rows]
+        return [self._contact(row) for row in rows]
+
+    def _seal_state(self, contact_id: str, state: Any) -> Any:
+        """The stored form of a contact's state (sealed JSON when encryption is on)."""
+        return self.sealer.json(_jsonable(state), state_aad(contact_id))
+
+    def _contact(self, row: Any) -> Contact:
+        """A contact from its row, state opened.
+
+        Raises:
+            StoreError: the row is corrupt or its state does not open.
+        """
+        mapping = dict(row._mapping)
+        mapping["state"] = open_sealed(
+            self.sealer.open_json, mapping["state"], state_aad(mapping["contact_id"])
+        )
+        return self._validate(Contact, mapping, "contact")
 
     # -- messages ------------------------------------------------------------------
 
@@ -493,7 +479,9 @@ class SqlStore:
             "seq_contact_id": contact_id,
             "contact_id": contact_id,
             "role": message.role.value,
-            "content": message.content,
+            "content": self.sealer.text(
+                message.content, message_aad(contact_id, message.timestamp)
+            ),
             "route": message.route.value if message.route is not None else None,
             "intent": message.intent,
             "timestamp": message.timestamp,
@@ -518,20 +506,40 @@ class SqlStore:
             return []
         with self._connect("recent messages") as conn:
             rows = conn.execute(self._select_recent, {"cid": contact_id, "n": limit}).all()
-        return [self._validate(Message, row._mapping, "message") for row in reversed(rows)]
+        messages: list[Message] = []
+        for row in reversed(rows):
+            mapping = dict(row._mapping)
+            mapping["content"] = open_sealed(
+                self.sealer.open_text,
+                mapping["content"],
+                message_aad(contact_id, mapping["timestamp"]),
+            )
+            messages.append(self._validate(Message, mapping, "message"))
+        return messages
 
     # -- events --------------------------------------------------------------------
 
-    @staticmethod
-    def _event_params(event: Event) -> dict[str, Any]:
-        """Column values of ``event`` (without seq and hashes)."""
+    def seal_event(self, event: Event) -> Event:
+        """``event`` with its data in the stored (sealed) form; unchanged without encryption.
+
+        The audit sink calls it before hashing, so the chain commits to the ciphertext.
+        """
+        if not self.sealer.enabled:
+            return event
+        aad = event_aad(event.contact_id, event.event_id)
+        sealed = self.sealer.json(_jsonable(event.data), aad)
+        return event.model_copy(update={"data": sealed})
+
+    def _event_params(self, event: Event, *, seal: bool = True) -> dict[str, Any]:
+        """Column values of ``event`` (without seq and hashes); data sealed when ``seal``."""
+        data = self.seal_event(event).data if seal else _jsonable(event.data)
         return {
             "event_id": event.event_id,
             "contact_id": event.contact_id,
             "type": str(event.type),
             "source": str(event.source),
             "timestamp": event.timestamp,
-            "data": _jsonable(event.data),
+            "data": data,
         }
 
     def add_event(self, event: Event) -> None:
@@ -554,7 +562,9 @@ class SqlStore:
 
         ``seq`` continues each contact's numbering: one statement for a single
         record, else one indexed read per contact in the batch and one
-        executemany insert. A ``seq`` set on a record is ignored.
+        executemany insert. A ``seq`` set on a record is ignored. A chained
+        record is stored as given (its hash covers that form: the audit sink
+        seals it first); an unchained one is sealed here.
 
         Raises:
             StoreError: the write failed; nothing was stored.
@@ -567,7 +577,7 @@ class SqlStore:
                 records = self._serialise_writers(conn, records)
             if len(records) == 1:  # one statement: the database numbers it
                 record = records[0]
-                params = self._event_params(record.event)
+                params = self._event_params(record.event, seal=record.hash is None)
                 params.update(
                     seq_contact_id=record.event.contact_id,
                     prev_hash=record.prev_hash,
@@ -582,7 +592,7 @@ class SqlStore:
                 if cid not in next_seq:
                     last = conn.execute(self._select_max_event_seq, {"cid": cid}).scalar()
                     next_seq[cid] = int(last or 0) + 1
-                row = self._event_params(record.event)
+                row = self._event_params(record.event, seal=record.hash is None)
                 row.update(seq=next_seq[cid], prev_hash=record.prev_hash, hash=record.hash)
                 next_seq[cid] += 1
                 rows.append(row)
@@ -636,13 +646,20 @@ class SqlStore:
             StoreError: the read failed or a row is corrupt.
 
         """
-        return [
-            self._validate(Event, {k: row._mapping[k] for k in _EVENT_FIELDS}, "event")
-            for row in self._event_rows(contact_id)
-        ]
+        events: list[Event] = []
+        for row in self._event_rows(contact_id):
+            fields = {k: row._mapping[k] for k in _EVENT_FIELDS}
+            fields["data"] = open_sealed(
+                self.sealer.open_json, fields["data"], event_aad(contact_id, fields["event_id"])
+            )
+            events.append(self._validate(Event, fields, "event"))
+        return events
 
     def event_records(self, contact_id: str) -> list[EventRecord]:
-        """Return the contact's events with ``seq``, ``prev_hash`` and ``hash``.
+        """Return the contact's events with ``seq``, ``prev_hash`` and ``hash``, data as stored.
+
+        The data stays in its stored form (sealed, or a tombstone) since that
+        is what the chain hashes commit to.
 
         A row whose values no longer validate (e.g. an edited ``type``) is
         returned unvalidated so that :func:`switchboard.audit.verify_chain`
@@ -687,6 +704,8 @@ class SqlStore:
         row = log.model_dump()
         for key in ("hallucination_type", "severity", "action_taken"):
             row[key] = str(row[key])
+        for key in ("user_query", "model_response"):
+            row[key] = self.sealer.text(row[key], f"hallucination_logs.{key}|{log.log_id}")
         for key in ("tool_results", "validation_details"):
             row[key] = _jsonable(row[key])
         with self._connect("add hallucination log") as conn:
@@ -706,7 +725,17 @@ class SqlStore:
             stmt = stmt.where(HallucinationLogRow.session_id == session_id)
         with self._connect("hallucination logs") as conn:
             rows = conn.execute(stmt).all()
-        return [self._validate(HallucinationLog, row._mapping, "hallucination log") for row in rows]
+        logs: list[HallucinationLog] = []
+        for row in rows:
+            mapping = dict(row._mapping)
+            for key in ("user_query", "model_response"):
+                mapping[key] = open_sealed(
+                    self.sealer.open_text,
+                    mapping[key],
+                    f"hallucination_logs.{key}|{mapping['log_id']}",
+                )
+            logs.append(self._validate(HallucinationLog, mapping, "hallucination log"))
+        return logs
 
     def purge_expired_hallucination_logs(self, now: datetime | None = None) -> int:
         """Delete rows whose ``ttl`` (epoch seconds) is at or before ``now``.
@@ -753,9 +782,17 @@ class SqlStore:
 def create_store(settings: Settings) -> SqlStore:
     """Build the store named by ``settings.database_url`` (SQLite file by default).
 
+    Sensitive columns are sealed with the envelope of ``settings.crypto``
+    (a development keyring is generated under ``var/`` when none is set).
+
     Raises:
-        ConfigError: the URL is malformed or names an unknown driver.
+        ConfigError: the URL is malformed or names an unknown driver, or the
+            crypto settings are incomplete.
         StoreError: the database cannot be reached.
 
     """
-    return SqlStore(settings.database_url)
+    return SqlStore(
+        settings.database_url,
+        envelope=build_envelope(settings.crypto),
+        index_key=load_index_key(settings.crypto),
+    )
