@@ -24,6 +24,7 @@ from switchboard.domain.types import (
 )
 from switchboard.voice.events import HandoverInfo
 from switchboard.voice.settings import VoiceSettings
+from switchboard.voice.spoken import FollowUpOffer
 from switchboard.voice.stages.turn import Conversation
 
 
@@ -69,6 +70,13 @@ class ServiceLike(Protocol):
 
     async def end_contact(self, contact_id: str, status: ContactStatus) -> Contact:
         """End a contact."""
+        ...
+
+    async def answer_offer(
+        self, contact_id: str, customer_text: str, reply_text: str,
+        follow_up: dict[str, str] | None,
+    ) -> None:
+        """Store the caller's answer to an offer, the reply, and the accepted follow-up."""
         ...
 
 
@@ -130,6 +138,16 @@ class ServiceConversation:
     def record(self, event: Event) -> None:
         """Add an event to the contact's audit trail."""
         self.service.events.emit(event)
+
+    async def answer_offer(
+        self, contact_id: str, customer_text: str, reply_text: str, offer: FollowUpOffer | None
+    ) -> None:
+        """The caller said yes (``offer`` set) or no to a spoken offer; stored by the service."""
+        follow_up = (
+            {"topic": offer.topic, "channel": offer.channel, "details": offer.details}
+            if offer is not None else None
+        )
+        await self.service.answer_offer(contact_id, customer_text, reply_text, follow_up)
 
 
 def as_conversation(service: Conversation | ServiceLike) -> Conversation:
