@@ -10,6 +10,7 @@ handover attributes are kept.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
 from switchboard.domain.attributes import queue_for
@@ -23,6 +24,7 @@ from switchboard.domain.types import (
     Locale,
 )
 from switchboard.voice.events import HandoverInfo
+from switchboard.voice.recording import RecordingStore
 from switchboard.voice.settings import VoiceSettings
 from switchboard.voice.spoken import FollowUpOffer
 from switchboard.voice.stages.turn import Conversation
@@ -95,6 +97,18 @@ class ServiceConversation:
         """The service's default locale."""
         locale: Locale = self.service.settings.locale
         return locale
+
+    def recording_store(self) -> RecordingStore | None:
+        """Where this deployment's call recordings go (None: no envelope to seal them with).
+
+        ``retention.recordings_dir`` of the service's settings, sealed with the
+        envelope of the service's store (``store.sealer.envelope``).
+        """
+        envelope = getattr(getattr(self.service.store, "sealer", None), "envelope", None)
+        retention = getattr(self.service.settings, "retention", None)
+        if envelope is None or retention is None:
+            return None
+        return RecordingStore(Path(retention.recordings_dir), envelope)
 
     def voice_settings(self) -> VoiceSettings:
         """The service's ``settings.voice`` when present, else defaults."""
