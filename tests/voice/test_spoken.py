@@ -174,6 +174,8 @@ def test_yes_and_no_per_locale() -> None:
     assert is_yes("Oui, volontiers.", Locale.FR_FR)
     assert is_no("No thanks.", Locale.EN_GB) and not is_yes("No thanks.", Locale.EN_GB)
     assert not is_yes("Where is your nearest branch?", Locale.EN_GB)
+    # A yes that carries a new question goes to the agent: the question is not dropped.
+    assert not is_yes("Yes, and where is the nearest branch to Leeds?", Locale.EN_GB)
 
 
 async def _said(text: str) -> object:
@@ -209,6 +211,6 @@ async def test_accepted_offer_is_recorded_as_a_follow_up_without_an_agent_turn()
     assert offer == FollowUpOffer("details", chat)
     assert [e.text for e in out if isinstance(e, ReplyText)][-1].startswith("I'll text you")
     # Without a pending offer, "yes" is an ordinary turn for the agent.
-    await runner.run_one(turn(3, "Yes, and where is the Leeds branch?"))
+    await runner.run_one(turn(3, "Yes."))
     assert len(conv.turns) == 2 and len(conv.offers) == 1
 

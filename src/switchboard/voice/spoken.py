@@ -333,14 +333,28 @@ def _from_brain(spoken: str, reply: AgentReply, locale: Locale) -> SpokenReply:
     return _finish(answer, "", None, locale)
 
 
+#: Longest answer to an offer taken as only that (longer ones carry a new question).
+_ANSWER_WORDS = 6
+
+
 def is_yes(text: str, locale: Locale) -> bool:
-    """True when a transcript accepts an offer ("yes please", "sure", "oui, volontiers")."""
-    return bool(_YES[_lang(locale)].match(_clean(text))) and not is_no(text, locale)
+    """True when a short transcript accepts an offer ("yes please", "sure", "oui, volontiers").
+
+    A longer one ("yes, and where is the Leeds branch?") is not: it goes to the
+    agent as a turn, so the question in it is never dropped.
+    """
+    cleaned = _clean(text)
+    return (
+        len(cleaned.split()) <= _ANSWER_WORDS
+        and bool(_YES[_lang(locale)].match(cleaned))
+        and not is_no(text, locale)
+    )
 
 
 def is_no(text: str, locale: Locale) -> bool:
-    """True when a transcript declines an offer ("no thanks", "non merci")."""
-    return bool(_NO[_lang(locale)].match(_clean(text)))
+    """True when a short transcript declines an offer ("no thanks", "non merci")."""
+    cleaned = _clean(text)
+    return len(cleaned.split()) <= _ANSWER_WORDS and bool(_NO[_lang(locale)].match(cleaned))
 
 
 def _clean(text: str) -> str:
