@@ -150,6 +150,7 @@ def test_documents_are_summarised_with_an_offer_and_chat_text_kept() -> None:
     (Locale.EN_US, "A $15 monthly fee", "A fifteen dollar monthly fee"),
     (Locale.FR_FR, "01 99 00 10 02", "zéro un, quatre-vingt-dix-neuf, zéro zéro, dix, zéro deux"),
     (Locale.FR_FR, "75011 Paris", "soixante-quinze, zéro onze Paris"),
+    (Locale.FR_FR, "proche de 75014 est", "proche de soixante-quinze, zéro quatorze est"),
     (Locale.FR_FR, "sam. 09:00–12:30", "samedi neuf heures à douze heures trente"),
     (Locale.FR_FR, "au moins 2 500 € par mois", "au moins deux mille cinq cents euros par mois"),
     (Locale.FR_FR, "0 € par an", "zéro euro par an"),

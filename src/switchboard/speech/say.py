@@ -116,7 +116,8 @@ def _phones(text: str, locale: Locale) -> str:
 
 _UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})\b")
 _US_ZIP = re.compile(r"(?<=[A-Z]{2} )(\d{5})(?:-(\d{4}))?\b")
-_FR_CP = re.compile(r"\b(\d{2})(\d{3})(?= [A-ZÉÈ][a-zé])")
+#: A French code postal: five digits standing alone (amounts are written "2 500 €").
+_FR_CP = re.compile(r"(?<![\d,.\u202f\u00a0])\b(\d{2})(\d{3})\b(?![,.]\d)")
 
 
 def _spell(code: str, locale: Locale) -> str:

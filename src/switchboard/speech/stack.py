@@ -32,7 +32,8 @@ class SpeechStack:
     Attributes:
         vad: Silero VAD session (each call opens its own stream on it).
         stt: faster-whisper tiny.en.
-        tts: Piper, or espeak-ng when Piper is not installed.
+        tts: the Piper voice through onnxruntime (English) and espeak-ng (French),
+            or espeak-ng alone when the voice cannot load (:func:`load_synthesizer`).
     """
 
     vad: VAD
@@ -46,7 +47,7 @@ class SpeechStack:
         """Load the models and warm them up (first inference is several times slower).
 
         Args:
-            tts: ``"piper"`` (falls back to espeak-ng when absent) or ``"espeak"``.
+            tts: ``"piper"`` (the Piper voice; espeak-ng when it cannot load) or ``"espeak"``.
             stt_workers: faster-whisper transcriptions that may run at once.
             beam_size: Whisper beam size (1 = greedy).
 
