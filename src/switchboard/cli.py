@@ -750,6 +750,9 @@ def build_cli() -> typer.Typer:
     app.add_typer(flow_app(), name="flow")
     app.add_typer(users_app(), name="users")
     app.add_typer(db_app(), name="db")
+    from switchboard.brains.commands import encoder_app
+
+    app.add_typer(encoder_app(), name="encoder")
     from switchboard.privacy.commands import register as register_privacy
 
     register_privacy(app)  # keys, audit, purge, erase

@@ -14,6 +14,7 @@ Nothing here is built at import time: call :func:`load_settings` (or construct
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,6 +62,17 @@ class RouterSettings(BaseModel):
     shared_data_dir: Path = Field(
         default=_REPO_ROOT.parent / "shared" / "data",
         description="public datasets (BANKING77, CLINC150, NLU++) used to rebuild training data",
+    )
+    encoder_backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description=(
+            "runtime of the MiniLM sentence encoder: onnx (ONNX Runtime, the graph exported "
+            "offline from the installed weights), torch, or auto (onnx, else torch)"
+        ),
+    )
+    onnx_dir: Path = Field(
+        default=_REPO_ROOT / "var" / "models",
+        description="where the exported ONNX encoder is kept (`switchboard encoder export`)",
     )
 
 

@@ -617,7 +617,13 @@ class EmbeddingRouter:
 
         """
         model = RouterModel.load(Path(settings.model_dir))
-        return cls(model, embedder or make_embedder(model.encoder))
+        return cls(
+            model,
+            embedder
+            or make_embedder(
+                model.encoder, backend=settings.encoder_backend, onnx_dir=settings.onnx_dir
+            ),
+        )
 
     @property
     def intent_routes(self) -> dict[str, str]:
