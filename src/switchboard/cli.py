@@ -120,9 +120,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="TCP port (default 8000)", min=0)] = None,
 ) -> None:
     """Run the HTTP API, the chat WebSocket and the web chat page with uvicorn."""
-    import uvicorn
-
     from switchboard.api import create_app
+    from switchboard.api.drain import run_server
 
     settings = _settings()
     _configure_logging(settings)
@@ -132,8 +131,10 @@ def serve(
     typer.echo(f"switchboard is starting on http://{shown}:{bind_port}/ (API docs at /docs)")
     _print_dev_token(settings, f"http://{shown}:{bind_port}")
     _ensure_dev_admin(settings)
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings)
+    run_server(  # SIGTERM: drain chat sockets (finish turns, flush, reconnect), then stop
+        app,
+        app.state.drain,
         host=bind_host,
         port=bind_port,
         log_config=None,

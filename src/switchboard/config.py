@@ -193,6 +193,14 @@ class ClusterSettings(BaseModel):
     lease_ms: int = Field(10_000, ge=500, description="turn-lock / message-claim lease")
     frame_retention: int = Field(1000, ge=10, description="frames kept per socket for resume")
     frame_ttl_s: int = Field(3600, ge=60, description="frame logs expire after this idle time")
+    drain_s: float = Field(
+        20.0,
+        ge=0,
+        description=(
+            "on SIGTERM: seconds to finish in-flight turns and flush their frames before "
+            "chat sockets are told to reconnect (keep below Kubernetes' grace period)"
+        ),
+    )
 
 
 class SentimentSettings(BaseModel):
