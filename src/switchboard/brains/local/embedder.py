@@ -21,13 +21,16 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 from cachetools import LRUCache
 
 from switchboard.errors import RouterModelError
+
+if TYPE_CHECKING:
+    from switchboard.config import RouterSettings
 
 #: Dimension of all-MiniLM-L6-v2 sentence vectors.
 EMBEDDING_DIM = 384
@@ -324,6 +327,15 @@ def _build_minilm(backend: str, onnx_dir: Path, threads: int) -> SentenceEmbedde
             raise
         log.warning("ONNX encoder unavailable; MiniLM runs on torch", exc_info=True)
         return MiniLmEmbedder(num_threads=threads)
+
+
+def embedder_for(name: str, settings: RouterSettings) -> SentenceEmbedder:
+    """:func:`make_embedder` with the runtime and ONNX directory of ``settings``.
+
+    Raises:
+        RouterModelError: as :func:`make_embedder`.
+    """
+    return make_embedder(name, backend=settings.encoder_backend, onnx_dir=settings.onnx_dir)
 
 
 def make_embedder(

@@ -155,9 +155,6 @@ def export_onnx(onnx_dir: Path, model_path: Path | None = None, *, force: bool =
     except ImportError as exc:  # pragma: no cover - torch is a hard dependency
         raise RouterModelError(f"cannot export the ONNX encoder without torch: {exc}") from exc
     reference = MiniLmEmbedder(model_path, cache_size=0)
-    wrapped = _pooled(reference._model)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    enc = reference._tokenizer(list(PROBES[:2]), padding=True, return_tensors="pt")
     try:
         onnx_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=".onnx", dir=onnx_dir)
@@ -166,23 +163,7 @@ def export_onnx(onnx_dir: Path, model_path: Path | None = None, *, force: bool =
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        with torch.inference_mode(), warnings.catch_warnings():
-            # The tracer's notes on transformers' Python branches (constant for a
-            # padded encoder batch); the probe check below is what guards the graph.
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                wrapped,
-                tuple(enc[n] for n in names),
-                str(tmp),
-                dynamo=False,
-                input_names=names,
-                output_names=["sentence_embedding"],
-                dynamic_axes={
-                    **{n: {0: "batch", 1: "tokens"} for n in names},
-                    "sentence_embedding": {0: "batch"},
-                },
-                opset_version=OPSET,
-            )
+        _trace(reference, tmp)
         worst = _check_against_torch(tmp, reference)
         if worst > EXPORT_TOLERANCE:
             raise RouterModelError(
@@ -205,14 +186,44 @@ def export_onnx(onnx_dir: Path, model_path: Path | None = None, *, force: bool =
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "export_s": round(time.perf_counter() - started, 2),
     }
+    _write_sidecar(onnx_dir, meta)
+    log.info("exported the ONNX encoder", extra={"path": str(target), "max_abs_diff": worst})
+    return target
+
+
+def _trace(reference: Any, path: Path) -> None:
+    """``torch.onnx.export`` of ``reference``'s model with pooling into ``path`` (opset 17)."""
+    import torch
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    enc = reference._tokenizer(list(PROBES[:2]), padding=True, return_tensors="pt")
+    with torch.inference_mode(), warnings.catch_warnings():
+        # The tracer's notes on transformers' Python branches (constant for a
+        # padded encoder batch); the probe check is what guards the graph.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _pooled(reference._model),
+            tuple(enc[n] for n in names),
+            str(path),
+            dynamo=False,
+            input_names=names,
+            output_names=["sentence_embedding"],
+            dynamic_axes={
+                **{n: {0: "batch", 1: "tokens"} for n in names},
+                "sentence_embedding": {0: "batch"},
+            },
+            opset_version=OPSET,
+        )
+
+
+def _write_sidecar(onnx_dir: Path, meta: dict[str, Any]) -> None:
+    """Write the sidecar JSON atomically. Raises RouterModelError when it cannot."""
     sidecar_tmp = onnx_dir / f".{SIDECAR_FILE}.{os.getpid()}"
     try:
         sidecar_tmp.write_text(json.dumps(meta, indent=2) + "\n")
         os.replace(sidecar_tmp, onnx_dir / SIDECAR_FILE)
     except OSError as exc:
         raise RouterModelError(f"cannot write {SIDECAR_FILE} into {onnx_dir}: {exc}") from exc
-    log.info("exported the ONNX encoder", extra={"path": str(target), "max_abs_diff": worst})
-    return target
 
 
 def _pooled(model: Any) -> Any:
