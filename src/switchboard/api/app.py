@@ -143,8 +143,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.service = service
-    app.state.desk = None
-    app.state.drain = Drain(settings.cluster.drain_s)  # SIGTERM: api/drain.py
+    app.state.desk, app.state.drain = None, Drain(settings.cluster.drain_s)  # SIGTERM: drain.py
     install_error_handlers(app)
     _install_security(app, settings)
     app.include_router(build_router())
