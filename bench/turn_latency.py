@@ -6,7 +6,10 @@ in-memory transport, validation agent, SQLite store and audit sink).
 
 Usage: HF_HUB_OFFLINE=1 .venv/bin/python bench/turn_latency.py [N]
 Prints p50/p95/p99/max latency in ms, the CPU time per turn (robust to other
-processes on a shared machine), the load average and turns per second.
+processes on a shared machine), the process CPU per turn for all the work
+(contact start, live sentiment, audit) and so turns/s per core, the load average
+and turns per second. ``SWITCHBOARD_ROUTER__ENCODER_BACKEND=torch|onnx`` picks
+the MiniLM runtime (issue 14: compare the two).
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ async def main(n: int) -> None:
         inner: list[float] = []
         wall: list[float] = []
         cpu: list[float] = []
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         for t in texts:
             c = await service.start_contact()
             t0, c0 = time.perf_counter(), time.process_time()
@@ -80,7 +83,10 @@ async def main(n: int) -> None:
             cpu.append((time.process_time() - c0) * 1000)
             wall.append((time.perf_counter() - t0) * 1000)
             inner.append(reply.latency_ms)
+        await asyncio.sleep(0.5)  # let live sentiment finish the last segments
         elapsed = time.perf_counter() - started
+        total_cpu_ms = (time.process_time() - started_cpu) * 1000
+        backend = getattr(getattr(service.router, "embedder", None), "backend", "torch")
         await service.aclose()
     print(
         f"turn latency (turn loop, ms):  p50 {pct(inner, 50):.1f}  p95 {pct(inner, 95):.1f}  "
@@ -90,6 +96,14 @@ async def main(n: int) -> None:
     # CPU time of this process during the turn (all its threads): what the turn costs,
     # much less sensitive than wall time to other processes on a shared machine.
     print(f"handle_turn CPU (ms):          p50 {pct(cpu, 50):.1f}  p95 {pct(cpu, 95):.1f}")
+    # Everything the process spent (contact start, turn, live sentiment, audit) per turn:
+    # what one core can serve, whatever else the machine is doing.
+    per_turn = total_cpu_ms / len(texts)
+    print(f"encoder backend: {backend}")
+    print(
+        f"process CPU per turn, all work (ms): {per_turn:.1f}"
+        f"  → {1000 / per_turn:.1f} turns/s per core"
+    )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"throughput incl. contact start: {len(texts) / elapsed:.1f} turns/s")
 

@@ -41,7 +41,7 @@ locals {
     SWITCHBOARD_BRAIN                      = var.brain
     SWITCHBOARD_LOG_JSON                   = "true"
     SWITCHBOARD_DATABASE_URL               = "sqlite://"
-    SWITCHBOARD_ROUTER__MODEL_DIR          = "/opt"
+    SWITCHBOARD_ROUTER__MODEL_DIR          = local.use_image ? "/var/task/data/router" : "/opt"
     SWITCHBOARD_BEDROCK__MODEL_ID          = var.bedrock_model_ids[0]
     SWITCHBOARD_BEDROCK__REGION            = var.region
     SWITCHBOARD_BEDROCK__GUARDRAIL_ID      = aws_bedrock_guardrail.text.guardrail_id

@@ -120,9 +120,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="TCP port (default 8000)", min=0)] = None,
 ) -> None:
     """Run the HTTP API, the chat WebSocket and the web chat page with uvicorn."""
-    import uvicorn
-
     from switchboard.api import create_app
+    from switchboard.api.drain import run_server
 
     settings = _settings()
     _configure_logging(settings)
@@ -132,8 +131,10 @@ def serve(
     typer.echo(f"switchboard is starting on http://{shown}:{bind_port}/ (API docs at /docs)")
     _print_dev_token(settings, f"http://{shown}:{bind_port}")
     _ensure_dev_admin(settings)
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings)
+    run_server(  # SIGTERM: drain chat sockets (finish turns, flush, reconnect), then stop
+        app,
+        app.state.drain,
         host=bind_host,
         port=bind_port,
         log_config=None,
@@ -750,6 +751,9 @@ def build_cli() -> typer.Typer:
     app.add_typer(flow_app(), name="flow")
     app.add_typer(users_app(), name="users")
     app.add_typer(db_app(), name="db")
+    from switchboard.brains.commands import encoder_app
+
+    app.add_typer(encoder_app(), name="encoder")
     from switchboard.privacy.commands import register as register_privacy
 
     register_privacy(app)  # keys, audit, purge, erase

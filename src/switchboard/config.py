@@ -14,6 +14,7 @@ Nothing here is built at import time: call :func:`load_settings` (or construct
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,6 +62,17 @@ class RouterSettings(BaseModel):
     shared_data_dir: Path = Field(
         default=_REPO_ROOT.parent / "shared" / "data",
         description="public datasets (BANKING77, CLINC150, NLU++) used to rebuild training data",
+    )
+    encoder_backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description=(
+            "runtime of the MiniLM sentence encoder: onnx (ONNX Runtime, the graph exported "
+            "offline from the installed weights), torch, or auto (onnx, else torch)"
+        ),
+    )
+    onnx_dir: Path = Field(
+        default=_REPO_ROOT / "var" / "models",
+        description="where the exported ONNX encoder is kept (`switchboard encoder export`)",
     )
 
 
@@ -181,6 +193,14 @@ class ClusterSettings(BaseModel):
     lease_ms: int = Field(10_000, ge=500, description="turn-lock / message-claim lease")
     frame_retention: int = Field(1000, ge=10, description="frames kept per socket for resume")
     frame_ttl_s: int = Field(3600, ge=60, description="frame logs expire after this idle time")
+    drain_s: float = Field(
+        20.0,
+        ge=0,
+        description=(
+            "on SIGTERM: seconds to finish in-flight turns and flush their frames before "
+            "chat sockets are told to reconnect (keep below Kubernetes' grace period)"
+        ),
+    )
 
 
 class SentimentSettings(BaseModel):

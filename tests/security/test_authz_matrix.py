@@ -51,6 +51,8 @@ SUPERVISORS = frozenset({"supervisor", "admin"})
 #: (method, path) → principals allowed. ``voice`` sockets: none of these principals.
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/health"): ALL,
+    ("GET", "/health/live"): ALL,
+    ("GET", "/health/ready"): ALL,
     ("POST", "/v1/contacts"): ALL,
     ("POST", "/v1/auth/login"): ALL,
     ("POST", "/v1/contacts/{contact_id}/messages"): frozenset({"customer"}),

@@ -76,9 +76,9 @@ class AngerModel:
         if embedder is not None and getattr(embedder, "dim", embedding_dim) != embedding_dim:
             embedder = None  # e.g. the router's USE encoder (512-d): not what we were fitted on
         if embedder is None:
-            from switchboard.brains.local.embedder import MiniLmEmbedder
+            from switchboard.brains.local.embedder import minilm_embedder
 
-            embedder = MiniLmEmbedder()
+            embedder = minilm_embedder()
         return cls(weights, bias, embedder)
 
     def probability(self, text: str, compound: float) -> float:

@@ -235,13 +235,20 @@ def build_agents_router() -> APIRouter:
 
 
 async def pump_frames(websocket: WebSocket, inbox: asyncio.Queue[dict[str, Any]]) -> None:
-    """Forward frames published for this socket until it closes."""
+    """Forward frames published for this socket until it closes.
+
+    Each frame is marked done (``inbox.task_done()``) once written to the socket,
+    so ``await inbox.join()`` waits until everything queued has been sent (the
+    drain flushes replies this way before ``reconnect``, ``api/drain.py``).
+    """
     while True:
         frame = await inbox.get()
         try:
             await websocket.send_json(frame)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
+        finally:
+            inbox.task_done()
 
 
 async def _agent_message(

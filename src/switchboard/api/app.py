@@ -25,6 +25,7 @@ from switchboard.agent.service import AgentService
 from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
 from switchboard.api.agents import build_agents_router
 from switchboard.api.analytics import build_analytics_router
+from switchboard.api.drain import Drain
 from switchboard.api.errors import install_error_handlers
 from switchboard.api.guards import ADMIN_ONLY, guard, record_socket_refusal
 from switchboard.api.limits import AbuseLimitMiddleware, Limiter
@@ -142,7 +143,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.service = service
-    app.state.desk = None
+    app.state.desk, app.state.drain = None, Drain(settings.cluster.drain_s)  # SIGTERM: drain.py
     install_error_handlers(app)
     _install_security(app, settings)
     app.include_router(build_router())

@@ -17,6 +17,7 @@ from switchboard import __version__
 from switchboard.agent.messages import AFTER_HANDOVER, RELAYED_TO_AGENT, language
 from switchboard.agent.service import AgentService, ContactView
 from switchboard.api.deps import ServiceDep, SettingsDep
+from switchboard.api.drain import drain_of
 from switchboard.api.guards import (
     ContactEndDep,
     ContactReadDep,
@@ -29,7 +30,9 @@ from switchboard.api.schemas import (
     ERROR_RESPONSES,
     EndContactRequest,
     HealthResponse,
+    LiveResponse,
     MessageRequest,
+    ReadyResponse,
     StartContactRequest,
     StartContactResponse,
 )
@@ -122,7 +125,7 @@ def build_router() -> APIRouter:
 
 
 def _add_health(router: APIRouter) -> None:
-    """Add ``GET /health`` (liveness and store check) to ``router``."""
+    """Add ``GET /health`` (store check), ``/health/live`` and ``/health/ready`` to ``router``."""
 
     @router.get(
         "/health",
@@ -142,6 +145,44 @@ def _add_health(router: APIRouter) -> None:
         )
         status = HTTPStatus.OK if store_ok else HTTPStatus.SERVICE_UNAVAILABLE
         return JSONResponse(report.model_dump(mode="json"), status_code=status)
+
+    @router.get(
+        "/health/live",
+        response_model=LiveResponse,
+        tags=["ops"],
+        summary="Liveness: the process answers",
+    )
+    async def live(_: PublicDep) -> LiveResponse:
+        """Answer 200 while the event loop runs.
+
+        No dependency is checked: a database outage must not make Kubernetes
+        restart every replica.
+        """
+        return LiveResponse(status="live", version=__version__)
+
+    @router.get(
+        "/health/ready",
+        response_model=ReadyResponse,
+        responses={503: {"model": ReadyResponse, "description": "draining or store unreachable"}},
+        tags=["ops"],
+        summary="Readiness: send traffic here",
+    )
+    async def ready(request: Request, service: ServiceDep, _: PublicDep) -> JSONResponse:
+        """200 ``ready`` when the store answers and the replica is not draining; else 503.
+
+        ``draining`` from the first SIGTERM on (``api/drain.py``), so the load
+        balancer stops sending new sockets while turns in flight finish.
+        """
+        drain = drain_of(request.app)
+        store_ok = await probe_store(service)
+        state = "draining" if drain.draining else ("ready" if store_ok else "degraded")
+        report = ReadyResponse(
+            status=state,
+            store="ok" if store_ok else "error",
+            open_chat_sockets=drain.open_sockets,
+        )
+        code = HTTPStatus.OK if state == "ready" else HTTPStatus.SERVICE_UNAVAILABLE
+        return JSONResponse(report.model_dump(mode="json"), status_code=code)
 
 
 def per_contact_limit(request: Request, contact_id: str) -> None:

@@ -78,6 +78,21 @@ class HealthResponse(BaseModel):
     version: str
 
 
+class ReadyResponse(BaseModel):
+    """Answer of ``GET /health/ready`` (Kubernetes readiness, issue 14)."""
+
+    status: Literal["ready", "draining", "degraded"]
+    store: Literal["ok", "error"]
+    open_chat_sockets: int = Field(description="chat sockets this replica serves")
+
+
+class LiveResponse(BaseModel):
+    """Answer of ``GET /health/live`` (Kubernetes liveness: the process answers)."""
+
+    status: Literal["live"]
+    version: str
+
+
 class ErrorDetail(BaseModel):
     """The ``error`` object of every error response and error frame."""
 

@@ -41,6 +41,11 @@ fresh connect and ``resumed_from`` on a resume; a ``{"type": "resync", "seq": n}
 frame means the log no longer holds what the client missed (read the transcript
 over REST).
 
+**Drain** (SIGTERM, ``api/drain.py``): the turn in flight finishes and its
+frames are sent, then ``{"type": "reconnect", "reason": "draining", "last_seq": n}``
+and close code 1012; the client reconnects at once (any replica) with
+``?after=<last seq>`` and re-sends its unanswered messages.
+
 A malformed frame (not JSON, binary, unknown type, missing or empty text)
 gets an ``error`` frame and the socket stays open: the conversation is kept.
 An unknown contact gets an ``error`` frame, then close code 4404; a store
@@ -52,6 +57,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +68,7 @@ from pydantic import TypeAdapter
 from switchboard.agent.service import AgentService
 from switchboard.api.agents import cluster_for, desk_for, pump_frames
 from switchboard.api.deps import ServiceDep
+from switchboard.api.drain import CLOSE_SERVICE_RESTART, drain_of, wait_until
 from switchboard.api.errors import INTERNAL_MESSAGE
 from switchboard.api.frames import error_frame, frame_for_error, parse_frame
 from switchboard.api.guards import CUSTOMER_OWN, accept_socket
@@ -135,6 +143,10 @@ def build_ws_router() -> APIRouter:
             logger.warning("chat socket: human-agent desk unavailable", exc_info=True)
             desk = None
         chat = _Chat(websocket, contact_id, service, desk, cluster_for(websocket.app))
+        drain = drain_of(websocket.app)
+        if drain.draining:  # this replica is stopping: go to another one at once
+            await _send_reconnect(websocket, after or 0)
+            return
         sub = await chat.channels.subscribe(chat.key, after)
         ready: dict[str, Any] = {"type": "ready", "contact_id": contact_id}
         ready["locale"] = contact.locale.value
@@ -144,9 +156,27 @@ def build_ws_router() -> APIRouter:
         pump = asyncio.create_task(pump_frames(websocket, sub.queue))
         if desk is not None and after is None:
             await desk.resume(contact_id)
+        reader = asyncio.create_task(_chat_loop(chat, adapter))
+        draining: list[asyncio.Task[None]] = []
+
+        async def drain_socket(deadline: float) -> None:
+            task = asyncio.current_task()
+            if task is not None and task not in draining:
+                draining.append(task)
+            await _drain_chat(chat, reader, sub.queue, lambda: sub.last, deadline)
+
+        handle = drain.register(drain_socket)
+        if drain.draining:  # SIGTERM came while this socket was connecting
+            draining.append(asyncio.ensure_future(drain_socket(time.monotonic() + drain.timeout_s)))
         try:
-            await _chat_loop(chat, adapter)
+            await asyncio.wait({reader})  # not cancelled with the reader (the drain stops it)
+            if not reader.cancelled():
+                reader.result()  # re-raises what ended the reader, if anything
+            if draining:  # let the drain send ``reconnect`` before this socket is closed
+                await asyncio.wait(draining, timeout=drain.timeout_s + 1)
         finally:
+            drain.unregister(handle)
+            reader.cancel()
             chat.channels.unsubscribe(sub)
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -155,15 +185,45 @@ def build_ws_router() -> APIRouter:
     return router
 
 
+async def _send_reconnect(websocket: WebSocket, seq: int) -> None:
+    """Tell the client to reconnect elsewhere (``seq``: the last frame sent), close 1012."""
+    if await _try_send(websocket, {"type": "reconnect", "reason": "draining", "last_seq": seq}):
+        with contextlib.suppress(RuntimeError, OSError):
+            await websocket.close(code=CLOSE_SERVICE_RESTART, reason="draining")
+
+
+async def _drain_chat(
+    chat: _Chat,
+    reader: asyncio.Task[None],
+    outbox: asyncio.Queue[dict[str, Any]],
+    last_seq: Callable[[], int],
+    deadline: float,
+) -> None:
+    """Drain one chat socket (``api/drain.py``): finish its turn, flush, ``reconnect``.
+
+    Waits (until ``deadline``, monotonic seconds) for the running turn to end,
+    stops the reader, waits until the pump has sent every queued frame (the
+    turn's reply included), then sends ``reconnect`` and closes with 1012.
+    """
+    chat.stopping = True
+    await wait_until(lambda: not chat.busy, deadline)
+    reader.cancel()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(outbox.join(), max(0.0, deadline - time.monotonic()))
+    await _send_reconnect(chat.websocket, last_seq())
+
+
 @dataclass
 class _Chat:
-    """One chat socket's context."""
+    """One chat socket's context (``busy`` while a customer message is being answered)."""
 
     websocket: WebSocket
     contact_id: str
     service: AgentService
     desk: Desk | None
     cluster: Cluster
+    busy: bool = False
+    stopping: bool = False
 
     @property
     def channels(self) -> FrameChannels:
@@ -250,7 +310,13 @@ async def _chat_loop(chat: _Chat, adapter: TypeAdapter[Any]) -> None:
         try:
             frame = parse_frame(raw, adapter)
             if isinstance(frame, MessageFrame):
-                await _on_message(chat, frame)
+                if chat.stopping:  # draining: the page re-sends it to the next replica
+                    return
+                chat.busy = True
+                try:
+                    await _on_message(chat, frame)
+                finally:
+                    chat.busy = False
             elif isinstance(frame, EndFrame):
                 ended = await chat.service.end_contact(contact_id, frame.status)
                 await websocket.send_json(

@@ -16,11 +16,12 @@ concatenated, ``minilm+use``).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -28,12 +29,16 @@ from cachetools import LRUCache
 
 from switchboard.errors import RouterModelError
 
+if TYPE_CHECKING:
+    from switchboard.config import RouterSettings
+
 #: Dimension of all-MiniLM-L6-v2 sentence vectors.
 EMBEDDING_DIM = 384
 #: Token limit of the model (the package's sentence_bert_config.json).
 MAX_SEQ_LENGTH = 256
 
 FloatArray = npt.NDArray[np.float32]
+log = logging.getLogger("switchboard.brains.encoder")
 
 
 def default_model_path() -> Path:
@@ -111,6 +116,7 @@ class MiniLmEmbedder:
         self._cache: LRUCache[str, FloatArray] = LRUCache(maxsize=max(0, cache_size))
         self.batch_size = max(1, batch_size)
         self.dim = EMBEDDING_DIM
+        self.backend = "torch"
 
     def _forward(self, texts: Sequence[str]) -> FloatArray:
         """Run tokenizer + transformer + mean pooling + L2 norm on one batch."""
@@ -265,12 +271,86 @@ class ConcatEmbedder:
             p.clear_cache()
 
 
-def make_embedder(name: str, *, num_threads: int | None = None) -> SentenceEmbedder:
+def minilm_embedder(
+    backend: str = "auto",
+    onnx_dir: Path | None = None,
+    *,
+    num_threads: int | None = None,
+) -> SentenceEmbedder:
+    """all-MiniLM-L6-v2 on the chosen runtime; one shared instance per runtime and threads.
+
+    ``backend``: ``onnx`` (ONNX Runtime over the graph in ``onnx_dir``, exported
+    from the installed weights first when missing or stale, see
+    ``onnx_encoder.py``), ``torch``, or ``auto`` (onnx; torch when the export
+    cannot be made, with a warning). Both give the same vectors (max abs
+    difference ≤ 1e-5, checked at export). The instance is process-wide, so the
+    router and live sentiment share one model and one embedding cache: a text
+    embedded for one is a cache hit for the other.
+
+    Raises:
+        RouterModelError: an unknown backend, or ``onnx`` asked and not possible,
+            or the weights cannot load.
+    """
+    if backend not in {"auto", "onnx", "torch"}:
+        raise RouterModelError(f"unknown encoder backend {backend!r}; known: auto, onnx, torch")
+    threads = num_threads if num_threads is not None else 1
+    where = Path(onnx_dir) if onnx_dir is not None else _default_onnx_dir()
+    key = (backend, str(where), threads)
+    with _SHARED_LOCK:
+        found = _SHARED.get(key)
+        if found is None:
+            found = _build_minilm(backend, where, threads)
+            _SHARED[key] = found
+        return found
+
+
+_SHARED: dict[tuple[str, str, int], SentenceEmbedder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _default_onnx_dir() -> Path:
+    from switchboard.config import RouterSettings
+
+    default: Path = RouterSettings.model_fields["onnx_dir"].default
+    return default
+
+
+def _build_minilm(backend: str, onnx_dir: Path, threads: int) -> SentenceEmbedder:
+    if backend == "torch":
+        return MiniLmEmbedder(num_threads=threads)
+    from switchboard.brains.local.onnx_encoder import OnnxMiniLmEmbedder, export_onnx
+
+    try:
+        return OnnxMiniLmEmbedder(export_onnx(onnx_dir), threads=threads)
+    except RouterModelError:
+        if backend == "onnx":
+            raise
+        log.warning("ONNX encoder unavailable; MiniLM runs on torch", exc_info=True)
+        return MiniLmEmbedder(num_threads=threads)
+
+
+def embedder_for(name: str, settings: RouterSettings) -> SentenceEmbedder:
+    """:func:`make_embedder` with the runtime and ONNX directory of ``settings``.
+
+    Raises:
+        RouterModelError: as :func:`make_embedder`.
+    """
+    return make_embedder(name, backend=settings.encoder_backend, onnx_dir=settings.onnx_dir)
+
+
+def make_embedder(
+    name: str,
+    *,
+    num_threads: int | None = None,
+    backend: str = "auto",
+    onnx_dir: Path | None = None,
+) -> SentenceEmbedder:
     """Build the encoder called ``name`` (one of :data:`ENCODERS`).
 
-    ``minilm``: all-MiniLM-L6-v2 (English, 384-d); ``use``: the process-wide USE
-    multilingual v3 (English and French in one space, 512-d, one BLAS thread);
-    ``minilm+use``: both concatenated. ``num_threads`` is MiniLM's torch threads.
+    ``minilm``: all-MiniLM-L6-v2 (English, 384-d) on ``backend``
+    (:func:`minilm_embedder`); ``use``: the process-wide USE multilingual v3
+    (English and French in one space, 512-d, one BLAS thread); ``minilm+use``:
+    both concatenated. ``num_threads`` is MiniLM's intra-op threads.
 
     Raises:
         RouterModelError: for an unknown name or a model that cannot load.
@@ -281,7 +361,7 @@ def make_embedder(name: str, *, num_threads: int | None = None) -> SentenceEmbed
     parts: list[SentenceEmbedder] = []
     for part in name.split("+"):
         if part == "minilm":
-            parts.append(MiniLmEmbedder(num_threads=num_threads))
+            parts.append(minilm_embedder(backend, onnx_dir, num_threads=num_threads))
         elif part == "use":
             parts.append(shared_use_embedder())
         else:

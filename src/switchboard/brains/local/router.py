@@ -45,6 +45,7 @@ from switchboard.brains.local.embedder import (
     ENCODERS,
     FloatArray,
     SentenceEmbedder,
+    embedder_for,
     make_embedder,
     normalise,
     without_final_punctuation,
@@ -617,7 +618,7 @@ class EmbeddingRouter:
 
         """
         model = RouterModel.load(Path(settings.model_dir))
-        return cls(model, embedder or make_embedder(model.encoder))
+        return cls(model, embedder or embedder_for(model.encoder, settings))
 
     @property
     def intent_routes(self) -> dict[str, str]:

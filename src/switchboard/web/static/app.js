@@ -282,7 +282,9 @@
   // Reconnect and resume (issue 14, api/ws.py): frames carry "seq"; a dropped socket
   // reconnects with back-off to /chat?after=<last seq>, gets what it missed once, and
   // re-sends the messages whose answer it has not seen (same id: never run twice).
-  const resume = { lastSeq: null, unacked: new Map(), attempt: 0, timer: null, counter: 0 };
+  // A "reconnect" frame (the replica is draining on SIGTERM, api/drain.py) comes after the
+  // replies of the turns in flight: reconnect at once (a little jitter), not with back-off.
+  const resume = { lastSeq: null, unacked: new Map(), attempt: 0, timer: null, counter: 0, drained: false };
 
   function resumeUrl(contactId) {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -314,8 +316,9 @@
 
   function scheduleReconnect(contactId) {
     if (state.ended || state.contactId !== contactId || resume.timer) return;
-    const delay = Math.min(10000, 500 * 2 ** resume.attempt) * (0.75 + Math.random() / 2);
-    resume.attempt += 1;
+    const delay = resume.drained ? Math.random() * 250
+      : Math.min(10000, 500 * 2 ** resume.attempt) * (0.75 + Math.random() / 2);
+    if (resume.drained) resume.drained = false; else resume.attempt += 1;
     el.chat.dataset.reconnecting = "true";
     resume.timer = setTimeout(() => { resume.timer = null; openSocket(); }, delay);
   }
@@ -341,6 +344,7 @@
         else renderReply(frame); // a bot reply to a message sent while handed over
       }
       else if (HUMAN_FRAMES[frame.type]) HUMAN_FRAMES[frame.type](frame);
+      else if (frame.type === "reconnect") resume.drained = true;
       else if (frame.type === "error") {
         const error = new Error(frame.message);
         error.code = frame.code;
