@@ -60,7 +60,7 @@ from switchboard.voice.events import (
     VoiceEvent,
 )
 from switchboard.voice.playback import Playback
-from switchboard.voice.prompts import prompt
+from switchboard.voice.prompts import no_input, prompt
 from switchboard.voice.settings import VoiceSettings
 from switchboard.voice.stages.input import AudioInput
 from switchboard.voice.stages.listen import Listener
@@ -131,7 +131,7 @@ class CallSession:
         )
         self._turns = TurnRunner(
             self._conversation, self._speaker, emit=self._emit, call_ms=self.call_ms,
-            finish=self._finish, on_idle=self._touch,
+            finish=self._finish, on_idle=self._touch, min_confidence=s.min_confidence,
         )
         self._dtmf = DtmfCollector(s.dtmf_timeout_ms, self._submit_dtmf)
         self._no_input = NoInputTimer(s.no_input_ms, s.max_no_input_prompts)
@@ -370,7 +370,9 @@ class CallSession:
         if due == "goodbye_no_input":
             self._turns.submit(TurnInput("goodbye", text=prompt(due, self.locale)))
         elif due is not None:
-            self._turns.submit(TurnInput("prompt", text=prompt(due, self.locale)))
+            # Repeat the question the agent is waiting on (issue 12 item 7).
+            text = no_input(self.locale, self._turns.last_question)
+            self._turns.submit(TurnInput("prompt", text=text))
 
     def _touch(self) -> None:
         self._no_input.touch(self._input.clock_ms())
