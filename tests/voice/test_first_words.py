@@ -46,7 +46,7 @@ def test_first_words_survive_long_replies_and_concurrent_calls(server: ServerPro
     async def calls() -> list:  # type: ignore[type-arg]
         async def one(i: int):  # type: ignore[no-untyped-def]
             await asyncio.sleep(0.7 * i)
-            order = lines[i:] + lines[:i]  # each call starts with another question
+            order = [lines[i], lines[(i + 1) % len(lines)]]  # two turns, each call its own
             return await run_call(server.ws_url, token, order, think_ms=THINK_MS)
 
         return list(await asyncio.gather(*(one(i) for i in range(CALLS))))
@@ -54,7 +54,7 @@ def test_first_words_survive_long_replies_and_concurrent_calls(server: ServerPro
     reports = asyncio.run(calls())
     for report in reports:
         assert report.ended is None, (report.ended, report.answers)
-        assert len(report.answers) == len(QUESTIONS)
+        assert len(report.answers) == 2
         for answer in report.answers:
             assert answer.reply_kind == "turn" and answer.handover is None, answer
             assert answer.first_word_kept, (answer.question, answer.transcript)
