@@ -81,6 +81,25 @@ def test_playback_estimate_waits_for_sentences_sent_late() -> None:
     assert pb.position_ms(3000.0, 103.0) == 2000.0  # an echoed mark is proof
 
 
+async def test_a_speculation_that_ends_before_the_speech_does_is_not_the_final() -> None:
+    from switchboard.testing.speech import ScriptedStt
+    from switchboard.voice.stages.transcribe import Transcriber
+
+    # Speech went on after the pause in frames between the two VAD thresholds (no Resume):
+    # the speculation stopped at 700 ms, the utterance's last voiced frame is at 1500 ms.
+    stt = ScriptedStt(["Is there a", "Is there a contactless card?"])
+    stage = Transcriber(stt, lambda: 0.0)
+    stage.speculate(0.0, tone(700), 700.0)
+    await asyncio.sleep(0.05)
+    pending = stage.final(0.0, lambda: tone(1700), 1500.0)
+    assert not pending.speculative
+    assert (await pending.result).text == "Is there a contactless card?"
+    # A speculation that reaches the end of speech is the final transcript.
+    stage.speculate(2000.0, tone(900), 2900.0)
+    await asyncio.sleep(0.05)
+    assert stage.final(2000.0, lambda: pytest.fail("no second STT"), 2736.0).speculative
+
+
 # ----------------------------------------------------------------- sessions on fakes
 
 

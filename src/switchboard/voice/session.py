@@ -297,8 +297,8 @@ class CallSession:
             # Decided on input received so far: input_ms (≥ the VAD's frame clock).
             self._speaker.barge_in(event.start_ms, self.input_ms)
         elif isinstance(event, Pause):
-            start = self._listener.start_ms
-            self._stt.speculate(start, self._input.slice(start, self._listener.now_ms))
+            start, now = self._listener.start_ms, self._listener.now_ms
+            self._stt.speculate(start, self._input.slice(start, now), now)
         elif isinstance(event, Resume):
             self._stt.resume()
         else:
@@ -323,6 +323,7 @@ class CallSession:
         pending = self._stt.final(
             end.start_ms,
             lambda: self._input.slice(end.start_ms, min(end.closed_ms, end.end_ms + _TAIL_MS)),
+            end.end_ms,
         )
         timing.speculative_hit = pending.speculative
         self._touch()
