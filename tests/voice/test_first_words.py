@@ -47,7 +47,9 @@ def test_first_words_survive_long_replies_and_concurrent_calls(server: ServerPro
         async def one(i: int):  # type: ignore[no-untyped-def]
             await asyncio.sleep(0.7 * i)
             order = [lines[i], lines[(i + 1) % len(lines)]]  # two turns, each call its own
-            return await run_call(server.ws_url, token, order, think_ms=THINK_MS)
+            return await run_call(
+                server.ws_url, token, order, think_ms=THINK_MS, turn_timeout_s=240
+            )
 
         return list(await asyncio.gather(*(one(i) for i in range(CALLS))))
 
