@@ -78,8 +78,6 @@ log = logging.getLogger("switchboard.voice")
 
 #: Trailing audio kept after the end of speech for the final transcription, ms.
 _TAIL_MS = 200.0
-#: A watchdog tick this late (s) means the loop was starved; that tick decides nothing.
-_STARVED_S = 0.25
 
 
 class CallSession:
@@ -351,12 +349,7 @@ class CallSession:
         """Seed 4's server watchdog and the no-input timer, on the wall clock."""
         tick = 0.1
         while not self._ended:
-            slept = time.perf_counter()
             await asyncio.sleep(tick)
-            if time.perf_counter() - slept > tick + _STARVED_S:
-                # The event loop (or the process) was starved: frames may be waiting
-                # unread in the socket, so "no audio for 2 s" is not the caller's silence.
-                continue
             silent_s = time.perf_counter() - self._input.last_feed_wall
             if self._listener.in_speech and silent_s >= self.settings.watchdog_s:
                 event = self._listener.force_close("watchdog")
