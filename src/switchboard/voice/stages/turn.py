@@ -374,6 +374,8 @@ def _log_timing(contact_id: str, t: TurnTiming) -> None:
 
     log.info("voice turn timing", extra={"contact_id": contact_id, "data": {
         "turn": t.turn, "close_reason": t.close_reason, "speculative_hit": t.speculative_hit,
+        "confidence": None if t.confidence is None else round(t.confidence, 3),
+        "no_speech_prob": round(t.no_speech_prob, 3),
         "endpoint_ms": since(t.closed_ms, t.speech_end_ms),
         "stt_wait_ms": since(t.transcript_ready_ms, t.closed_ms),
         "stt_ms": round(t.stt_ms, 1),
