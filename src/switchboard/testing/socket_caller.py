@@ -293,26 +293,7 @@ async def run_call(
         report = CallReport(str(ready["contactId"]))
         sender = asyncio.create_task(caller.send_loop())
         try:
-            # The greeting plays to its end first.
-            await caller.wait(
-                lambda: bool(caller.played) or caller.ended() is not None, turn_timeout_s
-            )
-            starts: list[int] = []
-            for question in questions:
-                if caller.ended() is not None:
-                    break
-                await asyncio.sleep(think_ms / 1000)
-                starts.append(len(caller.frames))
-                caller.say(question)
-                index = starts[-1]
-
-                def answered(index: int = index) -> bool:
-                    reply = caller.first_reply_after(index)
-                    if caller.ended() is not None:
-                        return True
-                    return reply is not None and int(reply["replyId"]) in caller.played
-
-                await caller.wait(answered, turn_timeout_s)
+            starts = await _ask_all(caller, questions, think_ms, turn_timeout_s)
             with contextlib.suppress(Exception):
                 await ws.send(json.dumps({"type": "hangup"}))
             await caller.wait(lambda: caller.ended() is not None, 15)
@@ -330,6 +311,33 @@ async def run_call(
     ended = caller.ended()
     report.ended = ended if ended not in {None, "hangup"} else None
     return report
+
+
+async def _ask_all(
+    caller: _Caller, questions: list[Question], think_ms: float, turn_timeout_s: float
+) -> list[int]:
+    """Hear the greeting out, then say each question after the previous reply has played.
+
+    Returns:
+        The frame index at which each question was started.
+    """
+    await caller.wait(lambda: bool(caller.played) or caller.ended() is not None, turn_timeout_s)
+    starts: list[int] = []
+    for question in questions:
+        if caller.ended() is not None:
+            break
+        await asyncio.sleep(think_ms / 1000)
+        starts.append(len(caller.frames))
+        caller.say(question)
+
+        def answered(index: int = starts[-1]) -> bool:
+            reply = caller.first_reply_after(index)
+            if caller.ended() is not None:
+                return True
+            return reply is not None and int(reply["replyId"]) in caller.played
+
+        await caller.wait(answered, turn_timeout_s)
+    return starts
 
 
 def _answers(caller: _Caller, questions: list[Question], starts: list[int]) -> list[Answer]:
