@@ -59,3 +59,7 @@ class VoiceSettings(BaseModel):
         0.5, ge=0, le=1, description="speech recogniser confidence (mean word probability) "
         "below which a transcript is not acted on: the caller is asked to repeat (issue 12)",
     )
+    record_calls: bool = Field(
+        False, description="record every call's legs (caller, bot, human agent), sealed with "
+        "the deployment's envelope under retention.recordings_dir; the caller is told first"
+    )
