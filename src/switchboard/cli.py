@@ -138,7 +138,9 @@ def serve(
         host=bind_host,
         port=bind_port,
         log_config=None,
-        ws_max_size=settings.limits.max_voice_frame_bytes,  # largest socket frame (issue 13)
+        # The sockets refuse frames over limits.max_voice_frame_bytes with an error frame and
+        # keep the call; uvicorn closes (1009) only past 4x that, a memory backstop.
+        ws_max_size=4 * settings.limits.max_voice_frame_bytes,
     )
 
 

@@ -361,12 +361,23 @@ class SttResult:
         elapsed_ms: wall-clock time the engine spent, ms.
         no_speech_prob: the engine's probability that the audio held no speech (0..1;
             0 when the engine gives none).
+        word_probs: the probability of each word of ``text``, in order (0..1; empty
+            when the engine gives none). faster-whisper: the mean probability of the
+            word's tokens from its alignment pass, as its ``Word.probability``.
     """
 
     text: str
     audio_ms: float
     elapsed_ms: float
     no_speech_prob: float = 0.0
+    word_probs: tuple[float, ...] = ()
+
+    @property
+    def confidence(self) -> float | None:
+        """Mean word probability (0..1), None when the engine gave no word probabilities."""
+        if not self.word_probs:
+            return None
+        return sum(self.word_probs) / len(self.word_probs)
 
     @property
     def rtf(self) -> float:

@@ -98,6 +98,9 @@ class _Turn:
     history_loaded: bool = False
     #: What the turn stores when it ends: (customer message, reply message).
     writes: tuple[Message, Message] | None = None
+    #: Seed 2 ``user_input.input_mode`` ("text" or "speech") and the recogniser's confidence.
+    input_mode: str = "text"
+    confidence: float | None = None
 
 
 class TurnLoop:
@@ -158,6 +161,8 @@ class TurnLoop:
         *,
         sentiment: str | None = None,
         history: list[Message] | None = None,
+        input_mode: str = "text",
+        confidence: float | None = None,
     ) -> AgentReply:
         """Run one turn and persist it.
 
@@ -168,6 +173,8 @@ class TurnLoop:
                 the sentiment monitor escalated it: the handover policy hands over).
             history: the contact's last messages, oldest first, when the caller
                 loaded them with the contact; None: the loop reads them.
+            input_mode: ``"text"`` or ``"speech"`` (seed 2 ``user_input.input_mode``).
+            confidence: the speech recogniser's confidence in ``raw_text`` (0..1), if any.
 
         Returns:
             The reply to render on the channel.
@@ -180,7 +187,10 @@ class TurnLoop:
         agent_state: dict[str, Any] = dict(contact.state.get("agent") or {})
         turn_index = int(agent_state.get("turns", 0)) + 1
         agent_state["turns"] = turn_index
-        t = _Turn(contact, text, agent_state, started, turn_index, sentiment=sentiment)
+        t = _Turn(
+            contact, text, agent_state, started, turn_index, sentiment=sentiment,
+            input_mode=input_mode, confidence=confidence,
+        )
         if history is not None:
             t.history = history[-self.settings.history_messages :]
             t.history_loaded = True
@@ -197,14 +207,16 @@ class TurnLoop:
                 contact.contact_id, self.settings.history_messages
             )
         history = t.history
+        heard = {} if t.confidence is None else {"confidence": round(t.confidence, 3)}
         self._emit(
             contact,
             EventType.USER_INPUT,
             Source.CUSTOMER,
             transcript=text,
-            input_mode="text",
+            input_mode=t.input_mode,
             channel=contact.channel.value,
             turn=t.index,
+            **heard,
         )
 
         verdict = guardrail.check_input(text)

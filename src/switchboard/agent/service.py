@@ -152,8 +152,19 @@ class AgentService:
             brain=self.brain.name,
         )
 
-    async def handle_turn(self, contact_id: str, text: str) -> AgentReply:
+    async def handle_turn(
+        self,
+        contact_id: str,
+        text: str,
+        *,
+        input_mode: str = "text",
+        confidence: float | None = None,
+    ) -> AgentReply:
         """Run one customer turn; a handover is queued before this returns.
+
+        ``input_mode`` is seed 2's ``user_input.input_mode`` (``"text"``, or
+        ``"speech"`` for a voice call's transcript, with the speech recogniser's
+        ``confidence`` 0..1); both go into the turn's ``user_input`` event.
 
         Raises:
             switchboard.errors.UnknownContactError: no such contact.
@@ -171,7 +182,9 @@ class AgentService:
             # PII redacted once here; a PIN/CVV/card number gets the "never share" notice.
             notice = await asyncio.to_thread(conv.screen_customer_text, contact, cleaned, turn)
             sentiment = await conv.customer_said(contact, cleaned, turn)
-            run = functools.partial(self.loop.run, history=history)
+            run = functools.partial(
+                self.loop.run, history=history, input_mode=input_mode, confidence=confidence
+            )
             reply = await self.hooks.run_turn(contact, text, sentiment, run)
             if notice is not None:
                 reply = reply.model_copy(update={"text": f"{notice} {reply.text}"})

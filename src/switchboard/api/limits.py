@@ -15,7 +15,7 @@ limit                      applies to                                  when exce
 ``sockets_per_ip``         every WebSocket handshake                    error frame, 4429
 ``max_body_bytes``         HTTP request bodies                          413
 ``max_chat_frame_bytes``   chat and desk socket frames                  error frame
-``max_voice_frame_bytes``  any socket frame (uvicorn ``ws_max_size``)   close 1009
+``max_voice_frame_bytes``  voice socket frames                          error frame (4x: close 1009)
 =========================  ==========================================  ===============
 
 A refused chat frame keeps the socket and the contact open (nothing is lost);

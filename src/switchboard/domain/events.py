@@ -71,6 +71,10 @@ class UserInputData(_Data):
     """Seed 2 event 2 ``user_input``: one customer message or final transcript.
 
     ``to`` is ``"human_agent"`` for a message typed after the handover.
+    ``input_mode`` is ``"text"``, ``"speech"`` (a voice call's transcript, with the
+    recogniser's ``confidence`` 0..1) or ``"dtmf"``. ``unclear`` is set on a voice
+    transcript the call did not act on and asked the caller to repeat instead
+    (``"low_confidence"`` or ``"fragment"``, issue 12).
     """
 
     type: Literal[EventType.USER_INPUT] = EventType.USER_INPUT
@@ -80,6 +84,7 @@ class UserInputData(_Data):
     channel: str | None = None
     turn: int | None = None
     to: str | None = None
+    unclear: str | None = None
 
 
 class GuardrailData(_Data):

@@ -112,14 +112,18 @@ class WhisperStt:
             return SttResult("", audio_ms, 0.0)
         audio = np.ascontiguousarray(samples, dtype=np.float32)
         if audio_ms > _LONG_FORM_MS:
-            text, no_speech = self._long_form(audio)
+            text, no_speech, probs = self._long_form(audio)
         else:
-            text, no_speech = self._short_window(audio)
+            text, no_speech, probs = self._short_window(audio)
         elapsed = 1000.0 * (time.perf_counter() - start)
-        return SttResult(text, audio_ms, elapsed, no_speech)
+        return SttResult(text, audio_ms, elapsed, no_speech, probs)
 
-    def _short_window(self, audio: Float32) -> tuple[str, float]:
-        """Decode ≤ 29 s of audio in one window of 10 s (or the next 5 s step)."""
+    def _short_window(self, audio: Float32) -> tuple[str, float, tuple[float, ...]]:
+        """Decode ≤ 29 s of audio in one window of 10 s (or the next 5 s step).
+
+        Returns:
+            (text, no-speech probability, word probabilities).
+        """
         import ctranslate2
 
         feats = self._model.feature_extractor(audio)
@@ -130,8 +134,10 @@ class WhisperStt:
         # Bound the output length (≈ 6 tokens per second of speech is generous) so a
         # decoding loop cannot run away.
         max_length = len(self._prompt) + int(6 * len(audio) / MODEL_RATE) + 12
+        # Encoded once: the decoder and the word-probability alignment both attend to it.
+        encoded = self._model.model.encode(ctranslate2.StorageView.from_array(window))
         result = self._model.model.generate(
-            ctranslate2.StorageView.from_array(window),
+            encoded,
             [self._prompt],
             beam_size=self.beam_size,
             max_length=max_length,
@@ -140,32 +146,63 @@ class WhisperStt:
             return_scores=True,
             return_no_speech_prob=True,
         )[0]
-        text = self._tokenizer.decode(result.sequences_ids[0]).strip()
+        tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
+        text = self._tokenizer.decode(tokens).strip()
         no_speech = float(result.no_speech_prob)
         avg_logprob = float(result.scores[0]) if result.scores else 0.0
         if no_speech > _NO_SPEECH and avg_logprob < _LOGPROB_FLOOR:
-            return "", no_speech
-        return text, no_speech
+            return "", no_speech, ()
+        return text, no_speech, self._word_probs(encoded, tokens, min(n, window.shape[2]))
 
-    def _long_form(self, audio: Float32) -> tuple[str, float]:
-        """faster-whisper's sliding 30 s windows for long audio."""
+    def _word_probs(self, encoded: Any, tokens: list[int], frames: int) -> tuple[float, ...]:
+        """Each word's probability, by faster-whisper's rule.
+
+        The mean of its tokens' probabilities from CTranslate2's alignment pass
+        (faster-whisper's ``WhisperModel.find_alignment``).
+
+        Args:
+            encoded: the encoder output of the window.
+            tokens: the decoded text tokens (no special tokens).
+            frames: mel frames of real audio in the window (10 ms each).
+        """
+        if not tokens:
+            return ()
+        aligned = self._model.model.align(
+            encoded, self._tokenizer.sot_sequence, [tokens], frames
+        )[0]
+        probs = list(aligned.text_token_probs)
+        _words, word_tokens = self._tokenizer.split_to_word_tokens(tokens)
+        out: list[float] = []
+        i = 0
+        for group in word_tokens:
+            part = probs[i : i + len(group)]
+            i += len(group)
+            if part:
+                out.append(float(np.mean(part)))
+        return tuple(out)
+
+    def _long_form(self, audio: Float32) -> tuple[str, float, tuple[float, ...]]:
+        """faster-whisper's sliding 30 s windows for long audio (with its word probabilities)."""
         segments, _info = self._model.transcribe(
             audio,
             language="en",
             beam_size=self.beam_size,
             without_timestamps=True,
+            word_timestamps=True,
             condition_on_previous_text=False,
             vad_filter=False,
             temperature=0.0,
         )
         texts: list[str] = []
+        probs: list[float] = []
         worst = 0.0
         for seg in segments:
             if _is_noise(seg):
                 worst = max(worst, float(seg.no_speech_prob))
                 continue
             texts.append(seg.text.strip())
-        return " ".join(t for t in texts if t).strip(), worst
+            probs.extend(float(w.probability) for w in seg.words or [])
+        return " ".join(t for t in texts if t).strip(), worst, tuple(probs)
 
 
 def _is_noise(seg: Any) -> bool:

@@ -5,6 +5,16 @@ samples of the previous frame, and carries an LSTM state (``h``, ``c``)
 between frames; it returns the probability that the frame holds speech.
 One :class:`VadModel` (an onnxruntime session, 1 intra-op thread) is shared
 by every call; each call keeps its own :class:`VadStream` state.
+
+Long silence numbs the recurrent state: after 20 s of line silence (a caller
+listening to a long reply) the first 300-500 ms of speech scored 0.2-0.5
+instead of 0.6-0.8, and the endpointer found utterance starts up to 590 ms
+late (``bench/vad_onset.py``: p95 506 ms at a 20 s lead against 38 ms at
+0.4 s), past the 400 ms pre-roll, so the first words never reached STT. A
+:class:`VadStream` therefore resets its state to the fresh-call state after
+every ``reset_after_ms`` of frames below ``quiet_prob`` (Pipecat's Silero
+analyzer likewise resets its model state every 5 s; 5 s leads already
+scored lower here, so we reset after 1 s of quiet).
 """
 
 from __future__ import annotations
@@ -23,6 +33,10 @@ FRAME_SAMPLES = 512
 #: Frame duration, ms.
 FRAME_MS = 32.0
 _CONTEXT = 64
+#: Quiet audio after which a stream's recurrent state is reset, ms (see the module docstring).
+RESET_AFTER_MS = 1000.0
+#: Frames scoring below this count as quiet for the reset.
+QUIET_PROB = 0.2
 
 
 def silero_model_path() -> Path:
@@ -71,7 +85,7 @@ class VadModel:
         )
 
     def stream(self) -> VadStream:
-        """A fresh per-call state."""
+        """A fresh per-call state (reset after each second of quiet)."""
         return VadStream(self)
 
     def run(
@@ -86,14 +100,36 @@ class VadStream:
     """Per-call VAD state: 16 kHz float32 audio in, one probability per 32 ms frame out.
 
     A :class:`~switchboard.ports.VADStream`.
+
+    Args:
+        model: the shared model.
+        reset_after_ms: quiet audio (frames scoring below ``quiet_prob``) after which
+            the recurrent state is reset, ms; 0 never resets. See the module docstring.
+        quiet_prob: probability below which a frame is quiet.
     """
 
-    def __init__(self, model: VadModel) -> None:
+    def __init__(
+        self,
+        model: VadModel,
+        *,
+        reset_after_ms: float = RESET_AFTER_MS,
+        quiet_prob: float = QUIET_PROB,
+    ) -> None:
         self._model = model
+        self._reset_frames = int(reset_after_ms // FRAME_MS) if reset_after_ms > 0 else 0
+        self._quiet_prob = quiet_prob
+        self._quiet = 0
+        #: Times the state was reset after quiet (for tests and benches).
+        self.resets = 0
+        self._pending = np.zeros(0, dtype=np.float32)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the state of a fresh call (the partial frame is kept)."""
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros((1, _CONTEXT), dtype=np.float32)
-        self._pending = np.zeros(0, dtype=np.float32)
+        self._quiet = 0
 
     def process(self, samples: Float32) -> list[float]:
         """Append 16 kHz samples; return the speech probability of each completed frame."""
@@ -109,5 +145,9 @@ class VadStream:
             )
             self._context = frame[:, -_CONTEXT:]
             probs.append(prob)
+            self._quiet = self._quiet + 1 if prob < self._quiet_prob else 0
+            if self._reset_frames and self._quiet >= self._reset_frames:
+                self.reset()
+                self.resets += 1
         self._pending = buf[n_frames * FRAME_SAMPLES :]
         return probs

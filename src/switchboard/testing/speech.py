@@ -182,6 +182,7 @@ class ScriptedConversation:
     Attributes:
         replies: reply texts, in order; "" once exhausted.
         turns: (contact id, customer text) received, in order.
+        inputs: (input mode, confidence) of each turn, in order.
         events: events recorded (barge-ins...).
         ended: (contact id, status) of each ``end_contact``.
     """
@@ -190,6 +191,7 @@ class ScriptedConversation:
     locale: Locale = Locale.EN_US
     fail: Exception | None = None
     turns: list[tuple[str, str]] = field(default_factory=list)
+    inputs: list[tuple[str, float | None]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     ended: list[tuple[str, ContactStatus]] = field(default_factory=list)
     contacts: int = 0
@@ -209,9 +211,17 @@ class ScriptedConversation:
         """The conversation's locale for any contact."""
         return self.locale
 
-    async def handle_turn(self, contact_id: str, text: str) -> AgentReply:
-        """Record the turn and answer with the next scripted reply."""
+    async def handle_turn(
+        self,
+        contact_id: str,
+        text: str,
+        *,
+        input_mode: str = "text",
+        confidence: float | None = None,
+    ) -> AgentReply:
+        """Record the turn (and its ``input_mode``/``confidence``); answer the next reply."""
         self.turns.append((contact_id, text))
+        self.inputs.append((input_mode, confidence))
         if self.fail is not None:
             raise self.fail
         reply = self.replies.pop(0) if self.replies else ""

@@ -66,8 +66,15 @@ class ServiceLike(Protocol):
         """Create a contact."""
         ...
 
-    async def handle_turn(self, contact_id: str, text: str) -> AgentReply:
-        """Run one customer turn."""
+    async def handle_turn(
+        self,
+        contact_id: str,
+        text: str,
+        *,
+        input_mode: str = "text",
+        confidence: float | None = None,
+    ) -> AgentReply:
+        """Run one customer turn (``input_mode``/``confidence`` go on its ``user_input``)."""
         ...
 
     async def end_contact(self, contact_id: str, status: ContactStatus) -> Contact:
@@ -130,9 +137,18 @@ class ServiceConversation:
         """The locale of an existing contact (UnknownContactError when absent)."""
         return self.service.store.get_contact(contact_id).locale
 
-    async def handle_turn(self, contact_id: str, text: str) -> AgentReply:
-        """Run one customer turn through the service."""
-        return await self.service.handle_turn(contact_id, text)
+    async def handle_turn(
+        self,
+        contact_id: str,
+        text: str,
+        *,
+        input_mode: str = "text",
+        confidence: float | None = None,
+    ) -> AgentReply:
+        """Run one customer turn through the service (a transcript: ``input_mode="speech"``)."""
+        return await self.service.handle_turn(
+            contact_id, text, input_mode=input_mode, confidence=confidence
+        )
 
     async def handover_info(self, contact_id: str, reason: str) -> HandoverInfo:
         """Queue and attributes of the handover, from the contact's ``attributes`` state.

@@ -3,9 +3,13 @@
 The session cannot hear the caller's loudspeaker; it estimates the playback
 position of a reply as the larger of
 
-* the time elapsed since its first audio chunk went out, on the input clock
-  (callers stream audio continuously, so input audio time is playback time)
-  or on the wall clock (for clients that stop streaming while listening), and
+* how far a client that plays each sentence as soon as it arrives, back to
+  back, has got: the time elapsed since the reply's first audio chunk went out,
+  on the input clock (callers stream audio continuously, so input audio time is
+  playback time) or on the wall clock (for clients that stop streaming while
+  listening), with the playback stalled while a sentence had not been sent yet
+  (when synthesis falls behind, under load, the caller hears a gap and the
+  reply ends that much later), and
 * the end of the last sentence whose :class:`~switchboard.voice.events.Mark`
   the client echoed back,
 
@@ -22,9 +26,10 @@ from dataclasses import dataclass, field
 @dataclass
 class _Sentence:
     text: str
-    start_ms: float
+    start_ms: float  # offset in the reply's audio
     duration_ms: float
     mark: str
+    plays_at: float  # when the client starts playing it, ms since the first audio went out
 
 
 @dataclass
@@ -46,17 +51,28 @@ class Playback:
     started_wall_s: float | None = None
     acked_ms: float = 0.0
     done_sending: bool = False
+    released_at: float = 0.0
 
     def add_sentence(self, text: str, duration_ms: float, mark: str) -> None:
-        """Record a sentence whose audio (``duration_ms``) has been sent."""
-        self.sentences.append(_Sentence(text, self.sent_ms, duration_ms, mark))
+        """Record a sentence whose audio (``duration_ms``) has been sent (see :meth:`start`)."""
+        last = self.sentences[-1] if self.sentences else None
+        ready = last.plays_at + last.duration_ms if last is not None else 0.0
+        plays_at = max(ready, self.released_at)
+        self.sentences.append(_Sentence(text, self.sent_ms, duration_ms, mark, plays_at))
         self.sent_ms += duration_ms
 
     def start(self, input_ms: float, wall_s: float) -> None:
-        """The first audio chunk went out now."""
+        """The next sentence's audio goes out now (the first call: the reply's first audio)."""
         if self.started_input_ms is None:
             self.started_input_ms = input_ms
             self.started_wall_s = wall_s
+        self.released_at = self._elapsed(input_ms, wall_s)
+
+    def _elapsed(self, input_ms: float, wall_s: float) -> float:
+        """Time since the first audio went out, ms (input clock or wall clock, the larger)."""
+        if self.started_input_ms is None or self.started_wall_s is None:
+            return 0.0
+        return max(input_ms - self.started_input_ms, 1000.0 * (wall_s - self.started_wall_s))
 
     def ack(self, mark: str) -> bool:
         """The client played up to ``mark``; False if the mark is not ours."""
@@ -70,8 +86,13 @@ class Playback:
         """Estimated playback position in this reply's audio, ms."""
         if self.started_input_ms is None or self.started_wall_s is None:
             return self.acked_ms
-        elapsed = max(input_ms - self.started_input_ms, 1000.0 * (wall_s - self.started_wall_s))
-        return min(self.sent_ms, max(elapsed, self.acked_ms))
+        elapsed = self._elapsed(input_ms, wall_s)
+        played = 0.0
+        for s in self.sentences:
+            if s.plays_at >= elapsed:
+                break
+            played = s.start_ms + min(s.duration_ms, elapsed - s.plays_at)
+        return min(self.sent_ms, max(played, self.acked_ms))
 
     def playing(self, input_ms: float, wall_s: float) -> bool:
         """True while audio is (estimated to be) still playing or still to come."""

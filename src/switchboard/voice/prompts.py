@@ -6,6 +6,7 @@ from switchboard.domain.types import Locale
 
 _EN = {
     "no_input": "Sorry, I didn't hear anything. How can I help you today?",
+    "no_input_repeat": "Sorry, I didn't hear anything. {question}",
     "not_understood": "Sorry, I didn't catch that. Could you say it again?",
     "goodbye_no_input": (
         "I still can't hear you, so I'll end the call now. Please call back any time. Goodbye."
@@ -15,6 +16,7 @@ _EN = {
 }
 _FR = {
     "no_input": "Excusez-moi, je n'entends rien. Comment puis-je vous aider ?",
+    "no_input_repeat": "Excusez-moi, je n'entends rien. {question}",
     "not_understood": "Pardon, je n'ai pas compris. Pouvez-vous répéter ?",
     "goodbye_no_input": (
         "Je ne vous entends toujours pas, je vais raccrocher. "
@@ -32,3 +34,14 @@ def prompt(key: str, locale: Locale) -> str:
         KeyError: unknown key.
     """
     return (_FR if locale is Locale.FR_FR else _EN)[key]
+
+
+def no_input(locale: Locale, question: str | None) -> str:
+    """The "still there?" prompt in ``locale``.
+
+    It repeats ``question`` (the last one the agent asked) when there is one,
+    else asks how it can help (issue 12 item 7).
+    """
+    if question:
+        return prompt("no_input_repeat", locale).format(question=question)
+    return prompt("no_input", locale)

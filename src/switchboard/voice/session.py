@@ -60,7 +60,7 @@ from switchboard.voice.events import (
     VoiceEvent,
 )
 from switchboard.voice.playback import Playback
-from switchboard.voice.prompts import prompt
+from switchboard.voice.prompts import no_input, prompt
 from switchboard.voice.recording import RATE as RECORDING_RATE
 from switchboard.voice.recording import CallRecorder, RecordingStore
 from switchboard.voice.settings import VoiceSettings
@@ -136,7 +136,7 @@ class CallSession:
         )
         self._turns = TurnRunner(
             self._conversation, self._speaker, emit=self._emit, call_ms=self.call_ms,
-            finish=self._finish, on_idle=self._touch,
+            finish=self._finish, on_idle=self._touch, min_confidence=s.min_confidence,
         )
         self._dtmf = DtmfCollector(s.dtmf_timeout_ms, self._submit_dtmf)
         self._no_input = NoInputTimer(s.no_input_ms, s.max_no_input_prompts)
@@ -329,8 +329,8 @@ class CallSession:
             # Decided on input received so far: input_ms (≥ the VAD's frame clock).
             self._speaker.barge_in(event.start_ms, self.input_ms)
         elif isinstance(event, Pause):
-            start = self._listener.start_ms
-            self._stt.speculate(start, self._input.slice(start, self._listener.now_ms))
+            start, now = self._listener.start_ms, self._listener.now_ms
+            self._stt.speculate(start, self._input.slice(start, now), now)
         elif isinstance(event, Resume):
             self._stt.resume()
         else:
@@ -355,6 +355,7 @@ class CallSession:
         pending = self._stt.final(
             end.start_ms,
             lambda: self._input.slice(end.start_ms, min(end.closed_ms, end.end_ms + _TAIL_MS)),
+            end.end_ms,
         )
         timing.speculative_hit = pending.speculative
         self._touch()
@@ -402,7 +403,9 @@ class CallSession:
         if due == "goodbye_no_input":
             self._turns.submit(TurnInput("goodbye", text=prompt(due, self.locale)))
         elif due is not None:
-            self._turns.submit(TurnInput("prompt", text=prompt(due, self.locale)))
+            # Repeat the question the agent is waiting on (issue 12 item 7).
+            text = no_input(self.locale, self._turns.last_question)
+            self._turns.submit(TurnInput("prompt", text=text))
 
     def _touch(self) -> None:
         self._no_input.touch(self._input.clock_ms())

@@ -24,6 +24,7 @@ class _Speculation:
     start_ms: float
     task: asyncio.Future[SttResult]
     done_wall: list[float] = field(default_factory=list)
+    end_ms: float = float("inf")  # input time its audio reaches
 
 
 @dataclass
@@ -63,11 +64,11 @@ class Transcriber:
         """True when the open utterance's speculation has finished."""
         return self._spec is not None and self._spec.task.done()
 
-    def speculate(self, start_ms: float, audio: Samples) -> None:
-        """Start transcribing the utterance begun at ``start_ms`` (``audio`` so far)."""
+    def speculate(self, start_ms: float, audio: Samples, end_ms: float = float("inf")) -> None:
+        """Start transcribing the utterance begun at ``start_ms`` (``audio`` up to ``end_ms``)."""
         done: list[float] = []
         task = asyncio.ensure_future(self._run(audio, done))
-        self._spec = _Speculation(start_ms, task, done)
+        self._spec = _Speculation(start_ms, task, done, end_ms)
         self.speculations += 1
 
     def resume(self) -> None:
@@ -85,14 +86,19 @@ class Transcriber:
             return False
         return looks_complete(spec.task.result().text)
 
-    def final(self, start_ms: float, audio: Callable[[], Samples]) -> PendingTranscript:
+    def final(
+        self, start_ms: float, audio: Callable[[], Samples], end_ms: float = 0.0
+    ) -> PendingTranscript:
         """The transcript of the utterance that started at ``start_ms`` and just closed.
 
-        Reuses the speculation when it covers the same utterance; otherwise
-        discards it and transcribes ``audio()`` (called only then).
+        Reuses the speculation when it covers the same utterance up to its last
+        voiced frame (``end_ms``: speech that went on after the pause without a
+        clear :class:`~switchboard.voice.endpoint.Resume`, frames between the two
+        VAD thresholds, would otherwise be lost); else discards it and transcribes
+        ``audio()`` (called only then).
         """
         spec, self._spec = self._spec, None
-        if spec is not None and spec.start_ms == start_ms:
+        if spec is not None and spec.start_ms == start_ms and spec.end_ms >= end_ms:
             return PendingTranscript(spec.task, spec.done_wall, True)
         if spec is not None:
             self.discarded += 1

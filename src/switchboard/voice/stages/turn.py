@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from switchboard.domain.types import AgentReply, ContactStatus, Event, Locale
+from switchboard.domain.types import AgentReply, ContactStatus, Event, EventType, Locale, Source
 from switchboard.errors import InputError, SwitchboardError
 from switchboard.ports import SttResult
 from switchboard.speech.say import say
@@ -33,6 +33,7 @@ from switchboard.voice.spoken import (
     spoken_reply,
 )
 from switchboard.voice.stages.speak import Speaker
+from switchboard.voice.turns import last_question, unclear
 
 log = logging.getLogger("switchboard.voice")
 
@@ -66,8 +67,18 @@ class Conversation(Protocol):
         """
         ...
 
-    async def handle_turn(self, contact_id: str, text: str) -> AgentReply:
+    async def handle_turn(
+        self,
+        contact_id: str,
+        text: str,
+        *,
+        input_mode: str = "text",
+        confidence: float | None = None,
+    ) -> AgentReply:
         """Run one customer turn (redact, store, answer, validate, decide handover).
+
+        A voice call passes ``input_mode="speech"`` and the recogniser's ``confidence``
+        (0..1), recorded on the turn's ``user_input`` event (seed 2).
 
         Raises:
             InputError: bad text, or the contact has ended ("… has ended").
@@ -121,6 +132,9 @@ class TurnTiming:
         stt_ms: wall-clock STT time for the final transcript, ms.
         agent_ms: wall-clock ``handle_turn`` time, ms.
         tts_first_ms: wall-clock synthesis time of the first sentence, ms.
+        confidence: the recogniser's confidence in the transcript (mean word
+            probability, 0..1; None for DTMF or an engine without word probabilities).
+        no_speech_prob: the recogniser's probability that the audio held no speech.
     """
 
     turn: int
@@ -136,6 +150,8 @@ class TurnTiming:
     stt_ms: float = 0.0
     agent_ms: float = 0.0
     tts_first_ms: float = 0.0
+    confidence: float | None = None
+    no_speech_prob: float = 0.0
 
     @property
     def voice_to_voice_ms(self) -> float | None:
@@ -182,6 +198,8 @@ class TurnRunner:
         call_ms: the call's wall clock, ms.
         finish: ends the call (``"handover"``, ``"no_speech"``, ``"error"``).
         on_idle: called after each work item (the no-input timer restarts).
+        min_confidence: transcripts below this confidence are not answered; the
+            caller is asked to repeat (``VoiceSettings.min_confidence``).
     """
 
     def __init__(
@@ -193,6 +211,7 @@ class TurnRunner:
         call_ms: Callable[[], float],
         finish: Finish,
         on_idle: Callable[[], None],
+        min_confidence: float = 0.0,
     ) -> None:
         self._conversation = conversation
         self._speaker = speaker
@@ -200,6 +219,10 @@ class TurnRunner:
         self._call_ms = call_ms
         self._finish = finish
         self._on_idle = on_idle
+        self.min_confidence = min_confidence
+        self._asked_again = False
+        #: The question the agent's last reply (or the greeting) ended on, if it asked one.
+        self.last_question: str | None = None
         self._queue: asyncio.Queue[TurnInput | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self.contact_id = ""
@@ -258,6 +281,8 @@ class TurnRunner:
         """Answer one work item; True when the call ended."""
         if item.kind == "prompt":
             kind = "greeting" if self._speaker.replies == 0 else "prompt"
+            if kind == "greeting":
+                self.last_question = last_question(item.text)
             await self._speaker.speak(item.text, kind=kind)
             return False
         if item.kind == "goodbye":
@@ -275,7 +300,17 @@ class TurnRunner:
             await self._prompt("not_understood", timing)
             return False
         self._emit(Transcript(text, True, item.kind, item.start_ms, item.end_ms))
-        return await self._answer(text, timing)
+        if item.kind == "speech":
+            why = unclear(text, timing.confidence, timing.no_speech_prob, self.min_confidence)
+            if why is not None and not self._asked_again:
+                # Not an answer, never a handover on its own: ask the caller to repeat
+                # (once: an unclear repeat goes to the agent, so nobody loops).
+                self._asked_again = True
+                self._record_unclear(text, timing, why)
+                await self._prompt("not_understood", timing)
+                return False
+            self._asked_again = False
+        return await self._answer(text, timing, "speech" if item.kind == "speech" else item.kind)
 
     async def _transcript(self, item: TurnInput, timing: TurnTiming) -> str:
         if item.kind == "speech":
@@ -283,6 +318,8 @@ class TurnRunner:
                 raise InputError("a speech turn needs its transcript")
             result = await item.stt
             timing.stt_ms = result.elapsed_ms
+            timing.confidence = result.confidence
+            timing.no_speech_prob = result.no_speech_prob
             done_at = item.stt_done[0] if item.stt_done else self._call_ms()
             timing.transcript_ready_ms = max(timing.closed_ms, done_at)
             text = result.text
@@ -292,13 +329,27 @@ class TurnRunner:
             timing.transcript_ready_ms = self._call_ms()
         return text
 
-    async def _answer(self, text: str, timing: TurnTiming) -> bool:
+    def _record_unclear(self, text: str, timing: TurnTiming, why: str) -> None:
+        """Put the transcript the call did not act on in the contact's audit trail."""
+        self._conversation.record(Event(
+            contact_id=self.contact_id, type=EventType.USER_INPUT, source=Source.CUSTOMER,
+            data={
+                "transcript": text, "input_mode": "speech", "channel": "voice",
+                "confidence": None if timing.confidence is None else round(timing.confidence, 3),
+                "unclear": why,
+            },
+        ))
+        log.info("voice turn: asked to repeat (%s)", why, extra={"contact_id": self.contact_id})
+
+    async def _answer(self, text: str, timing: TurnTiming, input_mode: str) -> bool:
         started = time.perf_counter()
         offer, self.offer = self.offer, None
         if offer is not None and (is_yes(text, self.locale) or is_no(text, self.locale)):
             return await self._answer_offer(text, offer, timing)
         try:
-            reply = await self._conversation.handle_turn(self.contact_id, text)
+            reply = await self._conversation.handle_turn(
+                self.contact_id, text, input_mode=input_mode, confidence=timing.confidence
+            )
         except InputError as exc:
             ended = "ended" in exc.message
             self._emit(Error("contact_ended" if ended else exc.code, exc.message))
@@ -321,10 +372,12 @@ class TurnRunner:
             )
         # The spoken form: ≤ 2 sentences in spoken words, an offer to text the rest.
         spoken = spoken_reply(reply, self.locale)
+        self.last_question = last_question(spoken.text)
         await self._speaker.speak(
             spoken.text, kind="turn", turn_index=reply.turn_index, handover=handover,
             timing=timing, interruptible=handover is None,
         )
+        _log_timing(self.contact_id, timing)
         if handover is not None:
             await self._finish("handover", handover)
             return True
@@ -349,3 +402,25 @@ class TurnRunner:
 
     async def _prompt(self, key: str, timing: TurnTiming) -> None:
         await self._speaker.speak(prompt(key, self.locale), kind="prompt", timing=timing)
+
+
+def _log_timing(contact_id: str, t: TurnTiming) -> None:
+    """One INFO line per answered turn with its stage times, ms (read by bench/voice_socket.py)."""
+    if not log.isEnabledFor(logging.INFO) or t.first_audio_ms is None:
+        return
+
+    def since(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else round(a - b, 1)
+
+    log.info("voice turn timing", extra={"contact_id": contact_id, "data": {
+        "turn": t.turn, "close_reason": t.close_reason, "speculative_hit": t.speculative_hit,
+        "confidence": None if t.confidence is None else round(t.confidence, 3),
+        "no_speech_prob": round(t.no_speech_prob, 3),
+        "endpoint_ms": since(t.closed_ms, t.speech_end_ms),
+        "stt_wait_ms": since(t.transcript_ready_ms, t.closed_ms),
+        "stt_ms": round(t.stt_ms, 1),
+        "agent_ms": since(t.reply_ready_ms, t.transcript_ready_ms),
+        "tts_first_ms": round(t.tts_first_ms, 1),
+        "speak_ms": since(t.first_audio_ms, t.reply_ready_ms),
+        "v2v_ms": since(t.first_audio_ms, t.speech_end_ms),
+    }})

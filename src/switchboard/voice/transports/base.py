@@ -38,8 +38,27 @@ from switchboard.voice.events import (
 
 logger = logging.getLogger("switchboard.voice.transport")
 
-#: Largest text frame a voice socket accepts, characters (~3 s of 16 kHz PCM16 in base64).
+#: Largest text frame a voice socket accepts when the app has no settings, characters
+#: (~3 s of 16 kHz PCM16 in base64). An app's limit is ``limits.max_voice_frame_bytes``.
 MAX_FRAME_CHARS = 256_000
+
+
+class FrameTooLargeError(InputError):
+    """A socket frame over the voice frame limit (refused with an error frame; call kept)."""
+
+    code = "frame_too_large"
+
+
+def frame_limit(websocket: WebSocket) -> int:
+    """The largest client frame this socket accepts, characters.
+
+    The app's ``settings.limits.max_voice_frame_bytes`` (``SWITCHBOARD_LIMITS__*``,
+    issue 13) when the app was created with settings, else :data:`MAX_FRAME_CHARS`.
+    """
+    settings = getattr(getattr(websocket.scope.get("app"), "state", None), "settings", None)
+    limits = getattr(settings, "limits", None)
+    limit = getattr(limits, "max_voice_frame_bytes", None)
+    return limit if isinstance(limit, int) and limit > 0 else MAX_FRAME_CHARS
 
 
 class Call(Protocol):
@@ -163,19 +182,25 @@ def error_json(code: str, message: str, *, fatal: bool = False) -> dict[str, Any
     return {"type": "error", "code": code, "message": message, "fatal": fatal}
 
 
-def parse_frame(raw: str) -> dict[str, Any]:
+def parse_frame(raw: str, max_chars: int = MAX_FRAME_CHARS) -> dict[str, Any]:
     """Parse one client text frame of the JSON sockets (browser, gateway).
 
     Args:
         raw: the frame's text; ``""`` stands for a binary frame (see :func:`receive_text`).
+        max_chars: the socket's frame limit (:func:`frame_limit`).
 
     Raises:
-        InputError: binary, oversized, not JSON, or not a JSON object.
+        FrameTooLargeError: longer than ``max_chars`` (the caller sends an ``error``
+            frame ``frame_too_large``; the call goes on).
+        InputError: binary, not JSON, or not a JSON object.
     """
     if not raw:
         raise InputError("binary frames are not supported; send JSON text frames")
-    if len(raw) > MAX_FRAME_CHARS:
-        raise InputError(f"frame too large ({len(raw)} chars; max {MAX_FRAME_CHARS})")
+    if len(raw) > max_chars:
+        raise FrameTooLargeError(
+            f"frame too large ({len(raw)} characters; the limit is {max_chars}): "
+            "send audio in frames of 20-100 ms"
+        )
     try:
         frame = json.loads(raw)
     except json.JSONDecodeError:
@@ -219,15 +244,17 @@ async def read_frames(
 ) -> None:
     """Read JSON frames into ``handle`` until ``stop()`` or the client goes.
 
-    A malformed frame, or one ``handle`` rejects with :class:`InputError`, gets an
-    ``error`` frame and is dropped; the loop goes on.
+    A malformed or oversized frame (over :func:`frame_limit`), or one ``handle``
+    rejects with :class:`InputError`, gets an ``error`` frame and is dropped; the
+    loop goes on.
     """
+    limit = frame_limit(websocket)
     while not stop():
         raw = await receive_text(websocket)
         if raw is None:
             return
         try:
-            await handle(parse_frame(raw))
+            await handle(parse_frame(raw, limit))
         except InputError as exc:
             if not await send_json(websocket, error_json(exc.code, exc.message)):
                 return

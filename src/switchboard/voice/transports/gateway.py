@@ -51,6 +51,7 @@ from switchboard.voice.transports.base import (
     b64decode_audio,
     error_json,
     event_frame,
+    frame_limit,
     mark_or_dtmf,
     parse_frame,
     read_frames,
@@ -116,7 +117,7 @@ class GatewayProtocol:
             if raw is None:
                 return None
             try:
-                frame = parse_frame(raw)
+                frame = parse_frame(raw, frame_limit(self.websocket))
                 if frame.get("type") == "audio":
                     self.spec = spec_of(frame.get("metadata"))
                     self.call = await self.make_call(self.spec)

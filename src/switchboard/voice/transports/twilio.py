@@ -49,10 +49,10 @@ from fastapi import WebSocket
 from switchboard.errors import InputError
 from switchboard.voice.events import MULAW_8K, AudioOut, CallEnded, Clear, Mark, VoiceEvent
 from switchboard.voice.transports.base import (
-    MAX_FRAME_CHARS,
     Call,
     b64,
     b64decode_audio,
+    frame_limit,
     receive_text,
     send_json,
 )
@@ -135,7 +135,7 @@ class TwilioProtocol:
         self.call = await self.make_call(body)
 
     def _parse(self, raw: str) -> dict[str, Any] | None:
-        if not raw or len(raw) > MAX_FRAME_CHARS:
+        if not raw or len(raw) > frame_limit(self.websocket):
             self._bad("binary, empty or oversized frame")
             return None
         try:
