@@ -165,7 +165,13 @@ def build_agents_router() -> APIRouter:
         """Serve the agent desktop page."""
         from switchboard.api.app import PAGE_HEADERS
 
-        return FileResponse(static_dir() / "agent.html", headers=PAGE_HEADERS)
+        headers = {
+            **PAGE_HEADERS,  # + the microphone and played audio of voice calls
+            "Content-Security-Policy": PAGE_HEADERS["Content-Security-Policy"]
+            + "; media-src 'self' blob:",
+            "Permissions-Policy": "microphone=(self)",
+        }
+        return FileResponse(static_dir() / "agent.html", headers=headers)
 
     @router.post("/v1/agents", response_model=Agent, tags=["agents"])
     async def sign_in(body: SignInRequest, desk: DeskDep, who: DeskSignInDep) -> Agent:

@@ -23,6 +23,7 @@ from fastapi_offline import FastAPIOffline
 from switchboard import __version__
 from switchboard.agent.service import AgentService
 from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
+from switchboard.api.agent_audio import build_agent_audio_router
 from switchboard.api.agents import build_agents_router
 from switchboard.api.analytics import build_analytics_router
 from switchboard.api.errors import install_error_handlers
@@ -147,6 +148,7 @@ def create_app(
     app.include_router(build_router())
     app.include_router(build_ws_router())
     app.include_router(build_agents_router())
+    app.include_router(build_agent_audio_router())  # the agent's voice on a held call
     app.include_router(build_analytics_router(PAGE_HEADERS))
     app.include_router(build_voice_router())  # /voice page and the three voice sockets
 
