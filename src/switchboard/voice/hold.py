@@ -186,7 +186,9 @@ class HoldProgram:
                 self._speech.popleft()
                 self._speech_at = 0
         music[:filled] *= DUCK
-        return np.clip(voice + music, -1.0, 1.0).astype(np.float32)
+        out: Float32 = voice + music
+        np.clip(out, -1.0, 1.0, out=out)
+        return out
 
     def _music_chunk(self, samples: int) -> Float32:
         out = np.empty(samples, dtype=np.float32)

@@ -40,7 +40,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -55,10 +55,9 @@ from switchboard.voice.stages.input import AudioInput
 from switchboard.voice.stages.listen import Listener
 
 if TYPE_CHECKING:
-    from switchboard.routing.desk import Desk
     from switchboard.speech.stack import SpeechStack
 
-__all__ = ["AgentLeg", "HumanLine", "HumanLines", "LegTranscriber", "LineOut"]
+__all__ = ["AgentLeg", "DeskPort", "HumanLine", "HumanLines", "LegTranscriber", "LineOut"]
 
 log = logging.getLogger("switchboard.voice.human")
 
@@ -73,6 +72,46 @@ REMINDER_S = 45.0
 _TAIL_MS = 200.0
 #: Agent audio rates accepted, Hz (browsers capture at 8-96 kHz).
 RATES = range(8000, 96001)
+
+
+class DeskPort(Protocol):
+    """What the line uses of ``switchboard.routing.desk.Desk``.
+
+    Duck-typed: ``voice`` imports no ``routing``; the composition root puts the
+    desk on ``app.state.desk``.
+
+    Attributes:
+        customers: the customers' frame channels (``subscribe(key)`` → a subscription
+            with an ``asyncio.Queue`` ``queue``; ``unsubscribe(sub)``).
+        engine: the routing engine (``abandon``, ``placement``).
+        conversation: the conversation service (``end_contact``, ``human_agent_message``).
+        db: the async store (``get_contact``).
+    """
+
+    customers: Any
+    engine: Any
+    conversation: Any
+    db: Any
+
+    def take_handover_frame(self, contact_id: str) -> dict[str, Any] | None:
+        """The contact's last handover frame, once."""
+        ...
+
+    def queue_frame(self, placement: Any) -> dict[str, Any]:
+        """The ``queue`` frame of a placement."""
+        ...
+
+    async def resume(self, contact_id: str) -> None:
+        """Re-publish where the contact stands (position or agent)."""
+        ...
+
+    async def customer_message(self, contact_id: str, text: str) -> dict[str, Any]:
+        """Store a customer message of a handed-over contact; relay it to its agent."""
+        ...
+
+    async def book_callback(self, contact_id: str, phone: str) -> Any:
+        """Book a callback (InputError for a malformed number)."""
+        ...
 
 
 class LegTranscriber:
@@ -187,7 +226,7 @@ class HumanLine:
     def __init__(
         self,
         contact_id: str,
-        desk: Desk,
+        desk: DeskPort,
         speech: SpeechStack,
         locale: Locale,
         settings: VoiceSettings | None = None,

@@ -53,7 +53,7 @@ from switchboard.voice.hold import say
 from switchboard.voice.transports.auth import issue_token
 
 if TYPE_CHECKING:
-    from switchboard.routing.desk import Desk
+    from switchboard.voice.human_line import DeskPort as Desk
 
 logger = logging.getLogger("switchboard.voice.twilio")
 
