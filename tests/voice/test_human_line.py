@@ -256,3 +256,50 @@ def test_only_the_assigned_agent_gets_the_audio(server: Server, speak: Speak) ->
             break
         time.sleep(0.2)
     assert sum(int(q["size"]) for q in queues) == 0, queues
+
+
+@pytest.fixture(scope="module")
+def full_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Queues that hold one contact: the second caller finds the queue full (no agent)."""
+    routing = RoutingSettings(hours="always", max_contacts=1)
+    yield from live_server(tmp_path_factory.mktemp("human-full-db"), routing)
+
+
+def test_full_queue_offers_a_callback_the_caller_books_by_keypad(
+    full_server: Server, speak: Speak
+) -> None:
+    server = full_server
+    first = httpx.post(f"{server.http_url}/v1/contacts", json={}, timeout=60).json()
+    said = httpx.post(
+        f"{server.http_url}/v1/contacts/{first['contact_id']}/messages",
+        json={"text": "I want to speak to a person"},
+        headers=bearer(first["contact_token"]),
+        timeout=60,
+    )
+    assert said.json()["action"] == "handover"  # the queue is now full
+    ws, cid = call(server)
+    with ws:
+        samples, rate = speak(TO_HUMAN)
+        send_speech(ws, as_spec(samples, rate, PCM16_16K, pad_ms=1000), PCM16_16K)
+        ws.send(json.dumps({"type": "audio", "data": "", "endOfUtterance": True}))
+        frames = collect(ws, until_type("queue_closed"), 180)
+        assert frames[-1]["callback"] is True
+        frames = collect(ws, lambda fs: len([f for f in fs if f["type"] == "audio"]) >= 20, 60)
+        offer = next(f for f in frames if f["type"] == "announcement")
+        assert offer["key"] == "callback_offer"
+        assert "called back" in heard(audio_of(frames))  # spoken over the hold music
+        for digit in "12#":  # too short: said again, the caller stays
+            ws.send(json.dumps({"type": "dtmf", "digit": digit}))
+        assert collect(ws, until_type("callback_failed"), 30)
+        for digit in "447700900123#":
+            ws.send(json.dumps({"type": "dtmf", "digit": digit}))
+        frames = collect(ws, until_type("ended"), 60)
+        booked = next(f for f in frames if f["type"] == "callback_booked")
+        assert booked["callback_id"] and booked["due_at"]
+        assert frames[-1]["reason"] == "callback"
+    view = httpx.get(
+        f"{server.http_url}/v1/contacts/{cid}",
+        headers=staff_headers(server.settings, "supervisor"),
+        timeout=30,
+    ).json()
+    assert any(e["type"] == "callback_booked" for e in view["events"])

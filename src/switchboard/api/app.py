@@ -31,6 +31,7 @@ from switchboard.api.guards import ADMIN_ONLY, guard, record_socket_refusal
 from switchboard.api.limits import AbuseLimitMiddleware, Limiter
 from switchboard.api.privacy import build_privacy_router
 from switchboard.api.routes import build_router
+from switchboard.api.schemas import ERROR_RESPONSES
 from switchboard.api.users import build_users_router
 from switchboard.api.ws import build_ws_router
 from switchboard.cluster import Cluster, build_cluster
@@ -39,6 +40,7 @@ from switchboard.config import Settings
 from switchboard.errors import SwitchboardError
 from switchboard.routing.desk import Desk
 from switchboard.voice.transports.routes import build_voice_router
+from switchboard.voice.transports.twilio_hooks import build_twilio_hooks_router
 from switchboard.web import chat_page, static_dir
 
 log = logging.getLogger("switchboard.api")
@@ -151,6 +153,7 @@ def create_app(
     app.include_router(build_agent_audio_router())  # the agent's voice on a held call
     app.include_router(build_analytics_router(PAGE_HEADERS))
     app.include_router(build_voice_router())  # /voice page and the three voice sockets
+    app.include_router(build_twilio_hooks_router(ERROR_RESPONSES))  # signed Twilio webhooks
 
     static = static_dir()
     app.mount("/static", StaticFiles(directory=static), name="static")

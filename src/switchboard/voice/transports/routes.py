@@ -6,8 +6,8 @@
 * ``WS /v1/voice`` — seed 4 browser socket (:mod:`.browser`);
 * ``WS /v1/twilio/media`` — Twilio Media Streams (:mod:`.twilio`);
 * ``WS /connect/{call_id}`` — seed 5 telephony gateway socket (:mod:`.gateway`);
-* ``POST /v1/twilio/*`` — signed Twilio webhooks: the call in, its transfer to a
-  human on a handover, callbacks (:mod:`.twilio_hooks`).
+* (``POST /v1/twilio/*``, the signed Twilio webhooks, are added by the API with
+  its error responses: :func:`.twilio_hooks.build_twilio_hooks_router`.)
 
 A browser call handed over to a human stays on its socket: the caller hears
 hold audio and queue position, then the agent (:mod:`.held`,
@@ -51,7 +51,7 @@ from switchboard.voice.transports.browser import BrowserProtocol
 from switchboard.voice.transports.gateway import GatewayProtocol
 from switchboard.voice.transports.held import serve_held_caller
 from switchboard.voice.transports.twilio import StreamState, TwilioProtocol
-from switchboard.voice.transports.twilio_hooks import build_twilio_hooks_router, twilio_calls
+from switchboard.voice.transports.twilio_hooks import twilio_calls
 from switchboard.web import static_dir
 
 if TYPE_CHECKING:
@@ -413,5 +413,4 @@ def build_voice_router() -> APIRouter:
     router.websocket("/v1/voice")(browser_voice)
     router.websocket("/v1/twilio/media")(twilio_media)
     router.websocket("/connect/{call_id}")(gateway_call)
-    router.include_router(build_twilio_hooks_router())  # signed Twilio webhooks (TwiML)
     return router

@@ -149,8 +149,14 @@ def _url(request: Request, settings: Settings, path: str, *, ws: bool = False) -
     return base + path
 
 
+class TwimlResponse(Response):
+    """A TwiML document (``application/xml``)."""
+
+    media_type = TWIML
+
+
 def _twiml(response: Any) -> Response:
-    return Response(content=str(response), media_type=TWIML)
+    return TwimlResponse(content=str(response))
 
 
 def incoming_call(request: Request, settings: Settings, params: dict[str, str]) -> Any:
@@ -254,9 +260,16 @@ def callback_offer(
     return response
 
 
-def build_twilio_hooks_router() -> APIRouter:
-    """The router of the Twilio webhooks (see the module doc)."""
-    router = APIRouter(tags=["twilio"])
+def build_twilio_hooks_router(errors: dict[int | str, dict[str, Any]] | None = None) -> APIRouter:
+    """The router of the Twilio webhooks (see the module doc).
+
+    Args:
+        errors: the OpenAPI error responses to document (the API's error envelope).
+    """
+    ok: dict[int | str, dict[str, Any]] = {
+        200: {"description": "TwiML", "content": {TWIML: {"schema": {"type": "string"}}}}
+    }
+    router = APIRouter(tags=["twilio"], responses={**ok, **(errors or {})})
 
     def settings_of(request: Request) -> Settings:
         settings = request.app.state.settings
@@ -266,14 +279,14 @@ def build_twilio_hooks_router() -> APIRouter:
     def desk_of(request: Request) -> Desk | None:
         return getattr(request.app.state, "desk", None)
 
-    @router.post("/v1/twilio/voice", response_class=Response)
+    @router.post("/v1/twilio/voice")
     async def voice(request: Request) -> Response:
         """A call comes in: stream it to the AI agent (signed by Twilio)."""
         settings = settings_of(request)
         params = await verified_form(request, settings)
         return _twiml(incoming_call(request, settings, params))
 
-    @router.post("/v1/twilio/handover", response_class=Response)
+    @router.post("/v1/twilio/handover")
     async def handover(request: Request) -> Response:
         """The media stream ended: transfer a handed-over caller, else hang up."""
         from twilio.twiml.voice_response import VoiceResponse
@@ -287,7 +300,7 @@ def build_twilio_hooks_router() -> APIRouter:
             return _twiml(response)
         return _twiml(await transfer(request, settings, desk_of(request), contact_id))
 
-    @router.post("/v1/twilio/dial", response_class=Response)
+    @router.post("/v1/twilio/dial")
     async def dial(request: Request) -> Response:
         """The transfer ended: the contact ends when the agent talked, else a callback."""
         from twilio.twiml.voice_response import VoiceResponse
@@ -307,7 +320,7 @@ def build_twilio_hooks_router() -> APIRouter:
         offer = callback_offer(request, settings, response, "callback_offer", settings.locale)
         return _twiml(offer)
 
-    @router.post("/v1/twilio/callback", response_class=Response)
+    @router.post("/v1/twilio/callback")
     async def callback(request: Request) -> Response:
         """Book the callback to the number the caller keyed (``Digits``, country code first)."""
         from twilio.twiml.voice_response import VoiceResponse
@@ -335,7 +348,7 @@ def build_twilio_hooks_router() -> APIRouter:
         twilio_calls(request.app).forget(call_sid)
         return _twiml(response)
 
-    @router.post("/v1/twilio/whisper", response_class=Response)
+    @router.post("/v1/twilio/whisper")
     async def whisper(request: Request, contact: str = "") -> Response:
         """Said to the agent who answers a ``<Number>`` transfer: the handover summary."""
         from twilio.twiml.voice_response import VoiceResponse
