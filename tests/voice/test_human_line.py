@@ -284,7 +284,7 @@ def test_full_queue_offers_a_callback_the_caller_books_by_keypad(
         ws.send(json.dumps({"type": "audio", "data": "", "endOfUtterance": True}))
         frames = collect(ws, until_type("queue_closed"), 180)
         assert frames[-1]["callback"] is True
-        frames = collect(ws, lambda fs: len([f for f in fs if f["type"] == "audio"]) >= 20, 60)
+        frames = collect(ws, lambda fs: len([f for f in fs if f["type"] == "audio"]) >= 120, 90)
         offer = next(f for f in frames if f["type"] == "announcement")
         assert offer["key"] == "callback_offer"
         assert "called back" in heard(audio_of(frames))  # spoken over the hold music
