@@ -261,7 +261,7 @@ def test_every_refusal_is_an_audit_event(world: World) -> None:
         assert any(e.data["status"] == 401 for e in events)
         voice = [e.data for e in events if e.data["path"] == "/v1/voice"]
         assert voice and all(d["status"] == 401 and d["method"] == "WEBSOCKET" for d in voice)
-        twilio = [e.data for e in events if "/twilio/" in e.data["path"]]  # unsigned webhooks
+        twilio = [e.data for e in events if e.data["path"] in TWILIO_HOOKS]  # unsigned webhooks
         assert twilio and all(d["status"] == 401 and d["method"] == "POST" for d in twilio)
         assert verify_chain(store, "security").ok
     finally:
