@@ -142,9 +142,9 @@ def test_held_caller_hears_position_and_hold_audio_then_talks_to_the_agent(
         assert not any(f["type"] == "ended" for f in frames)  # held, not hung up on
         queued = next(f for f in frames if f["type"] == "queue")
         assert queued["position"] == 1 and "ewt_minutes" in queued
-        # ~4 s on hold: an announcement of the position, then hold music; never silence
+        # ~10 s on hold: an announcement of the position over hold music; never silence
         start = len(frames)
-        frames += collect(ws, lambda fs: len([f for f in fs if f["type"] == "audio"]) >= 40, 60)
+        frames += collect(ws, lambda fs: len([f for f in fs if f["type"] == "audio"]) >= 100, 60)
         hold = [f for f in frames[start:] if f["type"] == "audio"]
         announcement = next(f for f in frames if f["type"] == "announcement")
         assert "next in the queue" in announcement["text"]
