@@ -18,6 +18,7 @@ caller's socket then stays open and is served by one :class:`HumanLine`:
   VAD) and transcribed with the call's STT (:class:`LegTranscriber`); each
   utterance is written by the conversation service (customer ones relayed to the
   agent's desk, agent ones stored ``HUMAN_AGENT``) and sent to the agent's socket.
+  What the agent types on the desk (``agent_message``) is spoken to the caller (TTS).
 * **on hold** — the agent pressed hold: the caller hears hold audio, neither side
   hears the other. **Mute** stops the agent's audio (and its transcript).
 * **ended** — the agent hung up or closed the contact (``agent_left``), the caller

@@ -34,10 +34,10 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
-from switchboard.errors import InputError
+from switchboard.errors import InputError, SwitchboardError
 from switchboard.voice.events import CallEnded
 from switchboard.voice.human_line import HumanLine, HumanLines
-from switchboard.voice.transports.base import b64decode_audio, read_frames, send_json
+from switchboard.voice.transports.base import b64decode_audio, error_json, read_frames, send_json
 from switchboard.voice.transports.browser import BrowserProtocol
 
 logger = logging.getLogger("switchboard.voice.transport")
@@ -87,7 +87,17 @@ async def serve_held_caller(
         return "hangup"  # pragma: no cover - events() ends with CallEnded
 
     lines.add(line)
-    await line.start()
+    try:
+        await line.start()
+    except SwitchboardError as exc:  # the desk is down: say so and keep the contact queued
+        logger.warning("held caller not served: %s", exc, extra={"contact_id": line.contact_id})
+        lines.remove(line)
+        await send_json(websocket, error_json("desk_unavailable", exc.message, fatal=True))
+        await send_json(websocket, {"type": "ended", "reason": "error",
+                                    "contactId": line.contact_id, "handover": None})
+        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
+            await websocket.close(code=1013)
+        return "error"
     writer = asyncio.create_task(write(), name=f"held-writer-{line.contact_id}")
     reader = asyncio.create_task(
         read_frames(websocket, handle, lambda: hung_up), name=f"held-reader-{line.contact_id}"
