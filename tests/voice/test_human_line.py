@@ -216,6 +216,8 @@ def test_held_caller_hears_position_and_hold_audio_then_talks_to_the_agent(
                 assert ended["reason"] == "agent_hangup"
             desk.send(json.dumps({"type": "close", "disposition": "resolved"}))
             assert collect(desk, until_type("closed"), 30)[-1]["disposition"] == "resolved"
+            desk.send(json.dumps({"type": "status", "status": "offline"}))  # takes no next call
+            collect(desk, until_type("agent"), 30)
     view = httpx.get(
         f"{server.http_url}/v1/contacts/{cid}",
         headers=staff_headers(server.settings, "supervisor"),
@@ -303,3 +305,37 @@ def test_full_queue_offers_a_callback_the_caller_books_by_keypad(
         timeout=30,
     ).json()
     assert any(e["type"] == "callback_booked" for e in view["events"])
+
+
+def test_position_is_announced_again_as_the_queue_moves(server: Server, speak: Speak) -> None:
+    first, first_id = call(server)
+    second, _ = call(server)
+    with first, second:
+        assert ask_for_a_person(first, speak)[-1]["position"] == 1
+        frames = ask_for_a_person(second, speak)
+        assert frames[-1]["position"] == 2
+        frames += collect(second, until_type("announcement"), 60)
+        spoken = next(f for f in frames if f["type"] == "announcement")
+        assert spoken["key"] == "position" and "number 2" in spoken["text"]
+        token, agent_id = desk_agent(server, "quinn")
+        with connect(
+            f"{server.ws_url}/v1/agents/{agent_id}/desk",
+            subprotocols=["bearer", token],  # type: ignore[list-item]
+            open_timeout=30,
+        ) as desk:
+            collect(desk, until_type("agent"), 30)
+            desk.send(json.dumps({"type": "status", "status": "available"}))
+            assert collect(desk, until_type("assigned"), 30)[-1]["contact_id"] == first_id
+            # the second caller moves up: a new position frame and a new announcement
+            moved = collect(
+                second, lambda fs: any(f["type"] == "queue" and f["position"] == 1 for f in fs), 30
+            )
+            moved += collect(second, until_type("announcement"), 60)
+            assert [f for f in moved if f["type"] == "announcement"][-1]["key"] == "first"
+            desk.send(json.dumps({"type": "close", "disposition": "resolved"}))
+            collect(desk, until_type("closed"), 30)
+            desk.send(json.dumps({"type": "status", "status": "offline"}))
+            collect(desk, until_type("agent"), 30)
+        assert collect(first, until_type("ended"), 60)[-1]["reason"] == "agent_left"
+        second.send(json.dumps({"type": "hangup"}))
+        assert collect(second, until_type("ended"), 30)[-1]["reason"] == "hangup"
