@@ -49,7 +49,7 @@ class Server:
         self.settings = settings
 
 
-def live_server(tmp: Any, routing: RoutingSettings) -> Iterator[Server]:
+def live_server(tmp: Any, routing: RoutingSettings, **more: Any) -> Iterator[Server]:
     from voice_audio import speech_stack
 
     from switchboard.api import create_app
@@ -61,6 +61,7 @@ def live_server(tmp: Any, routing: RoutingSettings) -> Iterator[Server]:
         log_level="WARNING",
         routing=routing,
         auth=AuthSettings(jwt_secret=SecretStr(SECRET)),
+        **more,
     )
     app = create_app(settings)
     app.state.speech = speech_stack()
@@ -339,3 +340,78 @@ def test_position_is_announced_again_as_the_queue_moves(server: Server, speak: S
         assert collect(first, until_type("ended"), 60)[-1]["reason"] == "agent_left"
         second.send(json.dumps({"type": "hangup"}))
         assert collect(second, until_type("ended"), 30)[-1]["reason"] == "hangup"
+
+
+@pytest.fixture(scope="module")
+def recorded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Call recording on (sealed legs under a temp recordings directory)."""
+    from switchboard.config import CryptoSettings, RetentionSettings
+    from switchboard.voice.settings import VoiceSettings
+
+    tmp = tmp_path_factory.mktemp("human-recorded-db")
+    yield from live_server(
+        tmp,
+        RoutingSettings(hours="always"),
+        voice=VoiceSettings(record_calls=True),
+        retention=RetentionSettings(
+            recordings_dir=tmp / "recordings", anchor_file=tmp / "anchors.jsonl",
+            purge_interval_s=0, anchor_interval_s=0,
+        ),
+        crypto=CryptoSettings(
+            keyring_file=tmp / "keyring.json", index_key_file=tmp / "index-key",
+            anchor_key_file=tmp / "anchor.pem",
+        ),
+    )
+
+
+def test_recorded_call_keeps_the_agent_leg_with_the_caller_and_the_bot(
+    recorded_server: Server, speak: Speak
+) -> None:
+    from switchboard.speech.audio import read_wav
+
+    server = recorded_server
+    ws, cid = call(server)
+    with ws:
+        ask_for_a_person(ws, speak)
+        token, agent_id = desk_agent(server, "rita")
+        with connect(
+            f"{server.ws_url}/v1/agents/{agent_id}/desk",
+            subprotocols=["bearer", token],  # type: ignore[list-item]
+            open_timeout=30,
+        ) as desk:
+            collect(desk, until_type("agent"), 30)
+            desk.send(json.dumps({"type": "status", "status": "available"}))
+            collect(desk, until_type("assigned"), 30)
+            collect(ws, until_type("agent_joined"), 30)
+            with connect(
+                f"{server.ws_url}/v1/contacts/{cid}/agent-audio",
+                subprotocols=["bearer", token],  # type: ignore[list-item]
+                max_size=None,
+                open_timeout=30,
+            ) as audio:
+                collect(audio, until_type("ready"), 30)
+                samples, rate = speak(AGENT_SAYS)
+                send_speech(
+                    audio, as_spec(samples, rate, PCM16_48K, pad_ms=1200), PCM16_48K,
+                    sampleRate=48000,
+                )
+                collect(audio, lambda fs: any(f.get("leg") == "agent" for f in fs), 120)
+                audio.send(json.dumps({"type": "hangup"}))
+                assert collect(ws, until_type("ended"), 60)[-1]["reason"] == "agent_hangup"
+            desk.send(json.dumps({"type": "close", "disposition": "resolved"}))
+            collect(desk, until_type("closed"), 30)
+            desk.send(json.dumps({"type": "status", "status": "offline"}))
+            collect(desk, until_type("agent"), 30)
+    supervisor = staff_headers(server.settings, "supervisor")
+    view = httpx.get(f"{server.http_url}/v1/contacts/{cid}", headers=supervisor, timeout=30)
+    legs = {e["data"]["leg"] for e in view.json()["events"] if e["type"] == "recording"}
+    assert legs == {"caller", "bot", "agent"}, legs
+    played = httpx.get(
+        f"{server.http_url}/v1/contacts/{cid}/recordings/agent", headers=supervisor, timeout=30
+    )
+    assert played.status_code == 200 and played.headers["content-type"] == "audio/wav"
+    import io
+
+    agent_leg, rate = read_wav(io.BytesIO(played.content))
+    assert rate == 16000
+    assert "help you" in heard(agent_leg), heard(agent_leg)

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from switchboard.domain.types import ContactStatus, Locale
+from switchboard.domain.types import ContactStatus, EventType, Locale, Source
 from switchboard.errors import InputError, SwitchboardError
 from switchboard.speech.audio import MODEL_RATE, Resampler, encode, pcm16_to_float
 from switchboard.voice.endpoint import TurnEnd
@@ -57,6 +57,7 @@ from switchboard.voice.stages.listen import Listener
 
 if TYPE_CHECKING:
     from switchboard.speech.stack import SpeechStack
+    from switchboard.voice.recording import CallRecorder
 
 __all__ = ["AgentLeg", "DeskPort", "HumanLine", "HumanLines", "LegTranscriber", "LineOut"]
 
@@ -222,6 +223,10 @@ class HumanLine:
         locale: the caller's locale (announcements).
         settings: endpointing of the transcribed legs.
         chunk_ms: size of the hold audio chunks, ms.
+        recorder: the call's recorder when the deployment records calls
+            (:mod:`switchboard.voice.recording`): the line appends the caller's
+            audio to its ``caller`` leg and the agent's microphone to the ``agent``
+            leg, on the caller's clock, and stores both when the line ends.
     """
 
     def __init__(
@@ -233,8 +238,10 @@ class HumanLine:
         settings: VoiceSettings | None = None,
         *,
         chunk_ms: int = 100,
+        recorder: CallRecorder | None = None,
     ) -> None:
         self.contact_id = contact_id
+        self.recorder = recorder
         self.desk = desk
         self.speech = speech
         self.locale = locale
@@ -298,7 +305,24 @@ class HumanLine:
             self.agent.send({"type": "caller_left", "reason": reason})
         await self.caller_stt.aclose()
         await self.agent_stt.aclose()
+        await self._store_recording()
         self._out.put_nowait(CallEnded(reason, self.contact_id))
+
+    async def _store_recording(self) -> None:
+        """Seal and store the call's legs; link each from the contact (``recording`` events)."""
+        recorder = self.recorder
+        if recorder is None or recorder.closed:
+            return
+        try:
+            stored = await asyncio.to_thread(recorder.close)
+        except OSError as exc:
+            log.error("call recording not stored: %s", exc, extra={"contact_id": self.contact_id})
+            return
+        for leg in stored:
+            await self.desk.conversation.record(
+                self.contact_id, EventType.RECORDING, Source.SYSTEM, leg=leg.leg, key=leg.key,
+                duration_ms=round(leg.duration_ms, 1), sample_rate=MODEL_RATE, bytes=leg.bytes,
+            )
 
     async def _abandon(self) -> None:
         try:
@@ -359,7 +383,9 @@ class HumanLine:
     # ----------------------------------------------------------------- caller side
 
     async def caller_audio(self, pcm16: bytes) -> None:
-        """Caller audio (16 kHz PCM16): to the agent and the caller's transcript when connected."""
+        """Caller audio (16 kHz PCM16): recorded; to the agent and transcribed when connected."""
+        if self.recorder is not None and pcm16 and self.end_reason is None:
+            self.recorder.write("caller", pcm16, MODEL_RATE)
         if self.state != "connected" or not pcm16:
             return
         if self.agent is not None:
@@ -440,6 +466,9 @@ class HumanLine:
         data = encode(x16, PCM16_16K)
         self._out.put_nowait(AudioOut(data, MODEL_RATE, PCM16_16K.format, reply_id=0))
         self.agent_stt.feed(data)
+        if self.recorder is not None:  # on the caller's clock: it ends now, as this chunk does
+            now = self.recorder.duration_ms("caller")
+            self.recorder.write("agent", data, MODEL_RATE, at_ms=max(0.0, now - _ms(data)))
 
     async def agent_control(self, leg: AgentLeg, kind: str, on: bool) -> None:
         """``mute`` or ``hold`` on/off from the agent.
@@ -545,6 +574,11 @@ class HumanLine:
             else:
                 ahead, clock = 0.0, time.monotonic()
             await asyncio.sleep(step_s)
+
+
+def _ms(pcm16: bytes) -> float:
+    """Duration of 16 kHz PCM16 audio, ms."""
+    return len(pcm16) / 2 / MODEL_RATE * 1000
 
 
 def _b64(data: bytes) -> str:

@@ -424,8 +424,9 @@ class CallSession:
             watchdog.cancel()
         self._turns.cancel()
         self._stt.cancel()
-        await self._store_recording()
         held = reason == "handover" and not self._end_on_handover
+        if not held:  # a held caller's recorder goes on with the human line (human_line.py)
+            await self._store_recording()
         if self._contact_id is not None and not held:
             status = ContactStatus.ABANDONED if reason == "no_speech" else ContactStatus.RESOLVED
             try:

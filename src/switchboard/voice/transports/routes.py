@@ -310,7 +310,8 @@ async def browser_voice(
     if reason == "handover" and desk is not None and hold:
         # The caller stays on the line: hold audio and position, then a human agent.
         line = HumanLine(
-            call.contact_id, desk, await speech_stack(websocket.app), locale, settings.voice
+            call.contact_id, desk, await speech_stack(websocket.app), locale, settings.voice,
+            recorder=getattr(call, "recorder", None),  # the call's recording goes on
         )
         reason = await serve_held_caller(websocket, line, protocol, human_lines(websocket.app))
     logger.info("browser call ended: %s", reason, extra={"contact_id": call.contact_id})
