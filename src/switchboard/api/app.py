@@ -85,6 +85,13 @@ def _start_desk(settings: Settings, running: AgentService, cluster: Cluster) -> 
         return None
 
 
+def _include_voice(app: FastAPI) -> None:
+    """The voice routes: the /voice page and sockets, Twilio webhooks, the agent's audio."""
+    app.include_router(build_voice_router())  # /voice page and the three voice sockets
+    app.include_router(build_twilio_hooks_router(ERROR_RESPONSES))  # signed Twilio webhooks
+    app.include_router(build_agent_audio_router())  # the agent's voice on a held call
+
+
 def create_app(
     settings: Settings,
     service: AgentService | None = None,
@@ -151,10 +158,8 @@ def create_app(
     app.include_router(build_router())
     app.include_router(build_ws_router())
     app.include_router(build_agents_router())
-    app.include_router(build_agent_audio_router())  # the agent's voice on a held call
     app.include_router(build_analytics_router(PAGE_HEADERS))
-    app.include_router(build_voice_router())  # /voice page and the three voice sockets
-    app.include_router(build_twilio_hooks_router(ERROR_RESPONSES))  # signed Twilio webhooks
+    _include_voice(app)
     app.include_router(build_recordings_router())  # call recordings (supervisors, admins)
 
     static = static_dir()

@@ -176,9 +176,7 @@ def incoming_call(request: Request, settings: Settings, params: dict[str, str]) 
     return response
 
 
-async def transfer(
-    request: Request, settings: Settings, desk: Desk | None, contact_id: str
-) -> Any:
+async def transfer(request: Request, settings: Settings, desk: Desk | None, contact_id: str) -> Any:
     """TwiML that takes a handed-over caller to a human (or offers a callback)."""
     from twilio.twiml.voice_response import Dial, VoiceResponse
 
@@ -260,7 +258,113 @@ def callback_offer(
     return response
 
 
-def build_twilio_hooks_router(errors: dict[int | str, dict[str, Any]] | None = None) -> APIRouter:
+def settings_of(request: Request) -> Settings:
+    """The app's settings."""
+    settings = request.app.state.settings
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def desk_of(request: Request) -> Desk | None:
+    """The app's routing desk (None without a SQL store)."""
+    return getattr(request.app.state, "desk", None)
+
+
+async def hook_voice(request: Request) -> Response:
+    """A call comes in: stream it to the AI agent (signed by Twilio)."""
+    settings = settings_of(request)
+    params = await verified_form(request, settings)
+    return _twiml(incoming_call(request, settings, params))
+
+
+async def hook_handover(request: Request) -> Response:
+    """The media stream ended: transfer a handed-over caller, else hang up."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    settings = settings_of(request)
+    params = await verified_form(request, settings)
+    contact_id = twilio_calls(request.app).contact_of(params.get("CallSid", ""))
+    if contact_id is None:
+        response = VoiceResponse()
+        response.hangup()
+        return _twiml(response)
+    return _twiml(await transfer(request, settings, desk_of(request), contact_id))
+
+
+async def hook_dial(request: Request) -> Response:
+    """The transfer ended: the contact ends when the agent talked, else a callback."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    settings = settings_of(request)
+    params = await verified_form(request, settings)
+    call_sid = params.get("CallSid", "")
+    contact_id = twilio_calls(request.app).contact_of(call_sid)
+    response = VoiceResponse()
+    if params.get("DialCallStatus") == "completed" or contact_id is None:
+        response.hangup()
+        desk = desk_of(request)
+        if contact_id is not None and desk is not None:
+            await desk.conversation.end_contact(contact_id, ContactStatus.TRANSFERRED)
+        twilio_calls(request.app).forget(call_sid)
+        return _twiml(response)
+    offer = callback_offer(request, settings, response, "callback_offer", settings.locale)
+    return _twiml(offer)
+
+
+async def hook_callback(request: Request) -> Response:
+    """Book the callback to the number the caller keyed (``Digits``, country code first)."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    settings = settings_of(request)
+    params = await verified_form(request, settings)
+    call_sid = params.get("CallSid", "")
+    contact_id = twilio_calls(request.app).contact_of(call_sid)
+    desk = desk_of(request)
+    response = VoiceResponse()
+    digits = "".join(ch for ch in params.get("Digits", "") if ch.isdigit())
+    phone = "+" + digits[2:] if digits.startswith("00") else "+" + digits
+    if contact_id is None or desk is None:
+        response.hangup()
+        return _twiml(response)
+    try:
+        booked = await desk.book_callback(contact_id, phone)
+    except (InputError, SwitchboardError) as exc:
+        logger.info("twilio callback not booked: %s", exc, extra={"contact_id": contact_id})
+        return _twiml(
+            callback_offer(request, settings, response, "callback_failed", settings.locale)
+        )
+    last4 = " ".join(booked.customer_phone[-4:])
+    response.say(say("callback_booked", settings.locale, last4=last4))
+    response.hangup()
+    twilio_calls(request.app).forget(call_sid)
+    return _twiml(response)
+
+
+async def hook_whisper(request: Request, contact: str = "") -> Response:
+    """Said to the agent who answers a ``<Number>`` transfer: the handover summary."""
+    from twilio.twiml.voice_response import VoiceResponse
+
+    settings = settings_of(request)
+    await verified_form(request, settings)
+    response = VoiceResponse()
+    desk = desk_of(request)
+    text = "A customer transferred by the assistant."
+    if desk is not None and contact:
+        try:
+            found = await desk.db.get_contact(contact)
+        except SwitchboardError:
+            found = None
+        if found is not None:
+            attrs = found.state.attributes.as_map()
+            line = _summary_line(attrs.get(ATTR_CONVERSATION_SUMMARY, ""))
+            text = f"Transferred customer. {line}" if line else text
+    response.say(text)
+    return _twiml(response)
+
+
+def build_twilio_hooks_router(
+    errors: dict[int | str, dict[str, Any]] | None = None,
+) -> APIRouter:
     """The router of the Twilio webhooks (see the module doc).
 
     Args:
@@ -270,104 +374,9 @@ def build_twilio_hooks_router(errors: dict[int | str, dict[str, Any]] | None = N
         200: {"description": "TwiML", "content": {TWIML: {"schema": {"type": "string"}}}}
     }
     router = APIRouter(tags=["twilio"], responses={**ok, **(errors or {})})
-
-    def settings_of(request: Request) -> Settings:
-        settings = request.app.state.settings
-        assert isinstance(settings, Settings)
-        return settings
-
-    def desk_of(request: Request) -> Desk | None:
-        return getattr(request.app.state, "desk", None)
-
-    @router.post("/v1/twilio/voice")
-    async def voice(request: Request) -> Response:
-        """A call comes in: stream it to the AI agent (signed by Twilio)."""
-        settings = settings_of(request)
-        params = await verified_form(request, settings)
-        return _twiml(incoming_call(request, settings, params))
-
-    @router.post("/v1/twilio/handover")
-    async def handover(request: Request) -> Response:
-        """The media stream ended: transfer a handed-over caller, else hang up."""
-        from twilio.twiml.voice_response import VoiceResponse
-
-        settings = settings_of(request)
-        params = await verified_form(request, settings)
-        contact_id = twilio_calls(request.app).contact_of(params.get("CallSid", ""))
-        if contact_id is None:
-            response = VoiceResponse()
-            response.hangup()
-            return _twiml(response)
-        return _twiml(await transfer(request, settings, desk_of(request), contact_id))
-
-    @router.post("/v1/twilio/dial")
-    async def dial(request: Request) -> Response:
-        """The transfer ended: the contact ends when the agent talked, else a callback."""
-        from twilio.twiml.voice_response import VoiceResponse
-
-        settings = settings_of(request)
-        params = await verified_form(request, settings)
-        call_sid = params.get("CallSid", "")
-        contact_id = twilio_calls(request.app).contact_of(call_sid)
-        response = VoiceResponse()
-        if params.get("DialCallStatus") == "completed" or contact_id is None:
-            response.hangup()
-            desk = desk_of(request)
-            if contact_id is not None and desk is not None:
-                await desk.conversation.end_contact(contact_id, ContactStatus.TRANSFERRED)
-            twilio_calls(request.app).forget(call_sid)
-            return _twiml(response)
-        offer = callback_offer(request, settings, response, "callback_offer", settings.locale)
-        return _twiml(offer)
-
-    @router.post("/v1/twilio/callback")
-    async def callback(request: Request) -> Response:
-        """Book the callback to the number the caller keyed (``Digits``, country code first)."""
-        from twilio.twiml.voice_response import VoiceResponse
-
-        settings = settings_of(request)
-        params = await verified_form(request, settings)
-        call_sid = params.get("CallSid", "")
-        contact_id = twilio_calls(request.app).contact_of(call_sid)
-        desk = desk_of(request)
-        response = VoiceResponse()
-        digits = "".join(ch for ch in params.get("Digits", "") if ch.isdigit())
-        phone = "+" + digits[2:] if digits.startswith("00") else "+" + digits
-        if contact_id is None or desk is None:
-            response.hangup()
-            return _twiml(response)
-        try:
-            booked = await desk.book_callback(contact_id, phone)
-        except (InputError, SwitchboardError) as exc:
-            logger.info("twilio callback not booked: %s", exc, extra={"contact_id": contact_id})
-            return _twiml(callback_offer(request, settings, response, "callback_failed",
-                                         settings.locale))
-        last4 = " ".join(booked.customer_phone[-4:])
-        response.say(say("callback_booked", settings.locale, last4=last4))
-        response.hangup()
-        twilio_calls(request.app).forget(call_sid)
-        return _twiml(response)
-
-    @router.post("/v1/twilio/whisper")
-    async def whisper(request: Request, contact: str = "") -> Response:
-        """Said to the agent who answers a ``<Number>`` transfer: the handover summary."""
-        from twilio.twiml.voice_response import VoiceResponse
-
-        settings = settings_of(request)
-        await verified_form(request, settings)
-        response = VoiceResponse()
-        desk = desk_of(request)
-        text = "A customer transferred by the assistant."
-        if desk is not None and contact:
-            try:
-                found = await desk.db.get_contact(contact)
-            except SwitchboardError:
-                found = None
-            if found is not None:
-                attrs = found.state.attributes.as_map()
-                line = _summary_line(attrs.get(ATTR_CONVERSATION_SUMMARY, ""))
-                text = f"Transferred customer. {line}" if line else text
-        response.say(text)
-        return _twiml(response)
-
+    router.post("/v1/twilio/voice")(hook_voice)
+    router.post("/v1/twilio/handover")(hook_handover)
+    router.post("/v1/twilio/dial")(hook_dial)
+    router.post("/v1/twilio/callback")(hook_callback)
+    router.post("/v1/twilio/whisper")(hook_whisper)
     return router
