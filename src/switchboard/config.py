@@ -378,6 +378,38 @@ class RetentionSettings(BaseModel):
     )
 
 
+class TwilioSettings(BaseModel):
+    """Twilio Programmable Voice: webhook signatures and the transfer of a handover.
+
+    Twilio signs each webhook with ``X-Twilio-Signature`` (HMAC-SHA1 of the full
+    URL and the sorted POST parameters, keyed by the account's auth token; Twilio
+    docs "Webhooks security"); it is checked with the official ``twilio``
+    package's ``RequestValidator``.
+    """
+
+    auth_token: SecretStr | None = Field(
+        None, description="the account's auth token; unset, every Twilio webhook is refused"
+    )
+    public_url: str | None = Field(
+        None,
+        description="the https base URL Twilio calls (behind a proxy the request URL differs "
+        "from the one Twilio signed), e.g. https://voice.example.com",
+    )
+    agent_client: str = Field(
+        "agent-desk",
+        pattern=r"^[A-Za-z0-9_\-]{1,121}$",
+        description="Twilio Client identity of the agent desk, dialled on a handover",
+    )
+    agent_number: str | None = Field(
+        None,
+        pattern=r"^\+[1-9][0-9]{6,14}$",
+        description="E.164 number dialled on a handover instead of the desk's client",
+    )
+    dial_timeout_s: int = Field(
+        30, ge=5, le=600, description="ring time of the transfer before a callback is offered"
+    )
+
+
 class Settings(BaseSettings):
     """Top-level settings for every entry point (server, CLI, tests)."""
 
@@ -432,6 +464,7 @@ class Settings(BaseSettings):
         description="voice calls: local pipeline (VAD, STT, turn loop, TTS) or Nova Sonic",
     )
     nova_sonic: NovaSonicSettings = Field(default_factory=NovaSonicSettings)
+    twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     identity: IdentitySettings = Field(default_factory=IdentitySettings)

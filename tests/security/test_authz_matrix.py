@@ -80,11 +80,21 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("WS", "/v1/voice"): frozenset({"customer", "other_customer"}),  # each its own contact
     ("WS", "/v1/twilio/media"): frozenset(),
     ("WS", "/connect/{call_id}"): frozenset(),
+    # issue 12: the assigned agent's voice on a held call; Twilio webhooks (signature only)
+    ("WS", "/v1/contacts/{contact_id}/agent-audio"): frozenset({"agent"}),
+    ("POST", "/v1/twilio/voice"): frozenset(),
+    ("POST", "/v1/twilio/handover"): frozenset(),
+    ("POST", "/v1/twilio/dial"): frozenset(),
+    ("POST", "/v1/twilio/callback"): frozenset(),
+    ("POST", "/v1/twilio/whisper"): frozenset(),
     # issue 13: admin privacy routes
     ("POST", "/v1/admin/erasure"): frozenset({"admin"}),
     ("GET", "/v1/admin/audit/verify"): frozenset({"admin"}),
 }
 VOICE_SOCKETS = {"/v1/voice", "/v1/twilio/media", "/connect/{call_id}"}
+#: Twilio webhooks take no bearer token: an X-Twilio-Signature, else 401 for everyone
+#: (the signed calls are played by tests/voice/test_human_twilio.py).
+TWILIO_HOOKS = {path for method, path in EXPECTED if method == "POST" and "/twilio/" in path}
 
 #: Bodies of the wrong type: an allowed caller gets 422 from validation, after the guard.
 WRONG_BODIES: dict[tuple[str, str], Any] = {
@@ -170,7 +180,7 @@ def test_http_cell(world: World, route: tuple[str, str], who: str) -> None:
         assert response.status_code not in (401, 403), (route, who, response.text)
         assert response.status_code < 500, (route, who, response.text)
     else:
-        unauthenticated = who in ("anonymous", "metrics")
+        unauthenticated = who in ("anonymous", "metrics") or path in TWILIO_HOOKS
         expected = 401 if unauthenticated else 403
         assert response.status_code == expected, (route, who, response.text)
         error = response.json()["error"]
@@ -257,6 +267,8 @@ def test_every_refusal_is_an_audit_event(world: World) -> None:
         assert any(e.data["status"] == 401 for e in events)
         voice = [e.data for e in events if e.data["path"] == "/v1/voice"]
         assert voice and all(d["status"] == 401 and d["method"] == "WEBSOCKET" for d in voice)
+        twilio = [e.data for e in events if e.data["path"] in TWILIO_HOOKS]  # unsigned webhooks
+        assert twilio and all(d["status"] == 401 and d["method"] == "POST" for d in twilio)
         assert verify_chain(store, "security").ok
     finally:
         store.close()

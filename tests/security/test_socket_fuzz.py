@@ -86,6 +86,20 @@ def no_internal_errors(frames: list[dict[str, Any]]) -> None:
     assert not bugs, bugs
 
 
+def fuzz_agent_audio(world: World) -> None:
+    """The assigned agent's audio socket on a contact with no caller line (a chat contact)."""
+    url = f"{world.ws_url}/v1/contacts/{world.contact_id}/agent-audio"
+    with connect(url, subprotocols=["bearer", world.tokens["agent"]]) as ws:  # type: ignore[list-item]
+        ready = drain_until(ws, lambda f: f["type"] == "ready")[-1]
+        assert ready["line"] is False
+        fuzz(ws)
+        ws.send(json.dumps({"type": "ping"}))
+        frames = drain_until(ws, lambda f: f["type"] == "pong")
+    no_internal_errors(frames)
+    assert sum(f["type"] == "error" for f in frames) >= 20
+    contact_exists(world, world.contact_id)
+
+
 def voice_token(world: World) -> str:
     return issue_token(world.settings.auth, "fuzz", ttl_s=600)
 
@@ -216,6 +230,7 @@ def fuzz_twilio(world: World) -> None:
 FUZZERS: dict[str, Callable[[World], None]] = {
     "/v1/contacts/{contact_id}/chat": fuzz_chat,
     "/v1/agents/{agent_id}/desk": fuzz_desk,
+    "/v1/contacts/{contact_id}/agent-audio": fuzz_agent_audio,
     "/v1/supervisor/ws": fuzz_supervisor,
     "/v1/voice": fuzz_browser_voice,
     "/connect/{call_id}": fuzz_gateway,

@@ -155,12 +155,13 @@ def test_chat_socket_handover_is_queued_and_offered(server: Server) -> None:
 Speak = Callable[[str], tuple[np.ndarray, int]]
 
 
-def test_voice_handover_is_queued_after_the_call_ends_and_offered(
+def test_voice_handover_is_queued_and_offered_while_the_caller_holds(
     server: Server, speak: Speak
 ) -> None:
     """The browser voice socket (``WS /v1/voice``) with synthesised speech.
 
-    The call ends on the handover; the contact stays queued and is offered to an agent.
+    The call stays up on the handover (the caller is held: ``queue`` frame, hold
+    audio; see tests/voice/test_human_line.py); the contact is offered to an agent.
     """
     assert waiting(server) == 0
     ws = connect(
@@ -176,11 +177,15 @@ def test_voice_handover_is_queued_after_the_call_ends_and_offered(
         for part in chunks(as_spec(samples, rate, PCM16_16K, pad_ms=800), PCM16_16K, 100):
             ws.send(json.dumps({"type": "audio", "data": base64.b64encode(part).decode()}))
         ws.send(json.dumps({"type": "audio", "data": "", "endOfUtterance": True}))
-        ended = read_until(ws, "ended", 180)
-    assert ended["contactId"] == cid
-    view = httpx.get(f"{server.http_url}/v1/contacts/{cid}", headers=server.supervisor, timeout=30)
-    contact = view.json()["contact"]
-    assert contact["status"] == "transferred" and contact["ended_at"] is not None
-    assert waiting(server) == 1  # the call ended; the contact is still in the queue
-    assigned = offered_to_an_agent(server, cid, "Vera")
+        queued = read_until(ws, "queue", 180)
+        assert queued["position"] == 1
+        assert waiting(server) == 1
+        view = httpx.get(
+            f"{server.http_url}/v1/contacts/{cid}", headers=server.supervisor, timeout=30
+        )
+        contact = view.json()["contact"]
+        assert contact["status"] == "transferred" and contact["ended_at"] is None  # on hold
+        assigned = offered_to_an_agent(server, cid, "Vera")
+        assert read_until(ws, "agent_joined", 30)["agent"] == "Vera"
+        assert read_until(ws, "ended", 60)["reason"] == "agent_left"  # closed by the agent
     assert any(line["source"] == "CUSTOMER" for line in assigned["transcript"])

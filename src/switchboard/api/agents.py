@@ -155,6 +155,18 @@ class CloseFrame(BaseModel):
 DeskFrame = Annotated[StatusFrame | AgentMessageFrame | CloseFrame, Field(discriminator="type")]
 
 
+def _agent_page_headers() -> dict[str, str]:
+    """The app's page headers plus the microphone and played audio of voice calls."""
+    from switchboard.api.app import PAGE_HEADERS
+
+    csp = PAGE_HEADERS["Content-Security-Policy"] + "; media-src 'self' blob:"
+    return {
+        **PAGE_HEADERS,
+        "Content-Security-Policy": csp,
+        "Permissions-Policy": "microphone=(self)",
+    }
+
+
 def build_agents_router() -> APIRouter:
     """Return the router of the human-agent side (see the module doc)."""
     router = APIRouter(responses=ERROR_RESPONSES)
@@ -163,9 +175,7 @@ def build_agents_router() -> APIRouter:
     @router.get("/agent", include_in_schema=False)
     async def agent_page() -> FileResponse:
         """Serve the agent desktop page."""
-        from switchboard.api.app import PAGE_HEADERS
-
-        return FileResponse(static_dir() / "agent.html", headers=PAGE_HEADERS)
+        return FileResponse(static_dir() / "agent.html", headers=_agent_page_headers())
 
     @router.post("/v1/agents", response_model=Agent, tags=["agents"])
     async def sign_in(body: SignInRequest, desk: DeskDep, who: DeskSignInDep) -> Agent:

@@ -23,6 +23,7 @@ from fastapi_offline import FastAPIOffline
 from switchboard import __version__
 from switchboard.agent.service import AgentService
 from switchboard.analytics.telemetry_runtime import AnalyticsRuntime
+from switchboard.api.agent_audio import build_agent_audio_router
 from switchboard.api.agents import build_agents_router
 from switchboard.api.analytics import build_analytics_router
 from switchboard.api.drain import Drain
@@ -32,6 +33,7 @@ from switchboard.api.limits import AbuseLimitMiddleware, Limiter
 from switchboard.api.privacy import build_privacy_router
 from switchboard.api.recordings import build_recordings_router
 from switchboard.api.routes import build_router
+from switchboard.api.schemas import ERROR_RESPONSES
 from switchboard.api.users import build_users_router
 from switchboard.api.ws import build_ws_router
 from switchboard.cluster import Cluster, build_cluster
@@ -40,6 +42,7 @@ from switchboard.config import Settings
 from switchboard.errors import SwitchboardError
 from switchboard.routing.desk import Desk
 from switchboard.voice.transports.routes import build_voice_router
+from switchboard.voice.transports.twilio_hooks import build_twilio_hooks_router
 from switchboard.web import chat_page, static_dir
 
 log = logging.getLogger("switchboard.api")
@@ -81,6 +84,13 @@ def _start_desk(settings: Settings, running: AgentService, cluster: Cluster) -> 
     except SwitchboardError:
         log.warning("human-agent desk not started", exc_info=True)
         return None
+
+
+def _include_voice(app: FastAPI) -> None:
+    """The voice routes: the /voice page and sockets, Twilio webhooks, the agent's audio."""
+    app.include_router(build_voice_router())  # /voice page and the three voice sockets
+    app.include_router(build_twilio_hooks_router(ERROR_RESPONSES))  # signed Twilio webhooks
+    app.include_router(build_agent_audio_router())  # the agent's voice on a held call
 
 
 def create_app(
@@ -150,7 +160,7 @@ def create_app(
     app.include_router(build_ws_router())
     app.include_router(build_agents_router())
     app.include_router(build_analytics_router(PAGE_HEADERS))
-    app.include_router(build_voice_router())  # /voice page and the three voice sockets
+    _include_voice(app)
     app.include_router(build_recordings_router())  # call recordings (supervisors, admins)
 
     static = static_dir()

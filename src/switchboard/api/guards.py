@@ -299,6 +299,8 @@ CONTACT_END = Rule(roles=SUPERVISORS, own_contact=True)
 SUMMARY_READ = Rule(roles=SUPERVISORS, assigned_contact=True)
 AGENT_SELF = Rule(roles=SUPERVISORS, own_agent=True)
 DESK_SOCKET = Rule(own_agent=True)
+#: The agent's microphone/speaker on a voice contact: only the agent it is assigned to now.
+AGENT_AUDIO_SOCKET = Rule(assigned_contact=True)
 DESK_SIGN_IN = Rule(roles=frozenset({Role.AGENT, Role.ADMIN}))
 STAFF_ONLY = Rule(roles=STAFF)
 SUPERVISOR_ONLY = Rule(roles=SUPERVISORS)

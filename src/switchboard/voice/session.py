@@ -96,6 +96,8 @@ class CallSession:
         settings: endpointing, watchdog, barge-in and prompt settings.
         customer_endpoint: caller number or id, stored on the contact.
         contact_id: continue an existing contact instead of creating one.
+        end_on_handover: end the contact when the call hands over (False when the
+            transport keeps the caller on the line for a human agent, who ends it).
         recordings: where to record the call (default: the service's store when
             ``settings.record_calls``; see :mod:`switchboard.voice.recording`).
     """
@@ -111,9 +113,11 @@ class CallSession:
         settings: VoiceSettings | None = None,
         customer_endpoint: str | None = None,
         contact_id: str | None = None,
+        end_on_handover: bool = True,
         recordings: RecordingStore | None = None,
     ) -> None:
         self._conversation = as_conversation(service)
+        self._end_on_handover = end_on_handover
         self.locale = locale or self._conversation.locale
         self.input_spec = input_spec
         self.output_spec = output_spec
@@ -423,8 +427,10 @@ class CallSession:
             watchdog.cancel()
         self._turns.cancel()
         self._stt.cancel()
-        await self._store_recording()
-        if self._contact_id is not None:
+        held = reason == "handover" and not self._end_on_handover
+        if not held:  # a held caller's recorder goes on with the human line (human_line.py)
+            await self._store_recording()
+        if self._contact_id is not None and not held:
             status = ContactStatus.ABANDONED if reason == "no_speech" else ContactStatus.RESOLVED
             try:
                 await self._conversation.end_contact(self._contact_id, status)

@@ -287,6 +287,7 @@ async def pump(
     *,
     read: Callable[[], Coroutine[Any, Any, None]],
     render: Callable[[VoiceEvent], Coroutine[Any, Any, bool]],
+    hold_on_handover: bool = False,
 ) -> str:
     """Run one call over one socket until either side ends.
 
@@ -297,6 +298,9 @@ async def pump(
             the socket closes.
         render: sends one event in the wire format; returns False when the
             client has gone.
+        hold_on_handover: a call that ends with a handover leaves the socket open
+            (and sends no ``ended``): the caller is then served by the human line
+            (:mod:`switchboard.voice.transports.held`).
 
     Returns:
         Why the call ended (``CallEnded.reason``, or ``"hangup"``).
@@ -313,6 +317,10 @@ async def pump(
         async for event in call.events():
             if hung_up.is_set() and isinstance(event, AudioOut | Mark | Clear):
                 continue  # nobody is listening any more: only the end is worth sending
+            held = hold_on_handover and not hung_up.is_set()
+            if held and isinstance(event, CallEnded) and event.reason == "handover":
+                ended.append(event.reason)
+                break
             if not await render(event):
                 break
             if isinstance(event, CallEnded):
@@ -336,8 +344,9 @@ async def pump(
                 task.cancel()
         await asyncio.gather(reader, writer, return_exceptions=True)
         await call.close("hangup")
-        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
-            await websocket.close(code=1000)
+        if not (hold_on_handover and ended == ["handover"]):
+            with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
+                await websocket.close(code=1000)
     for task in (reader, writer):
         if not task.cancelled() and task.exception() is not None:
             logger.error(

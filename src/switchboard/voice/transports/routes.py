@@ -5,7 +5,13 @@
 * ``GET /voice`` — the browser voice page (``web/static/voice.html``);
 * ``WS /v1/voice`` — seed 4 browser socket (:mod:`.browser`);
 * ``WS /v1/twilio/media`` — Twilio Media Streams (:mod:`.twilio`);
-* ``WS /connect/{call_id}`` — seed 5 telephony gateway socket (:mod:`.gateway`).
+* ``WS /connect/{call_id}`` — seed 5 telephony gateway socket (:mod:`.gateway`);
+* (``POST /v1/twilio/*``, the signed Twilio webhooks, are added by the API with
+  its error responses: :func:`.twilio_hooks.build_twilio_hooks_router`.)
+
+A browser call handed over to a human stays on its socket: the caller hears
+hold audio and queue position, then the agent (:mod:`.held`,
+:mod:`switchboard.voice.human_line`).
 
 Every socket is one :class:`~switchboard.voice.session.CallSession` over the
 app's conversation service (``app.state.service``, set by the composition root
@@ -32,7 +38,8 @@ from switchboard.domain.types import Locale
 from switchboard.errors import ConfigError, InputError, SwitchboardError
 from switchboard.identity.tokens import TokenService
 from switchboard.voice.conversation import ServiceLike
-from switchboard.voice.events import MULAW_8K, PCM16_16K, AudioSpec
+from switchboard.voice.events import MULAW_8K, PCM16_16K, AudioSpec, CallEnded
+from switchboard.voice.human_line import HumanLine, HumanLines
 from switchboard.voice.transports.auth import (
     CLOSE_UNAUTHORIZED,
     AuthError,
@@ -42,7 +49,9 @@ from switchboard.voice.transports.auth import (
 from switchboard.voice.transports.base import Call, error_json, pump, send_json
 from switchboard.voice.transports.browser import BrowserProtocol
 from switchboard.voice.transports.gateway import GatewayProtocol
-from switchboard.voice.transports.twilio import TwilioProtocol
+from switchboard.voice.transports.held import serve_held_caller
+from switchboard.voice.transports.twilio import StreamState, TwilioProtocol
+from switchboard.voice.transports.twilio_hooks import twilio_calls
 from switchboard.web import static_dir
 
 if TYPE_CHECKING:
@@ -141,6 +150,7 @@ async def _new_call(
     spec_out: AudioSpec,
     endpoint: str | None = None,
     contact_id: str | None = None,
+    hold: bool = False,
 ) -> Call:
     speech = await speech_stack(app)
     if settings.voice_engine == "nova_sonic":
@@ -159,6 +169,7 @@ async def _new_call(
         settings=settings.voice,
         customer_endpoint=endpoint,
         contact_id=contact_id,  # a customer's contact token continues that contact
+        end_on_handover=not hold,  # a held caller's contact ends with its human agent
     )
     await session.start()
     return session
@@ -264,6 +275,8 @@ async def browser_voice(
     claims = await _authorize(websocket, settings, contacts=True)
     if claims is None:
         return
+    desk = getattr(websocket.app.state, "desk", None)
+    hold = desk is not None and settings.voice_engine == "pipeline"
     try:
         locale = _locale(websocket.query_params.get("locale"), settings)
         call = await _new_call(
@@ -275,6 +288,7 @@ async def browser_voice(
             spec_out=PCM16_16K,
             endpoint=str(claims.get("sub", "")) or None,
             contact_id=claims.get("contact_id"),
+            hold=hold,
         )
     except Exception as exc:
         await _refuse(websocket, exc)
@@ -290,8 +304,26 @@ async def browser_voice(
             "locale": locale.value,
         },
     )
-    reason = await pump(websocket, call, read=protocol.read, render=protocol.render)
+    reason = await pump(
+        websocket, call, read=protocol.read, render=protocol.render, hold_on_handover=hold
+    )
+    if reason == "handover" and desk is not None and hold:
+        # The caller stays on the line: hold audio and position, then a human agent.
+        line = HumanLine(
+            call.contact_id, desk, await speech_stack(websocket.app), locale, settings.voice,
+            recorder=getattr(call, "recorder", None),  # the call's recording goes on
+        )
+        reason = await serve_held_caller(websocket, line, protocol, human_lines(websocket.app))
     logger.info("browser call ended: %s", reason, extra={"contact_id": call.contact_id})
+
+
+def human_lines(app: FastAPI) -> HumanLines:
+    """The process's held and connected callers (``app.state.human_lines``)."""
+    lines = getattr(app.state, "human_lines", None)
+    if not isinstance(lines, HumanLines):
+        lines = HumanLines()
+        app.state.human_lines = lines
+    return lines
 
 
 async def twilio_media(
@@ -314,9 +346,14 @@ async def twilio_media(
             spec_in=MULAW_8K,
             spec_out=MULAW_8K,
             endpoint=custom.get("from") or start.get("callSid"),
+            hold=True,  # the transfer (twilio_hooks) keeps the contact until the agent is done
         )
 
-    protocol = TwilioProtocol(websocket, make_call)
+    def on_end(state: StreamState, ended: CallEnded) -> None:
+        if ended.reason == "handover":
+            twilio_calls(websocket.app).handed_over(state.call_sid, ended.contact_id)
+
+    protocol = TwilioProtocol(websocket, make_call, on_end)
     try:
         call = await protocol.wait_started()
     except Exception as exc:

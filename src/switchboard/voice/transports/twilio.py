@@ -30,8 +30,10 @@ message: a malformed message is logged and skipped, and the call goes on.
 Auth: the JWT travels as a ``<Parameter name="token">`` of the ``<Stream>``
 (Twilio's stream URL takes no query string) or an ``Authorization`` header.
 When the call ends (a handover), the socket closes once the last reply mark
-has come back, so the caller hears the handover message; TwiML after
-``<Connect>`` (``<Enqueue>``, ``<Dial>``) then takes the call to a human.
+has come back, so the caller hears the handover message; Twilio then asks the
+``<Connect action>`` URL what comes next, and :mod:`.twilio_hooks` answers with
+the transfer (``<Dial>`` to the agent desk's client or a number, with the
+handover attributes).
 """
 
 from __future__ import annotations
@@ -86,11 +88,18 @@ class TwilioProtocol:
         websocket: the accepted socket.
         make_call: builds and starts the call from the ``start`` body (checks auth,
             raises :class:`InputError` to refuse the stream).
+        on_end: told how the call ended (e.g. a handover), before the socket closes.
     """
 
-    def __init__(self, websocket: WebSocket, make_call: CallFactory) -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        make_call: CallFactory,
+        on_end: Callable[[StreamState, CallEnded], None] | None = None,
+    ) -> None:
         self.websocket = websocket
         self.make_call = make_call
+        self.on_end = on_end
         self.state = StreamState()
         self.call: Call | None = None
         self._started = asyncio.Event()
@@ -218,6 +227,8 @@ class TwilioProtocol:
                 self._pending_marks.clear()
                 return await send_json(self.websocket, self._out("clear"))
             case CallEnded():
+                if self.on_end is not None:  # before the socket closes: Twilio then asks
+                    self.on_end(self.state, event)  # the <Connect action> what comes next
                 await self._drain()
                 return True
         return True

@@ -1,6 +1,7 @@
 // Switchboard agent desktop: sign in (POST /v1/auth/login, then POST /v1/agents opens the
 // user's desk), go available, take handed-over contacts over WS /v1/agents/{id}/desk
-// (token in the subprotocols), chat with the customer, close with a disposition.
+// (token in the subprotocols), chat with the customer, talk to a voice caller
+// (agent-voice.js), close with a disposition.
 "use strict";
 
 (() => {
@@ -124,11 +125,19 @@
         if (!socket.resumed) for (const [id, text] of desk.unacked) socket.send(JSON.stringify({ type: "message", text, id }));
         socket.resumed = true;
       }
-      else if (frame.type === "assigned") { showContact(frame); notice("New contact assigned."); }
+      else if (frame.type === "assigned") {
+        showContact(frame);
+        notice("New contact assigned.");
+        window.SwitchboardAgentVoice.join(frame.contact_id); // a voice caller: talk to them
+      }
       else if (frame.type === "customer_message") {
         if (frame.contact_id === state.contactId) line("user", "CUSTOMER", frame.text);
       }
-      else if (frame.type === "closed") { clearContact(); notice(`Contact closed: ${frame.disposition}.`); }
+      else if (frame.type === "closed") {
+        window.SwitchboardAgentVoice.leave();
+        clearContact();
+        notice(`Contact closed: ${frame.disposition}.`);
+      }
       else if (frame.type === "error") notice(frame.message);
     });
     socket.addEventListener("open", () => { document.body.dataset.desk = "connected"; });
@@ -206,6 +215,8 @@
 
   $("close").addEventListener("submit", (event) => {
     event.preventDefault();
-    if (state.contactId) send({ type: "close", disposition: $("disposition").value });
+    if (!state.contactId) return;
+    if (window.SwitchboardAgentVoice.active()) window.SwitchboardAgentVoice.hangup(); // hang up, then dispose
+    send({ type: "close", disposition: $("disposition").value });
   });
 })();

@@ -189,6 +189,25 @@
         showError(frame.message);
         if (frame.code === "unauthorized") { els.tokenBox.hidden = false; }
         break;
+      // After a handover the call goes on (switchboard/voice/transports/held.py):
+      // queue position and hold audio, then a human agent.
+      case "queue":
+        els.call.dataset.queuePosition = String(frame.position);
+        setState("held", `On hold · number ${frame.position} in the queue`);
+        break;
+      case "announcement": caption("system", "", frame.text); break;
+      case "queue_closed":
+      case "callback_offer":
+        els.call.dataset.callback = "offered";
+        break;
+      case "callback_booked": els.call.dataset.callback = "booked"; break;
+      case "agent_joined":
+        els.call.dataset.agent = frame.agent;
+        setState("live", `Connected to ${frame.agent}`);
+        caption("system", "", `${frame.agent} has joined the call.`);
+        break;
+      case "agent_transcript": caption("agent", frame.agent || "Agent", frame.text); break;
+      case "hold": els.call.dataset.hold = String(!!frame.on); break;
       case "ended":
         caption("system", "", frame.reason === "handover" ? "Transferred to a colleague." : "Call ended.");
         teardown("Call ended");
