@@ -28,7 +28,7 @@ _ACCOUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "business",
         re.compile(
-            r"\b(business|company|companies|sole trader|limited company|ltd|llc|"
+            r"\b(business(?! (days?|hours))|company|companies|sole trader|limited company|ltd|llc|"
             r"self[- ]employed|freelancer?|entreprise|professionnel\w*|societe|"
             r"comptes? pros?|(auto|micro)[- ]?entrepreneurs?|sarl|eurl|sasu)\b"
         ),
@@ -63,11 +63,17 @@ _BRANCH_CHANNEL = re.compile(
 )
 _DIGITAL_CHANNEL = re.compile(
     r"\b(online|on line|on-line|digital|digitally|app|mobile|website|web site|internet|"
-    r"on my phone|from home|remotely|en ligne|application|site web)\b"
+    r"on my phone|from home|remotely|en ligne|application|site web|"
+    r"(on|from|with|using) (my|a|your) (phone|smartphone|laptop|computer|tablet)|"
+    r"(depuis|sur|avec) (mon|un|le|votre) (telephone|smartphone|portable|mobile|ordinateur|"
+    r"tablette)|a distance)\b"
 )
 
 _SERVICE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("business_banking", re.compile(r"\b(business|company|entreprise|professionnel\w*)\b")),
+    (
+        "business_banking",
+        re.compile(r"\b(business(?! (days?|hours))|company|entreprise|professionnel\w*)\b"),
+    ),
     ("account_opening", re.compile(r"\b(open(ing)? (an |a )?account|ouvrir|ouverture)\b")),
     ("card_services", re.compile(r"\b(card|cards|carte|cartes)\b")),
 ]

@@ -37,14 +37,11 @@ from switchboard.brains.local.answerability import (
     CatalogReader,
     Reading,
     asks_branch_at_place,
-    day_of,
-    field_cues,
-    fold,
     is_plain_product_part,
     is_product_question,
     topic_of,
-    with_day_hours,
 )
+from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
 from switchboard.brains.local.person_request import reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
 from switchboard.domain.types import TOOL_ROUTES, Locale, Route
@@ -177,16 +174,26 @@ class CatalogRouter:
                 follow = self._follow_up(fixed, reader.read(fixed), dialogue)
                 if follow is not None and field_cues(fixed, follow.route or Route.BRANCH):
                     return self._decision(follow, base, "sb_follow_up")
+            if locale is Locale.FR_FR and self._weak_sensitive(base, fixed, any_length=True):
+                # The French router's weakest readings ("Le porte-clés a-t-il besoin d'être
+                # rechargé ?" read as a lost phone at 0.5): a question naming a product and
+                # a field, with no incident and no own-account wording, asks the catalog.
+                one = self._one(fixed, base, reader, dialogue)
+                if one.route in TOOL_ROUTES and one.intent.startswith("sb_catalog_"):
+                    return one
             return base
         return self._one(fixed, base, reader, dialogue)
 
     @staticmethod
-    def _weak_sensitive(base: RouteDecision, text: str) -> bool:
-        """A sensitive intent read with low confidence on a short line with no incident words."""
+    def _weak_sensitive(base: RouteDecision, text: str, any_length: bool = False) -> bool:
+        """A sensitive intent read with low confidence on a line with no incident words.
+
+        Short lines only (six words or fewer: a follow-up), unless ``any_length``.
+        """
         return (
             base.intent in SENSITIVE_INTENTS
             and base.confidence < WEAK_SENSITIVE_FR
-            and len(text.split()) <= 6
+            and (any_length or len(text.split()) <= 6)
             and not reports_an_incident(text)
         )
 
@@ -206,6 +213,13 @@ class CatalogRouter:
         if follow is not None:
             return self._decision(
                 follow, base, "sb_follow_up" if not _STATEMENT.search(text) else "sb_statement"
+            )
+        if base.route is Route.OUT_OF_SCOPE and _MONEY_INCIDENT.search(fold(text)):
+            # "My direct deposit is missing": the router knows no intent for it (CLINC150's
+            # direct_deposit is setting one up), but it is the customer's own money gone
+            # astray, so a human takes it (seed 2 trigger 2: beyond the tools).
+            return base.model_copy(
+                update={"route": Route.HANDOVER, "intent": "sb_own_money_incident"}
             )
         if reading.own_account:
             return base
@@ -248,10 +262,14 @@ class CatalogRouter:
             # ("le prix du porte clé") for a lower one.
             bar = ANSWERABLE_FR_NAMED if field_cues(text, reading.route) else ANSWERABLE
         named_branch = (
-            reading.route is Route.BRANCH
-            and bool(field_cues(text, Route.BRANCH))
-            and reader.index.branch_named(text) is not None
-        ) or asks_branch_at_place(text, reading)
+            (
+                reading.route is Route.BRANCH
+                and bool(field_cues(text, Route.BRANCH))
+                and reader.index.branch_named(text) is not None
+            )
+            or asks_branch_at_place(text, reading)
+            or self._asks_city_branch(text, reading, reader)
+        )
         # "What are the Chicago Loop hours on Friday?": a branch by its own name;
         # "closest location to 60603": a branch asked for at a place the gazetteer knows.
         if named_branch:
@@ -259,11 +277,22 @@ class CatalogRouter:
         if base.route is not Route.HANDOVER and topic_of(text) is None and not named_branch:
             return base  # off-topic by the router and no product word ("college benefits")
         if reading.score >= bar and (
-            is_product_question(text, reading)
-            or (several and is_plain_product_part(text, reading))
+            is_product_question(text, reading) or (several and is_plain_product_part(text, reading))
         ):
             return self._decision(reading, base, None)
         return base
+
+    @staticmethod
+    def _asks_city_branch(text: str, reading: Reading, reader: CatalogReader) -> bool:
+        """A branch field asked of a city we have a branch in ("What time does Leeds open?")."""
+        place = reading.entities.get("location")
+        return (
+            reading.route is Route.BRANCH
+            and place is not None
+            and not reading.own_account
+            and bool(_BRANCH_FIELD_WORDS.search(text) or _BRANCH_FIELD_WORDS.search(fold(text)))
+            and reader.index.branch_city(str(place))
+        )
 
     @staticmethod
     def _decision(reading: Reading, base: RouteDecision, intent: str | None) -> RouteDecision:
@@ -291,8 +320,10 @@ class CatalogRouter:
         statement = bool(_STATEMENT.search(text))
         folded = fold(text)
         french = bool(_FOLLOW_UP_FR.search(folded)) and not _TROUBLE_FR.search(folded)
-        leaning = bool(_FOLLOW_UP.search(text)) or french or (
-            day_of(text) is not None and last_route is Route.BRANCH
+        leaning = (
+            bool(_FOLLOW_UP.search(text))
+            or french
+            or (day_of(text) is not None and last_route is Route.BRANCH)
         )
         own_cues = field_cues(text, last_route) if reading.topic is None else []
         if not (statement or ((leaning or own_cues) and len(words) <= 12)):
@@ -356,6 +387,13 @@ class CatalogRouter:
                 decisions.append(part_base.model_copy(update={"text": text}))
                 continue
             part = self._one(text, part_base, reader, context, several=plain)
+            if (
+                part.route is Route.ACCOUNT_OPENING
+                and context.get("route") == Route.BRANCH.value
+                and _THERE.search(text)
+            ):
+                # "Where is the Leeds branch? What do I need to open a savings account there?"
+                part = part.model_copy(update={"entities": {**part.entities, "channel": "branch"}})
             if part.route is Route.BRANCH and not part.fields:
                 part = part.model_copy(update={"fields": ["nearest"]})
             if part.route in TOOL_ROUTES and part.intent != "sb_vague":
@@ -375,6 +413,26 @@ class CatalogRouter:
         return first.model_copy(update={"intent": "sb_multi", "parts": merged, "text": ""})
 
 
+#: Branch fields only a branch has (a city asked for these means our branch there).
+_BRANCH_FIELD_WORDS = re.compile(
+    r"\b(open|opens|opening|close|closes|closing|hours|phone|phone number|address|"
+    r"ouvert\w*|ouvre|ferme\w*|horaires?|adresse|telephone)\b",
+    re.IGNORECASE,
+)
+#: A part that points back at the branch of the part before it.
+_THERE = re.compile(
+    r"\b(there|at that branch|at it|sur place|la-bas|là-bas|dans cette agence)\b", re.I
+)
+#: The customer's own money or banking thing gone missing or wrong (accent-folded text).
+_MONEY_INCIDENT = re.compile(
+    r"\bmy (\w+ )?(deposits?|pay ?checks?|paychecks?|salary|wages|payments?|transfers?|money|"
+    r"funds|refunds?|cards?|account|statements?|balance|savings|pension|benefits)\b"
+    r"[\w' ]{0,20}\b(missing|gone|disappeared|vanished|never (came|arrived|showed)|"
+    r"not (there|showing|arrived|received)|wrong|incorrect|stuck|frozen|blocked|locked)\b|"
+    r"\b(mon|ma|mes) (\w+ )?(virements?|salaire|depots?|argent|paiements?|carte|compte|"
+    r"remboursements?|solde)\b[\w' ]{0,25}\b(manque\w*|disparu\w*|introuvable|"
+    r"(n'est|ne sont|n'a) (pas|jamais) (arrive|apparu|passe|ete verse)\w*|bloque\w*|gele\w*)\b"
+)
 #: A part shorter than this is never handed over on its own (a filler like "actually").
 _MIN_HUMAN_PART_WORDS = 3
 _SPLIT_WORDS = frozenset(

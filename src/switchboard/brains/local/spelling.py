@@ -135,9 +135,7 @@ def _french_training_words() -> set[str]:
         groups = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     except (OSError, yaml.YAMLError):
         return set()
-    text = " ".join(
-        str(t) for g in groups if isinstance(g, dict) for t in g.get("texts") or []
-    )
+    text = " ".join(str(t) for g in groups if isinstance(g, dict) for t in g.get("texts") or [])
     counts = Counter(w.lower() for w in _TOKEN.findall(text) if len(w) >= 3)
     # Words seen once may be the deliberate typos of a training line ("agense").
     return {w for w, n in counts.items() if n >= MIN_TRAINING_COUNT}
