@@ -274,6 +274,7 @@ class Reading:
     own_account: bool = False
     vague: bool = False
     topic: Route | None = None
+    inferred_card: bool = False
 
 
 class CatalogIndex:
@@ -493,11 +494,22 @@ def _personal(text: str) -> bool:
     return bool(_PERSONAL.search(_MY_DEVICE.sub("the device", text)))
 
 
-def _names_product(slots: Any, route: Route) -> bool:
-    """Whether the slots name a product of ``route`` by its type (a card or account type)."""
+def _names_product(slots: Any, route: Route, text: str) -> bool:
+    """Whether ``text`` names a product of ``route`` by its type (a card or account type).
+
+    An account type counts with an account word ("business checking", "student
+    account"), not alone ("what business will take this card").
+    """
     if route is Route.CARD_INFO:
         return bool(slots.card_type)
-    return route is Route.ACCOUNT_OPENING and bool(slots.account_type)
+    return (
+        route is Route.ACCOUNT_OPENING
+        and bool(slots.account_type)
+        and bool(_ACCOUNT_WORD.search(fold(text)))
+    )
+
+
+_ACCOUNT_WORD = re.compile(r"\b(accounts?|checking|savings?|saver|comptes?|livrets?|epargne)\b")
 
 
 def is_product_question(text: str, reading: Reading) -> bool:
@@ -523,7 +535,8 @@ def is_product_question(text: str, reading: Reading) -> bool:
         feature = "feature" in reading.fields
         if not (feature and _CAPABILITY.search(text)) or re.search(r"n't\b|\bnot\b", text):
             return False
-    named = any(k in reading.entities for k in ("card_type", "account_type", "location"))
+    card: tuple[str, ...] = () if reading.inferred_card else ("card_type",)
+    named = any(k in reading.entities for k in (*card, "account_type", "location"))
     return named or bool(_PRODUCT_REFERENCE.search(text) or _PRODUCT_REFERENCE_FR.search(folded))
 
 
@@ -596,7 +609,7 @@ class CatalogReader:
         ):
             score = max(score, NAMED_SCORE)  # "open checking online"
         fields = field_cues(text, route)
-        if fields and not own and _names_product(slots, route) and not _personal(text):
+        if fields and not own and _names_product(slots, route, text) and not _personal(text):
             # "What's the one-off charge for a payment sticker?", "How do I avoid the business
             # checking fee?": a product named by its type and a field asked by its cue words
             # is a catalog question even when the wording sits far from our phrasings.
@@ -605,15 +618,20 @@ class CatalogReader:
             same = next((f for f, _ in hits if f.route is route), None)
             if same is not None:
                 fields = [same.field]
+        inferred = False
         if route is Route.CARD_INFO and "feature" in fields:
             card = entities.get("card_type")
             feature_fact = next((f for f, _ in hits if f.field == "feature" and f.entities), None)
             if card is None and fields[0] == "feature":
                 # "Do any of your cards come with lounge access?": the card whose own feature
                 # line is closest answers, not the standard card by default.
-                card = self._card_with_feature(text) or (
-                    feature_fact.entities["card_type"] if feature_fact is not None else None
-                )
+                if feature_fact is not None:
+                    card = feature_fact.entities["card_type"]
+                else:
+                    # Inferred, not named: it picks the card to answer for, but does not
+                    # make the line a product question (see is_product_question).
+                    card = self._card_with_feature(text)
+                    inferred = card is not None
                 if card is not None:
                     entities["card_type"] = card
             if card is not None:
@@ -634,6 +652,7 @@ class CatalogReader:
             score=score,
             own_account=own,
             topic=topic,
+            inferred_card=inferred,
         )
         reading.vague = is_vague(text) and not self._has_question(text, slots)
         return reading

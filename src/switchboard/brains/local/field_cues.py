@@ -179,6 +179,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
 _DAYS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (key, re.compile(rf"\b({pattern})\b", re.I))
     for key, pattern in (
+        ("weekend", r"weekends?|week-ends?|week ends?"),
         ("mon", r"mondays?|lundi|mon"),
         ("tue", r"tuesdays?|mardi|tues?"),
         ("wed", r"wednesdays?|mercredi|weds?"),
@@ -191,7 +192,7 @@ _DAYS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 def day_of(text: str) -> str | None:
-    """The day key (``mon``…``sun``) named in ``text``, or None."""
+    """The day key (``mon``…``sun``, or ``weekend``) named in ``text``, or None."""
     for key, pattern in _DAYS:
         if pattern.search(text):
             return key
