@@ -509,6 +509,33 @@ def _names_product(slots: Any, route: Route, text: str) -> bool:
     )
 
 
+#: A line shaped as a question ("What's...", "How do I...", "...?"), English or French.
+_QUESTION_FORM = re.compile(
+    r"^\W*(what|whats|what's|how|hows|is|are|do|does|can|could|which|who|when|where|will|"
+    r"would|should|tell me|any|quel\w*|combien|comment|est-ce|y a-t-il|faut-il|puis-je|"
+    r"peut-on|le|la|les|l'|un|une)\b|\?\s*$",
+    re.IGNORECASE,
+)
+#: First person asking how to do something ("how do I", "can I"): not about one's affairs.
+_ASKING_SELF = re.compile(
+    r"\b(how|can|could|do|would|should|will|shall|may|when|where) (i|we)\b|\bi'?m\b|"
+    r"\b(i|we) (need|have) to\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON_WORDS = re.compile(r"\b(i|i've|i'd|i'll|my|me|mine|we|our|us)\b", re.IGNORECASE)
+
+
+def _asks_plainly(text: str) -> bool:
+    """A question about a product, with no first-person wording beyond "how do I", "can I".
+
+    "How do I avoid the business checking fee?" asks plainly; "do you know how much I
+    have in checking" and "take $200 from savings" do not.
+    """
+    if not _QUESTION_FORM.search(text) or _personal(text):
+        return False
+    return not _FIRST_PERSON_WORDS.search(_ASKING_SELF.sub(" ", text))
+
+
 _ACCOUNT_WORD = re.compile(r"\b(accounts?|checking|savings?|saver|comptes?|livrets?|epargne)\b")
 
 
@@ -609,7 +636,7 @@ class CatalogReader:
         ):
             score = max(score, NAMED_SCORE)  # "open checking online"
         fields = field_cues(text, route)
-        if fields and not own and _names_product(slots, route, text) and not _personal(text):
+        if fields and not own and _names_product(slots, route, text) and _asks_plainly(text):
             # "What's the one-off charge for a payment sticker?", "How do I avoid the business
             # checking fee?": a product named by its type and a field asked by its cue words
             # is a catalog question even when the wording sits far from our phrasings.
