@@ -111,12 +111,13 @@ _UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?:\s*([0-9][A-Z]{2}))?\
 _US_ZIP = re.compile(r"\b(\d{5})(?:-(\d{4}))?\b")
 _FR_CODE = re.compile(r"\b(\d{5})\b")
 _LOCATION_CUE = re.compile(
-    r"\b(?:in|near|around|at|close to|nearby|from|to|by|à|a|près de|vers|dans)\s+(.+)$",
+    r"\b(?:in|near|around|at|close to|nearby|from|to|by|à|a|près de|vers|dans|branch|"
+    r"branches)\s+(.+)$",
     re.IGNORECASE,
 )
 #: French adds "de"/"du"/"d'" ("l'agence la plus proche de toulouse", lower-case).
 _LOCATION_CUE_FR = re.compile(
-    r"(?:\b(?:à|a|près de|pres de|proche de|vers|dans|de|du|sur|autour de|côté de)\s+|"
+    r"(?:\b(?:à|a|près de|pres de|proche de|vers|dans|de|du|sur|autour de|côté de|agences?)\s+|"
     r"\bd['’])(.+)$",
     re.IGNORECASE,
 )
