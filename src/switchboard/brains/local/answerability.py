@@ -490,7 +490,13 @@ _MY_DEVICE = re.compile(
 
 
 def _personal(text: str) -> bool:
-    """Personal wording (:data:`_PERSONAL`) other than the device the customer would use."""
+    """Personal wording (:data:`_PERSONAL`) other than the device the customer would use.
+
+    The device is only the means when nothing is wrong: with a negation ("je n'arrive
+    plus à payer avec mon téléphone", "can't use it on my phone") it stays personal.
+    """
+    if _NEGATION_FR.search(fold(text)) or re.search(r"n't\b|\bnot\b|\bcannot\b", text, re.I):
+        return bool(_PERSONAL.search(text))
     return bool(_PERSONAL.search(_MY_DEVICE.sub("the device", text)))
 
 
@@ -581,6 +587,34 @@ def is_plain_product_part(text: str, reading: Reading) -> bool:
     return bool(field_cues(text, reading.topic)) and reading.route is reading.topic
 
 
+def _topic(text: str, slots: Any) -> Route | None:
+    """The tool route a question is about, from its slots first, then its topic words.
+
+    A named card wins (unless opening an account); a branch named with a place and no
+    account field stays a branch question ("Which Birmingham branch has business
+    banking?"); an account type or opening wording is account opening; a place alone is
+    a branch; a channel alone is account opening.
+    """
+    topic = topic_of(text)
+    opening = bool(_OPENING.search(text))
+    if slots.card_type and not opening:
+        return Route.CARD_INFO
+    if (
+        topic is Route.BRANCH
+        and slots.location
+        and not opening
+        and not set(field_cues(text, Route.ACCOUNT_OPENING)) - {"benefits"}
+    ):
+        return Route.BRANCH
+    if slots.account_type or opening:
+        return Route.ACCOUNT_OPENING
+    if slots.location and topic is not Route.CARD_INFO:
+        return Route.BRANCH
+    if slots.channel and topic is None:
+        return Route.ACCOUNT_OPENING
+    return topic
+
+
 class CatalogReader:
     """Reads one question against one locale's catalog (see the module docstring)."""
 
@@ -593,22 +627,7 @@ class CatalogReader:
         own = own_account_wording(text)
         slots = extract_slots(text, self.locale)
         entities = slots.as_dict()
-        topic = topic_of(text)
-        if slots.card_type and not _OPENING.search(text):
-            topic = Route.CARD_INFO
-        elif (
-            topic is Route.BRANCH
-            and slots.location
-            and not _OPENING.search(text)
-            and not set(field_cues(text, Route.ACCOUNT_OPENING)) - {"benefits"}
-        ):
-            topic = Route.BRANCH  # "Which Birmingham branch has business banking?"
-        elif slots.account_type or _OPENING.search(text):
-            topic = Route.ACCOUNT_OPENING
-        elif slots.location and topic is not Route.CARD_INFO:
-            topic = Route.BRANCH
-        elif slots.channel and topic is None:
-            topic = Route.ACCOUNT_OPENING
+        topic = _topic(text, slots)
         hits = self.index.search(text)
         best, score = hits[0]
         place = self.index.branch_named(text)
@@ -647,26 +666,7 @@ class CatalogReader:
                 fields = [same.field]
         inferred = False
         if route is Route.CARD_INFO and "feature" in fields:
-            card = entities.get("card_type")
-            feature_fact = next((f for f, _ in hits if f.field == "feature" and f.entities), None)
-            if card is None and fields[0] == "feature":
-                # "Do any of your cards come with lounge access?": the card whose own feature
-                # line is closest answers, not the standard card by default.
-                if feature_fact is not None:
-                    card = feature_fact.entities["card_type"]
-                else:
-                    # Inferred, not named: it picks the card to answer for, but does not
-                    # make the line a product question (see is_product_question).
-                    card = self._card_with_feature(text)
-                    inferred = card is not None
-                if card is not None:
-                    entities["card_type"] = card
-            if card is not None:
-                index = self.index.feature_by_words(text, card)
-                if index is None:
-                    index, _ = self.index.best_feature(text, card)
-                if index is not None:
-                    entities["feature"] = index
+            inferred = self._feature_entities(text, fields, hits, entities)
         if route is Route.BRANCH:
             day = day_of(text)
             if day:
@@ -683,6 +683,41 @@ class CatalogReader:
         )
         reading.vague = is_vague(text) and not self._has_question(text, slots)
         return reading
+
+    def _feature_entities(
+        self,
+        text: str,
+        fields: list[str],
+        hits: list[tuple[Fact, float]],
+        entities: dict[str, str],
+    ) -> bool:
+        """Fill ``entities`` with the card and feature line a feature question asks about.
+
+        Returns:
+            True when the card was inferred from the feature (not named in the question).
+        """
+        inferred = False
+        card = entities.get("card_type")
+        feature_fact = next((f for f, _ in hits if f.field == "feature" and f.entities), None)
+        if card is None and fields[0] == "feature":
+            # "Do any of your cards come with lounge access?": the card whose own feature
+            # line is closest answers, not the standard card by default.
+            if feature_fact is not None:
+                card = feature_fact.entities["card_type"]
+            else:
+                # Inferred, not named: it picks the card to answer for, but does not
+                # make the line a product question (see is_product_question).
+                card = self._card_with_feature(text)
+                inferred = card is not None
+            if card is not None:
+                entities["card_type"] = card
+        if card is not None:
+            index = self.index.feature_by_words(text, card)
+            if index is None:
+                index, _ = self.index.best_feature(text, card)
+            if index is not None:
+                entities["feature"] = index
+        return inferred
 
     def _card_with_feature(self, text: str) -> str | None:
         """The one card whose feature lines answer ``text``, or None when no card stands out.

@@ -42,7 +42,7 @@ from switchboard.brains.local.answerability import (
     topic_of,
 )
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
-from switchboard.brains.local.person_request import reports_an_incident
+from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
 from switchboard.domain.types import TOOL_ROUTES, Locale, Route
 from switchboard.ports import IntentRouter, RouteDecision
@@ -81,6 +81,9 @@ _TROUBLE_FR = re.compile(
 #: fr_FR: below this confidence a sensitive intent on a short follow-up ("Et le téléphone ?"
 #: after a branch answer) is read in the dialogue's context instead.
 WEAK_SENSITIVE_FR = 0.6
+#: fr_FR: below this confidence a request for a person with no word for a person in it
+#: ("Parlez-moi de la carte…") is read as the product question it may be.
+WEAK_EXPLICIT_FR = 0.5
 #: A small statement of fact about the customer ("I'm 34 and live in the UK").
 _STATEMENT = re.compile(
     r"\b(i'?m|i am) (\d+|a (uk|us|british|american|french) (resident|citizen)|"
@@ -174,7 +177,14 @@ class CatalogRouter:
                 follow = self._follow_up(fixed, reader.read(fixed), dialogue)
                 if follow is not None and field_cues(fixed, follow.route or Route.BRANCH):
                     return self._decision(follow, base, "sb_follow_up")
-            if locale is Locale.FR_FR and self._weak_sensitive(base, fixed, any_length=True):
+            weak = self._weak_sensitive(base, fixed, any_length=True) or (
+                # "Parlez-moi du bracelet sans contact" read as a request for a person at 0.4:
+                # no word for a person in it (the backstop would have caught one).
+                base.intent in EXPLICIT_INTENTS
+                and base.confidence < WEAK_EXPLICIT_FR
+                and not asks_for_a_person(fixed)
+            )
+            if locale is Locale.FR_FR and weak and not _TROUBLE_FR.search(fold(fixed)):
                 # The French router's weakest readings ("Le porte-clés a-t-il besoin d'être
                 # rechargé ?" read as a lost phone at 0.5): a question naming a product and
                 # a field, with no incident and no own-account wording, asks the catalog.
@@ -208,6 +218,15 @@ class CatalogRouter:
         several: bool = False,
     ) -> RouteDecision:
         """One question's decision; ``several``: it is one part of a multi-question message."""
+        if reader.locale is Locale.FR_FR and _FR_OWN_EVENT.search(fold(text)):
+            if base.route is not Route.HANDOVER:
+                # "Le distributeur a gardé ma carte", "on m'a prélevé la cotisation alors que
+                # je l'ai résiliée": something happened to the customer's own card or money.
+                # The French router has too few such lines to know it; a human takes it.
+                return base.model_copy(
+                    update={"route": Route.HANDOVER, "intent": "sb_own_event_fr", "fields": []}
+                )
+            return base
         reading = reader.read(text)
         follow = self._follow_up(text, reading, dialogue)
         if follow is not None:
@@ -251,6 +270,17 @@ class CatalogRouter:
             if reading.score >= ANSWERABLE and is_product_question(text, reading):
                 return self._decision(reading, base, None)
             return base
+        return self._override(text, base, reader, reading, several)
+
+    def _override(
+        self,
+        text: str,
+        base: RouteDecision,
+        reader: CatalogReader,
+        reading: Reading,
+        several: bool,
+    ) -> RouteDecision:
+        """The catalog's decision for a line the router sent to a human or declined."""
         if reading.topic is None or reading.route is None:
             return base
         bar = ANSWERABLE if base.route is Route.HANDOVER else ANSWERABLE_OFF_TOPIC
@@ -274,7 +304,15 @@ class CatalogRouter:
         # "closest location to 60603": a branch asked for at a place the gazetteer knows.
         if named_branch:
             reading.score = max(reading.score, NAMED_SCORE)
-        if base.route is not Route.HANDOVER and topic_of(text) is None and not named_branch:
+        named_fr = reader.locale is Locale.FR_FR and bool(
+            {"card_type", "account_type"} & set(reading.entities)
+        )  # "Il faut gagner combien pour la Premier ?": the product's own name, no topic word
+        if (
+            base.route is not Route.HANDOVER
+            and topic_of(text) is None
+            and not named_branch
+            and not named_fr
+        ):
             return base  # off-topic by the router and no product word ("college benefits")
         if reading.score >= bar and (
             is_product_question(text, reading) or (several and is_plain_product_part(text, reading))
@@ -418,6 +456,19 @@ _BRANCH_FIELD_WORDS = re.compile(
     r"\b(open|opens|opening|close|closes|closing|hours|phone|phone number|address|"
     r"ouvert\w*|ouvre|ferme\w*|horaires?|adresse|telephone)\b",
     re.IGNORECASE,
+)
+#: French, accent-folded: an event that happened to the customer's own card, account or
+#: money (not a question about a product): "on m'a prélevé", "a gardé ma carte", "elle est
+#: bloquée", "toujours pas reçu", "je l'ai résiliée".
+_FR_OWN_EVENT = re.compile(
+    r"\bon m'?a\b|\bm'(a|ont) (ete )?(preleve|debite|facture|vole|pris|bloque|refuse)\w*|"
+    r"\b(a|ont|m'a) (garde|avale|mange|retenu|confisque|capture)\w* (ma|mon|la|le)\b|"
+    r"\b(ma|mon|la|le|elle|il) (\w+ )?(carte |compte |livret )?(est|a ete|s'est) "
+    r"(bloque|refuse|pirate|vide|suspendu|gele|avale|desactive)\w*|"
+    r"\bje l'?ai (resilie|perdu|annule)\w*|\b(resilie|resiliee)s? (mais|et|alors)|alors que je|"
+    r"\b(toujours pas|jamais) (recu|arrive)\w*|\bpas (encore )?recu\b|"
+    r"\bpreleve\w* (deux|2|plusieurs) fois|\bdebite\w* (deux|2|plusieurs) fois|"
+    r"\b(arnaqu|escroqu|usurp)\w*"
 )
 #: A part that points back at the branch of the part before it.
 _THERE = re.compile(
