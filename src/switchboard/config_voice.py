@@ -55,3 +55,7 @@ class VoiceSettings(BaseModel):
         400, ge=0, description="audio kept before the first voiced frame (soft onsets)"
     )
     chunk_ms: int = Field(100, ge=20, le=1000, description="size of AudioOut chunks")
+    record_calls: bool = Field(
+        False, description="record every call's legs (caller, bot, human agent), sealed with "
+        "the deployment's envelope under retention.recordings_dir; the caller is told first"
+    )

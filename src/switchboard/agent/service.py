@@ -30,6 +30,7 @@ from switchboard.domain.types import (
     Channel,
     Contact,
     ContactStatus,
+    EventType,
     Locale,
     Source,
 )
@@ -178,6 +179,38 @@ class AgentService:
             if reply.handover is not None:
                 await conv.hand_over(contact_id, reply.handover)
             return reply
+
+    async def answer_offer(
+        self,
+        contact_id: str,
+        customer_text: str,
+        reply_text: str,
+        follow_up: dict[str, str] | None,
+    ) -> None:
+        """The caller answered a spoken offer to send the full details (issue 12 item 4).
+
+        Stores the caller's words and the agent's reply through the conversation
+        service (redacted, audited, published like any turn) and, when the offer
+        was accepted, a ``follow_up`` event on the contact (``follow_up``:
+        ``topic``, ``channel``, ``details``) for the after-call work to send.
+
+        Raises:
+            switchboard.errors.UnknownContactError: no such contact.
+            InputError: empty or oversized text, or the contact has ended.
+        """
+        conv = self.conversation
+        async with conv.lock(contact_id):
+            contact = await conv.contact(contact_id)
+            if contact.status in (ContactStatus.RESOLVED, ContactStatus.ABANDONED):
+                raise InputError(f"contact {contact_id} has ended")
+            cleaned = guardrail.clean_input(customer_text)
+            turn = int((contact.state.get("agent") or {}).get("turns", 0)) + 1
+            await conv.customer_utterance(
+                contact_id, contact.locale, cleaned, turn=turn, input_mode="speech"
+            )
+            if follow_up is not None:
+                await conv.record(contact_id, EventType.FOLLOW_UP, Source.CUSTOMER, **follow_up)
+            await conv.ai_agent_message(contact_id, contact.locale, reply_text, turn=turn)
 
     def publish_message(self, contact_id: str, speaker: Source, text: str) -> TranscriptSegment:
         """Publish a message stored elsewhere on the transcript stream.

@@ -29,6 +29,7 @@ from switchboard.api.errors import install_error_handlers
 from switchboard.api.guards import ADMIN_ONLY, guard, record_socket_refusal
 from switchboard.api.limits import AbuseLimitMiddleware, Limiter
 from switchboard.api.privacy import build_privacy_router
+from switchboard.api.recordings import build_recordings_router
 from switchboard.api.routes import build_router
 from switchboard.api.users import build_users_router
 from switchboard.api.ws import build_ws_router
@@ -149,6 +150,7 @@ def create_app(
     app.include_router(build_agents_router())
     app.include_router(build_analytics_router(PAGE_HEADERS))
     app.include_router(build_voice_router())  # /voice page and the three voice sockets
+    app.include_router(build_recordings_router())  # call recordings (supervisors, admins)
 
     static = static_dir()
     app.mount("/static", StaticFiles(directory=static), name="static")

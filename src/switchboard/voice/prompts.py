@@ -1,4 +1,4 @@
-"""What the call itself says (not the agent): silence, unintelligible audio, failures."""
+"""What the call itself says (not the agent): silence, unintelligible audio, failures, recording."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ _EN = {
         "I still can't hear you, so I'll end the call now. Please call back any time. Goodbye."
     ),
     "agent_failed": "Sorry, something went wrong on my side. Could you say that again?",
+    "recording_notice": "This call may be recorded for quality and training.",
 }
 _FR = {
     "no_input": "Excusez-moi, je n'entends rien. Comment puis-je vous aider ?",
@@ -20,6 +21,7 @@ _FR = {
         "Rappelez-nous quand vous voulez. Au revoir."
     ),
     "agent_failed": "Désolé, un problème est survenu de mon côté. Pouvez-vous répéter ?",
+    "recording_notice": "Cet appel peut être enregistré pour la qualité et la formation.",
 }
 
 

@@ -61,6 +61,8 @@ from switchboard.voice.events import (
 )
 from switchboard.voice.playback import Playback
 from switchboard.voice.prompts import prompt
+from switchboard.voice.recording import RATE as RECORDING_RATE
+from switchboard.voice.recording import CallRecorder, RecordingStore
 from switchboard.voice.settings import VoiceSettings
 from switchboard.voice.stages.input import AudioInput
 from switchboard.voice.stages.listen import Listener
@@ -94,6 +96,8 @@ class CallSession:
         settings: endpointing, watchdog, barge-in and prompt settings.
         customer_endpoint: caller number or id, stored on the contact.
         contact_id: continue an existing contact instead of creating one.
+        recordings: where to record the call (default: the service's store when
+            ``settings.record_calls``; see :mod:`switchboard.voice.recording`).
     """
 
     def __init__(
@@ -107,6 +111,7 @@ class CallSession:
         settings: VoiceSettings | None = None,
         customer_endpoint: str | None = None,
         contact_id: str | None = None,
+        recordings: RecordingStore | None = None,
     ) -> None:
         self._conversation = as_conversation(service)
         self.locale = locale or self._conversation.locale
@@ -135,6 +140,10 @@ class CallSession:
         )
         self._dtmf = DtmfCollector(s.dtmf_timeout_ms, self._submit_dtmf)
         self._no_input = NoInputTimer(s.no_input_ms, s.max_no_input_prompts)
+        self._recordings = recordings
+        #: The call's recorder (None unless recording is on); a human agent's bridge
+        #: writes its leg with ``recorder.write("agent", pcm16, rate)``.
+        self.recorder: CallRecorder | None = None
 
     # ----------------------------------------------------------------- properties
 
@@ -206,11 +215,32 @@ class CallSession:
         else:
             self.locale = await self._conversation.contact_locale(self._contact_id)
         self._speaker.locale = self.locale
+        self._start_recording(self._contact_id)
         self._turns.start(self._contact_id, self.locale)
         self._watchdog = asyncio.create_task(self._run_watchdog(), name="voice-watchdog")
         if greet:
-            self._turns.submit(TurnInput("prompt", text=self._conversation.greeting(self.locale)))
+            opening = self._conversation.greeting(self.locale)
+            if self.recorder is not None:  # the caller is told first (seed 1, 5)
+                opening = f"{prompt('recording_notice', self.locale)} {opening}"
+            self._turns.submit(TurnInput("prompt", text=opening))
         return self._contact_id
+
+    def _start_recording(self, contact_id: str) -> None:
+        """Record the call when the deployment opted in and recordings can be sealed."""
+        if not self.settings.record_calls:
+            return
+        store = self._recordings
+        if store is None and isinstance(self._conversation, ServiceConversation):
+            store = self._conversation.recording_store()
+        if store is None:
+            log.warning("record_calls is on but there is no envelope to seal recordings: "
+                        "this call is not recorded", extra={"contact_id": contact_id})
+            return
+        recorder = CallRecorder(store, contact_id)
+        self.recorder = recorder
+        self._speaker.on_audio = lambda samples, rate, at_ms: recorder.write(
+            "bot", samples, rate, at_ms=at_ms
+        )
 
     async def close(self, reason: str = "hangup") -> None:
         """End the call: cancel pending work, end the contact, emit :class:`CallEnded`.
@@ -251,6 +281,8 @@ class CallSession:
         x16 = self._input.push(bytes(data))
         if x16 is None:
             return
+        if self.recorder is not None:
+            self.recorder.write("caller", x16, self._input.rate)
         for events in self._listener.frames(x16):
             for event in events:
                 await self._on_endpoint(event)
@@ -388,6 +420,7 @@ class CallSession:
             watchdog.cancel()
         self._turns.cancel()
         self._stt.cancel()
+        await self._store_recording()
         if self._contact_id is not None:
             status = ContactStatus.ABANDONED if reason == "no_speech" else ContactStatus.RESOLVED
             try:
@@ -398,13 +431,33 @@ class CallSession:
                 )
         self._emit(CallEnded(reason, self._contact_id or "", handover))
 
+    async def _store_recording(self) -> None:
+        """Seal and store the legs; link each from the contact with a ``recording`` event."""
+        recorder = self.recorder
+        if recorder is None or recorder.closed:
+            return
+        try:
+            stored = await asyncio.to_thread(recorder.close)
+        except OSError as exc:
+            log.error("call recording not stored: %s", exc,
+                      extra={"contact_id": recorder.contact_id})
+            return
+        for leg in stored:
+            self._conversation.record(Event(
+                contact_id=recorder.contact_id, type=EventType.RECORDING, source=Source.SYSTEM,
+                data={"leg": leg.leg, "key": leg.key, "duration_ms": round(leg.duration_ms, 1),
+                      "sample_rate": RECORDING_RATE, "bytes": leg.bytes},
+            ))
+
     # ----------------------------------------------------------------- helpers
 
     def _emit(self, event: VoiceEvent) -> None:
         self._queue.put_nowait(event)
 
     def _record_barge_in(self, pb: Playback, heard: str, start_ms: float, at_ms: float) -> None:
-        """Add the barge-in to the contact's audit trail."""
+        """Add the barge-in to the contact's audit trail (and cut the unheard reply audio)."""
+        if self.recorder is not None:
+            self.recorder.cut("bot", at_ms)
         if self._contact_id is None:
             return
         self._conversation.record(Event(

@@ -21,7 +21,7 @@ from switchboard.domain.audio import AudioSpec
 from switchboard.domain.types import Locale
 from switchboard.errors import TtsError
 from switchboard.ports import TTS
-from switchboard.speech.audio import encode, resample
+from switchboard.speech.audio import Float32, encode, resample
 from switchboard.speech.tts import split_sentences
 from switchboard.voice.events import (
     AudioOut,
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 #: ``on_barge_in(playback, heard_text, speech_start_ms, clear_at_ms)``.
 BargeInHook = Callable[[Playback, str, float, float], None]
+#: ``on_audio(samples, rate_hz, at_ms)``: reply audio as synthesised, and the input time it
+#: starts playing (the call recorder's ``bot`` leg).
+AudioHook = Callable[[Float32, int, float], None]
 
 
 class Speaker:
@@ -84,6 +87,8 @@ class Speaker:
         self.current: Playback | None = None
         #: Replies started so far (the next reply id is ``replies + 1``).
         self.replies = 0
+        #: Told of every sentence's audio as it is sent (None: nobody listens).
+        self.on_audio: AudioHook | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def speak(
@@ -170,6 +175,8 @@ class Speaker:
             if not data:
                 continue
             pb.start(self._input_ms(), time.perf_counter())
+            if self.on_audio is not None:
+                self.on_audio(speech.samples, speech.sample_rate, self._input_ms())
             if timing is not None and timing.first_audio_ms is None:
                 timing.first_audio_ms = self._call_ms()
             for offset in range(0, len(data), self._chunk_bytes):

@@ -22,8 +22,16 @@ from typing import Protocol, runtime_checkable
 from switchboard.domain.types import AgentReply, ContactStatus, Event, Locale
 from switchboard.errors import InputError, SwitchboardError
 from switchboard.ports import SttResult
+from switchboard.speech.say import say
 from switchboard.voice.events import Error, HandoverInfo, Transcript, VoiceEvent
 from switchboard.voice.prompts import prompt
+from switchboard.voice.spoken import (
+    FollowUpOffer,
+    is_no,
+    is_yes,
+    reply_after_offer,
+    spoken_reply,
+)
 from switchboard.voice.stages.speak import Speaker
 
 log = logging.getLogger("switchboard.voice")
@@ -77,6 +85,16 @@ class Conversation(Protocol):
 
     def record(self, event: Event) -> None:
         """Add an event to the contact's audit trail (must not raise)."""
+        ...
+
+    async def answer_offer(
+        self, contact_id: str, customer_text: str, reply_text: str, offer: FollowUpOffer | None
+    ) -> None:
+        """The caller answered a spoken offer: store both words, record ``offer`` if accepted.
+
+        Raises:
+            InputError: bad text, or the contact has ended.
+        """
         ...
 
 
@@ -192,6 +210,8 @@ class TurnRunner:
         self.turns = 0
         #: Timings of the caller turns answered (or being answered).
         self.timings: list[TurnTiming] = []
+        #: The follow-up offered in the last reply, until the caller's next turn.
+        self.offer: FollowUpOffer | None = None
 
     def start(self, contact_id: str, locale: Locale) -> None:
         """Start the worker for ``contact_id``."""
@@ -274,6 +294,9 @@ class TurnRunner:
 
     async def _answer(self, text: str, timing: TurnTiming) -> bool:
         started = time.perf_counter()
+        offer, self.offer = self.offer, None
+        if offer is not None and (is_yes(text, self.locale) or is_no(text, self.locale)):
+            return await self._answer_offer(text, offer, timing)
         try:
             reply = await self._conversation.handle_turn(self.contact_id, text)
         except InputError as exc:
@@ -296,15 +319,32 @@ class TurnRunner:
             handover = await self._conversation.handover_info(
                 self.contact_id, reply.handover.reason.value
             )
-        # The spoken form (≤ 2 sentences, lists summarised) when the brain wrote one.
-        said = reply.spoken_text or reply.text
+        # The spoken form: ≤ 2 sentences in spoken words, an offer to text the rest.
+        spoken = spoken_reply(reply, self.locale)
         await self._speaker.speak(
-            said, kind="turn", turn_index=reply.turn_index, handover=handover,
+            spoken.text, kind="turn", turn_index=reply.turn_index, handover=handover,
             timing=timing, interruptible=handover is None,
         )
         if handover is not None:
             await self._finish("handover", handover)
             return True
+        self.offer = spoken.offer
+        return False
+
+    async def _answer_offer(self, text: str, offer: FollowUpOffer, timing: TurnTiming) -> bool:
+        """The caller said yes or no to the offer just made: record it, confirm, go on."""
+        accepted = is_yes(text, self.locale)
+        reply = reply_after_offer(accepted, self.locale)
+        try:
+            await self._conversation.answer_offer(
+                self.contact_id, text, reply, offer if accepted else None
+            )
+        except SwitchboardError as exc:
+            log.warning("voice: offer answer not stored: %s", exc,
+                        extra={"contact_id": self.contact_id})
+            self._emit(Error(exc.code, exc.message))
+        timing.reply_ready_ms = self._call_ms()
+        await self._speaker.speak(say(reply, self.locale), kind="turn", timing=timing)
         return False
 
     async def _prompt(self, key: str, timing: TurnTiming) -> None:
