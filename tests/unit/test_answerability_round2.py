@@ -88,6 +88,8 @@ def test_catalog_answers_what_it_answers(
         ("Le distributeur a gardé ma carte Classic", FR),
         ("On m'a prélevé la cotisation de la Visa Premier alors que je l'ai résiliée", FR),
         ("Je veux parler à un conseiller", FR),
+        ("Comment obtenir une nouvelle carte après un vol ?", FR),
+        ("Une transaction inconnue sur la carte Classic", FR),
     ],
 )
 def test_own_affairs_still_go_to_a_human(

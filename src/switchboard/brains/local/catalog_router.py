@@ -468,7 +468,9 @@ _FR_OWN_EVENT = re.compile(
     r"\bje l'?ai (resilie|perdu|annule)\w*|\b(resilie|resiliee)s? (mais|et|alors)|alors que je|"
     r"\b(toujours pas|jamais) (recu|arrive)\w*|\bpas (encore )?recu\b|"
     r"\bpreleve\w* (deux|2|plusieurs) fois|\bdebite\w* (deux|2|plusieurs) fois|"
-    r"\b(arnaqu|escroqu|usurp)\w*"
+    r"\b(arnaqu|escroqu|usurp|inconnu|suspect|contest|frauduleu)\w*|\btout seul\w*|"
+    r"\bsans (mon accord|mon autorisation|autorisation)|\ba mon insu\b|\bpar erreur\b|"
+    r"\b(apres|suite a|en cas de) (un |le |mon |d'un )?(vol|perte)\b"
 )
 #: A part that points back at the branch of the part before it.
 _THERE = re.compile(
