@@ -90,6 +90,8 @@ def test_catalog_answers_what_it_answers(
         ("Je veux parler à un conseiller", FR),
         ("Comment obtenir une nouvelle carte après un vol ?", FR),
         ("Une transaction inconnue sur la carte Classic", FR),
+        ("La carte Premier ne fonctionne pas à l'étranger", FR),
+        ("L'ouverture de compte en ligne a échoué", FR),
     ],
 )
 def test_own_affairs_still_go_to_a_human(

@@ -464,13 +464,21 @@ _FR_OWN_EVENT = re.compile(
     r"\bon m'?a\b|\bm'(a|ont) (ete )?(preleve|debite|facture|vole|pris|bloque|refuse)\w*|"
     r"\b(a|ont|m'a) (garde|avale|mange|retenu|confisque|capture)\w* (ma|mon|la|le)\b|"
     r"\b(ma|mon|la|le|elle|il) (\w+ )?(carte |compte |livret )?(est|a ete|s'est) "
-    r"(bloque|refuse|pirate|vide|suspendu|gele|avale|desactive)\w*|"
+    r"(bloque|refuse|pirate|vide|suspendu|gele|avale|desactive|perdu|vole|casse|abime|"
+    r"endommage|disparu|expire|annule)\w*|"
+    # trouble with a product or a request: "un souci avec la Visa Premier", "ne fonctionne
+    # pas à l'étranger", "l'ouverture a échoué", "où en est ma demande"
+    r"\b(probleme|souci|soucis|panne|bug|erreur|urgence|urgent)\b|"
+    r"\bne (marche|fonctionne|passe|s'affiche|lit)\w* (pas|plus)\b|\bn'arrive (pas|plus)\b|"
+    r"\b(echoue|echec|impossible de)\b|\bou en est\b|\b(ma|mon) (demande|dossier)\b|"
+    r"\b(fermer|cloturer|resilier|annuler) (mon|ma|le|la) (compte|carte|livret)\b|"
+    r"\bnouveau code\b|\bcode (confidentiel )?(oublie|perdu|bloque|errone)\w*|"
     r"\bje l'?ai (resilie|perdu|annule)\w*|\b(resilie|resiliee)s? (mais|et|alors)|alors que je|"
     r"\b(toujours pas|jamais) (recu|arrive)\w*|\bpas (encore )?recu\b|"
     r"\bpreleve\w* (deux|2|plusieurs) fois|\bdebite\w* (deux|2|plusieurs) fois|"
     r"\b(arnaqu|escroqu|usurp|inconnu|suspect|contest|frauduleu)\w*|\btout seul\w*|"
     r"\bsans (mon accord|mon autorisation|autorisation)|\ba mon insu\b|\bpar erreur\b|"
-    r"\b(apres|suite a|en cas de) (un |le |mon |d'un )?(vol|perte)\b"
+    r"\b(apres|suite a|en cas de) (un |une |le |la |mon |ma |d'un |d'une )?(vol|perte)\b"
 )
 #: A part that points back at the branch of the part before it.
 _THERE = re.compile(
