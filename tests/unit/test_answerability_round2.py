@@ -92,6 +92,8 @@ def test_catalog_answers_what_it_answers(
         ("Une transaction inconnue sur la carte Classic", FR),
         ("La carte Premier ne fonctionne pas à l'étranger", FR),
         ("L'ouverture de compte en ligne a échoué", FR),
+        ("Je veux porter réclamation concernant la Visa Premier", FR),
+        ("Je veux signaler la perte du bracelet", FR),
     ],
 )
 def test_own_affairs_still_go_to_a_human(

@@ -494,10 +494,33 @@ def _personal(text: str) -> bool:
 
     The device is only the means when nothing is wrong: with a negation ("je n'arrive
     plus à payer avec mon téléphone", "can't use it on my phone") it stays personal.
+    French first-person statements ("j'ai payé…", "je l'ai utilisée") are personal;
+    asking forms ("puis-je", "je voudrais", "est-ce que je peux") are not.
     """
-    if _NEGATION_FR.search(fold(text)) or re.search(r"n't\b|\bnot\b|\bcannot\b", text, re.I):
+    folded = fold(text)
+    if not _ASKS_FR_FIRST.search(folded) and _FIRST_PERSON_FR.search(
+        _ASKING_SELF_FR.sub(" ", folded)
+    ):
+        return True
+    if _NEGATION_FR.search(folded) or re.search(r"n't\b|\bnot\b|\bcannot\b", text, re.I):
         return bool(_PERSONAL.search(text))
     return bool(_PERSONAL.search(_MY_DEVICE.sub("the device", text)))
+
+
+#: French first person, on accent-folded text ("j'ai", "je l'ai", "moi").
+_FIRST_PERSON_FR = re.compile(r"(^|\s|[^\w-])(je|j'|moi)(\s|\b)")
+#: A French question word first ("En combien de jours je reçois…"): asking, not telling
+#: ("pourquoi" excepted: "pourquoi j'ai été débité" is about one's own affairs).
+_ASKS_FR_FIRST = re.compile(
+    r"^\W*(en )?(combien|comment|quand|quel\w*|ou|est-ce que|a partir|puis-je|peut-on|"
+    r"faut-il|y a-t-il|dois-je|avez-vous|proposez-vous)\b"
+)
+#: French ways of asking that use the first person without speaking of oneself.
+_ASKING_SELF_FR = re.compile(
+    r"\b(puis-je|dois-je|est-ce que je (peux|dois|pourrais)|je (peux|pourrais|dois|voudrais|"
+    r"souhaite|souhaiterais|cherche|veux|vais)|j'aimerais|j'ai besoin|comment (je|puis-je)|"
+    r"ai-je|faut-il que je)\b"
+)
 
 
 def _names_product(slots: Any, route: Route, text: str) -> bool:
@@ -519,7 +542,7 @@ def _names_product(slots: Any, route: Route, text: str) -> bool:
 _QUESTION_FORM = re.compile(
     r"^\W*(what|whats|what's|how|hows|is|are|do|does|can|could|which|who|when|where|will|"
     r"would|should|tell me|any|quel\w*|combien|comment|est-ce|y a-t-il|faut-il|puis-je|"
-    r"peut-on|le|la|les|l'|un|une)\b|\?\s*$",
+    r"peut-on)\b|\?\s*$",
     re.IGNORECASE,
 )
 #: First person asking how to do something ("how do I", "can I"): not about one's affairs.

@@ -184,7 +184,8 @@ class CatalogRouter:
                 and base.confidence < WEAK_EXPLICIT_FR
                 and not asks_for_a_person(fixed)
             )
-            if locale is Locale.FR_FR and weak and not _TROUBLE_FR.search(fold(fixed)):
+            asks = bool(_ASKS_INFO_FR.search(fold(fixed))) or fixed.rstrip().endswith("?")
+            if locale is Locale.FR_FR and weak and asks and not _TROUBLE_FR.search(fold(fixed)):
                 # The French router's weakest readings ("Le porte-clés a-t-il besoin d'être
                 # rechargé ?" read as a lost phone at 0.5): a question naming a product and
                 # a field, with no incident and no own-account wording, asks the catalog.
@@ -478,7 +479,15 @@ _FR_OWN_EVENT = re.compile(
     r"\bpreleve\w* (deux|2|plusieurs) fois|\bdebite\w* (deux|2|plusieurs) fois|"
     r"\b(arnaqu|escroqu|usurp|inconnu|suspect|contest|frauduleu)\w*|\btout seul\w*|"
     r"\bsans (mon accord|mon autorisation|autorisation)|\ba mon insu\b|\bpar erreur\b|"
-    r"\b(apres|suite a|en cas de) (un |une |le |la |mon |ma |d'un |d'une )?(vol|perte)\b"
+    r"\b(apres|suite a|en cas de) (un |une |le |la |mon |ma |d'un |d'une )?(vol|perte)\b|"
+    r"\b(signaler|declarer|reclamation|plainte|opposition)\b|\b(vol|perte) (de|du|d')"
+)
+#: French, accent-folded: a line that asks for information (a question word first, or
+#: "parlez-moi de…"), not a statement ("je veux signaler…").
+_ASKS_INFO_FR = re.compile(
+    r"^\W*(en )?(combien|comment|quand|quel\w*|ou|est-ce|a partir|puis-je|peut-on|faut-il|"
+    r"y a-t-il|dois-je|avez-vous|proposez-vous|parlez-moi|dites-moi|expliquez-moi|"
+    r"presentez-moi|c'est quoi|qu'est-ce)\b"
 )
 #: A part that points back at the branch of the part before it.
 _THERE = re.compile(
