@@ -150,7 +150,7 @@ def test_plain_multi_question_answers_every_product_part(router: CatalogRouter) 
 
 
 def test_chat_shorthand_and_day_abbreviations() -> None:
-    from switchboard.brains.local.answerability import day_of
+    from switchboard.brains.local.field_cues import day_of
 
     assert spell_fixer(Locale.EN_US).fix("r u open on sat") == "are you open on sat"
     assert spell_fixer(Locale.EN_US).fix("branch in downtown LA?") == (
@@ -348,7 +348,7 @@ def test_question_parts_french() -> None:
 
 
 def test_a_named_day_asks_that_days_hours() -> None:
-    from switchboard.brains.local.answerability import with_day_hours
+    from switchboard.brains.local.field_cues import with_day_hours
 
     assert with_day_hours([]) == ["nearest", "hours"]
     assert with_day_hours(["phone"]) == ["phone", "hours"]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from switchboard.brains.local.answerability import field_cues, topic_of
+from switchboard.brains.local.answerability import topic_of
 from switchboard.brains.local.catalog_router import CatalogRouter
+from switchboard.brains.local.field_cues import field_cues
 from switchboard.brains.local.person_request import (
     INCIDENT_INTENT,
     reports_an_incident,

@@ -28,7 +28,7 @@ _ACCOUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "business",
         re.compile(
-            r"\b(business|company|companies|sole trader|limited company|ltd|llc|"
+            r"\b(business(?! (days?|hours))|company|companies|sole trader|limited company|ltd|llc|"
             r"self[- ]employed|freelancer?|entreprise|professionnel\w*|societe|"
             r"comptes? pros?|(auto|micro)[- ]?entrepreneurs?|sarl|eurl|sasu)\b"
         ),
@@ -63,11 +63,17 @@ _BRANCH_CHANNEL = re.compile(
 )
 _DIGITAL_CHANNEL = re.compile(
     r"\b(online|on line|on-line|digital|digitally|app|mobile|website|web site|internet|"
-    r"on my phone|from home|remotely|en ligne|application|site web)\b"
+    r"on my phone|from home|remotely|en ligne|application|site web|"
+    r"(on|from|with|using) (my|a|your) (phone|smartphone|laptop|computer|tablet)|"
+    r"(depuis|sur|avec) (mon|un|le|votre) (telephone|smartphone|portable|mobile|ordinateur|"
+    r"tablette)|a distance)\b"
 )
 
 _SERVICE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("business_banking", re.compile(r"\b(business|company|entreprise|professionnel\w*)\b")),
+    (
+        "business_banking",
+        re.compile(r"\b(business(?! (days?|hours))|company|entreprise|professionnel\w*)\b"),
+    ),
     ("account_opening", re.compile(r"\b(open(ing)? (an |a )?account|ouvrir|ouverture)\b")),
     ("card_services", re.compile(r"\b(card|cards|carte|cartes)\b")),
 ]
@@ -105,12 +111,13 @@ _UK_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?:\s*([0-9][A-Z]{2}))?\
 _US_ZIP = re.compile(r"\b(\d{5})(?:-(\d{4}))?\b")
 _FR_CODE = re.compile(r"\b(\d{5})\b")
 _LOCATION_CUE = re.compile(
-    r"\b(?:in|near|around|at|close to|nearby|from|to|by|à|a|près de|vers|dans)\s+(.+)$",
+    r"\b(?:in|near|around|at|close to|nearby|from|to|by|à|a|près de|vers|dans|branch|"
+    r"branches)\s+(.+)$",
     re.IGNORECASE,
 )
 #: French adds "de"/"du"/"d'" ("l'agence la plus proche de toulouse", lower-case).
 _LOCATION_CUE_FR = re.compile(
-    r"(?:\b(?:à|a|près de|pres de|proche de|vers|dans|de|du|sur|autour de|côté de)\s+|"
+    r"(?:\b(?:à|a|près de|pres de|proche de|vers|dans|de|du|sur|autour de|côté de|agences?)\s+|"
     r"\bd['’])(.+)$",
     re.IGNORECASE,
 )

@@ -24,7 +24,6 @@ The result is a :class:`Reading`; :mod:`catalog_router` turns readings into the
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +31,13 @@ import numpy as np
 import numpy.typing as npt
 
 from switchboard.brains.local.catalog_facts import Fact, catalog_facts
+from switchboard.brains.local.field_cues import (
+    FIELD_CUES,
+    day_of,
+    field_cues,
+    fold,
+    with_day_hours,
+)
 from switchboard.domain.types import Locale, Route
 from switchboard.nlu.slots import extract_slots
 
@@ -104,10 +110,10 @@ _VAGUE = re.compile(
     r"(un |des )?renseignements?|(vous pouvez|pouvez-vous|tu peux) m'aider)"
     r"(\s+(about|with|regarding|on|for|concerning|sur))?"
     r"(\s+(something about|a question about))?"
-    r"(\s+(a|an|my|your|the|some|opening an?|mon|ma|une?))?"
+    r"(\s+(a|an|my|your|the|some|opening an?|opening|mon|ma|une?|les|la|le|vos|votre|des))?"
     r"(\s+(debit|bank|savings|current|new))?"
     r"(\s+(cards?|accounts?|branch(es)?|banking|checking|savings|cartes?|comptes?|agences?))?"
-    r"(\s+(thing|question|query))?(\s+please)?\W*$",
+    r"(\s+(thing|question|query|something))?(\s+please|\s+svp|\s+s'il vous pla[iî]t)?\W*$",
     re.IGNORECASE,
 )
 
@@ -238,169 +244,14 @@ _TOPICS_FR: dict[Route, re.Pattern[str]] = {
     ),
 }
 
-#: Field cues, in priority order per route: (route, field, pattern).
-_FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
-    (Route.BRANCH, "phone", re.compile(r"\b(phone|number|call|ring|téléphone)\b", re.I)),
-    (Route.BRANCH, "address", re.compile(r"\b(address|adresse|where exactly)\b", re.I)),
-    (
-        Route.BRANCH,
-        "hours",
-        re.compile(
-            r"\b(open|opens|opening|close|closes|closing|hours|what time|late|"
-            r"horaires?|ouvert\w*|ferm\w*)\b",
-            re.I,
-        ),
-    ),
-    (Route.ACCOUNT_OPENING, "min_deposit", re.compile(r"\b(minimum|deposit|smallest)\b", re.I)),
-    (Route.ACCOUNT_OPENING, "overdraft", re.compile(r"\boverdraft\b", re.I)),
-    (
-        Route.ACCOUNT_OPENING,
-        "documents_required",
-        re.compile(
-            r"\b(documents?|docs|id|identification|bring|paperwork|proof|what do i need|"
-            r"what does \w+ need|need to (bring|provide|show)|national insurance|"
-            r"social security|ssn|itin|ein|passport|licen[cs]e)\b",
-            re.I,
-        ),
-    ),
-    (
-        Route.ACCOUNT_OPENING,
-        "requirements",
-        re.compile(
-            r"\b(how old|age|aged|old enough|eligib\w*|qualify|resident|smartphone|"
-            r"requirements?|who can)\b",
-            re.I,
-        ),
-    ),
-    (
-        Route.ACCOUNT_OPENING,
-        "processing_time",
-        re.compile(
-            r"\b(how long|how quickly|how fast|when can i|when will|when does|take|arriv\w*)\b",
-            re.I,
-        ),
-    ),
-    (
-        Route.ACCOUNT_OPENING,
-        "monthly_fee",
-        re.compile(r"\b(fees?|cost|charge|free|how much|price|avoid)\b", re.I),
-    ),
-    (Route.ACCOUNT_OPENING, "process_steps", re.compile(r"\b(steps?|process)\b", re.I)),
-    (
-        Route.ACCOUNT_OPENING,
-        "benefits",
-        re.compile(r"\b(do you (have|offer|do)|is there an?|tell me about|benefits?)\b", re.I),
-    ),
-    (
-        Route.CARD_INFO,
-        "eligibility",
-        re.compile(r"\b(eligib\w*|qualify|who can|earn|how old|requirements?)\b", re.I),
-    ),
-    (
-        Route.CARD_INFO,
-        "delivery_time",
-        re.compile(
-            r"\b(deliver\w*|arriv\w*|how long|how quickly|how fast|when will|take to get)\b",
-            re.I,
-        ),
-    ),
-    (Route.CARD_INFO, "activation", re.compile(r"\bactivat\w*\b", re.I)),
-    (
-        Route.CARD_INFO,
-        "fees",
-        re.compile(
-            r"\b(fees?|cost|costs|charge|charges|charged|price|how much|free|abroad|overseas|"
-            r"foreign|outside the|withdrawals?|atm|frais)\b",
-            re.I,
-        ),
-    ),
-    (
-        Route.CARD_INFO,
-        "feature",
-        re.compile(
-            r"\b(apple pay|google pay|samsung pay|freeze|lock|insurance|lounge|"
-            r"metal|battery|charging|phone|key fob|wristband|sticker)\b",
-            re.I,
-        ),
-    ),
-)
-
-#: French field cues per (route, field), matched on accent-folded text (:func:`fold`);
-#: :func:`field_cues` reads them with the English ones, in the English priority order.
-#: "combien" alone is a fee only when it is not "combien de temps/jours" nor earnings.
-_FR_COST = (
-    r"frais|cout\w*|tarifs?|prix|payant\w*|gratuit\w*|"
-    r"(?<!gagner )combien(?! de (temps|jours)| (faut-il |dois-je |il faut )?gagner)|"
-    r"par mois|par an|mensualite\w*|cotisation\w*"
-)
-_FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
-    (Route.BRANCH, "phone"): re.compile(r"\b(telephone|numero|appeler|joindre|tel)\b"),
-    (Route.BRANCH, "address"): re.compile(r"\b(adresse|ou exactement|se situe)\b"),
-    (Route.BRANCH, "hours"): re.compile(
-        r"\b(horaires?|ouvert\w*|ouvre\w*|ferme\w*|heures?|jusqu'a quand)\b"
-    ),
-    (Route.ACCOUNT_OPENING, "min_deposit"): re.compile(
-        r"\b(minimum|minimal\w*|depot|versement|verser|premier versement|a partir de combien)\b"
-    ),
-    (Route.ACCOUNT_OPENING, "overdraft"): re.compile(r"\b(decouvert\w*|agios)\b"),
-    (Route.ACCOUNT_OPENING, "documents_required"): re.compile(
-        r"\b(documents?|papiers?|pieces?|justificatifs?|(il )?(me |nous )?faut quoi|"
-        r"faut-il quoi|qu'est-ce qu'il (me )?faut|"
-        r"que faut-il|quoi fournir|fournir|apporter|kbis|passeport|carte d'identite)\b"
-    ),
-    (Route.ACCOUNT_OPENING, "requirements"): re.compile(
-        r"\b(quel age|age|ans|majeur\w*|mineur\w*|conditions?|resid\w*|qui peut|"
-        r"eligib\w*|smartphone)\b"
-    ),
-    (Route.ACCOUNT_OPENING, "processing_time"): re.compile(
-        r"\b(combien de temps|combien de jours|delais?|duree|prend|rapidement|vite|quand)\b"
-    ),
-    (Route.ACCOUNT_OPENING, "monthly_fee"): re.compile(rf"\b({_FR_COST}|tenue de compte)\b"),
-    (Route.ACCOUNT_OPENING, "process_steps"): re.compile(
-        r"\b(etapes?|procedure|demarches?|deroul\w*|comment (faire pour )?ouvrir|"
-        r"comment (on ouvre|ouvre-t-on|puis-je ouvrir|je peux ouvrir))\b"
-    ),
-    (Route.ACCOUNT_OPENING, "benefits"): re.compile(
-        r"\b(avantages?|proposez-vous|vous proposez|parlez-moi|c'est quoi|interet|"
-        r"(avez-vous|vous avez|existe-t-il) (un|une|des))\b"
-    ),
-    (Route.CARD_INFO, "eligibility"): re.compile(
-        r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|"
-        r"avoir droit|y avoir droit)\b"
-    ),
-    (Route.CARD_INFO, "delivery_time"): re.compile(
-        r"\b(combien de jours|combien de temps|delais?|livr\w*|recoi\w*|recevoir|recu|"
-        r"arrive\w*|quand)\b"
-    ),
-    (Route.CARD_INFO, "activation"): re.compile(r"\b(activ(er|ez|ation|e))\b"),
-    (Route.CARD_INFO, "fees"): re.compile(
-        rf"\b({_FR_COST}|etranger|hors zone euro|hors de la zone euro|retraits?|distributeurs?)\b"
-    ),
-    (Route.CARD_INFO, "feature"): re.compile(
-        r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"
-        r"plafonds?|telephone|batterie|recharge)\b"
-    ),
-}
-
-_DAYS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (key, re.compile(rf"\b({pattern})\b", re.I))
-    for key, pattern in (
-        ("mon", r"mondays?|lundi|mon"),
-        ("tue", r"tuesdays?|mardi|tues?"),
-        ("wed", r"wednesdays?|mercredi|weds?"),
-        ("thu", r"thursdays?|jeudi|thurs?"),
-        ("fri", r"fridays?|vendredi|fri"),
-        ("sat", r"saturdays?|samedi|sat"),
-        ("sun", r"sundays?|dimanche|sun"),
-    )
-)
-
 #: Cosine to the closest catalog fact above which a product question is answerable.
 ANSWERABLE = 0.55
 #: Answerability given to a question that names a word only one card's catalog entry uses.
 NAMED_SCORE = 0.65
 #: English words more frequent than this (symspellpy's list) are too common to name a product.
 COMMON_WORD_COUNT = 5_000_000
+#: How far one card's closest feature line must beat the others' to answer for it alone.
+FEATURE_MARGIN = 0.08
 #: Higher bar when the router called the line off-topic (not banking at all).
 ANSWERABLE_OFF_TOPIC = 0.62
 
@@ -423,12 +274,7 @@ class Reading:
     own_account: bool = False
     vague: bool = False
     topic: Route | None = None
-
-
-def fold(text: str) -> str:
-    """Lower-case, strip accents and straighten apostrophes (for cue matching)."""
-    norm = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return "".join(ch for ch in norm if not unicodedata.combining(ch))
+    inferred_card: bool = False
 
 
 class CatalogIndex:
@@ -449,6 +295,7 @@ class CatalogIndex:
         )
 
         self.card_words = _distinctive_card_words(locale)
+        self.feature_words = _feature_words(locale)
         self.branch_places = _branch_places(locale)
 
     def branch_named(self, text: str) -> str | None:
@@ -458,6 +305,11 @@ class CatalogIndex:
             if f" {name} " in folded or f" {name}," in folded or f" {name}?" in folded:
                 return postcode
         return None
+
+    def branch_city(self, place: str) -> bool:
+        """True when ``place`` is a city (or a branch's own name) where we have a branch."""
+        place = fold(place).strip()
+        return any(place == name or name.startswith(f"{place} ") for name, _ in self.branch_places)
 
     def branch_in(self, postcode: str, city: str) -> bool:
         """True when the branch at ``postcode`` has ``city`` in its name ("Marseille Prado")."""
@@ -478,6 +330,28 @@ class CatalogIndex:
         scores = self.matrix @ vec
         top = np.argsort(-scores)[:k]
         return [(self.facts[i], float(scores[i])) for i in top]
+
+    def feature_by_words(self, text: str, card_type: str) -> str | None:
+        """Index of the ``card_type`` feature line sharing most content words with ``text``.
+
+        "besoin d'être rechargé" → "Sans batterie ni recharge"; None on a tie or no overlap
+        (the card's own name words do not count: they name the card, not a feature).
+        """
+        words = {w for w in re.findall(r"[a-zà-ÿ]+", fold(text)) if len(w) >= 4} - _COMMON
+        for fact in self.facts:  # the card's own name names the card, not a feature
+            if fact.field == "features" and fact.entities.get("card_type") == card_type:
+                words -= set(re.findall(r"[a-zà-ÿ]+", fold(fact.text)))
+        counts: dict[str, int] = {}
+        for fact in self.facts:
+            if fact.field == "feature" and fact.entities.get("card_type") == card_type:
+                own = set(re.findall(r"[a-zà-ÿ]+", fold(fact.text)))
+                key = fact.entities.get("feature")
+                if key is not None:
+                    counts[key] = max(counts.get(key, 0), len(words & own))
+        top = max(counts.values(), default=0)
+        if not top or sum(1 for n in counts.values() if n == top) != 1:
+            return None
+        return max(counts, key=lambda k: counts[k])
 
     def best_feature(self, text: str, card_type: str) -> tuple[str | None, float]:
         """Index of ``card_type``'s feature line closest to ``text`` and its cosine."""
@@ -517,7 +391,7 @@ def _distinctive_card_words(locale: Locale) -> dict[str, set[str]]:
 
     def product_word(word: str) -> bool:
         # A word that names a product thing, not a question or an account event.
-        if OWN_ACCOUNT.search(word) or any(p.search(word) for _, _, p in _FIELD_CUES):
+        if OWN_ACCOUNT.search(word) or any(p.search(word) for _, _, p in FIELD_CUES):
             return False
         if fixer.english:
             return fixer.frequency(word) < COMMON_WORD_COUNT
@@ -530,6 +404,20 @@ def _distinctive_card_words(locale: Locale) -> dict[str, set[str]]:
             if product_word(w)
         }
         for card, own in words.items()
+    }
+
+
+def _feature_words(locale: Locale) -> dict[str, set[str]]:
+    """Per card type, the content words (4+ letters) of its feature lines, accent-folded."""
+    from switchboard.tools.catalog import load_catalog
+
+    return {
+        card: {
+            w
+            for w in re.findall(r"[a-zà-ÿ]+", fold(" ".join(c.features)))
+            if len(w) >= 4 and w not in _COMMON
+        }
+        for card, c in load_catalog(locale).cards.cards.items()
     }
 
 
@@ -571,58 +459,10 @@ def topic_of(text: str) -> Route | None:
     return None
 
 
-def day_of(text: str) -> str | None:
-    """The day key (``mon``…``sun``) named in ``text``, or None."""
-    for key, pattern in _DAYS:
-        if pattern.search(text):
-            return key
-    return None
-
-
-def field_cues(text: str, route: Route) -> list[str]:
-    """Fields of ``route`` that ``text`` asks about, by cue words, in priority order."""
-    folded = fold(text)
-    found = [
-        name
-        for r, name, pattern in _FIELD_CUES
-        if r is route
-        and (
-            pattern.search(text)
-            or ((fr := _FIELD_CUES_FR.get((r, name))) is not None and fr.search(folded))
-        )
-    ]
-    if route is Route.BRANCH and day_of(text) and "hours" in found:
-        found[found.index("hours")] = "hours_day"
-    if route is Route.CARD_INFO and found[:1] == ["fees"] and _WITHDRAWAL.search(text):
-        # "Are withdrawals at your ATMs free?": the fee line, then the card's own cash line
-        # ("Fee-free withdrawals at our ATMs nationwide").
-        found.insert(1, "feature")
-    if route is Route.CARD_INFO and "feature" in found and "fees" in found:
-        # "Is the key fob free?": the fee first, then the feature line that names it;
-        # "can I use Apple Pay abroad" is a feature question only.
-        fee_words = r"\b(fee|fees|cost|costs|charge|free|price|how much)\b"
-        if not re.search(fee_words, text, re.I) and not re.search(rf"\b({_FR_COST})\b", folded):
-            found.remove("fees")
-    return found
-
-
-_WITHDRAWAL = re.compile(r"\b(withdraw\w*|atms?|cash machines?|cashpoints?)\b", re.IGNORECASE)
-
-
-def with_day_hours(fields: list[str]) -> list[str]:
-    """Branch fields with the named day's hours added ("a branch on Sunday in Boston?").
-
-    A day in a branch question asks whether it is open that day, even without an
-    hours word; the answer then says "closed on Sunday" or that day's hours.
-    """
-    if {"hours", "hours_day"} & set(fields):
-        return fields
-    return [*(fields or ["nearest"]), "hours"]
-
-
 #: A branch asked for by kind of place ("closest location to 60603", "nearest branch").
 _BRANCH_PLACE = re.compile(
-    r"\b(branch(es)?|(your|closest|nearest) (locations?|offices?)|agences?)\b", re.IGNORECASE
+    r"\b(branch(es)?|(your|closest|nearest) ([\w'-]+ ){0,2}(locations?|offices?)|agences?)\b",
+    re.IGNORECASE,
 )
 
 
@@ -639,6 +479,93 @@ def asks_branch_at_place(text: str, reading: Reading) -> bool:
 def is_vague(text: str) -> bool:
     """True for an opener that announces a question without asking it."""
     return bool(_VAGUE.match(text.strip()))
+
+
+#: The means of asking, not the customer's affairs ("on my phone", "depuis mon téléphone").
+_MY_DEVICE = re.compile(
+    r"\b(my|mon|ma) (own )?(phone|mobile|smartphone|laptop|computer|tablet|ipad|iphone|"
+    r"telephone|téléphone|portable|ordinateur|tablette)\b",
+    re.IGNORECASE,
+)
+
+
+def _personal(text: str) -> bool:
+    """Personal wording (:data:`_PERSONAL`) other than the device the customer would use.
+
+    The device is only the means when nothing is wrong: with a negation ("je n'arrive
+    plus à payer avec mon téléphone", "can't use it on my phone") it stays personal.
+    French first-person statements ("j'ai payé…", "je l'ai utilisée") are personal;
+    asking forms ("puis-je", "je voudrais", "est-ce que je peux") are not.
+    """
+    folded = fold(text)
+    if not _ASKS_FR_FIRST.search(folded) and _FIRST_PERSON_FR.search(
+        _ASKING_SELF_FR.sub(" ", folded)
+    ):
+        return True
+    if _NEGATION_FR.search(folded) or re.search(r"n't\b|\bnot\b|\bcannot\b", text, re.I):
+        return bool(_PERSONAL.search(text))
+    return bool(_PERSONAL.search(_MY_DEVICE.sub("the device", text)))
+
+
+#: French first person, on accent-folded text ("j'ai", "je l'ai", "moi").
+_FIRST_PERSON_FR = re.compile(r"(^|\s|[^\w-])(je|j'|moi)(\s|\b)")
+#: A French question word first ("En combien de jours je reçois…"): asking, not telling
+#: ("pourquoi" excepted: "pourquoi j'ai été débité" is about one's own affairs).
+_ASKS_FR_FIRST = re.compile(
+    r"^\W*(en )?(combien|comment|quand|quel\w*|ou|est-ce que|a partir|puis-je|peut-on|"
+    r"faut-il|y a-t-il|dois-je|avez-vous|proposez-vous)\b"
+)
+#: French ways of asking that use the first person without speaking of oneself.
+_ASKING_SELF_FR = re.compile(
+    r"\b(puis-je|dois-je|est-ce que je (peux|dois|pourrais)|je (peux|pourrais|dois|voudrais|"
+    r"souhaite|souhaiterais|cherche|veux|vais)|j'aimerais|j'ai besoin|comment (je|puis-je)|"
+    r"ai-je|faut-il que je)\b"
+)
+
+
+def _names_product(slots: Any, route: Route, text: str) -> bool:
+    """Whether ``text`` names a product of ``route`` by its type (a card or account type).
+
+    An account type counts with an account word ("business checking", "student
+    account"), not alone ("what business will take this card").
+    """
+    if route is Route.CARD_INFO:
+        return bool(slots.card_type)
+    return (
+        route is Route.ACCOUNT_OPENING
+        and bool(slots.account_type)
+        and bool(_ACCOUNT_WORD.search(fold(text)))
+    )
+
+
+#: A line shaped as a question ("What's...", "How do I...", "...?"), English or French.
+_QUESTION_FORM = re.compile(
+    r"^\W*(what|whats|what's|how|hows|is|are|do|does|can|could|which|who|when|where|will|"
+    r"would|should|tell me|any|quel\w*|combien|comment|est-ce|y a-t-il|faut-il|puis-je|"
+    r"peut-on)\b|\?\s*$",
+    re.IGNORECASE,
+)
+#: First person asking how to do something ("how do I", "can I"): not about one's affairs.
+_ASKING_SELF = re.compile(
+    r"\b(how|can|could|do|would|should|will|shall|may|when|where) (i|we)\b|\bi'?m\b|"
+    r"\b(i|we) (need|have) to\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON_WORDS = re.compile(r"\b(i|i've|i'd|i'll|my|me|mine|we|our|us)\b", re.IGNORECASE)
+
+
+def _asks_plainly(text: str) -> bool:
+    """A question about a product, with no first-person wording beyond "how do I", "can I".
+
+    "How do I avoid the business checking fee?" asks plainly; "do you know how much I
+    have in checking" and "take $200 from savings" do not.
+    """
+    if not _QUESTION_FORM.search(text) or _personal(text):
+        return False
+    return not _FIRST_PERSON_WORDS.search(_ASKING_SELF.sub(" ", text))
+
+
+_ACCOUNT_WORD = re.compile(r"\b(accounts?|checking|savings?|saver|comptes?|livrets?|epargne)\b")
 
 
 def is_product_question(text: str, reading: Reading) -> bool:
@@ -660,11 +587,12 @@ def is_product_question(text: str, reading: Reading) -> bool:
         return True  # "comment activer ma nouvelle carte": any card, the same answer
     if reading.route is Route.CARD_INFO and own_card_product_question(text):
         return bool({"fees", "feature"} & set(reading.fields))
-    if _PERSONAL.search(text):
+    if _personal(text):
         feature = "feature" in reading.fields
         if not (feature and _CAPABILITY.search(text)) or re.search(r"n't\b|\bnot\b", text):
             return False
-    named = any(k in reading.entities for k in ("card_type", "account_type", "location"))
+    card: tuple[str, ...] = () if reading.inferred_card else ("card_type",)
+    named = any(k in reading.entities for k in (*card, "account_type", "location"))
     return named or bool(_PRODUCT_REFERENCE.search(text) or _PRODUCT_REFERENCE_FR.search(folded))
 
 
@@ -682,6 +610,34 @@ def is_plain_product_part(text: str, reading: Reading) -> bool:
     return bool(field_cues(text, reading.topic)) and reading.route is reading.topic
 
 
+def _topic(text: str, slots: Any) -> Route | None:
+    """The tool route a question is about, from its slots first, then its topic words.
+
+    A named card wins (unless opening an account); a branch named with a place and no
+    account field stays a branch question ("Which Birmingham branch has business
+    banking?"); an account type or opening wording is account opening; a place alone is
+    a branch; a channel alone is account opening.
+    """
+    topic = topic_of(text)
+    opening = bool(_OPENING.search(text))
+    if slots.card_type and not opening:
+        return Route.CARD_INFO
+    if (
+        topic is Route.BRANCH
+        and slots.location
+        and not opening
+        and not set(field_cues(text, Route.ACCOUNT_OPENING)) - {"benefits"}
+    ):
+        return Route.BRANCH
+    if slots.account_type or opening:
+        return Route.ACCOUNT_OPENING
+    if slots.location and topic is not Route.CARD_INFO:
+        return Route.BRANCH
+    if slots.channel and topic is None:
+        return Route.ACCOUNT_OPENING
+    return topic
+
+
 class CatalogReader:
     """Reads one question against one locale's catalog (see the module docstring)."""
 
@@ -694,15 +650,7 @@ class CatalogReader:
         own = own_account_wording(text)
         slots = extract_slots(text, self.locale)
         entities = slots.as_dict()
-        topic = topic_of(text)
-        if slots.card_type and not _OPENING.search(text):
-            topic = Route.CARD_INFO
-        elif slots.account_type or _OPENING.search(text):
-            topic = Route.ACCOUNT_OPENING
-        elif slots.location and topic is not Route.CARD_INFO:
-            topic = Route.BRANCH
-        elif slots.channel and topic is None:
-            topic = Route.ACCOUNT_OPENING
+        topic = _topic(text, slots)
         hits = self.index.search(text)
         best, score = hits[0]
         place = self.index.branch_named(text)
@@ -726,24 +674,22 @@ class CatalogReader:
             route is Route.ACCOUNT_OPENING
             and slots.account_type
             and _OPENING_TYPE.search(text)
-            and not _PERSONAL.search(text)
+            and not _personal(text)
         ):
             score = max(score, NAMED_SCORE)  # "open checking online"
         fields = field_cues(text, route)
+        if fields and not own and _names_product(slots, route, text) and _asks_plainly(text):
+            # "What's the one-off charge for a payment sticker?", "How do I avoid the business
+            # checking fee?": a product named by its type and a field asked by its cue words
+            # is a catalog question even when the wording sits far from our phrasings.
+            score = max(score, NAMED_SCORE)
         if not fields:
             same = next((f for f, _ in hits if f.route is route), None)
             if same is not None:
                 fields = [same.field]
+        inferred = False
         if route is Route.CARD_INFO and "feature" in fields:
-            card = entities.get("card_type")
-            feature_fact = next((f for f, _ in hits if f.field == "feature" and f.entities), None)
-            if card is None and feature_fact is not None and fields[0] == "feature":
-                entities["card_type"] = feature_fact.entities["card_type"]
-                card = entities["card_type"]
-            if card is not None:
-                index, _ = self.index.best_feature(text, card)
-                if index is not None:
-                    entities["feature"] = index
+            inferred = self._feature_entities(text, fields, hits, entities)
         if route is Route.BRANCH:
             day = day_of(text)
             if day:
@@ -756,9 +702,66 @@ class CatalogReader:
             score=score,
             own_account=own,
             topic=topic,
+            inferred_card=inferred,
         )
         reading.vague = is_vague(text) and not self._has_question(text, slots)
         return reading
+
+    def _feature_entities(
+        self,
+        text: str,
+        fields: list[str],
+        hits: list[tuple[Fact, float]],
+        entities: dict[str, str],
+    ) -> bool:
+        """Fill ``entities`` with the card and feature line a feature question asks about.
+
+        Returns:
+            True when the card was inferred from the feature (not named in the question).
+        """
+        inferred = False
+        card = entities.get("card_type")
+        feature_fact = next((f for f, _ in hits if f.field == "feature" and f.entities), None)
+        if card is None and fields[0] == "feature":
+            # "Do any of your cards come with lounge access?": the card whose own feature
+            # line is closest answers, not the standard card by default.
+            if feature_fact is not None:
+                card = feature_fact.entities["card_type"]
+            else:
+                # Inferred, not named: it picks the card to answer for, but does not
+                # make the line a product question (see is_product_question).
+                card = self._card_with_feature(text)
+                inferred = card is not None
+            if card is not None:
+                entities["card_type"] = card
+        if card is not None:
+            index = self.index.feature_by_words(text, card)
+            if index is None:
+                index, _ = self.index.best_feature(text, card)
+            if index is not None:
+                entities["feature"] = index
+        return inferred
+
+    def _card_with_feature(self, text: str) -> str | None:
+        """The one card whose feature lines answer ``text``, or None when no card stands out.
+
+        First by words: the card whose feature lines share the most content words with
+        the question ("lounge", "insurance"), when only one card has the most; else by
+        meaning: the card whose closest feature line beats every other card's by
+        :data:`FEATURE_MARGIN`.
+        """
+        words = {w for w in re.findall(r"[a-zà-ÿ]+", fold(text)) if len(w) >= 4} - _COMMON
+        overlap = {card: len(words & own) for card, own in self.index.feature_words.items()}
+        top = max(overlap.values(), default=0)
+        if top and sum(1 for n in overlap.values() if n == top) == 1:
+            return max(overlap, key=lambda c: overlap[c])
+        scored = sorted(
+            ((self.index.best_feature(text, card)[1], card) for card in self.index.feature_words),
+            reverse=True,
+        )
+        if len(scored) >= 2 and scored[0][0] - scored[1][0] >= FEATURE_MARGIN:
+            return scored[0][1]
+        return None
 
     @staticmethod
     def _has_question(text: str, slots: Any) -> bool:

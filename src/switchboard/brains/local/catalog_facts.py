@@ -328,7 +328,5 @@ def catalog_facts(locale: Locale) -> tuple[Fact, ...]:
         facts += _expand(
             Route.ACCOUNT_OPENING, _ACCOUNT_FIELDS_FR, "account_type", _ACCOUNT_WORDS_FR
         )
-        facts += [
-            Fact(Route.BRANCH, name, q) for name, qs in _BRANCH_FIELDS_FR.items() for q in qs
-        ]
+        facts += [Fact(Route.BRANCH, name, q) for name, qs in _BRANCH_FIELDS_FR.items() for q in qs]
     return tuple(facts)

@@ -37,15 +37,12 @@ from switchboard.brains.local.answerability import (
     CatalogReader,
     Reading,
     asks_branch_at_place,
-    day_of,
-    field_cues,
-    fold,
     is_plain_product_part,
     is_product_question,
     topic_of,
-    with_day_hours,
 )
-from switchboard.brains.local.person_request import reports_an_incident
+from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
+from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
 from switchboard.domain.types import TOOL_ROUTES, Locale, Route
 from switchboard.ports import IntentRouter, RouteDecision
@@ -84,6 +81,9 @@ _TROUBLE_FR = re.compile(
 #: fr_FR: below this confidence a sensitive intent on a short follow-up ("Et le téléphone ?"
 #: after a branch answer) is read in the dialogue's context instead.
 WEAK_SENSITIVE_FR = 0.6
+#: fr_FR: below this confidence a request for a person with no word for a person in it
+#: ("Parlez-moi de la carte…") is read as the product question it may be.
+WEAK_EXPLICIT_FR = 0.5
 #: A small statement of fact about the customer ("I'm 34 and live in the UK").
 _STATEMENT = re.compile(
     r"\b(i'?m|i am) (\d+|a (uk|us|british|american|french) (resident|citizen)|"
@@ -177,16 +177,34 @@ class CatalogRouter:
                 follow = self._follow_up(fixed, reader.read(fixed), dialogue)
                 if follow is not None and field_cues(fixed, follow.route or Route.BRANCH):
                     return self._decision(follow, base, "sb_follow_up")
+            weak = self._weak_sensitive(base, fixed, any_length=True) or (
+                # "Parlez-moi du bracelet sans contact" read as a request for a person at 0.4:
+                # no word for a person in it (the backstop would have caught one).
+                base.intent in EXPLICIT_INTENTS
+                and base.confidence < WEAK_EXPLICIT_FR
+                and not asks_for_a_person(fixed)
+            )
+            asks = bool(_ASKS_INFO_FR.search(fold(fixed))) or fixed.rstrip().endswith("?")
+            if locale is Locale.FR_FR and weak and asks and not _TROUBLE_FR.search(fold(fixed)):
+                # The French router's weakest readings ("Le porte-clés a-t-il besoin d'être
+                # rechargé ?" read as a lost phone at 0.5): a question naming a product and
+                # a field, with no incident and no own-account wording, asks the catalog.
+                one = self._one(fixed, base, reader, dialogue)
+                if one.route in TOOL_ROUTES and one.intent.startswith("sb_catalog_"):
+                    return one
             return base
         return self._one(fixed, base, reader, dialogue)
 
     @staticmethod
-    def _weak_sensitive(base: RouteDecision, text: str) -> bool:
-        """A sensitive intent read with low confidence on a short line with no incident words."""
+    def _weak_sensitive(base: RouteDecision, text: str, any_length: bool = False) -> bool:
+        """A sensitive intent read with low confidence on a line with no incident words.
+
+        Short lines only (six words or fewer: a follow-up), unless ``any_length``.
+        """
         return (
             base.intent in SENSITIVE_INTENTS
             and base.confidence < WEAK_SENSITIVE_FR
-            and len(text.split()) <= 6
+            and (any_length or len(text.split()) <= 6)
             and not reports_an_incident(text)
         )
 
@@ -201,11 +219,27 @@ class CatalogRouter:
         several: bool = False,
     ) -> RouteDecision:
         """One question's decision; ``several``: it is one part of a multi-question message."""
+        if reader.locale is Locale.FR_FR and _FR_OWN_EVENT.search(fold(text)):
+            if base.route is not Route.HANDOVER:
+                # "Le distributeur a gardé ma carte", "on m'a prélevé la cotisation alors que
+                # je l'ai résiliée": something happened to the customer's own card or money.
+                # The French router has too few such lines to know it; a human takes it.
+                return base.model_copy(
+                    update={"route": Route.HANDOVER, "intent": "sb_own_event_fr", "fields": []}
+                )
+            return base
         reading = reader.read(text)
         follow = self._follow_up(text, reading, dialogue)
         if follow is not None:
             return self._decision(
                 follow, base, "sb_follow_up" if not _STATEMENT.search(text) else "sb_statement"
+            )
+        if base.route is Route.OUT_OF_SCOPE and _MONEY_INCIDENT.search(fold(text)):
+            # "My direct deposit is missing": the router knows no intent for it (CLINC150's
+            # direct_deposit is setting one up), but it is the customer's own money gone
+            # astray, so a human takes it (seed 2 trigger 2: beyond the tools).
+            return base.model_copy(
+                update={"route": Route.HANDOVER, "intent": "sb_own_money_incident"}
             )
         if reading.own_account:
             return base
@@ -237,6 +271,17 @@ class CatalogRouter:
             if reading.score >= ANSWERABLE and is_product_question(text, reading):
                 return self._decision(reading, base, None)
             return base
+        return self._override(text, base, reader, reading, several)
+
+    def _override(
+        self,
+        text: str,
+        base: RouteDecision,
+        reader: CatalogReader,
+        reading: Reading,
+        several: bool,
+    ) -> RouteDecision:
+        """The catalog's decision for a line the router sent to a human or declined."""
         if reading.topic is None or reading.route is None:
             return base
         bar = ANSWERABLE if base.route is Route.HANDOVER else ANSWERABLE_OFF_TOPIC
@@ -248,22 +293,45 @@ class CatalogRouter:
             # ("le prix du porte clé") for a lower one.
             bar = ANSWERABLE_FR_NAMED if field_cues(text, reading.route) else ANSWERABLE
         named_branch = (
-            reading.route is Route.BRANCH
-            and bool(field_cues(text, Route.BRANCH))
-            and reader.index.branch_named(text) is not None
-        ) or asks_branch_at_place(text, reading)
+            (
+                reading.route is Route.BRANCH
+                and bool(field_cues(text, Route.BRANCH))
+                and reader.index.branch_named(text) is not None
+            )
+            or asks_branch_at_place(text, reading)
+            or self._asks_city_branch(text, reading, reader)
+        )
         # "What are the Chicago Loop hours on Friday?": a branch by its own name;
         # "closest location to 60603": a branch asked for at a place the gazetteer knows.
         if named_branch:
             reading.score = max(reading.score, NAMED_SCORE)
-        if base.route is not Route.HANDOVER and topic_of(text) is None and not named_branch:
+        named_fr = reader.locale is Locale.FR_FR and bool(
+            {"card_type", "account_type"} & set(reading.entities)
+        )  # "Il faut gagner combien pour la Premier ?": the product's own name, no topic word
+        if (
+            base.route is not Route.HANDOVER
+            and topic_of(text) is None
+            and not named_branch
+            and not named_fr
+        ):
             return base  # off-topic by the router and no product word ("college benefits")
         if reading.score >= bar and (
-            is_product_question(text, reading)
-            or (several and is_plain_product_part(text, reading))
+            is_product_question(text, reading) or (several and is_plain_product_part(text, reading))
         ):
             return self._decision(reading, base, None)
         return base
+
+    @staticmethod
+    def _asks_city_branch(text: str, reading: Reading, reader: CatalogReader) -> bool:
+        """A branch field asked of a city we have a branch in ("What time does Leeds open?")."""
+        place = reading.entities.get("location")
+        return (
+            reading.route is Route.BRANCH
+            and place is not None
+            and not reading.own_account
+            and bool(_BRANCH_FIELD_WORDS.search(text) or _BRANCH_FIELD_WORDS.search(fold(text)))
+            and reader.index.branch_city(str(place))
+        )
 
     @staticmethod
     def _decision(reading: Reading, base: RouteDecision, intent: str | None) -> RouteDecision:
@@ -291,8 +359,10 @@ class CatalogRouter:
         statement = bool(_STATEMENT.search(text))
         folded = fold(text)
         french = bool(_FOLLOW_UP_FR.search(folded)) and not _TROUBLE_FR.search(folded)
-        leaning = bool(_FOLLOW_UP.search(text)) or french or (
-            day_of(text) is not None and last_route is Route.BRANCH
+        leaning = (
+            bool(_FOLLOW_UP.search(text))
+            or french
+            or (day_of(text) is not None and last_route is Route.BRANCH)
         )
         own_cues = field_cues(text, last_route) if reading.topic is None else []
         if not (statement or ((leaning or own_cues) and len(words) <= 12)):
@@ -356,6 +426,13 @@ class CatalogRouter:
                 decisions.append(part_base.model_copy(update={"text": text}))
                 continue
             part = self._one(text, part_base, reader, context, several=plain)
+            if (
+                part.route is Route.ACCOUNT_OPENING
+                and context.get("route") == Route.BRANCH.value
+                and _THERE.search(text)
+            ):
+                # "Where is the Leeds branch? What do I need to open a savings account there?"
+                part = part.model_copy(update={"entities": {**part.entities, "channel": "branch"}})
             if part.route is Route.BRANCH and not part.fields:
                 part = part.model_copy(update={"fields": ["nearest"]})
             if part.route in TOOL_ROUTES and part.intent != "sb_vague":
@@ -375,6 +452,57 @@ class CatalogRouter:
         return first.model_copy(update={"intent": "sb_multi", "parts": merged, "text": ""})
 
 
+#: Branch fields only a branch has (a city asked for these means our branch there).
+_BRANCH_FIELD_WORDS = re.compile(
+    r"\b(open|opens|opening|close|closes|closing|hours|phone|phone number|address|"
+    r"ouvert\w*|ouvre|ferme\w*|horaires?|adresse|telephone)\b",
+    re.IGNORECASE,
+)
+#: French, accent-folded: an event that happened to the customer's own card, account or
+#: money (not a question about a product): "on m'a prélevé", "a gardé ma carte", "elle est
+#: bloquée", "toujours pas reçu", "je l'ai résiliée".
+_FR_OWN_EVENT = re.compile(
+    r"\bon m'?a\b|\bm'(a|ont) (ete )?(preleve|debite|facture|vole|pris|bloque|refuse)\w*|"
+    r"\b(a|ont|m'a) (garde|avale|mange|retenu|confisque|capture)\w* (ma|mon|la|le)\b|"
+    r"\b(ma|mon|la|le|elle|il) (\w+ )?(carte |compte |livret )?(est|a ete|s'est) "
+    r"(bloque|refuse|pirate|vide|suspendu|gele|avale|desactive|perdu|vole|casse|abime|"
+    r"endommage|disparu|expire|annule)\w*|"
+    # trouble with a product or a request: "un souci avec la Visa Premier", "ne fonctionne
+    # pas à l'étranger", "l'ouverture a échoué", "où en est ma demande"
+    r"\b(probleme|souci|soucis|panne|bug|erreur|urgence|urgent)\b|"
+    r"\bne (marche|fonctionne|passe|s'affiche|lit)\w* (pas|plus)\b|\bn'arrive (pas|plus)\b|"
+    r"\b(echoue|echec|impossible de)\b|\bou en est\b|\b(ma|mon) (demande|dossier)\b|"
+    r"\b(fermer|cloturer|resilier|annuler) (mon|ma|le|la) (compte|carte|livret)\b|"
+    r"\bnouveau code\b|\bcode (confidentiel )?(oublie|perdu|bloque|errone)\w*|"
+    r"\bje l'?ai (resilie|perdu|annule)\w*|\b(resilie|resiliee)s? (mais|et|alors)|alors que je|"
+    r"\b(toujours pas|jamais) (recu|arrive)\w*|\bpas (encore )?recu\b|"
+    r"\bpreleve\w* (deux|2|plusieurs) fois|\bdebite\w* (deux|2|plusieurs) fois|"
+    r"\b(arnaqu|escroqu|usurp|inconnu|suspect|contest|frauduleu)\w*|\btout seul\w*|"
+    r"\bsans (mon accord|mon autorisation|autorisation)|\ba mon insu\b|\bpar erreur\b|"
+    r"\b(apres|suite a|en cas de) (un |une |le |la |mon |ma |d'un |d'une )?(vol|perte)\b|"
+    r"\b(signaler|declarer|reclamation|plainte|opposition)\b|\b(vol|perte) (de|du|d')"
+)
+#: French, accent-folded: a line that asks for information (a question word first, or
+#: "parlez-moi de…"), not a statement ("je veux signaler…").
+_ASKS_INFO_FR = re.compile(
+    r"^\W*(en )?(combien|comment|quand|quel\w*|ou|est-ce|a partir|puis-je|peut-on|faut-il|"
+    r"y a-t-il|dois-je|avez-vous|proposez-vous|parlez-moi|dites-moi|expliquez-moi|"
+    r"presentez-moi|c'est quoi|qu'est-ce)\b"
+)
+#: A part that points back at the branch of the part before it.
+_THERE = re.compile(
+    r"\b(there|at that branch|at it|sur place|la-bas|là-bas|dans cette agence)\b", re.I
+)
+#: The customer's own money or banking thing gone missing or wrong (accent-folded text).
+_MONEY_INCIDENT = re.compile(
+    r"\bmy (\w+ )?(deposits?|pay ?checks?|paychecks?|salary|wages|payments?|transfers?|money|"
+    r"funds|refunds?|cards?|account|statements?|balance|savings|pension|benefits)\b"
+    r"[\w' ]{0,20}\b(missing|gone|disappeared|vanished|never (came|arrived|showed)|"
+    r"not (there|showing|arrived|received)|wrong|incorrect|stuck|frozen|blocked|locked)\b|"
+    r"\b(mon|ma|mes) (\w+ )?(virements?|salaire|depots?|argent|paiements?|carte|compte|"
+    r"remboursements?|solde)\b[\w' ]{0,25}\b(manque\w*|disparu\w*|introuvable|"
+    r"(n'est|ne sont|n'a) (pas|jamais) (arrive|apparu|passe|ete verse)\w*|bloque\w*|gele\w*)\b"
+)
 #: A part shorter than this is never handed over on its own (a filler like "actually").
 _MIN_HUMAN_PART_WORDS = 3
 _SPLIT_WORDS = frozenset(

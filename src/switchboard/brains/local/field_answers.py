@@ -341,8 +341,9 @@ def branch_answer(
     """Answer the asked ``fields`` about the nearest branch of a ``find_nearest_branch`` output.
 
     ``fields``: ``nearest`` (default), ``hours``, ``hours_day`` (with
-    ``entities["day"]``), ``phone``, ``address``, ``services``. A distance of
-    0.0 is not said ("0.0 miles away"): the branch is in the searched place.
+    ``entities["day"]``: a day key, or ``weekend`` for Saturday and Sunday),
+    ``phone``, ``address``, ``services``. A distance of 0.0 is not said ("0.0 miles
+    away"): the branch is in the searched place.
     """
     t = _table(locale)
     branches = output.get("branches") or []
@@ -353,15 +354,18 @@ def branch_answer(
     near = re.match(r"0[.,]0\b", distance) is not None
     lines: list[str] = []
     day = entities.get("day")
+    # "at the weekend" asks both days ("closed on Sunday" said too).
+    days = ("sat", "sun") if day == "weekend" else (day,) if day in DAY_KEYS else ()
     for field in list(fields) or ["nearest"]:
-        if field in ("hours_day", "hours") and day in DAY_KEYS:
-            assert day is not None
-            day_name = _DAY_WORDS[_lang(locale)][DAY_KEYS.index(day)]
-            on_day = day_hours(hours, day, locale)
-            if on_day is None:
-                lines.append(t["closed_day"].format(name=name, day=day_name))
-            else:
-                lines.append(t["open_day"].format(name=name, day=day_name, hours=on_day))
+        if field in ("hours_day", "hours") and days:
+            for one in days:
+                assert one is not None
+                day_name = _DAY_WORDS[_lang(locale)][DAY_KEYS.index(one)]
+                on_day = day_hours(hours, one, locale)
+                if on_day is None:
+                    lines.append(t["closed_day"].format(name=name, day=day_name))
+                else:
+                    lines.append(t["open_day"].format(name=name, day=day_name, hours=on_day))
         elif field in ("hours", "hours_day"):
             lines.append(t["hours"].format(name=name, hours=hours))
         elif field == "phone":

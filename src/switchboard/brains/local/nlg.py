@@ -163,7 +163,7 @@ _FR: dict[str, list[str]] = {
     "benefits": ["Bon à savoir : {value}"],
     "card_intro": ["Voici les détails de notre {name}."],
     "card_default_note": [
-        "J'ai répondu pour notre carte standard ; nous proposons aussi les cartes {others}.",
+        "J'ai répondu pour notre carte standard ; nous proposons aussi {others}.",
     ],
     "card_list_intro": ["Nous proposons ces cartes de débit :"],
     "card_features": ["Avantages : {value}"],
@@ -241,6 +241,17 @@ _ACCOUNT_NAMES: dict[Locale, dict[str, str]] = {
 CARD_TYPES = ("standard", "premium", "contactless", "virtual")
 
 
+#: Card types as a French reply names them (the enum values are English words).
+_CARD_SHORT: dict[Locale, dict[str, str]] = {
+    Locale.FR_FR: {
+        "standard": "la Visa Classic",
+        "premium": "la Visa Premier",
+        "contactless": "le bracelet et le porte-clés sans contact",
+        "virtual": "la carte virtuelle",
+    },
+}
+
+
 class Renderer:
     """Renders replies in one locale, varying phrasing with a counter.
 
@@ -248,6 +259,10 @@ class Renderer:
         locale: decides the language of the glue text and account-type names.
         variant: a per-contact counter; the same counter gives the same wording.
     """
+
+    def card_short(self, card_type: str) -> str:
+        """The short name of a card type in the reply's language ("la Visa Premier")."""
+        return _CARD_SHORT.get(self.locale, {}).get(card_type, card_type)
 
     def __init__(self, locale: Locale, variant: int = 0) -> None:
         self.locale = locale
@@ -331,7 +346,7 @@ class Renderer:
                     self.pick("card_ordering") + "\n" + bullets(output["ordering_process"])
                 )
         if defaulted:
-            others = [c for c in CARD_TYPES if c != output.get("card_type")]
+            others = [self.card_short(c) for c in CARD_TYPES if c != output.get("card_type")]
             parts.append(self.pick("card_default_note", others=", ".join(others)))
         parts.append(self.pick("closing"))
         return "\n\n".join(parts)
@@ -344,7 +359,7 @@ class Renderer:
             name = str(details.get("name") or out.get("card_type", ""))
             fees = details.get("fees")
             lines.append(f"- {name}: {fees}" if fees else f"- {name}")
-        names = ", ".join(str(o.get("card_type", "")) for o in outputs)
+        names = ", ".join(self.card_short(str(o.get("card_type", ""))) for o in outputs)
         return "\n".join(
             [self.pick("card_list_intro"), *lines, "", self.pick("ask_card_type", names=names)]
         )

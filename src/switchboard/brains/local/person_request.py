@@ -37,36 +37,58 @@ _MACHINE = r"(robot|bot|chatbot|machine|ia|programme|ordinateur)"
 _FR_REQUEST = re.compile(
     # "parler / discuter / échanger (à|avec) (un) conseiller", "parler conseiller"
     r"\b(parler|parle|parlez|discuter|echanger|causer|m'entretenir|avoir affaire)\s+"
-    r"((a|avec|au)\s+)?" + _ART + r"(" + _FR_PERSON + r"|personne\b)"
+    r"((a|avec|au)\s+)?"
+    + _ART
+    + r"("
+    + _FR_PERSON
+    + r"|personne\b)"
     # "passe(z)-moi ...", "me passer un conseiller", "transférez-moi", "me transférer"
-    + r"|\b(passe[sz]?|passer)[- ]?(moi|nous)\b|\b(me|nous) passer " + _ART + _FR_PERSON
+    + r"|\b(passe[sz]?|passer)[- ]?(moi|nous)\b|\b(me|nous) passer "
+    + _ART
+    + _FR_PERSON
     + r"|\btransfer(e[sz]?|er)[- ]?(moi|nous)\b|\b(me|nous) transferer\b"
     # "mettez-moi (plutôt) en relation / en contact / en ligne"
     r"|\b(mettez|mets|mettre|met)[- ]?(moi|nous)?\s+(\w+\s+)?en (relation|contact|ligne)\b"
-    r"|\b(rappele|rappelee|recontacte|recontactee)\s+par\s+(un|une)\s+" + _FR_PERSON
+    r"|\b(rappele|rappelee|recontacte|recontactee)\s+par\s+(un|une)\s+"
+    + _FR_PERSON
     # "je veux / puis-je avoir / j'exige un humain"
     + r"|\b(veu[xst]?|voudrais|voudrai|souhaite|souhaiterais|aimerais|exige|demande|prefere"
     r"|faut|peux|puis-je|pourrais|pouvez|pourriez)\s+(avoir\s+|parler\s+)?(un|une)\s+"
-    r"(vrai |vraie )?" + _NOUN + r"\b"
+    r"(vrai |vraie )?"
+    + _NOUN
+    + r"\b"
     # a bare "un conseiller svp", "Un humain, pas un robot !", "Un agent, maintenant"
-    + r"|^\W*(un|une)?\s*(vrai |vraie )?" + _NOUN + r"(\W+(svp|s'il (vous|te) plait|merci|vite"
-    r"|maintenant|tout de suite|humain|pas (un|une|de) " + _MACHINE + r"))*\W*$"
-    + r"|\b(appelez|appelle|appeler)[- ]?moi (un|une) " + _NOUN
-    + r"|\b(avoir|joindre) (quelqu'? ?un|qqn)\b|\bjoindre " + _ART + _FR_PERSON
+    + r"|^\W*(un|une)?\s*(vrai |vraie )?"
+    + _NOUN
+    + r"(\W+(svp|s'il (vous|te) plait|merci|vite"
+    r"|maintenant|tout de suite|humain|pas (un|une|de) "
+    + _MACHINE
+    + r"))*\W*$"
+    + r"|\b(appelez|appelle|appeler)[- ]?moi (un|une) "
+    + _NOUN
+    + r"|\b(avoir|joindre) (quelqu'? ?un|qqn)\b|\bjoindre "
+    + _ART
+    + _FR_PERSON
     + r"|\b(interlocuteur|assistance|aide|contact|intervention) humaine?\b"
     r"|\b(un|une) (personne|humain|conse?il+(er|ere)) (disponible )?pour (me|nous) "
     r"(repondre|rappeler|aider|parler)\b"
     + r"|\b(un|une|des) (vrai|vraie|vrais|vraies) (personne|humain|conse?il+(er|ere|e))s?\b"
     # "je (ne) veux pas parler à un bot", "je refuse de parler à une machine"
     r"|\b(pas|plus|refuse de|marre de)\s+(parler|discuter|ecrire)\s+(a|avec)\s+"
-    r"(un|une|ce|cette|le|la|votre|ton|des)\s+" + _MACHINE + r"\b"
+    r"(un|une|ce|cette|le|la|votre|ton|des)\s+"
+    + _MACHINE
+    + r"\b"
     + r"|\bquel?qu'? ?un de (reel|vrai|humain)\b"
     r"|\b(voir|regler|traiter|gerer) (ca|cela|ceci|le probleme|mon probleme|mon dossier) avec "
     r"(un|une) (vraie? )?(personne|humain|conse?il+(er|ere))\b"
     # "qu'un conseiller me réponde", "un agent peut(-il) me répondre ?"
     r"|\bqu'? ?(un|une) (personne|" + _NOUN + r") (me|nous) (reponde|rappelle|contacte|appelle)\b"
-    r"|\bqu'? ?(un|une) (personne|" + _NOUN + r") s'occupe\b"
-    + r"|\b(un|une) " + _NOUN + r" (peut|pourrait)[- ]?(il |elle )?(me|nous) "
+    r"|\bqu'? ?(un|une) (personne|"
+    + _NOUN
+    + r") s'occupe\b"
+    + r"|\b(un|une) "
+    + _NOUN
+    + r" (peut|pourrait)[- ]?(il |elle )?(me|nous) "
     r"(repondre|rappeler|appeler|contacter)\b"
 )
 
@@ -82,7 +104,9 @@ _FR_INCIDENT = re.compile(
     r"\b(on|qu'? ?on|quel?qu'? ?un|ils?|elles?) (m'? ?a|ma|m'ont|mont) "
     r"(vole|volee|pique|piquee|derobe|derobee|pris|prise|arrache|arrachee)\b"
     # "carte volée / perdue", "ma carte a été volée"
-    + r"|\b" + _FR_THING + r" (a ete |ont ete |est |sont )?(volee?s?|vole|perdue?s?|disparue?s?)\b"
+    + r"|\b"
+    + _FR_THING
+    + r" (a ete |ont ete |est |sont )?(volee?s?|vole|perdue?s?|disparue?s?)\b"
     # "j'ai perdu ma carte", "je ne trouve plus ma carte"
     + r"|\bj'? ?ai (perdu|egare)\b|\bje (ne )?(trouve|retrouve) plus (ma|mon|mes)\b"
     # fraud and account takeover

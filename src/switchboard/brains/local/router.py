@@ -77,7 +77,6 @@ EMPTY_INTENT = "oos"
 IntArray = npt.NDArray[np.int64]
 
 
-
 def primary_route(cell: str) -> str:
     """Return the route an intent's probability counts for.
 

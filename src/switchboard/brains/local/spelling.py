@@ -135,9 +135,7 @@ def _french_training_words() -> set[str]:
         groups = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     except (OSError, yaml.YAMLError):
         return set()
-    text = " ".join(
-        str(t) for g in groups if isinstance(g, dict) for t in g.get("texts") or []
-    )
+    text = " ".join(str(t) for g in groups if isinstance(g, dict) for t in g.get("texts") or [])
     counts = Counter(w.lower() for w in _TOKEN.findall(text) if len(w) >= 3)
     # Words seen once may be the deliberate typos of a training line ("agense").
     return {w for w, n in counts.items() if n >= MIN_TRAINING_COUNT}
@@ -155,6 +153,20 @@ def _inflection(word: str, candidate: str) -> bool:
     """True when ``word`` and ``candidate`` differ only by a French ending ("activer"/"active")."""
     short, long = sorted((word, candidate), key=len)
     return long.startswith(short) and long[len(short) :] in {"s", "e", "z", "t", "r", "es", "nt"}
+
+
+def _dropped_letter(typo: str, candidate: str) -> bool:
+    """True when ``typo`` is ``candidate`` missing a final "e" or one of a doubled letter.
+
+    "cart" → "carte", "lile" → "lille"; not "tour" → "tours" nor "roue" → "rouen" (a
+    plural or another real word).
+    """
+    if candidate == typo + "e":
+        return True
+    return any(
+        candidate[i] == candidate[i - 1] and candidate[:i] + candidate[i + 1 :] == typo
+        for i in range(1, len(candidate))
+    )
 
 
 def _edit_rank(typo: str, candidate: str) -> int:
@@ -213,8 +225,11 @@ class SpellFixer:
         if not self.english and _fold(low) in self._folded:
             return word  # a French word written without its accents ("coute")
         count = self._freq.get(low, 0)
-        if count >= KNOWN_COUNT or (not self.english and len(low) < 5):
+        if count >= KNOWN_COUNT or (not self.english and len(low) < 4):
             return word
+        # French four-letter words are fixed only by one dropped letter ("cart" → "carte",
+        # "lile" → "lille"): a substitution there too often makes another real word.
+        dropped_only = not self.english and len(low) == 4
         distance = 1 if (len(low) < 8 or not self.english or count) else 2
         suggestions = [
             s
@@ -224,6 +239,8 @@ class SpellFixer:
         # Only towards the catalog's vocabulary ("premuim" → "premium"), so a word the
         # bank never uses ("pto", "pnc") is not turned into another one.
         suggestions = [s for s in suggestions if s.term in self.domain]
+        if dropped_only:
+            suggestions = [s for s in suggestions if _dropped_letter(low, str(s.term))]
         if not suggestions:
             return word
         best = min(
@@ -238,7 +255,7 @@ class SpellFixer:
         domain_fix = best.term in self.domain and count < RARE_KNOWN_COUNT
         if len(low) == 3 and len(best.term) != 4:
             return word  # a 3-letter typo is only a dropped letter ("fre" → "free")
-        if not self.english and _inflection(low, str(best.term)):
+        if not self.english and not dropped_only and _inflection(low, str(best.term)):
             return word  # "trouve"/"trouvez", "gratuit"/"gratuite": French forms, not typos
         if count and (
             best.distance > 1
