@@ -40,7 +40,10 @@ async def wired(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[tuple[AgentService, AnalyticsRuntime, Path]]:
     out = tmp_path_factory.mktemp("summaries")
-    svc = await build_service(Settings(database_url="sqlite://"), store=SqlStore("sqlite://"))
+    # A file database: one in-memory SQLite connection shared by the audit sink's flush
+    # and the turns' worker threads raced under a full run (StoreError, a missing event).
+    url = f"sqlite:///{tmp_path_factory.mktemp('summary-db') / 'switchboard.db'}"
+    svc = await build_service(Settings(database_url=url), store=SqlStore(url))
     runtime = AnalyticsRuntime.attach(
         svc, svc.settings, sinks=[FileSummarySink(out)], start_sweeper=False
     )
