@@ -23,7 +23,10 @@ under CPU contention.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 # The audio formats live in the domain layer (speech/ uses them too); re-exported here.
 from switchboard.domain.audio import (
@@ -199,3 +202,19 @@ class CallEnded:
 
 #: Every event a session emits.
 VoiceEvent = AudioOut | Mark | Clear | Transcript | ReplyText | Error | CallEnded
+
+
+_Out = TypeVar("_Out")
+
+
+async def until_call_ended(queue: asyncio.Queue[_Out]) -> AsyncIterator[_Out]:
+    """Yield a line's output queue item by item, up to and including its :class:`CallEnded`.
+
+    Shared by the voice session and the held human line: one consumer per queue; the
+    generator returns right after the ``CallEnded`` so the transport can close the socket.
+    """
+    while True:
+        item = await queue.get()
+        yield item
+        if isinstance(item, CallEnded):
+            return

@@ -49,7 +49,14 @@ from switchboard.domain.types import ContactStatus, EventType, Locale, Source
 from switchboard.errors import InputError, SwitchboardError
 from switchboard.speech.audio import MODEL_RATE, Resampler, encode, pcm16_to_float
 from switchboard.voice.endpoint import TurnEnd
-from switchboard.voice.events import PCM16_16K, AudioOut, CallEnded, Clear, VoiceEvent
+from switchboard.voice.events import (
+    PCM16_16K,
+    AudioOut,
+    CallEnded,
+    Clear,
+    VoiceEvent,
+    until_call_ended,
+)
 from switchboard.voice.hold import HoldProgram, say
 from switchboard.voice.settings import VoiceSettings
 from switchboard.voice.stages.input import AudioInput
@@ -277,14 +284,7 @@ class HumanLine:
 
     def events(self) -> AsyncIterator[LineOut]:
         """Frames and audio for the caller until (and including) ``CallEnded``."""
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[LineOut]:
-        while True:
-            item = await self._out.get()
-            yield item
-            if isinstance(item, CallEnded):
-                return
+        return until_call_ended(self._out)
 
     async def end(self, reason: str) -> None:
         """End the line (idempotent): stop hold audio, flush transcripts, tell both sides.

@@ -58,6 +58,7 @@ from switchboard.voice.events import (
     Error,
     HandoverInfo,
     VoiceEvent,
+    until_call_ended,
 )
 from switchboard.voice.playback import Playback
 from switchboard.voice.prompts import no_input, prompt
@@ -258,14 +259,7 @@ class CallSession:
 
         Only one consumer per session.
         """
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[VoiceEvent]:
-        while True:
-            event = await self._queue.get()
-            yield event
-            if isinstance(event, CallEnded):
-                return
+        return until_call_ended(self._queue)
 
     # ----------------------------------------------------------------- input
 
