@@ -8,6 +8,14 @@ runs M customers over the proxy's chat WebSocket, each sending a message every
 like the web page: on a dropped socket they reconnect with back-off to
 ``?after=<last seq>`` and re-send unanswered messages with the same id.
 
+Everything is signed in as in production (issue 13): a customer opens its contact's
+socket with the contact token ``POST /v1/contacts`` returned; agents are users of the
+replicas' database who log in (``POST /v1/auth/login``) and open their own desk. Each
+customer and agent connects from its own loopback address (``127.1.x.y``); nginx
+passes it in ``X-Forwarded-For`` and the replicas trust their proxy, so the per-IP
+rate limits apply per customer as they would on the Internet, not to the proxy's one
+address. The limits stay on.
+
 Faults (seconds from the start of the load): ``--kill-at T`` SIGKILLs replica 0 and
 restarts it ``--restart-after`` s later; ``--redis-restart-at T`` restarts Redis.
 PostgreSQL is the machine's shared server: the "stop PostgreSQL for 10 s" fault is
@@ -40,6 +48,8 @@ import httpx
 import websockets
 from sqlalchemy import create_engine, text
 
+from switchboard.config import Settings
+from switchboard.testing.identity import ensure_user
 from switchboard.testing.replicas import Rig
 
 QUESTIONS = [
@@ -54,6 +64,14 @@ QUESTIONS = [
     "thanks, that helps",
 ]
 HUMAN = "I want to speak to a human agent please"
+AGENT_PASSWORD = "bench-agent-password"
+args_verbose = os.environ.get("BENCH_VERBOSE") == "1"
+
+
+def source_ip(n: int) -> str:
+    """The loopback address client ``n`` connects from (``127.1.0.1`` upwards)."""
+    return f"127.1.{n // 250}.{n % 250 + 1}"
+
 PG_URL = os.environ.get(
     "SWITCHBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -77,8 +95,11 @@ class Stats:
 class Customer:
     """One customer: a contact, a socket that resumes, messages with ids."""
 
-    def __init__(self, n: int, ws_base: str, http: httpx.AsyncClient, stats: Stats, args: Any):
-        self.n, self.ws_base, self.http, self.stats, self.args = n, ws_base, http, stats, args
+    def __init__(self, n: int, base: str, stats: Stats, args: Any):
+        self.n, self.base, self.stats, self.args = n, base, stats, args
+        self.ws_base = base.replace("http://", "ws://")
+        self.ip = source_ip(args.agents + n)
+        self.token = ""
         self.rng = random.Random(n)
         self.wants_human = self.rng.random() < args.human_share
         self.contact_id = ""
@@ -94,9 +115,12 @@ class Customer:
 
     async def run(self, until: float) -> None:
         try:
-            r = await self.http.post("/v1/contacts", json={"locale": "en_GB"}, timeout=60)
+            transport = httpx.AsyncHTTPTransport(local_address=self.ip)
+            async with httpx.AsyncClient(base_url=self.base, transport=transport) as http:
+                r = await http.post("/v1/contacts", json={"locale": "en_GB"}, timeout=60)
             r.raise_for_status()
-            self.contact_id = r.json()["contact_id"]
+            started = r.json()
+            self.contact_id, self.token = started["contact_id"], started["contact_token"]
         except Exception as exc:
             self.stats.errors[f"start:{type(exc).__name__}"] += 1
             self.lost = True
@@ -134,6 +158,7 @@ class Customer:
                 async with websockets.connect(
                     f"{self.ws_base}/v1/contacts/{self.contact_id}/chat{after}",
                     open_timeout=20, ping_interval=None, max_queue=None,
+                    subprotocols=["bearer", self.token], local_addr=(self.ip, 0),
                 ) as ws:  # fmt: skip
                     self.socket = ws
                     async for raw in ws:
@@ -187,18 +212,36 @@ class Customer:
         return kind
 
 
-async def agent(name: str, base: str, ws_base: str, stats: Stats, until: float) -> None:
-    """A human agent: signs in, goes available, answers every customer message (tagged)."""
-    async with httpx.AsyncClient(base_url=base) as http:
-        signed = await http.post("/v1/agents", json={"name": name}, timeout=60)
+async def agent(n: int, base: str, stats: Stats, until: float) -> None:
+    """A human agent: logs in, opens its desk, goes available, answers every message (tagged).
+
+    Agent ``n`` is user ``Agent<n>`` (made by :func:`make_agents`), connecting from
+    ``source_ip(n)``.
+    """
+    name, ip = f"Agent{n}", source_ip(n)
+    ws_base = base.replace("http://", "ws://")
+    transport = httpx.AsyncHTTPTransport(local_address=ip)
+    async with httpx.AsyncClient(base_url=base, transport=transport) as http:
+        login = await http.post(
+            "/v1/auth/login", json={"username": name, "password": AGENT_PASSWORD}, timeout=60
+        )
+        login.raise_for_status()
+        token = login.json()["access_token"]
+        signed = await http.post(
+            "/v1/agents", json={"name": name}, timeout=60,
+            headers={"Authorization": f"Bearer {token}"},
+        )  # fmt: skip
+        signed.raise_for_status()
         agent_id = signed.json()["agent_id"]
     last: int | None = None
     unacked: dict[str, str] = {}
     while time.monotonic() < until + 30:
         after = "" if last is None else f"?after={last}"
         try:
-            async with websockets.connect(f"{ws_base}/v1/agents/{agent_id}/desk{after}",
-                                          open_timeout=20, ping_interval=None) as ws:
+            async with websockets.connect(
+                f"{ws_base}/v1/agents/{agent_id}/desk{after}", open_timeout=20,
+                ping_interval=None, subprotocols=["bearer", token], local_addr=(ip, 0),
+            ) as ws:  # fmt: skip
                 if last is None:  # first connect only: a resumed desk keeps its contact
                     await ws.send(json.dumps({"type": "status", "status": "available"}))
                 for mid, t in unacked.items():
@@ -218,6 +261,8 @@ async def agent(name: str, base: str, ws_base: str, stats: Stats, until: float) 
                             stats.agent_acked.add(acked)
                     if frame["type"] == "error":
                         stats.errors[f"desk-frame:{frame.get('code')}"] += 1
+                        if args_verbose:
+                            print(f"{name} desk error frame: {frame}", flush=True)
                     if frame["type"] in ("assigned", "customer_message"):
                         mid = uuid.uuid4().hex[:12]
                         reply = f"[{mid}] {name} here, noted."
@@ -259,20 +304,29 @@ async def faults(rig: Rig, start: float, args: Any) -> None:
 async def load(rig: Rig, args: Any) -> None:
     stats = Stats()
     base = rig.proxy_url
-    ws_base = base.replace("http://", "ws://")
-    limits = httpx.Limits(max_connections=200)
-    async with httpx.AsyncClient(base_url=base, limits=limits) as http:
-        start = time.monotonic()
-        until = start + args.duration
-        agents = [asyncio.create_task(agent(f"Agent{i}", base, ws_base, stats, until))
-                  for i in range(args.agents)]  # fmt: skip
-        customers = [Customer(i, ws_base, http, stats, args) for i in range(args.customers)]
-        fault_task = asyncio.create_task(faults(rig, start, args))
-        await asyncio.gather(*(c.run(until) for c in customers))
-        elapsed = time.monotonic() - start
-        for task in [*agents, fault_task]:
-            task.cancel()
+    start = time.monotonic()
+    until = start + args.duration
+    agents = [asyncio.create_task(agent(i, base, stats, until)) for i in range(args.agents)]
+    customers = [Customer(i, base, stats, args) for i in range(args.customers)]
+    fault_task = asyncio.create_task(faults(rig, start, args))
+    await asyncio.gather(*(c.run(until) for c in customers))
+    elapsed = time.monotonic() - start
+    for task in [*agents, fault_task]:
+        task.cancel()
+    for task in agents:
+        if task.done() and not task.cancelled() and (exc := task.exception()) is not None:
+            where = ""
+            if isinstance(exc, httpx.HTTPStatusError):
+                where = f" {exc.response.status_code} {exc.request.url.path}"
+            stats.errors[f"agent:{type(exc).__name__}{where}"] += 1
     report(stats, customers, elapsed, args)
+
+
+def make_agents(database_url: str, count: int) -> None:
+    """Create users ``Agent0..Agent<count-1>`` (role agent) in the replicas' database."""
+    settings = Settings(database_url=database_url)
+    for i in range(count):
+        ensure_user(settings, f"Agent{i}", "agent", AGENT_PASSWORD)
 
 
 def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -> None:
@@ -327,6 +381,7 @@ def main() -> None:
     try:
         t0 = time.monotonic()
         rig.start()
+        make_agents(rig.database_url, args.agents)
         print(f"cluster up in {time.monotonic() - t0:.0f} s (logs in {rig.root}); load "
               f"{os.getloadavg()}", flush=True)
         asyncio.run(load(rig, args))

@@ -219,6 +219,63 @@ def test_batched_sink_writes_on_flush_and_when_full(store: SqlStore) -> None:
     assert verify_chain(store, "c1").ok and verify_chain(store, "c2").ok
 
 
+def test_flush_of_one_contact_writes_only_its_events(store: SqlStore) -> None:
+    """A turn flushes its own contact's events in its own transaction (issue 14)."""
+    sink = AuditSink(store, batch_size=100)
+    for n in range(3):
+        sink.emit(_event("c1", n))
+        sink.emit(_event("c2", n))
+    assert sink.flush("c2") == 3
+    assert [_n(e) for e in store.events("c2")] == [0, 1, 2]
+    assert store.events("c1") == [] and sink.pending == 3
+    sink.emit(_event("c1", 3))
+    assert sink.flush("c1") == 4
+    assert [_n(e) for e in store.events("c1")] == [0, 1, 2, 3]
+    assert sink.flush("c1") == 0 and sink.pending == 0
+    assert verify_chain(store, "c1").ok and verify_chain(store, "c2").ok
+
+
+def test_failed_flush_of_one_contact_keeps_its_events_first_in_line() -> None:
+    store = FlakyStore("sqlite://")
+    sink = AuditSink(store, batch_size=100)
+    sink.emit(_event("c1", 0))
+    sink.emit(_event("c2", 0))
+    store.down = True
+    assert sink.flush("c1") == 0
+    sink.emit(_event("c1", 1))
+    store.down = False
+    assert sink.flush("c1") == 2
+    assert [_n(e) for e in store.events("c1")] == [0, 1]
+    assert sink.pending == 1  # c2's event waits for its own flush
+    assert verify_chain(store, "c1").ok
+    store.close()
+
+
+def test_concurrent_flushes_keep_every_chain_whole(store: SqlStore) -> None:
+    """Threads flushing their own contacts at once (the turn workers) lose and break nothing."""
+    import threading
+
+    sink = AuditSink(store, batch_size=1000)
+    contacts = [f"c{i}" for i in range(6)]
+
+    def turns(cid: str) -> None:
+        for n in range(20):
+            sink.emit(_event(cid, n))
+            sink.emit(_event(contacts[(contacts.index(cid) + 1) % 6], 100 + n))  # a neighbour's
+            sink.flush(cid)
+
+    threads = [threading.Thread(target=turns, args=(cid,)) for cid in contacts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sink.flush()
+    assert sink.pending == 0
+    for cid in contacts:
+        assert len(store.events(cid)) == 40
+        assert verify_chain(store, cid).ok
+
+
 def test_rolled_back_unit_of_work_keeps_the_chain_valid(store: SqlStore) -> None:
     sink = AuditSink(store)
     sink.emit(_event("c1", 0))

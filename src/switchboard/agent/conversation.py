@@ -34,6 +34,7 @@ desk and the voice engines end contacts the same way the chat does.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -312,17 +313,24 @@ class ConversationService:
     async def record(self, contact_id: str, kind: EventType, source: Source, **data: Any) -> None:
         """Emit one system or party event and store it now (desk, voice engines)."""
         self.events.emit(Event(contact_id=contact_id, type=kind, source=source, data=data))
-        await self.aflush()
+        await self.aflush(contact_id)
 
-    def flush(self) -> None:
-        """Store buffered events now, in this thread (the audit sink batches them per turn)."""
+    def flush(self, contact_id: str | None = None) -> None:
+        """Store buffered events now, in this thread (the audit sink batches them per turn).
+
+        ``contact_id``: only that contact's events (a turn's own transaction takes
+        no other contact's locks); None: every contact's.
+        """
         flush = getattr(self.events, "flush", None)
         if callable(flush):
-            flush()
+            if contact_id is None:
+                flush()
+            else:
+                flush(contact_id)
 
-    async def aflush(self) -> None:
+    async def aflush(self, contact_id: str | None = None) -> None:
         """:meth:`flush` off the event loop."""
-        await self.db.transaction(self.flush)
+        await self.db.transaction(functools.partial(self.flush, contact_id))
 
     # -- PII -------------------------------------------------------------------------------
 
@@ -454,7 +462,7 @@ class ConversationService:
                 self.store.add_message(contact.contact_id, notice)
             self.store.add_message(contact.contact_id, reply)
             self.store.update_contact(contact)
-            self.flush()
+            self.flush(contact.contact_id)
 
         await self.db.transaction(writes)
 

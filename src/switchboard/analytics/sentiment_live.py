@@ -148,51 +148,66 @@ class LiveSentiment:
         return stored.model_dump() if stored is not None else None
 
     async def _persist(self, live: ContactSentiment, score: SentimentScore) -> None:
+        """Store one reading under the contact's turn lock, in a worker thread.
+
+        The reads, the contact update and the audit flush are blocking database
+        calls (on PostgreSQL the flush may wait for another replica's advisory
+        lock): they run off the event loop, in one transaction, so no other
+        contact's turn waits for them.
+        """
         async with self.lock_for(live.contact_id):
-            contact = self.store.get_contact(live.contact_id)
-            state = contact.state
-            stored = ContactSentiment.from_state(
-                live.contact_id, state.sentiment.model_dump() if state.sentiment else None
+            await asyncio.to_thread(self._persist_now, live, score)
+
+    def _persist_now(self, live: ContactSentiment, score: SentimentScore) -> None:
+        unit = getattr(self.store, "unit_of_work", None)
+        with unit() if callable(unit) else contextlib.nullcontext():
+            self._persist_reading(live, score)
+
+    def _persist_reading(self, live: ContactSentiment, score: SentimentScore) -> None:
+        contact = self.store.get_contact(live.contact_id)
+        state = contact.state
+        stored = ContactSentiment.from_state(
+            live.contact_id, state.sentiment.model_dump() if state.sentiment else None
+        )
+        if len(stored.history) > len(live.history):
+            return  # another process stored a newer reading
+        newly = live.escalated and not stored.escalated
+        state.sentiment = SentimentState.model_validate(live.to_state())
+        update = {ATTR_SENTIMENT: live.attribute_label}
+        if newly and contact.status is ContactStatus.TRANSFERRED:
+            handover = state.agent.handover
+            reason = HandoverReason.CUSTOMER_FRUSTRATION
+            with contextlib.suppress(ValueError):
+                reason = HandoverReason(handover.reason) if handover else reason
+            queue, priority = queue_for(reason, sentiment=live.attribute_label)
+            update[ATTR_TARGET_QUEUE] = queue
+            update[ATTR_PRIORITY] = str(priority)
+        state.attributes = state.attributes.merged(update)
+        self.store.update_contact(contact)
+        last = live.history[-1]
+        self.events.emit(
+            Event(
+                contact_id=live.contact_id,
+                type=EventType.SENTIMENT,
+                source=Source.SYSTEM,
+                data={
+                    "segment_id": last["segment_id"],
+                    "turn": last["turn"],
+                    "label": score.label,
+                    "compound": score.compound,
+                    "anger": score.anger,
+                    "cues": list(score.cues),
+                    "rolling": round(live.rolling, 4),
+                    "attribute": live.attribute_label,
+                    "escalated": live.escalated,
+                    "escalation": newly,
+                    "escalation_reason": live.escalation_reason if newly else None,
+                },
             )
-            if len(stored.history) > len(live.history):
-                return  # another process stored a newer reading
-            newly = live.escalated and not stored.escalated
-            state.sentiment = SentimentState.model_validate(live.to_state())
-            update = {ATTR_SENTIMENT: live.attribute_label}
-            if newly and contact.status is ContactStatus.TRANSFERRED:
-                handover = state.agent.handover
-                reason = HandoverReason.CUSTOMER_FRUSTRATION
-                with contextlib.suppress(ValueError):
-                    reason = HandoverReason(handover.reason) if handover else reason
-                queue, priority = queue_for(reason, sentiment=live.attribute_label)
-                update[ATTR_TARGET_QUEUE] = queue
-                update[ATTR_PRIORITY] = str(priority)
-            state.attributes = state.attributes.merged(update)
-            self.store.update_contact(contact)
-            last = live.history[-1]
-            self.events.emit(
-                Event(
-                    contact_id=live.contact_id,
-                    type=EventType.SENTIMENT,
-                    source=Source.SYSTEM,
-                    data={
-                        "segment_id": last["segment_id"],
-                        "turn": last["turn"],
-                        "label": score.label,
-                        "compound": score.compound,
-                        "anger": score.anger,
-                        "cues": list(score.cues),
-                        "rolling": round(live.rolling, 4),
-                        "attribute": live.attribute_label,
-                        "escalated": live.escalated,
-                        "escalation": newly,
-                        "escalation_reason": live.escalation_reason if newly else None,
-                    },
-                )
-            )
-            flush = getattr(self.events, "flush", None)
-            if callable(flush):
-                flush()
+        )
+        flush = getattr(self.events, "flush", None)
+        if callable(flush):
+            flush(live.contact_id)  # this contact's events only, in this transaction
 
     async def aclose(self) -> None:
         """Stop the consumer and close the classifier's client (the LLM adapter has one)."""

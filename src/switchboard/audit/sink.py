@@ -33,6 +33,7 @@ work the cache is dropped, since the rolled-back events are gone.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import OrderedDict
@@ -96,6 +97,8 @@ class AuditSink:
         self._pending: list[Event] = []
         self._last_hash: OrderedDict[str, str | None] = OrderedDict()
         self._lock = threading.RLock()
+        #: One lock per contact with a write under way or a cached chain head.
+        self._contact_locks: dict[str, threading.Lock] = {}
         self.dropped = 0
         self._listeners: list[EventListener] = []
         if self._chain is not None:
@@ -155,30 +158,49 @@ class AuditSink:
         except Exception as exc:  # the conversation path must not fail on audit
             self._report("emit", event, exc)
 
-    def flush(self) -> int:
-        """Store every queued event in one write; return how many were stored.
+    def flush(self, contact_id: str | None = None) -> int:
+        """Store the queued events (every contact's, or only ``contact_id``'s); return how many.
 
-        On failure the events stay queued (the next flush retries them), the
-        failure is logged and 0 is returned. Never raises.
+        A turn flushes its own contact's events inside its own transaction, so it
+        takes no other contact's locks (PostgreSQL advisory locks per contact in
+        ``add_event_records``) and waits for no other contact's write. The sink's
+        own lock guards only the queue and the hash cache; the database write
+        runs under per-contact locks (taken in sorted order), so two writes of
+        one contact stay in chain order while other contacts' writes go on.
+
+        On failure the events go back to the front of the queue (the next flush
+        retries them), the failure is logged and 0 is returned. Never raises.
         """
         with self._lock:
-            if not self._pending:
+            batch = [e for e in self._pending if contact_id is None or e.contact_id == contact_id]
+            if not batch:
                 return 0
-            batch = list(self._pending)
+            taken = {id(e) for e in batch}
+            self._pending = [e for e in self._pending if id(e) not in taken]
+            contacts = sorted({e.contact_id for e in batch})
+            locks = [self._contact_locks.setdefault(cid, threading.Lock()) for cid in contacts]
+        with contextlib.ExitStack() as held:
+            for lock in locks:
+                held.enter_context(lock)
+            stored = 0
             try:
                 if self._chain is None:
                     for event in batch:
                         self._store.add_event(event)
-                        del self._pending[0]
+                        stored += 1
                     return len(batch)
                 records, heads = self._chain_records(self._chain, batch)
                 self._chain.add_event_records(records)
             except Exception as exc:  # keep the events for the next flush
-                self._report("flush", batch[0], exc, count=len(batch))
+                unstored = batch[stored:]
+                with self._lock:
+                    self._pending[:0] = unstored
+                    self._trim()
+                self._report("flush", unstored[0], exc, count=len(unstored))
                 return 0
-            del self._pending[: len(batch)]
-            for contact_id, head in heads.items():
-                self._remember(contact_id, head)
+            with self._lock:
+                for cid, head in heads.items():
+                    self._remember(cid, head)
             return len(batch)
 
     def close(self) -> None:
@@ -189,6 +211,7 @@ class AuditSink:
         """Drop a contact's cached last hash (e.g. after its conversation ends)."""
         with self._lock:
             self._last_hash.pop(contact_id, None)
+            self._contact_locks.pop(contact_id, None)
 
     # -- internals -----------------------------------------------------------------
 
@@ -228,10 +251,11 @@ class AuditSink:
             cid = event.contact_id
             if cid in heads:
                 prev: str | None = heads[cid]
-            elif cid in self._last_hash:
-                prev = self._last_hash[cid]
             else:
-                prev = store.last_event_hash(cid)
+                with self._lock:
+                    cached, prev = cid in self._last_hash, self._last_hash.get(cid)
+                if not cached:
+                    prev = store.last_event_hash(cid)
             digest = event_hash(event, prev)
             heads[cid] = digest
             records.append(EventRecord(event=event, prev_hash=prev, hash=digest))
@@ -242,7 +266,8 @@ class AuditSink:
         self._last_hash[contact_id] = head
         self._last_hash.move_to_end(contact_id)
         while len(self._last_hash) > self._max_cached:
-            self._last_hash.popitem(last=False)
+            evicted, _ = self._last_hash.popitem(last=False)
+            self._contact_locks.pop(evicted, None)  # untouched for max_cached contacts
 
     def _forget_hashes(self) -> None:
         """Drop every cached hash (a unit of work was rolled back)."""

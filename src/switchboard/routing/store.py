@@ -35,6 +35,7 @@ from switchboard.routing.types import (
     EntryState,
     RoutingProfile,
 )
+from switchboard.store.ddl import run_ddl
 from switchboard.store.privacy import rewrap_value
 from switchboard.store.privacy_columns import ensure_privacy_columns
 from switchboard.store.sealing import ColumnSealer, open_sealed
@@ -63,14 +64,14 @@ class RoutingStore:
     ) -> None:
         self.engine = engine
         self.sealer = ColumnSealer(envelope)
-        if create:
-            try:
-                with engine.begin() as conn:
-                    RoutingBase.metadata.create_all(conn)
-                    schema = engine.get_execution_options().get("schema_translate_map", {})
-                    ensure_privacy_columns(conn, schema.get(None))
-            except SQLAlchemyError as exc:
-                raise store_error("create routing tables", exc) from exc
+        if create:  # replicas starting at once race here: run_ddl tries again
+
+            def build(conn: Connection) -> None:
+                RoutingBase.metadata.create_all(conn)
+                schema = engine.get_execution_options().get("schema_translate_map", {})
+                ensure_privacy_columns(conn, schema.get(None))
+
+            run_ddl(engine, build, "create routing tables")
 
     @classmethod
     def from_url(cls, url: str, *, schema: str | None = None) -> RoutingStore:

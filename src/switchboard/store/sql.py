@@ -78,6 +78,7 @@ from switchboard.errors import (
     SwitchboardError,
     UnknownContactError,
 )
+from switchboard.store.ddl import run_ddl
 from switchboard.store.engine import build_engine
 from switchboard.store.models import (
     Base,
@@ -146,6 +147,8 @@ def _error(op: str, exc: SQLAlchemyError) -> SwitchboardError:
     if isinstance(exc, StatementError) and isinstance(orig, TypeError | ValueError):
         return InputError(f"{op}: value cannot be stored ({type(orig).__name__})")
     return StoreError(f"{op} failed: {type(orig or exc).__name__}: {first_line}")
+
+
 
 
 class SqlStore:
@@ -256,17 +259,14 @@ class SqlStore:
             StoreError: the database cannot be reached or DDL failed.
 
         """
-        for attempt in (1, 2):  # a concurrent starter may create a table between check and DDL
-            try:
-                with self._engine.begin() as conn:
-                    if self._schema is not None:
-                        conn.execute(CreateSchema(self._schema, if_not_exists=True))
-                    Base.metadata.create_all(conn)
-                    ensure_privacy_columns(conn, self._schema)
-                return
-            except SQLAlchemyError as exc:
-                if attempt == 2:
-                    raise _error("create schema", exc) from exc
+
+        def build(conn: Connection) -> None:
+            if self._schema is not None:
+                conn.execute(CreateSchema(self._schema, if_not_exists=True))
+            Base.metadata.create_all(conn)
+            ensure_privacy_columns(conn, self._schema)
+
+        run_ddl(self._engine, build, "create schema")
 
     @property
     def engine(self) -> Engine:
