@@ -132,8 +132,11 @@ def _found(report: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
     }
 
 
-def _open_findings(report: dict[str, Any]) -> list[tuple[str, str, str]]:
-    allowed = accepted()
+def _open_findings(
+    report: dict[str, Any], allowed: dict[str, str] | None = None
+) -> list[tuple[str, str, str]]:
+    """Findings whose id and aliases are all absent from the accepted list."""
+    allowed = accepted() if allowed is None else allowed
     return [
         (dep["name"], dep["version"], vuln["id"])
         for dep in report["dependencies"]
@@ -195,6 +198,12 @@ def test_pip_audit_control_reports_the_known_advisories(
         ("jinja2", "2.10"): {"PYSEC-2019-217", "PYSEC-2021-66"},
         ("requests", "2.19.0"): {"PYSEC-2018-28", "PYSEC-2023-74"},
     }
+    # an acceptance by id or by alias (CVE) closes exactly that finding
+    reasons = {"PYSEC-2018-28": "control", "CVE-2019-10906": "control (alias of PYSEC-2019-217)"}
+    assert sorted(_open_findings(vulnerable, reasons)) == [
+        ("jinja2", "2.10", "PYSEC-2021-66"),
+        ("requests", "2.19.0", "PYSEC-2023-74"),
+    ]
     fixed = _pip_audit(
         _pins({"jinja2": "2.10.1", "requests": "2.31.0"}, tmp_path / "fixed.txt"),
         tmp_path,

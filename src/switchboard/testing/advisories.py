@@ -4,7 +4,8 @@ The PyPA advisory database (https://github.com/pypa/advisory-database,
 CC-BY-4.0) keeps one OSV YAML file per advisory under ``vulns/<package>/``.
 :func:`write_snapshot` copies, unchanged, every file at one commit whose
 ``affected`` entries name one of the given PyPI packages into
-``<out>/vulns/<package>/<ID>.yaml``, and writes ``<out>/snapshot.json``
+``<out>/vulns/<package>/<ID>.yaml``, the database's ``LICENSE`` (the
+CC-BY-4.0 text) into ``<out>/LICENSE``, and writes ``<out>/snapshot.json``
 (source, commit, commit date, licence, the package names looked up — including
 those with no advisory). :class:`switchboard.testing.osv.OsvServer` serves
 the result to ``pip-audit`` (``tests/security/test_pip_audit.py``).
@@ -96,6 +97,8 @@ def write_snapshot(mirror: Path, out: Path, names: Iterable[str], commit: str = 
 ]:
     """Replace ``out`` with the advisories of ``names`` at ``commit``; return the manifest.
 
+    Also copies the database's ``LICENSE`` file (CC-BY-4.0) next to them.
+
     ``out/vulns`` is deleted first (a refresh drops advisories that were
     removed upstream). The manifest records the resolved commit and its
     committer date (ISO 8601, UTC offset as git prints it).
@@ -111,6 +114,7 @@ def write_snapshot(mirror: Path, out: Path, names: Iterable[str], commit: str = 
         target = out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    (out / "LICENSE").write_text(_git(mirror, "show", f"{sha}:LICENSE"), encoding="utf-8")
     manifest: dict[str, object] = {
         "source": SOURCE,
         "commit": sha,
