@@ -8,7 +8,8 @@ that answers from the PyPA advisory database snapshot shipped in
 ``data/advisories/pypa`` (commit of 2024-10-10, CC-BY-4.0; see its README),
 so it runs in ``make test`` with no network: an HTTP(S) proxy that does not
 exist is set for pip-audit, so any request off the loopback would fail the
-run. Advisories published after the snapshot are not known offline.
+run. Advisories published after the snapshot are not known offline, nor
+GitHub-only (GHSA) advisories, which the PyPA database does not hold.
 
 ``SWITCHBOARD_PIP_AUDIT=1`` (a CI with internet) also runs the same audit
 against PyPI's live advisory service. Known findings that are accepted must
