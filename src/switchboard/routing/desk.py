@@ -283,14 +283,12 @@ class Desk:
         return self.queue_frame(placement)
 
     async def with_humans(self, contact_id: str) -> bool:
-        """True when the contact is waiting for, or talking to, a human agent."""
+        """True when the contact is waiting for, or talking to, a human agent.
 
-        def check() -> bool:
-            if self.engine.assignment_of_contact(contact_id) is not None:
-                return True
-            return self.engine.placement(contact_id) is not None
-
-        return await asyncio.to_thread(check)
+        Asked for every customer message: one read of the contact's active queue
+        entry (was an assignment read plus a placement with its EWT estimate).
+        """
+        return await asyncio.to_thread(self.engine.is_active, contact_id)
 
     async def customer_message(
         self, contact_id: str, text: str, *, ack: Frame | None = None, fence: Fence | None = None

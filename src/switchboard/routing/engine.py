@@ -611,6 +611,11 @@ class RoutingEngine:
         with self.store.begin() as c:
             return self.store.assignment_of_agent(c, agent_id)
 
+    def is_active(self, contact_id: str) -> bool:
+        """True when the contact waits in a queue or is with an agent (one indexed read)."""
+        with self.store.begin() as c:
+            return self.store.active_entry(c, contact_id) is not None
+
     def assignment_of_contact(self, contact_id: str) -> Assignment | None:
         """The agent assignment of a contact being handled now, or None."""
         with self.store.begin() as c:
