@@ -191,6 +191,14 @@ class ClusterSettings(BaseModel):
     key_prefix: str = Field("switchboard", description="prefix of every cluster key")
     replica_id: str | None = Field(None, description="default: host name + process id")
     lease_ms: int = Field(10_000, ge=500, description="turn-lock / message-claim lease")
+    redis_max_connections: int = Field(
+        256, ge=8, description="Redis connections per replica; a command waits (up to "
+        "redis_pool_wait_s) for a free one instead of failing (redis-py's default pool "
+        "raises 'Too many connections' past 100: lost turns at 250 sockets a replica)",
+    )
+    redis_pool_wait_s: float = Field(
+        10.0, gt=0, description="longest wait for a free Redis connection, seconds"
+    )
     frame_retention: int = Field(1000, ge=10, description="frames kept per socket for resume")
     frame_ttl_s: int = Field(3600, ge=60, description="frame logs expire after this idle time")
     drain_s: float = Field(

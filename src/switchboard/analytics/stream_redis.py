@@ -40,12 +40,17 @@ def _redis_client(url: str, socket_timeout_s: float) -> Any:
         raise ConfigError(
             "the Redis stream needs redis-py: pip install 'switchboard[redis]'"
         ) from exc
-    return aioredis.from_url(
+    # A blocking pool: past its size a command waits for a free connection (redis-py's
+    # default pool fails with "Too many connections" past 100 in flight).
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
+        max_connections=256,
+        timeout=socket_timeout_s,
         socket_timeout=socket_timeout_s,
         socket_connect_timeout=socket_timeout_s,
         decode_responses=False,
     )
+    return aioredis.Redis.from_pool(pool)
 
 
 def _str(value: Any) -> str:

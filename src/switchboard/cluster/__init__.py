@@ -123,11 +123,18 @@ async def build_cluster(settings: Settings) -> Cluster:
         local = LocalChannels(retain=options.frame_retention)
         return Cluster("local", replica, local, LocalClaims(), ContactLocks())
     try:
-        from redis.asyncio import Redis
+        from redis.asyncio import BlockingConnectionPool, Redis
     except ImportError as exc:
         raise ConfigError("Redis cluster backend: pip install switchboard[redis]") from exc
     url = options.redis_url or settings.stream.redis_url
-    client = Redis.from_url(url, socket_timeout=10, health_check_interval=15)
+    pool = BlockingConnectionPool.from_url(  # waits for a free connection, never "too many"
+        url,
+        max_connections=options.redis_max_connections,
+        timeout=options.redis_pool_wait_s,
+        socket_timeout=10,
+        health_check_interval=15,
+    )
+    client = Redis.from_pool(pool)  # owns the pool: aclose() closes it
     await client.ping()
     prefix = options.key_prefix
     channels = RedisChannels(
