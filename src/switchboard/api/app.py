@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -86,6 +87,16 @@ def _start_desk(settings: Settings, running: AgentService, cluster: Cluster) -> 
         return None
 
 
+def _size_default_executor(threads: int) -> None:
+    """Give the running loop a default executor of ``threads`` threads (``asyncio.to_thread``).
+
+    Every blocking store call runs there; asyncio's default (cores + 4) left
+    turns queueing for a thread while the threads waited on PostgreSQL.
+    """
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sb"))
+
+
 def _include_voice(app: FastAPI) -> None:
     """The voice routes: the /voice page and sockets, Twilio webhooks, the agent's audio."""
     app.include_router(build_voice_router())  # /voice page and the three voice sockets
@@ -119,12 +130,12 @@ def create_app(
     Raises:
         Nothing here; startup failures (a missing router model, a bad database
         URL) surface from the lifespan when the server starts.
-
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = service is None
+        _size_default_executor(settings.worker_threads)
         cluster = await _start_cluster(app, settings)
         running = service or await build_service(settings, locks=cluster.locks)
         app.state.service = running

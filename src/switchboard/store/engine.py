@@ -25,12 +25,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def build_engine(url: str, *, schema: str | None, echo: bool) -> Engine:
+def build_engine(
+    url: str,
+    *,
+    schema: str | None,
+    echo: bool,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+) -> Engine:
     """Create the engine for ``url`` with the pool and pragmas its backend needs.
 
     SQLite: a file (its directory made if missing) or memory with one shared
     connection, WAL and foreign keys on every connection; PostgreSQL: pre-ping
-    pool, and ``schema`` as a schema translate map.
+    pool of ``pool_size`` (+ ``max_overflow`` at peaks; None: SQLAlchemy's 5 + 10),
+    and ``schema`` as a schema translate map.
 
     Raises:
         ConfigError: malformed URL, unknown driver, ``schema`` on SQLite, or a
@@ -56,6 +64,10 @@ def build_engine(url: str, *, schema: str | None, echo: bool) -> Engine:
                 raise ConfigError(f"cannot create the SQLite directory: {exc}") from exc
     else:
         kwargs["pool_pre_ping"] = True
+        if pool_size is not None:
+            kwargs["pool_size"] = pool_size
+        if max_overflow is not None:
+            kwargs["max_overflow"] = max_overflow
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:

@@ -165,12 +165,12 @@ class SqlStore:
         echo: log SQL statements (debugging only: parameters may hold PII).
         envelope: seal sensitive columns (module docstring); None stores them in clear.
         index_key: HMAC key of ``customer_ref`` (None: no customer reference kept).
+        pool_size, max_overflow: PostgreSQL connection pool (None: SQLAlchemy's 5 + 10).
 
     Raises:
         ConfigError: the URL is malformed, names an unknown driver, or a
             schema is given for SQLite.
         StoreError: the database cannot be reached or the tables created.
-
     """
 
     def __init__(
@@ -182,8 +182,12 @@ class SqlStore:
         echo: bool = False,
         envelope: Envelope | None = None,
         index_key: bytes | None = None,
+        pool_size: int | None = None,
+        max_overflow: int | None = None,
     ) -> None:
-        self._engine = build_engine(url, schema=schema, echo=echo)
+        self._engine = build_engine(
+            url, schema=schema, echo=echo, pool_size=pool_size, max_overflow=max_overflow
+        )
         self.sealer = ColumnSealer(envelope)
         self.index_key = index_key
         self._schema = schema
@@ -257,7 +261,6 @@ class SqlStore:
 
         Raises:
             StoreError: the database cannot be reached or DDL failed.
-
         """
 
         def build(conn: Connection) -> None:
@@ -309,7 +312,6 @@ class SqlStore:
 
         Raises:
             StoreError: the transaction could not begin or commit.
-
         """
         if self._uow.get() is not None:
             yield
@@ -357,7 +359,6 @@ class SqlStore:
 
         Raises:
             StoreError / UnknownContactError / InputError: mapped from SQLAlchemy.
-
         """
         active = self._uow.get()
         try:
@@ -376,7 +377,6 @@ class SqlStore:
 
         Raises:
             StoreError: the id exists already (not retryable) or the write failed.
-
         """
         stored = contact.model_copy(
             update={"customer_endpoint": mask_endpoint(contact.customer_endpoint)}
@@ -402,7 +402,6 @@ class SqlStore:
         Raises:
             UnknownContactError: no such contact.
             StoreError: the read failed or the row is corrupt.
-
         """
         with self._connect("get contact") as conn:
             row = conn.execute(self._select_contact, {"cid": contact_id}).first()
@@ -795,4 +794,6 @@ def create_store(settings: Settings) -> SqlStore:
         settings.database_url,
         envelope=build_envelope(settings.crypto),
         index_key=load_index_key(settings.crypto),
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
     )
