@@ -210,6 +210,11 @@ class LocalBrain:
     ) -> BrainStep:
         slots = state["slots"]
         account = slots.get("account_type")
+        asked_type = (state.get("pending") or {}).get("slot") == "account_type"
+        if not account and slots.get("channel") and not asked_type:
+            # "Can I open an account online?": the common answer (a current account,
+            # named in the reply's first line) rather than a question back.
+            account = slots["account_type"] = "checking"
         if not account:
             return self._clarify(
                 state, "account_type", Route.ACCOUNT_OPENING, render.ask_account_type(), common
