@@ -236,6 +236,7 @@ def own_card_product_question_fr(text: str) -> bool:
 #: The bank's products named as such ("your debit card", "do you offer...").
 _PRODUCT_REFERENCE = re.compile(
     r"\b(your (debit )?(cards?|accounts?|branch(es)?)|the debit cards?|"
+    r"(a|any) (debit )?cards? (that|which|with)|"
     r"do you (have|offer|do|charge|provide)|"
     r"does the bank|vos cartes|votre carte|proposez-vous)\b",
     re.IGNORECASE,
@@ -594,7 +595,8 @@ _TROUBLE = re.compile(
     r"\b(problem\w*|issue\w*|wrong|lost|stolen|fraud\w*|complain\w*|dispute\w*|"
     r"blocked|declined|stuck|probleme\w*|souci\w*|vol\w*|perdu\w*|fraude\w*|bloque\w*|"
     r"reclamation\w*|plainte\w*|urgent\w*|broken|work\w*|marche\w*|fonctionne\w*|"
-    r"charged|debite\w*|preleve\w*|refund\w*|rembours\w*|chang\w*|updat\w*|modif\w*|"
+    r"charged|charges? on|payments? on|transactions?|debite\w*|preleve\w*|refund\w*|"
+    r"rembours\w*|chang\w*|updat\w*|modif\w*|"
     r"cancel\w*|clos\w*|ferm\w*|clotur\w*|annul\w*)\b"
 )
 
@@ -602,7 +604,7 @@ _TROUBLE = re.compile(
 #: The means of asking, not the customer's affairs ("on my phone", "depuis mon téléphone").
 _MY_DEVICE = re.compile(
     r"\b(my|mon|ma) (own )?(phone|mobile|smartphone|laptop|computer|tablet|ipad|iphone|"
-    r"telephone|téléphone|portable|ordinateur|tablette)\b",
+    r"telephone|téléphone|portable|ordinateur|tablette|watch|smartwatch|montre)\b",
     re.IGNORECASE,
 )
 
@@ -611,7 +613,8 @@ _MY_DEVICE = re.compile(
 #: j'ouvre un compte"): their "my card" is the product they would get, not their affairs.
 _HYPOTHETICAL = re.compile(
     r"\b(if|once|when|after) (i|we) (open|opened|apply|applied|sign up|order|join|switch|"
-    r"become)\b|\bsi (j'ouvre|je souscris|je commande|je deviens|on ouvre)\b",
+    r"become)\b|\bsi (j'ouvre|je souscris|je commande|je deviens|on ouvre)\b|"
+    r"\b(my future|ma future|mon futur)\b",
     re.IGNORECASE,
 )
 
@@ -649,7 +652,11 @@ _ASKS_FR_FIRST = re.compile(
 _ASKING_SELF_FR = re.compile(
     r"\b(puis-je|dois-je|est-ce que je (peux|dois|pourrais)|je (peux|pourrais|dois|voudrais|"
     r"souhaite|souhaiterais|cherche|veux|vais)|j'aimerais|j'ai besoin|comment (je|puis-je)|"
-    r"ai-je|faut-il que je)\b"
+    r"ai-je|faut-il que je|"
+    # A fact about oneself, given to be answered for it ("je suis étudiant, je peux…").
+    r"je suis (un |une )?(etudiant\w*|majeur\w*|mineur\w*|salarie\w*|independant\w*|"
+    r"(auto-)?entrepreneur\w*|retraite\w*|francais\w*|resident\w*|nouveau client|"
+    r"nouvelle cliente)|j'ai \d+ ans|j'habite( a| en| dans)?)\b"
 )
 
 
@@ -690,9 +697,14 @@ def _asks_plainly(text: str) -> bool:
     "How do I avoid the business checking fee?" asks plainly; "do you know how much I
     have in checking" and "take $200 from savings" do not.
     """
-    if not _QUESTION_FORM.search(text) or _personal(text):
+    terse = len(text.split()) <= TERSE_WORDS  # "wristband age requirement", "premium card fee"
+    if not (_QUESTION_FORM.search(text) or terse) or _personal(text):
         return False
     return not _FIRST_PERSON_WORDS.search(_ASKING_SELF.sub(" ", text))
+
+
+#: A line this short with no verb of its own is a terse query, asked like a question.
+TERSE_WORDS = 4
 
 
 _ACCOUNT_WORD = re.compile(r"\b(accounts?|checking|savings?|saver|comptes?|livrets?|epargne)\b")

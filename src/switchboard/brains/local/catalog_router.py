@@ -40,6 +40,7 @@ from switchboard.brains.local.answerability import (
     asks_branch_at_place,
     is_plain_product_part,
     is_product_question,
+    own_account_wording,
     topic_of,
 )
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
@@ -144,6 +145,29 @@ def _unworded_smalltalk(base: RouteDecision, text: str) -> RouteDecision:
     )
 
 
+#: en: below this confidence a sensitive intent on a short follow-up with no incident or
+#: own-account wording ("can I lock it in the app?" after a card answer, read as a lost
+#: phone at 0.72) is read in the dialogue's context instead.
+WEAK_SENSITIVE_EN = 0.8
+
+
+def _weak_sensitive_follow_up_en(base: RouteDecision, text: str) -> bool:
+    """English: a sensitive intent read below :data:`WEAK_SENSITIVE_EN` on a short line.
+
+    Eight words or fewer, no own-account or incident wording ("lost", "stolen",
+    "fraud", "my balance"...), no negation. The caller still needs a follow-up of the
+    last answer with a field cue of its own; anything else keeps the handover.
+    """
+    return (
+        base.intent in SENSITIVE_INTENTS
+        and base.confidence < WEAK_SENSITIVE_EN
+        and len(text.split()) <= 8
+        and not own_account_wording(text)
+        and not re.search(r"n't\b|\bnot\b|\bcannot\b|\bnever\b", text, re.I)
+        and not reports_an_incident(text)
+    )
+
+
 def _weak_frustration_fr(base: RouteDecision, text: str) -> bool:
     """French frustration read with low confidence on a short line with no trouble word.
 
@@ -228,9 +252,10 @@ class CatalogRouter:
             if multi is not None:
                 return multi
         if base.intent in PROTECTED_INTENTS:
-            if locale is Locale.FR_FR and (
-                self._weak_sensitive(base, fixed) or _weak_frustration_fr(base, fixed)
-            ):
+            if (
+                locale is Locale.FR_FR
+                and (self._weak_sensitive(base, fixed) or _weak_frustration_fr(base, fixed))
+            ) or (locale is not Locale.FR_FR and _weak_sensitive_follow_up_en(base, fixed)):
                 follow = self._follow_up(fixed, reader.read(fixed), dialogue)
                 if follow is not None and field_cues(fixed, follow.route or Route.BRANCH):
                     return self._decision(follow, base, "sb_follow_up")
@@ -469,6 +494,8 @@ class CatalogRouter:
                 fields = list(dialogue.get("fields") or [])
         else:
             fields = field_cues(text, route) or list(dialogue.get("fields") or [])
+        if route is Route.BRANCH and "day" in entities and day_of(text):
+            fields = with_day_hours(fields)
         if route is Route.ACCOUNT_OPENING and "channel" in reading.entities:
             entities["channel"] = reading.entities["channel"]
         return Reading(

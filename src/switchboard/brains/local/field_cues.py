@@ -35,7 +35,15 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    (Route.ACCOUNT_OPENING, "min_deposit", re.compile(r"\b(minimum|deposit|smallest)\b", re.I)),
+    (
+        Route.ACCOUNT_OPENING,
+        "min_deposit",
+        re.compile(
+            r"\b(minimum|deposit|smallest|how much (money )?(do (i|you) need|is needed|"
+            r"to (open|start))|put in to (open|start))\b",
+            re.I,
+        ),
+    ),
     (Route.ACCOUNT_OPENING, "overdraft", re.compile(r"\boverdraft\b", re.I)),
     (
         Route.ACCOUNT_OPENING,
@@ -52,7 +60,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "requirements",
         re.compile(
             r"\b(how old|age|aged|old enough|eligib\w*|qualif\w*|resident|smartphone|"
-            r"requirements?|who can|\d+[ -]?years?[ -]old|year olds?|under \d+|over \d+)\b",
+            r"requirements?|who can|\d+[ -]?years?[ -]old|year olds?|under \d+|over \d+|"
+            r"i'?m \d+|i am \d+)\b",
             re.I,
         ),
     ),
