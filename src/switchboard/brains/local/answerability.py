@@ -236,7 +236,7 @@ def own_card_product_question_fr(text: str) -> bool:
 #: The bank's products named as such ("your debit card", "do you offer...").
 _PRODUCT_REFERENCE = re.compile(
     r"\b(your (debit )?(cards?|accounts?|branch(es)?)|the debit cards?|"
-    r"(a|any) (debit )?cards? (that|which|with)|"
+    r"(a|any) (debit )?cards? (that|which|with|(i|we) can)|"
     r"do you (have|offer|do|charge|provide)|"
     r"does the bank|vos cartes|votre carte|proposez-vous)\b",
     re.IGNORECASE,
@@ -619,6 +619,15 @@ _HYPOTHETICAL = re.compile(
 )
 
 
+#: A wish for a product ("I'd like to get a key fob", "I want a debit card"), not one's affairs.
+_WISH = re.compile(
+    r"\b(i'?d like|i would like|i want|i'?m (looking for|thinking (of|about)|interested in)|"
+    r"i am (looking for|thinking (of|about)|interested in))"
+    r"( to (get|open|order|know|apply for|have))?(?= (a|an|some|one|the|your)\b)",
+    re.IGNORECASE,
+)
+
+
 def _personal(text: str) -> bool:
     """Personal wording (:data:`_PERSONAL`) other than the device the customer would use.
 
@@ -637,7 +646,7 @@ def _personal(text: str) -> bool:
         return True
     if _NEGATION_FR.search(folded) or re.search(r"n't\b|\bnot\b|\bcannot\b", text, re.I):
         return bool(_PERSONAL.search(text))
-    return bool(_PERSONAL.search(_MY_DEVICE.sub("the device", text)))
+    return bool(_PERSONAL.search(_MY_DEVICE.sub("the device", _WISH.sub(" ", text))))
 
 
 #: French first person, on accent-folded text ("j'ai", "je l'ai", "moi").
@@ -656,7 +665,8 @@ _ASKING_SELF_FR = re.compile(
     # A fact about oneself, given to be answered for it ("je suis étudiant, je peux…").
     r"je suis (un |une )?(etudiant\w*|majeur\w*|mineur\w*|salarie\w*|independant\w*|"
     r"(auto-)?entrepreneur\w*|retraite\w*|francais\w*|resident\w*|nouveau client|"
-    r"nouvelle cliente)|j'ai \d+ ans|j'habite( a| en| dans)?)\b"
+    r"nouvelle cliente)|j'ai \d+ ans|j'habite( a| en| dans)?|"
+    r"je pars (en voyage|a l'etranger|en vacances)|je voyage)\b"
 )
 
 
