@@ -75,6 +75,11 @@ _OPENING = re.compile(
     re.IGNORECASE,
 )
 
+#: Applying for or opening an account, with or without its type ("apply online").
+_APPLYING = re.compile(
+    r"\b(apply|applying|sign up|signing up|open(ing)? (an? |new )?(\w+ )?account)\b",
+    re.IGNORECASE,
+)
 #: Opening a named account type without the word "account" ("open checking online").
 _OPENING_TYPE = re.compile(
     r"\bopen(ing)? (an? |the |new )?(\w+ )?(checking|savings|current|student|business)\b",
@@ -203,9 +208,36 @@ def own_card_product_question(text: str) -> bool:
     return bool(_DOMESTIC_CASH.search(text))
 
 
+#: French: asked ahead ("Puis-je retirer gratuitement dans la zone euro ?"), accent-folded.
+_ASKS_AHEAD_FR = re.compile(
+    r"^\W*(puis-je|peut-on|est-ce que (je peux|l'on peut|on peut)|je peux|on peut|"
+    r"est-il possible de|y a-t-il des frais|faut-il payer|combien (ca )?coute)\b"
+)
+#: French: paying or withdrawing, and where or at what cost (the card's fee line answers).
+_CARD_USE_FR = re.compile(
+    r"\b(retirer|retraits?|payer|paiements?)\b.*\b(gratuit\w*|sans frais|frais|"
+    r"a l'etranger|hors (de la )?zone euro|zone euro|en europe|dans le monde|partout)\b"
+)
+
+
+def own_card_product_question_fr(text: str) -> bool:
+    """French: a fee question about paying or withdrawing with the card, asked ahead.
+
+    "Puis-je retirer gratuitement dans la zone euro ?" is answered by the card's
+    fee line; a statement, a negation ("je ne peux pas retirer") or own-account
+    wording keeps the router's reading.
+    """
+    folded = fold(text)
+    if own_account_wording(text) or _NEGATION_FR.search(folded):
+        return False
+    return bool(_ASKS_AHEAD_FR.search(folded) and _CARD_USE_FR.search(folded))
+
+
 #: The bank's products named as such ("your debit card", "do you offer...").
 _PRODUCT_REFERENCE = re.compile(
-    r"\b(your (debit )?(cards?|accounts?|branch(es)?)|do you (have|offer|do|charge|provide)|"
+    r"\b(your (debit )?(cards?|accounts?|branch(es)?)|the debit cards?|"
+    r"(a|any) (debit )?cards? (that|which|with|(i|we) can)|"
+    r"do you (have|offer|do|charge|provide)|"
     r"does the bank|vos cartes|votre carte|proposez-vous)\b",
     re.IGNORECASE,
 )
@@ -226,7 +258,8 @@ _TOPICS: tuple[tuple[Route, re.Pattern[str]], ...] = (
     (
         Route.ACCOUNT_OPENING,
         re.compile(
-            r"\b(accounts?|checking|apply|application|documents?|docs|compte)\b",
+            r"\b(accounts?|checking|apply|application|documents?|docs|compte|"
+            r"proof of (address|identity|id)|photo id)\b",
             re.IGNORECASE,
         ),
     ),
@@ -235,7 +268,7 @@ _TOPICS: tuple[tuple[Route, re.Pattern[str]], ...] = (
 #: French topic words per route, matched on accent-folded text (:func:`topic_of`).
 _TOPICS_FR: dict[Route, re.Pattern[str]] = {
     Route.CARD_INFO: re.compile(
-        r"\b(porte[- ]?cles?|bracelets?|distributeurs?|retraits?|cb|carte bleue|apple pay|"
+        r"\b(porte[- ]?cles?|bracelets?|distributeurs?|retraits?|retirer|cb|carte bleue|apple pay|"
         r"google pay|payer (avec|par) (mon |le |votre )?(telephone|portable|mobile|montre))\b"
     ),
     Route.BRANCH: re.compile(r"\b(agences?|agense|agance|guichets?|succursales?)\b"),
@@ -297,6 +330,21 @@ class CatalogIndex:
         self.card_words = _distinctive_card_words(locale)
         self.feature_words = _feature_words(locale)
         self.branch_places = _branch_places(locale)
+        self.branch_cities = _branch_cities(locale)
+
+    def city_in(self, text: str) -> str | None:
+        """A city where we have a branch written in ``text`` in any case ("hours glasgow").
+
+        The slot extractor takes a lower-case city only after a cue word; a city of our
+        own branch list is taken anywhere (names of 4+ letters, one or two words).
+        """
+        words = re.findall(r"[a-zà-ÿ'-]+", fold(text))
+        for size in (2, 1):
+            for i in range(len(words) - size + 1):
+                name = " ".join(words[i : i + size])
+                if len(name) >= 4 and name in self.branch_cities:
+                    return self.branch_cities[name]
+        return None
 
     def branch_named(self, text: str) -> str | None:
         """The postcode of the branch whose own name ``text`` uses ("Canary Wharf", "Wall St")."""
@@ -389,19 +437,26 @@ def _distinctive_card_words(locale: Locale) -> dict[str, set[str]]:
 
     fixer = spell_fixer(locale)
 
-    def product_word(word: str) -> bool:
+    names: dict[str, set[str]] = {
+        card: set(re.findall(r"[a-zà-ÿ]+", fold(c.name))) for card, c in cards.items()
+    }
+
+    def product_word(word: str, card: str) -> bool:
         # A word that names a product thing, not a question or an account event.
         if OWN_ACCOUNT.search(word) or any(p.search(word) for _, _, p in FIELD_CUES):
             return False
         if fixer.english:
-            return fixer.frequency(word) < COMMON_WORD_COUNT
+            # A word of the card's own name ("Visa Signature") names it however common.
+            return (word in names[card] and len(word) >= 5) or (
+                fixer.frequency(word) < COMMON_WORD_COUNT
+            )
         return False  # no French frequency list: rely on retrieval alone
 
     return {
         card: {
             w
             for w in own - set().union(*(o for name, o in words.items() if name != card))
-            if product_word(w)
+            if product_word(w, card)
         }
         for card, own in words.items()
     }
@@ -450,6 +505,13 @@ def _branch_places(locale: Locale) -> list[tuple[str, str]]:
     return sorted(places, key=lambda p: -len(p[0]))
 
 
+def _branch_cities(locale: Locale) -> dict[str, str]:
+    """Folded city name → its name as the catalog writes it, for every branch city."""
+    from switchboard.tools.catalog import load_catalog
+
+    return {fold(b.city): b.city for b in load_catalog(locale).branches.branches}
+
+
 def topic_of(text: str) -> Route | None:
     """The tool route the words of ``text`` point to (cards, branches, accounts), or None."""
     folded = fold(text)
@@ -477,14 +539,91 @@ def asks_branch_at_place(text: str, reading: Reading) -> bool:
 
 
 def is_vague(text: str) -> bool:
-    """True for an opener that announces a question without asking it."""
-    return bool(_VAGUE.match(text.strip()))
+    """True for an opener that announces a question without asking it.
+
+    The listed openers (:data:`_VAGUE`), or a short line (at most
+    :data:`VAGUE_MAX_WORDS` words) that only names a topic or announces a question
+    ("card stuff", "got a question for you", "question about checking",
+    "à propos des cartes"): no question word, no trouble, no own-account wording.
+    The caller still checks that no field is asked.
+    """
+    stripped = text.strip()
+    if _VAGUE.match(stripped):
+        return True
+    folded = fold(stripped)
+    words = folded.split()
+    if not words or len(words) > VAGUE_MAX_WORDS:
+        return False
+    topic = topic_of(stripped) is not None
+    announces = (
+        bool(_ANNOUNCES.search(folded))
+        or (topic and bool(_THING.search(folded) or _ABOUT_LEAD.match(folded)))
+        or (not topic and bool(_INFO.search(folded)) and not _PERSONAL.search(stripped))
+    )
+    if not announces:
+        return False
+    if _ASK_WORD.search(folded) or _TROUBLE.search(folded) or own_account_wording(stripped):
+        return False
+    return announces or not _PERSONAL.search(stripped)
+
+
+def announces_question(text: str) -> bool:
+    """True when ``text`` has a word that announces a question ("a query", "a question")."""
+    return bool(_ANNOUNCES.search(fold(text)))
+
+
+#: Longest line read as a vague opener by :func:`is_vague`'s general rule.
+VAGUE_MAX_WORDS = 8
+#: Words that announce a question without asking it (accent-folded).
+_ANNOUNCES = re.compile(r"\b(questions?|query|queries|enquiry|inquiry|enquiries|inquiries)\b")
+#: "card stuff", "something about my card": vague only with a topic word.
+_THING = re.compile(r"\b(stuff|things?|something|truc)\b")
+#: "I need some info": vague only with no topic ("info on checking accounts" asks for it).
+#: Nothing may follow but politeness ("info on miami weather" asks about something else).
+_INFO = re.compile(
+    r"\b(info|infos|information|informations|renseignements?)"
+    r"(\s+(please|pls|svp|stp|s'il vous plait))?\W*$"
+)
+#: A line that starts by naming its subject ("about debit cards", "à propos des cartes").
+_ABOUT_LEAD = re.compile(r"^\W*(about|regarding|re|concerning|a propos|au sujet|concernant)\b")
+#: A question word: the line asks something, it is not vague.
+_ASK_WORD = re.compile(
+    r"\b(what|whats|how|where|when|which|why|who|combien|comment|ou|quand|quel\w*|pourquoi)\b"
+)
+#: Trouble or an event: never a vague opener (the router's reading stands).
+_TROUBLE = re.compile(
+    r"\b(problem\w*|issue\w*|wrong|lost|stolen|fraud\w*|complain\w*|dispute\w*|"
+    r"blocked|declined|stuck|probleme\w*|souci\w*|vol\w*|perdu\w*|fraude\w*|bloque\w*|"
+    r"reclamation\w*|plainte\w*|urgent\w*|broken|work\w*|marche\w*|fonctionne\w*|"
+    r"charged|charges? on|payments? on|transactions?|debite\w*|preleve\w*|refund\w*|"
+    r"rembours\w*|chang\w*|updat\w*|modif\w*|"
+    r"cancel\w*|clos\w*|ferm\w*|clotur\w*|annul\w*)\b"
+)
 
 
 #: The means of asking, not the customer's affairs ("on my phone", "depuis mon téléphone").
 _MY_DEVICE = re.compile(
     r"\b(my|mon|ma) (own )?(phone|mobile|smartphone|laptop|computer|tablet|ipad|iphone|"
-    r"telephone|téléphone|portable|ordinateur|tablette)\b",
+    r"telephone|téléphone|portable|ordinateur|tablette|watch|smartwatch|montre)\b",
+    re.IGNORECASE,
+)
+
+
+#: A customer-to-be speaking of what would follow ("if I open an account online", "si
+#: j'ouvre un compte"): their "my card" is the product they would get, not their affairs.
+_HYPOTHETICAL = re.compile(
+    r"\b(if|once|when|after) (i|we) (open|opened|apply|applied|sign up|order|join|switch|"
+    r"become)\b|\bsi (j'ouvre|je souscris|je commande|je deviens|on ouvre)\b|"
+    r"\b(my future|ma future|mon futur)\b",
+    re.IGNORECASE,
+)
+
+
+#: A wish for a product ("I'd like to get a key fob", "I want a debit card"), not one's affairs.
+_WISH = re.compile(
+    r"\b(i'?d like|i would like|i want|i'?m (looking for|thinking (of|about)|interested in)|"
+    r"i am (looking for|thinking (of|about)|interested in))"
+    r"( to (get|open|order|know|apply for|have))?(?= (a|an|some|one|the|your)\b)",
     re.IGNORECASE,
 )
 
@@ -498,13 +637,16 @@ def _personal(text: str) -> bool:
     asking forms ("puis-je", "je voudrais", "est-ce que je peux") are not.
     """
     folded = fold(text)
+    if _HYPOTHETICAL.search(folded) and not _NEGATION_FR.search(folded):
+        if not re.search(r"n't\b|\bnot\b|\bcannot\b", text, re.I):
+            return False  # "When will my debit card come if I open an account online?"
     if not _ASKS_FR_FIRST.search(folded) and _FIRST_PERSON_FR.search(
         _ASKING_SELF_FR.sub(" ", folded)
     ):
         return True
     if _NEGATION_FR.search(folded) or re.search(r"n't\b|\bnot\b|\bcannot\b", text, re.I):
         return bool(_PERSONAL.search(text))
-    return bool(_PERSONAL.search(_MY_DEVICE.sub("the device", text)))
+    return bool(_PERSONAL.search(_MY_DEVICE.sub("the device", _WISH.sub(" ", text))))
 
 
 #: French first person, on accent-folded text ("j'ai", "je l'ai", "moi").
@@ -519,7 +661,12 @@ _ASKS_FR_FIRST = re.compile(
 _ASKING_SELF_FR = re.compile(
     r"\b(puis-je|dois-je|est-ce que je (peux|dois|pourrais)|je (peux|pourrais|dois|voudrais|"
     r"souhaite|souhaiterais|cherche|veux|vais)|j'aimerais|j'ai besoin|comment (je|puis-je)|"
-    r"ai-je|faut-il que je)\b"
+    r"ai-je|faut-il que je|"
+    # A fact about oneself, given to be answered for it ("je suis étudiant, je peux…").
+    r"je suis (un |une )?(etudiant\w*|majeur\w*|mineur\w*|salarie\w*|independant\w*|"
+    r"(auto-)?entrepreneur\w*|retraite\w*|francais\w*|resident\w*|nouveau client|"
+    r"nouvelle cliente)|j'ai \d+ ans|j'habite( a| en| dans)?|"
+    r"je pars (en voyage|a l'etranger|en vacances)|je voyage)\b"
 )
 
 
@@ -560,9 +707,14 @@ def _asks_plainly(text: str) -> bool:
     "How do I avoid the business checking fee?" asks plainly; "do you know how much I
     have in checking" and "take $200 from savings" do not.
     """
-    if not _QUESTION_FORM.search(text) or _personal(text):
+    terse = len(text.split()) <= TERSE_WORDS  # "wristband age requirement", "premium card fee"
+    if not (_QUESTION_FORM.search(text) or terse) or _personal(text):
         return False
     return not _FIRST_PERSON_WORDS.search(_ASKING_SELF.sub(" ", text))
+
+
+#: A line this short with no verb of its own is a terse query, asked like a question.
+TERSE_WORDS = 4
 
 
 _ACCOUNT_WORD = re.compile(r"\b(accounts?|checking|savings?|saver|comptes?|livrets?|epargne)\b")
@@ -585,15 +737,35 @@ def is_product_question(text: str, reading: Reading) -> bool:
         and not _NEGATION_FR.search(folded)
     ):
         return True  # "comment activer ma nouvelle carte": any card, the same answer
-    if reading.route is Route.CARD_INFO and own_card_product_question(text):
+    if reading.route is Route.CARD_INFO and (
+        own_card_product_question(text) or own_card_product_question_fr(text)
+    ):
         return bool({"fees", "feature"} & set(reading.fields))
     if _personal(text):
         feature = "feature" in reading.fields
         if not (feature and _CAPABILITY.search(text)) or re.search(r"n't\b|\bnot\b", text):
             return False
     card: tuple[str, ...] = () if reading.inferred_card else ("card_type",)
-    named = any(k in reading.entities for k in (*card, "account_type", "location"))
-    return named or bool(_PRODUCT_REFERENCE.search(text) or _PRODUCT_REFERENCE_FR.search(folded))
+    named = any(k in reading.entities for k in (*card, "account_type", "location")) or (
+        reading.route is Route.ACCOUNT_OPENING
+        and reading.entities.get("service_type") == "account_opening"
+        and bool(_APPLYING.search(text))
+    )
+    if (
+        reading.route is Route.ACCOUNT_OPENING
+        and "documents_required" in reading.fields
+        and _DOCUMENTS_ASKED.search(text)
+    ):
+        return True  # "What proof of address do you accept?": the bank's own list
+    return (
+        named
+        or bool(_PRODUCT_REFERENCE.search(text) or _PRODUCT_REFERENCE_FR.search(folded))
+        or bool(_HYPOTHETICAL.search(folded))
+    )
+
+
+#: Asking which documents the bank takes (an account-opening documents question only).
+_DOCUMENTS_ASKED = re.compile(r"\bdo you (accept|take|require|need|ask for)\b", re.IGNORECASE)
 
 
 def is_plain_product_part(text: str, reading: Reading) -> bool:
@@ -661,6 +833,10 @@ class CatalogReader:
             entities["location"] = place
             if topic is None or topic is Route.BRANCH:
                 topic = Route.BRANCH
+        if not slots.location and place is None and (topic or best.route) is Route.BRANCH:
+            city = self.index.city_in(text)
+            if city is not None:
+                entities["location"] = city  # "opening hours glasgow"
         named = self.index.card_named(text)
         if named is not None and topic in (None, Route.CARD_INFO):
             # The question names something only this card has ("key fob", "lounge").
@@ -668,7 +844,9 @@ class CatalogReader:
             entities.setdefault("card_type", named)
             score = max(score, NAMED_SCORE)
         route = topic or best.route
-        if route is Route.CARD_INFO and own_card_product_question(text):
+        if route is Route.CARD_INFO and (
+            own_card_product_question(text) or own_card_product_question_fr(text)
+        ):
             score = max(score, NAMED_SCORE)  # "Can I withdraw cash for free in the UK?"
         if (
             route is Route.ACCOUNT_OPENING
@@ -677,6 +855,17 @@ class CatalogReader:
             and not _personal(text)
         ):
             score = max(score, NAMED_SCORE)  # "open checking online"
+        if (
+            route is Route.ACCOUNT_OPENING
+            and _APPLYING.search(text)
+            and field_cues(text, route)
+            and not own
+            and _asks_plainly(text)
+        ):
+            # "Do I need to be a UK resident to apply online?": opening an account, a field
+            # asked by its cue words, plainly: the catalog's requirements answer it.
+            score = max(score, NAMED_SCORE)
+            entities.setdefault("service_type", "account_opening")
         fields = field_cues(text, route)
         if fields and not own and _names_product(slots, route, text) and _asks_plainly(text):
             # "What's the one-off charge for a payment sticker?", "How do I avoid the business

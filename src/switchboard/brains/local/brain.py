@@ -147,7 +147,8 @@ class LocalBrain:
             self._merge_slots(state, slots, route, new_question=not continuing, intent=intent)
         common = {"intent": intent, "confidence": nlu.confidence}
         if route is Route.ACCOUNT_OPENING:
-            return self._account_opening(state, render, common)
+            asked = turn.user_text.rstrip().endswith("?")
+            return self._account_opening(state, render, common, asked=asked)
         if route is Route.CARD_INFO:
             return self._card_info(state, render, slots, intent, common)
         if route is Route.BRANCH:
@@ -206,15 +207,33 @@ class LocalBrain:
         )
 
     def _account_opening(
-        self, state: dict[str, Any], render: Renderer, common: dict[str, Any]
+        self,
+        state: dict[str, Any],
+        render: Renderer,
+        common: dict[str, Any],
+        asked: bool = False,
     ) -> BrainStep:
+        """Clarify the account type and channel, or call the channel's opening tool.
+
+        ``asked``: the customer asked a question ("Can I open a student account?"),
+        answered for the common case (a current account, online) instead of asking back.
+        """
         slots = state["slots"]
         account = slots.get("account_type")
+        asked_type = (state.get("pending") or {}).get("slot") == "account_type"
+        if not account and slots.get("channel") and not asked_type:
+            # "Can I open an account online?": the common answer (a current account,
+            # named in the reply's first line) rather than a question back.
+            account = slots["account_type"] = "checking"
         if not account:
             return self._clarify(
                 state, "account_type", Route.ACCOUNT_OPENING, render.ask_account_type(), common
             )
         channel = slots.get("channel")
+        if not channel and asked and not (state.get("pending") or {}).get("slot"):
+            # "Can I get student checking?": a question, not a wish to start; the common
+            # answer (online, named in the reply's first line) rather than a question back.
+            channel = slots["channel"] = "digital"
         if not channel:
             return self._clarify(
                 state, "channel", Route.ACCOUNT_OPENING, render.ask_channel(account), common

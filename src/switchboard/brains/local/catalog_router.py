@@ -36,9 +36,11 @@ from switchboard.brains.local.answerability import (
     CatalogIndex,
     CatalogReader,
     Reading,
+    announces_question,
     asks_branch_at_place,
     is_plain_product_part,
     is_product_question,
+    own_account_wording,
     topic_of,
 )
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
@@ -81,6 +83,9 @@ _TROUBLE_FR = re.compile(
 #: fr_FR: below this confidence a sensitive intent on a short follow-up ("Et le téléphone ?"
 #: after a branch answer) is read in the dialogue's context instead.
 WEAK_SENSITIVE_FR = 0.6
+#: fr_FR: below this confidence frustration on a short line with no trouble word ("Ça
+#: prend combien de temps ?" after an answer) is read in the dialogue's context instead.
+WEAK_FRUSTRATION_FR = 0.4
 #: fr_FR: below this confidence a request for a person with no word for a person in it
 #: ("Parlez-moi de la carte…") is read as the product question it may be.
 WEAK_EXPLICIT_FR = 0.5
@@ -104,6 +109,79 @@ _SPLIT_FR = re.compile(
 )
 _LEAD_FR = re.compile(r"^\s*(et|aussi|puis|sinon|autre question)\b[\s,:]*", re.IGNORECASE)
 _SMALLTALK_INTENTS = frozenset({"greeting", "thank_you", "goodbye", "yes", "no", "cancel"})
+
+
+#: The words a greeting, a thank-you or a goodbye is said with (accent-folded).
+_SMALLTALK_WORDS: dict[str, re.Pattern[str]] = {
+    "thank_you": re.compile(
+        r"\b(thank\w*|thx|ty|cheers|ta|merci|appreciated?|great|perfect|brilliant|awesome|"
+        r"lovely|cool|nice|helpful|super|parfait|genial|top|excellent|fantastic|wonderful|"
+        r"ok|okay|good|sympa)\b"
+    ),
+    "greeting": re.compile(
+        r"\b(hi|hello|hey|hiya|howdy|yo|morning|afternoon|evening|greetings|bonjour|"
+        r"bonsoir|salut|coucou|allo|how are you|ca va)\b"
+    ),
+    "goodbye": re.compile(
+        r"\b(bye|goodbye|see you|later|that'?s all|that is all|au revoir|bonne (journee|soiree)|"
+        r"a plus|ciao|done|nothing else|c'est tout|no thanks?|non merci|adieu|a bientot|"
+        r"take care|cheerio)\b"
+    ),
+}
+
+
+def _unworded_smalltalk(base: RouteDecision, text: str) -> RouteDecision:
+    """A thank-you, greeting or goodbye with none of its words is off-topic.
+
+    The router's small-talk intents catch lines far from them ("Write me a poem
+    about autumn" read as a thank-you at 0.55); a real one uses its words
+    (:data:`_SMALLTALK_WORDS`, English and French).
+    """
+    words = _SMALLTALK_WORDS.get(base.intent)
+    if words is None or words.search(fold(text)):
+        return base
+    return base.model_copy(
+        update={"route": Route.OUT_OF_SCOPE, "intent": "oos", "out_of_scope": True}
+    )
+
+
+#: en: below this confidence a sensitive intent on a short follow-up with no incident or
+#: own-account wording ("can I lock it in the app?" after a card answer, read as a lost
+#: phone at 0.72) is read in the dialogue's context instead.
+WEAK_SENSITIVE_EN = 0.8
+
+
+def _weak_sensitive_follow_up_en(base: RouteDecision, text: str) -> bool:
+    """English: a sensitive intent read below :data:`WEAK_SENSITIVE_EN` on a short line.
+
+    Eight words or fewer, no own-account or incident wording ("lost", "stolen",
+    "fraud", "my balance"...), no negation. The caller still needs a follow-up of the
+    last answer with a field cue of its own; anything else keeps the handover.
+    """
+    return (
+        base.intent in SENSITIVE_INTENTS
+        and base.confidence < WEAK_SENSITIVE_EN
+        and len(text.split()) <= 8
+        and not own_account_wording(text)
+        and not re.search(r"n't\b|\bnot\b|\bcannot\b|\bnever\b", text, re.I)
+        and not reports_an_incident(text)
+    )
+
+
+def _weak_frustration_fr(base: RouteDecision, text: str) -> bool:
+    """French frustration read with low confidence on a short line with no trouble word.
+
+    The caller still needs a follow-up of the last answer with a field cue of its own
+    ("Ça prend combien de temps ?" after an online account answer) before reading it
+    in context; anything else keeps the handover.
+    """
+    return (
+        base.intent in FRUSTRATION_INTENTS
+        and base.confidence < WEAK_FRUSTRATION_FR
+        and len(text.split()) <= 6
+        and not _TROUBLE_FR.search(fold(text))
+        and not reports_an_incident(text)
+    )
 
 
 class CatalogRouter:
@@ -166,6 +244,7 @@ class CatalogRouter:
         base = inner.classify(fixed)
         if not fixed.strip():
             return base
+        base = _unworded_smalltalk(base, fixed)
         reader = self.reader(locale)
         parts = question_parts(fixed, locale)
         if len(parts) > 1 and any(topic_of(p) is not None for p in parts):
@@ -173,7 +252,10 @@ class CatalogRouter:
             if multi is not None:
                 return multi
         if base.intent in PROTECTED_INTENTS:
-            if locale is Locale.FR_FR and self._weak_sensitive(base, fixed):
+            if (
+                locale is Locale.FR_FR
+                and (self._weak_sensitive(base, fixed) or _weak_frustration_fr(base, fixed))
+            ) or (locale is not Locale.FR_FR and _weak_sensitive_follow_up_en(base, fixed)):
                 follow = self._follow_up(fixed, reader.read(fixed), dialogue)
                 if follow is not None and field_cues(fixed, follow.route or Route.BRANCH):
                     return self._decision(follow, base, "sb_follow_up")
@@ -184,6 +266,20 @@ class CatalogRouter:
                 and base.confidence < WEAK_EXPLICIT_FR
                 and not asks_for_a_person(fixed)
             )
+            if locale is Locale.FR_FR and weak and not _TROUBLE_FR.search(fold(fixed)):
+                vague = reader.read(fixed)
+                if vague.vague:
+                    # "j'ai une question concernant vos agences" read as a weak complaint
+                    # or request for a person (no person word): a vague opener, clarify.
+                    return base.model_copy(
+                        update={
+                            "route": vague.topic or Route.SMALLTALK,
+                            "intent": "sb_vague",
+                            "fields": [],
+                            "entities": {},
+                            "answerability": vague.score,
+                        }
+                    )
             asks = bool(_ASKS_INFO_FR.search(fold(fixed))) or fixed.rstrip().endswith("?")
             if locale is Locale.FR_FR and weak and asks and not _TROUBLE_FR.search(fold(fixed)):
                 # The French router's weakest readings ("Le porte-clés a-t-il besoin d'être
@@ -234,7 +330,9 @@ class CatalogRouter:
             return self._decision(
                 follow, base, "sb_follow_up" if not _STATEMENT.search(text) else "sb_statement"
             )
-        if base.route is Route.OUT_OF_SCOPE and _MONEY_INCIDENT.search(fold(text)):
+        if base.route is Route.OUT_OF_SCOPE and (
+            _MONEY_INCIDENT.search(fold(text)) or _OWN_RECORDS.search(fold(text))
+        ):
             # "My direct deposit is missing": the router knows no intent for it (CLINC150's
             # direct_deposit is setting one up), but it is the customer's own money gone
             # astray, so a human takes it (seed 2 trigger 2: beyond the tools).
@@ -243,7 +341,9 @@ class CatalogRouter:
             )
         if reading.own_account:
             return base
-        if reading.vague and base.intent not in _SMALLTALK_INTENTS:
+        if reading.vague and (
+            base.intent not in _SMALLTALK_INTENTS or announces_question(text)
+        ):
             return base.model_copy(
                 update={
                     "route": reading.topic or Route.SMALLTALK,
@@ -394,6 +494,8 @@ class CatalogRouter:
                 fields = list(dialogue.get("fields") or [])
         else:
             fields = field_cues(text, route) or list(dialogue.get("fields") or [])
+        if route is Route.BRANCH and "day" in entities and day_of(text):
+            fields = with_day_hours(fields)
         if route is Route.ACCOUNT_OPENING and "channel" in reading.entities:
             entities["channel"] = reading.entities["channel"]
         return Reading(
@@ -494,6 +596,13 @@ _THERE = re.compile(
     r"\b(there|at that branch|at it|sur place|la-bas|là-bas|dans cette agence)\b", re.I
 )
 #: The customer's own money or banking thing gone missing or wrong (accent-folded text).
+#: The customer's own bank records ("a copy of my statements", "mon relevé de compte"):
+#: only a human with access to the account can help, whatever the router read.
+_OWN_RECORDS = re.compile(
+    r"\bmy (bank )?(statements?|balance|transactions?|direct debits?|standing orders?|"
+    r"account (number|details|history)|sort code|pin( number)?|overdraft)\b|"
+    r"\b(mon|mes) (releves?|solde|operations|prelevements?|rib|code (secret|confidentiel))\b"
+)
 _MONEY_INCIDENT = re.compile(
     r"\bmy (\w+ )?(deposits?|pay ?checks?|paychecks?|salary|wages|payments?|transfers?|money|"
     r"funds|refunds?|cards?|account|statements?|balance|savings|pension|benefits)\b"

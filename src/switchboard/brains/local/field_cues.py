@@ -35,7 +35,15 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    (Route.ACCOUNT_OPENING, "min_deposit", re.compile(r"\b(minimum|deposit|smallest)\b", re.I)),
+    (
+        Route.ACCOUNT_OPENING,
+        "min_deposit",
+        re.compile(
+            r"\b(minimum|deposit|smallest|how much (money )?(do (i|you) need|is needed|"
+            r"to (open|start))|put in to (open|start))\b",
+            re.I,
+        ),
+    ),
     (Route.ACCOUNT_OPENING, "overdraft", re.compile(r"\boverdraft\b", re.I)),
     (
         Route.ACCOUNT_OPENING,
@@ -51,8 +59,9 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.ACCOUNT_OPENING,
         "requirements",
         re.compile(
-            r"\b(how old|age|aged|old enough|eligib\w*|qualify|resident|smartphone|"
-            r"requirements?|who can)\b",
+            r"\b(how old|age|aged|old enough|eligib\w*|qualif\w*|resident|smartphone|"
+            r"requirements?|who can|\d+[ -]?years?[ -]old|year olds?|under \d+|over \d+|"
+            r"i'?m \d+|i am \d+)\b",
             re.I,
         ),
     ),
@@ -60,7 +69,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.ACCOUNT_OPENING,
         "processing_time",
         re.compile(
-            r"\b(how long|how quickly|how fast|when can i|when will|when does|take|arriv\w*)\b",
+            r"\b(how long|how quickly|how fast|how soon|when can i|when will|when does|"
+            r"when do (i|we)|when would|take|arriv\w*)\b",
             re.I,
         ),
     ),
@@ -78,7 +88,9 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
     (
         Route.CARD_INFO,
         "eligibility",
-        re.compile(r"\b(eligib\w*|qualify|who can|earn|how old|requirements?)\b", re.I),
+        re.compile(
+            r"\b(eligib\w*|qualif\w*|who can|earn|how old|requirements?)\b", re.I
+        ),
     ),
     (
         Route.CARD_INFO,
@@ -160,7 +172,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"avoir droit|y avoir droit)\b"
     ),
     (Route.CARD_INFO, "delivery_time"): re.compile(
-        r"\b(combien de jours|combien de temps|delais?|livr\w*|recoi\w*|recevoir|recu|"
+        r"\b(combien de jours|combien de temps|delais?|livr(?!ets?\b)\w*|recoi\w*|recevoir|recu|"
         r"arrive\w*|quand)\b"
     ),
     (Route.CARD_INFO, "activation"): re.compile(r"\b(activ(er|ez|ation|e))\b"),

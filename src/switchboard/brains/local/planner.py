@@ -167,9 +167,12 @@ def plan_calls(
     if part.route is Route.ACCOUNT_OPENING:
         account, channel = args.get("account_type"), args.get("channel")
         specific = bool(fields & _SPECIFIC_ACCOUNT_FIELDS) or (account and fields)
-        if account is None and not specific:
+        if account is None and not specific and channel is None:
             plan.clarify = render.ask_account_type()
             return plan, []
+        # A channel named with no account type ("Can I open an account online?") gets the
+        # common answer, a current account, and the reply names the other types.
+
         if account is None:
             account, plan.defaulted = "checking", True
         if channel is None and not fields:

@@ -89,7 +89,8 @@ def _string_values(value: object) -> list[str]:
     """Every string value (not key) inside nested dicts and lists, spaces kept."""
     if isinstance(value, str):
         # Enum-like values ("account_opening", "virtual") are English identifiers.
-        identifier = "_" in value or (value.isascii() and value.islower() and " " not in value)
+        # A sentence with a placeholder ("découvert … {overdraft_limit}") is text.
+        identifier = " " not in value and ("_" in value or (value.isascii() and value.islower()))
         return [] if identifier else [value]
     if isinstance(value, dict):
         return [s for v in value.values() for s in _string_values(v)]
@@ -169,6 +170,62 @@ def _dropped_letter(typo: str, candidate: str) -> bool:
     )
 
 
+_PHONETIC_FR = (
+    (r"ph", "f"),
+    (r"qu", "k"),
+    (r"gu(?=[eiy])", "g"),
+    (r"c(?=[eiy])", "s"),
+    (r"g(?=[eiy])", "j"),
+    (r"ch", "S"),
+    (r"[cq]", "k"),
+    (r"h", ""),
+    (r"y", "i"),
+    (r"w", "v"),
+    (r"e?au", "o"),
+    (r"[ae]i", "e"),
+    (r"[ae][nm](?![aeiou])", "A"),
+    (r"o[nm](?![aeiou])", "O"),
+    (r"[iu][nm](?![aeiou])", "I"),
+    (r"pt", "t"),
+)
+
+
+def phonetic_fr(word: str) -> str:
+    """A rough French sound key of ``word``: words that sound alike share it.
+
+    "conte"/"compte", "papié"/"papiers", "decouver"/"découvert", "etudian"/"étudiant"
+    share a key; accents, doubled letters, silent endings (e, s, x, t, d, z, p, -er,
+    -ez) and nasal spellings (an/en/am/em, on/om, in/un) are folded. Our own rules
+    after the usual French phonetic keys (Soundex-FR, Phonex); a tie-break for
+    spelling correction, never used alone.
+    """
+    w = re.sub(r"(.)\1", r"\1", _fold(word.lower()))
+    for pattern, repl in _PHONETIC_FR:
+        w = re.sub(pattern, repl, w)
+    for _ in range(2):
+        w = re.sub(r"(er|ez)$", "e", w)
+        w = re.sub(r"e$", "", w)
+        w = re.sub(r"[sxtdzp]$", "", w)
+    return w
+
+
+def _other_form(folded: str, candidate: str, typed: str) -> bool:
+    """True when ``candidate`` may be another form of the typed word, not its correction.
+
+    Two words that differ only in their last two letters ("activer"/"activez",
+    "gratuit"/"gratuite") are forms of one word; a dropped final "t" ("etudian"
+    → "etudiant") and "-é" typed for "-er" ("papié" → "papier") are typos.
+    """
+    if candidate == folded + "t" or (typed.endswith("é") and candidate.endswith("er")):
+        return False
+    prefix = 0
+    for a, b in zip(folded, candidate, strict=False):
+        if a != b:
+            break
+        prefix += 1
+    return prefix >= min(len(folded), len(candidate)) - 2
+
+
 def _edit_rank(typo: str, candidate: str) -> int:
     """Rank a one-edit correction by how typists slip (lower is likelier).
 
@@ -213,6 +270,52 @@ class SpellFixer:
                     self._sym.create_dictionary_entry(word, int(count))
         for word in self.domain:
             self._sym.create_dictionary_entry(word, DOMAIN_COUNT)
+        # French typists drop accents and spell by sound ("conte", "etudian"): the
+        # vocabulary again without accents, keyed back to its words, for the sound-alike
+        # lookup in :meth:`_sounds_like`.
+        self._unaccented: dict[str, str] = {}
+        self._sym_folded: Any = None
+        if not self.english:
+            self._sym_folded = SymSpell(max_dictionary_edit_distance=2)
+            for word in sorted(self.domain, key=len):
+                folded = _fold(word)
+                if folded not in self._unaccented:
+                    self._unaccented[folded] = word
+                    self._sym_folded.create_dictionary_entry(folded, DOMAIN_COUNT)
+
+    def _sounds_like(self, low: str) -> str | None:
+        """French: the vocabulary word within two edits (accents aside) that sounds like ``low``.
+
+        Only words of 4+ letters; a candidate that differs by a French ending
+        ("trouve"/"trouvez") is not a typo; among several, the fewest edits, then the
+        shortest word.
+        """
+        from symspellpy import Verbosity
+
+        folded = _fold(low)
+        if len(folded) < 4 or self._sym_folded is None:
+            return None
+        # A word typed with its accents is spelt with care: only "-é" for "-er"/"-ier"
+        # ("papié", "conseillé"), never "livré" → "livret".
+        accented = folded != low
+        if accented and not low.endswith("é"):
+            return None
+        key = phonetic_fr(folded)
+        found = [
+            s
+            for s in self._sym_folded.lookup(folded, Verbosity.ALL, max_edit_distance=2)
+            if s.term != folded
+            and phonetic_fr(s.term) == key
+            and not _other_form(folded, str(s.term), low)
+        ]
+        if not found:
+            return None
+        if accented:
+            found = [s for s in found if str(s.term).endswith("er")]
+            if not found:
+                return None
+        best = min(found, key=lambda s: (s.distance, len(s.term), s.term))
+        return self._unaccented[str(best.term)]
 
     def _fix_word(self, word: str) -> str:
         from symspellpy import Verbosity
@@ -224,6 +327,10 @@ class SpellFixer:
             return word  # short words, catalog words and contractions ("doesn't") stay
         if not self.english and _fold(low) in self._folded:
             return word  # a French word written without its accents ("coute")
+        if not self.english:
+            alike = self._sounds_like(low)
+            if alike is not None:
+                return alike  # "conte" → "compte", "etudian" → "étudiant"
         count = self._freq.get(low, 0)
         if count >= KNOWN_COUNT or (not self.english and len(low) < 4):
             return word
