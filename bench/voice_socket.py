@@ -15,7 +15,7 @@ handed over or ended early), voice-to-voice latency p50/p95/max (end of caller
 speech → first reply audio frame received), the lost onsets, and ``uptime``
 load before and after; then the server's own stage medians/p95 from its
 "voice turn timing" log lines (endpointing, STT wait, agent, synthesis of the
-first sentence, server-side voice-to-voice).
+first sentence, server-side voice-to-voice, silence inside replies ``gap_ms``).
 
     nice -n 10 .venv/bin/python bench/voice_socket.py [--calls 4] [--questions 10]
 """
@@ -107,7 +107,8 @@ def stages(server: ServerProcess, offset: int) -> int:
                 rows.append(json.loads(text)["data"])
             except (ValueError, KeyError):
                 continue
-    keys = ["endpoint_ms", "stt_wait_ms", "agent_ms", "tts_first_ms", "speak_ms", "v2v_ms"]
+    keys = ["endpoint_ms", "stt_wait_ms", "agent_ms", "tts_first_ms", "speak_ms", "v2v_ms",
+            "gap_ms"]
     cells = []
     for key in keys:
         values = [r[key] for r in rows if isinstance(r.get(key), int | float)]

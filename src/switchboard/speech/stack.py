@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from switchboard.domain.types import Locale
 from switchboard.ports import STT, TTS, VAD
+from switchboard.speech.pool import InferencePool
 from switchboard.speech.stt import WhisperStt
 from switchboard.speech.tts import load_synthesizer
 from switchboard.speech.vad import VadModel
@@ -34,11 +35,14 @@ class SpeechStack:
         stt: faster-whisper tiny.en.
         tts: the Piper voice through onnxruntime (English) and espeak-ng (French),
             or espeak-ng alone when the voice cannot load (:func:`load_synthesizer`).
+        pool: the threads that run every call's STT and TTS, most urgent first
+            (one per CPU; :class:`~switchboard.speech.pool.InferencePool`).
     """
 
     vad: VAD
     stt: STT
     tts: TTS
+    pool: InferencePool = field(default_factory=InferencePool)
 
     @classmethod
     def load_sync(
