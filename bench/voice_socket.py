@@ -15,9 +15,11 @@ handed over or ended early), voice-to-voice latency p50/p95/max (end of caller
 speech → first reply audio frame received), the lost onsets, and ``uptime``
 load before and after; then the server's own stage medians/p95 from its
 "voice turn timing" log lines (endpointing, STT wait, agent, synthesis of the
-first sentence, server-side voice-to-voice).
+first sentence, server-side voice-to-voice, silence inside replies ``gap_ms``).
+The server's TTS cache is off unless ``--tts-cache N``: the callers repeat the
+same ten questions, so a cache would answer most of them warm.
 
-    nice -n 10 .venv/bin/python bench/voice_socket.py [--calls 4] [--questions 10]
+    nice -n 10 .venv/bin/python bench/voice_socket.py [--calls 4] [--questions 10] [--tts-cache 0]
 """
 
 from __future__ import annotations
@@ -107,7 +109,8 @@ def stages(server: ServerProcess, offset: int) -> int:
                 rows.append(json.loads(text)["data"])
             except (ValueError, KeyError):
                 continue
-    keys = ["endpoint_ms", "stt_wait_ms", "agent_ms", "tts_first_ms", "speak_ms", "v2v_ms"]
+    keys = ["endpoint_ms", "stt_wait_ms", "agent_ms", "tts_first_ms", "speak_ms", "v2v_ms",
+            "gap_ms"]
     cells = []
     for key in keys:
         values = [r[key] for r in rows if isinstance(r.get(key), int | float)]
@@ -140,10 +143,15 @@ async def main() -> None:
     parser.add_argument("--think-ms", type=float, default=1000.0, help="silence after a reply")
     parser.add_argument("--skip-single", action="store_true", help="only the concurrent level")
     parser.add_argument("--nice", type=int, default=0, help="niceness added to the server")
+    parser.add_argument("--tts-cache", type=int, default=0, help="the server's TTS cache "
+                        "entries (default 0: every answer synthesised cold; the product's "
+                        "default is VoiceSettings.tts_cache_entries)")
     args = parser.parse_args()
     questions = synthesise(QUESTIONS[: args.questions])
-    print(f"before: {load()}")
-    with ServerProcess(env={"SWITCHBOARD_LOG_LEVEL": "INFO"}, nice=args.nice) as server:
+    print(f"before: {load()}; server TTS cache entries {args.tts_cache}")
+    env = {"SWITCHBOARD_LOG_LEVEL": "INFO",
+           "SWITCHBOARD_VOICE__TTS_CACHE_ENTRIES": str(args.tts_cache)}
+    with ServerProcess(env=env, nice=args.nice) as server:
         token = server.token()
         await run_call(server.ws_url, token, questions[:2], think_ms=300)  # warm-up
         offset = server.log_path.stat().st_size

@@ -54,6 +54,11 @@ class VoiceSettings(BaseModel):
     pre_roll_ms: int = Field(
         400, ge=0, description="audio kept before the first voiced frame (soft onsets)"
     )
+    tts_cache_entries: int = Field(
+        128, ge=0, le=10_000, description="synthesised sentences kept per process (LRU by "
+        "text and locale: greeting, prompts, spoken offers, common first sentences); "
+        "0 disables (speech.tts_cache.CachedTts)",
+    )
     chunk_ms: int = Field(100, ge=20, le=1000, description="size of AudioOut chunks")
     min_confidence: float = Field(
         0.5, ge=0, le=1, description="speech recogniser confidence (mean word probability) "

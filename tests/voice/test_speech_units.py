@@ -76,6 +76,24 @@ def test_split_sentences_cuts_a_long_first_sentence_at_a_clause() -> None:
     ]
 
 
+def test_the_first_chunk_of_a_spoken_answer_is_a_few_words() -> None:
+    # Piper's time grows with the text: the first audio is a clause or a few words.
+    assert split_sentences(
+        "On Saturday, Manchester Piccadilly is open nine to one. Can I help?"
+    ) == ["On Saturday,", "Manchester Piccadilly is open nine to one.", "Can I help?"]
+    assert split_sentences("You can call Leeds Park Row on oh one one three, four nine six.")[
+        0
+    ] == "You can call Leeds Park Row"
+    # Never a cut that leaves one word behind, nor a one-word head.
+    assert split_sentences("Manchester Piccadilly is open from nine to one.") == [
+        "Manchester Piccadilly is open",
+        "from nine to one.",
+    ]
+    yes = split_sentences("Yes, the branch opens at nine.")
+    assert yes == ["Yes, the branch opens", "at nine."]
+    assert split_sentences("Yes, it opens daily.") == ["Yes, it opens daily."]
+
+
 def test_espeak_fallback_speaks() -> None:
     try:
         tts = EspeakTts()

@@ -82,7 +82,7 @@ async def run_call_file(
         switchboard.errors.InputError: the file is not a 16-bit PCM WAV.
     """
     samples, rate = read_wav(wav)
-    speech = await SpeechStack.load()
+    speech = await SpeechStack.load(tts_cache=settings.voice.tts_cache_entries)
     service = await open_service(settings)
     try:
         session = CallSession(

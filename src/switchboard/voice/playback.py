@@ -74,6 +74,21 @@ class Playback:
             return 0.0
         return max(input_ms - self.started_input_ms, 1000.0 * (wall_s - self.started_wall_s))
 
+    def queued_ms(self, input_ms: float, wall_s: float) -> float:
+        """Audio sent but not yet played (by the back-to-back estimate), ms; 0 before any."""
+        return max(0.0, -self._ahead_ms(input_ms, wall_s))
+
+    def late_ms(self, input_ms: float, wall_s: float) -> float:
+        """How long the caller has heard silence since the audio sent ran out, ms (a gap)."""
+        return max(0.0, self._ahead_ms(input_ms, wall_s)) if self.sentences else 0.0
+
+    def _ahead_ms(self, input_ms: float, wall_s: float) -> float:
+        """Elapsed time minus the end of the audio sent (negative: audio still queued), ms."""
+        if not self.sentences:
+            return 0.0
+        last = self.sentences[-1]
+        return self._elapsed(input_ms, wall_s) - (last.plays_at + last.duration_ms)
+
     def ack(self, mark: str) -> bool:
         """The client played up to ``mark``; False if the mark is not ours."""
         for s in self.sentences:

@@ -132,12 +132,15 @@ class CallSession:
             input_spec, pre_roll_ms=s.pre_roll_ms, idle_keep_ms=s.pre_roll_ms + 2 * s.min_speech_ms
         )
         self._listener = Listener(speech.vad, s)
-        self._stt = Transcriber(speech.stt, self.call_ms)
+        self._stt = Transcriber(
+            speech.stt, self.call_ms, pool=getattr(speech, "pool", None),
+            speculation_slack_ms=s.early_silence_ms - s.speculate_ms,
+        )
         self._speaker = Speaker(
             speech.tts, output_spec, chunk_ms=s.chunk_ms, emit=self._emit,
             input_ms=lambda: self.input_ms, call_ms=self.call_ms,
             caller_speech=self._caller_speech, on_barge_in=self._record_barge_in,
-            locale=self.locale,
+            locale=self.locale, pool=getattr(speech, "pool", None),
         )
         self._turns = TurnRunner(
             self._conversation, self._speaker, emit=self._emit, call_ms=self.call_ms,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from switchboard.domain.audio import AudioSpec
 from switchboard.domain.types import Locale
 from switchboard.errors import TtsError
-from switchboard.ports import TTS
+from switchboard.ports import TTS, Speech
 from switchboard.speech.audio import Float32, encode, resample
 from switchboard.speech.tts import split_sentences
 from switchboard.voice.events import (
@@ -35,6 +35,7 @@ from switchboard.voice.events import (
 from switchboard.voice.playback import Playback
 
 if TYPE_CHECKING:
+    from switchboard.speech.pool import InferencePool
     from switchboard.voice.stages.turn import TurnTiming
 
 #: ``on_barge_in(playback, heard_text, speech_start_ms, clear_at_ms)``.
@@ -42,6 +43,10 @@ BargeInHook = Callable[[Playback, str, float, float], None]
 #: ``on_audio(samples, rate_hz, at_ms)``: reply audio as synthesised, and the input time it
 #: starts playing (the call recorder's ``bot`` leg).
 AudioHook = Callable[[Float32, int, float], None]
+
+#: A later sentence is wanted this long before the audio already sent runs out, ms
+#: (its synthesis takes 0.1-0.5 s on a free core; the pool's deadline, not a wait).
+_NEXT_SENTENCE_MARGIN_MS = 600.0
 
 
 class Speaker:
@@ -57,6 +62,9 @@ class Speaker:
         caller_speech: start ms of the caller's open utterance, or None when silent.
         on_barge_in: told of every barge-in after ``Clear`` is emitted (audit trail).
         locale: the voice's locale (the session updates it for a resumed contact).
+        pool: the process's inference threads (:class:`~switchboard.speech.pool.InferencePool`):
+            the first sentence of a reply is synthesised as urgent, a later one by the
+            time the audio already sent has played; None: ``asyncio.to_thread``.
     """
 
     def __init__(
@@ -71,8 +79,10 @@ class Speaker:
         caller_speech: Callable[[], float | None],
         on_barge_in: BargeInHook | None = None,
         locale: Locale = Locale.EN_US,
+        pool: InferencePool | None = None,
     ) -> None:
         self._tts = tts
+        self._pool = pool
         self.spec = spec
         self._chunk_bytes = max(
             spec.bytes_per_sample, spec.sample_rate * chunk_ms // 1000 * spec.bytes_per_sample
@@ -156,6 +166,14 @@ class Speaker:
         if self._task is not None and not self._task.done():
             self._task.cancel()
 
+    async def _synthesize(self, sentence: str, pb: Playback) -> Speech:
+        """One chunk's speech; urgent for a reply's first, else due when the sent audio ends."""
+        if self._pool is None:
+            return await asyncio.to_thread(self._tts.synthesize, sentence, self.locale)
+        queued = pb.queued_ms(self._input_ms(), time.perf_counter())
+        slack_s = max(0.0, queued - _NEXT_SENTENCE_MARGIN_MS) / 1000.0
+        return await self._pool.run(self._tts.synthesize, sentence, self.locale, slack_s=slack_s)
+
     async def _stream(self, pb: Playback, timing: TurnTiming | None) -> None:
         spec = self.spec
         for i, sentence in enumerate(split_sentences(pb.text)):
@@ -165,7 +183,7 @@ class Speaker:
                 self.barge_in(started, self._input_ms())
                 return
             try:
-                speech = await asyncio.to_thread(self._tts.synthesize, sentence, self.locale)
+                speech = await self._synthesize(sentence, pb)
             except TtsError as exc:
                 self._emit(Error("tts_failed", exc.message))
                 continue
@@ -174,6 +192,8 @@ class Speaker:
             data = encode(resample(speech.samples, speech.sample_rate, spec.sample_rate), spec)
             if not data:
                 continue
+            if timing is not None and i > 0:
+                timing.gap_ms += pb.late_ms(self._input_ms(), time.perf_counter())
             pb.start(self._input_ms(), time.perf_counter())
             if self.on_audio is not None:
                 self.on_audio(speech.samples, speech.sample_rate, self._input_ms())

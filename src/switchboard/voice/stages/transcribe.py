@@ -14,9 +14,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from switchboard.ports import STT, Samples, SttResult
 from switchboard.voice.turns import looks_complete
+
+if TYPE_CHECKING:
+    from switchboard.speech.pool import InferencePool
 
 
 @dataclass
@@ -48,11 +52,25 @@ class Transcriber:
     Args:
         stt: the shared STT engine (blocking; run in worker threads).
         call_ms: the call clock (ms), to date when each transcription finished.
+        pool: the process's inference threads: a final transcript (the caller is
+            waiting) runs before other calls' speculations, a speculation is due
+            ``speculation_slack_ms`` after it starts; None: ``asyncio.to_thread``.
+        speculation_slack_ms: how long after a pause a speculation's result is
+            needed, ms (the session passes ``early_silence_ms − speculate_ms``).
     """
 
-    def __init__(self, stt: STT, call_ms: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        stt: STT,
+        call_ms: Callable[[], float],
+        *,
+        pool: InferencePool | None = None,
+        speculation_slack_ms: float = 0.0,
+    ) -> None:
         self._stt = stt
         self._call_ms = call_ms
+        self._pool = pool
+        self._slack_s = max(0.0, speculation_slack_ms) / 1000.0
         self._spec: _Speculation | None = None
         #: Speculations started so far.
         self.speculations = 0
@@ -67,7 +85,7 @@ class Transcriber:
     def speculate(self, start_ms: float, audio: Samples, end_ms: float = float("inf")) -> None:
         """Start transcribing the utterance begun at ``start_ms`` (``audio`` up to ``end_ms``)."""
         done: list[float] = []
-        task = asyncio.ensure_future(self._run(audio, done))
+        task = asyncio.ensure_future(self._run(audio, done, self._slack_s))
         self._spec = _Speculation(start_ms, task, done, end_ms)
         self.speculations += 1
 
@@ -75,6 +93,7 @@ class Transcriber:
         """The caller went on after the pause: the speculation no longer covers the turn."""
         if self._spec is not None:
             self.discarded += 1
+            self._spec.task.cancel()  # not run at all if no worker has taken it yet
             self._spec = None
 
     def complete_sentence(self) -> bool:
@@ -102,15 +121,19 @@ class Transcriber:
             return PendingTranscript(spec.task, spec.done_wall, True)
         if spec is not None:
             self.discarded += 1
+            spec.task.cancel()
         done: list[float] = []
-        return PendingTranscript(asyncio.ensure_future(self._run(audio(), done)), done, False)
+        return PendingTranscript(asyncio.ensure_future(self._run(audio(), done, 0.0)), done, False)
 
     def cancel(self) -> None:
         """Stop the pending speculation (the call ended)."""
         if self._spec is not None:
             self._spec.task.cancel()
 
-    async def _run(self, audio: Samples, done: list[float]) -> SttResult:
-        result = await asyncio.to_thread(self._stt.transcribe, audio)
+    async def _run(self, audio: Samples, done: list[float], slack_s: float) -> SttResult:
+        if self._pool is None:
+            result = await asyncio.to_thread(self._stt.transcribe, audio)
+        else:
+            result = await self._pool.run(self._stt.transcribe, audio, slack_s=slack_s)
         done.append(self._call_ms())
         return result

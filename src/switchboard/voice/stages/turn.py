@@ -132,6 +132,8 @@ class TurnTiming:
         stt_ms: wall-clock STT time for the final transcript, ms.
         agent_ms: wall-clock ``handle_turn`` time, ms.
         tts_first_ms: wall-clock synthesis time of the first sentence, ms.
+        gap_ms: silence inside the reply, ms: how late its later sentences were
+            sent after the audio before them had (by estimate) played out.
         confidence: the recogniser's confidence in the transcript (mean word
             probability, 0..1; None for DTMF or an engine without word probabilities).
         no_speech_prob: the recogniser's probability that the audio held no speech.
@@ -150,6 +152,7 @@ class TurnTiming:
     stt_ms: float = 0.0
     agent_ms: float = 0.0
     tts_first_ms: float = 0.0
+    gap_ms: float = 0.0
     confidence: float | None = None
     no_speech_prob: float = 0.0
 
@@ -421,6 +424,7 @@ def _log_timing(contact_id: str, t: TurnTiming) -> None:
         "stt_ms": round(t.stt_ms, 1),
         "agent_ms": since(t.reply_ready_ms, t.transcript_ready_ms),
         "tts_first_ms": round(t.tts_first_ms, 1),
+        "gap_ms": round(t.gap_ms, 1),
         "speak_ms": since(t.first_audio_ms, t.reply_ready_ms),
         "v2v_ms": since(t.first_audio_ms, t.speech_end_ms),
     }})

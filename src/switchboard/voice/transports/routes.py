@@ -124,7 +124,9 @@ async def speech_stack(app: FastAPI) -> SpeechStack:
     async with lock:
         speech = getattr(app.state, "speech", None)
         if speech is None:
-            speech = await SpeechStack.load()
+            settings = getattr(app.state, "settings", None)
+            cache = settings.voice.tts_cache_entries if isinstance(settings, Settings) else 0
+            speech = await SpeechStack.load(tts_cache=cache)
             app.state.speech = speech
     return speech
 
