@@ -80,6 +80,12 @@ def build_classifier(
     return vader, rule
 
 
+
+def _on_postgresql(store: object) -> bool:
+    """True when ``store`` is a SQL store on PostgreSQL (its writes may wait on other replicas)."""
+    engine = getattr(store, "engine", None)
+    return getattr(getattr(engine, "dialect", None), "name", "") == "postgresql"
+
 class LiveSentiment:
     """The sentiment monitor of one ``AgentService``.
 
@@ -111,6 +117,7 @@ class LiveSentiment:
         self.events = events
         self.segments = segments
         self.lock_for = lock_for
+        self._off_loop = _on_postgresql(store)
         self.processed = processed
         self.monitor = SentimentMonitor(classifier, rule, persist=self._persist, load=self._load)
         self.consumer: StreamConsumer | None = None
@@ -152,11 +159,14 @@ class LiveSentiment:
 
         The reads, the contact update and the audit flush are blocking database
         calls (on PostgreSQL the flush may wait for another replica's advisory
-        lock): they run off the event loop, in one transaction, so no other
-        contact's turn waits for them.
+        lock): there they run off the event loop, in one transaction, so no other
+        contact's turn waits for them. On SQLite they stay on the loop as before.
         """
         async with self.lock_for(live.contact_id):
-            await asyncio.to_thread(self._persist_now, live, score)
+            if self._off_loop:
+                await asyncio.to_thread(self._persist_now, live, score)
+            else:  # SQLite: one local writer, and an in-memory database is one shared
+                self._persist_now(live, score)  # connection that threads must not share
 
     def _persist_now(self, live: ContactSentiment, score: SentimentScore) -> None:
         unit = getattr(self.store, "unit_of_work", None)

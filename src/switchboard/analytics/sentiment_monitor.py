@@ -240,10 +240,7 @@ class SentimentMonitor:
         async with lock:
             live = self._live.get(segment.contact_id)
             if live is None:
-                # the loader reads the database: off the event loop
-                stored = (
-                    await asyncio.to_thread(self.load, segment.contact_id) if self.load else None
-                )
+                stored = self.load(segment.contact_id) if self.load else None
                 live = ContactSentiment.from_state(segment.contact_id, stored)
                 self._live[segment.contact_id] = live
             if any(h["segment_id"] == segment.segment_id for h in live.history):

@@ -97,8 +97,13 @@ class AuditSink:
         self._pending: list[Event] = []
         self._last_hash: OrderedDict[str, str | None] = OrderedDict()
         self._lock = threading.RLock()
-        #: One lock per contact with a write under way or a cached chain head.
+        #: One lock per contact with a write under way or a cached chain head (PostgreSQL);
+        #: on any other store one lock for every write, as SQLite has one writer anyway
+        #: and an in-memory database is one connection that threads must not share.
         self._contact_locks: dict[str, threading.Lock] = {}
+        engine = getattr(store, "engine", None)
+        dialect = getattr(getattr(engine, "dialect", None), "name", "")
+        self._one_writer = None if dialect == "postgresql" else threading.Lock()
         self.dropped = 0
         self._listeners: list[EventListener] = []
         if self._chain is not None:
@@ -178,7 +183,10 @@ class AuditSink:
             taken = {id(e) for e in batch}
             self._pending = [e for e in self._pending if id(e) not in taken]
             contacts = sorted({e.contact_id for e in batch})
-            locks = [self._contact_locks.setdefault(cid, threading.Lock()) for cid in contacts]
+            if self._one_writer is not None:
+                locks = [self._one_writer]
+            else:
+                locks = [self._contact_locks.setdefault(cid, threading.Lock()) for cid in contacts]
         with contextlib.ExitStack() as held:
             for lock in locks:
                 held.enter_context(lock)

@@ -29,6 +29,7 @@ import threading
 from typing import Any
 
 from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SENSITIVE_INTENTS
+from switchboard.brains.local.answer_wording import own_account_wording
 from switchboard.brains.local.answerability import (
     ANSWERABLE,
     ANSWERABLE_OFF_TOPIC,
@@ -40,7 +41,6 @@ from switchboard.brains.local.answerability import (
     asks_branch_at_place,
     is_plain_product_part,
     is_product_question,
-    own_account_wording,
     topic_of,
 )
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
