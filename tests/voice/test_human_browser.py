@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,18 @@ def samples_of(frames: list[dict[str, Any]]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
+def held_since_queue(received: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The frames from the first ``queue`` frame on (none before it arrived)."""
+    frames = list(received)
+    kinds = [f.get("type") for f in frames]
+    return frames[kinds.index("queue") :] if "queue" in kinds else []
+
+
+def audio_frames(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``audio`` frames among ``frames``, in order."""
+    return [f for f in frames if f.get("type") == "audio"]
+
+
 def rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x)))) if len(x) else 0.0
 
@@ -163,12 +176,16 @@ def test_caller_is_held_then_talks_with_an_agent_in_the_desk_page(
             phone.wait_for_function(
                 "() => Number(document.querySelector('#call').dataset.audioChunks) > 0"
             )
-            phone.wait_for_timeout(8000)  # the announcement is synthesised, then plays
-            kinds = [f["type"] for f in received]
-            held = received[kinds.index("queue") :]
+            # poll (250 ms steps, 60 s at most) until ≥ 60 hold chunks came after the queue
+            # frame; the page's socket frames are recorded while Playwright waits
+            held = held_since_queue(received)
+            deadline = time.monotonic() + 60
+            while len(audio_frames(held)) < 60 and time.monotonic() < deadline:
+                phone.wait_for_timeout(250)
+                held = held_since_queue(received)
             announcement = next(f for f in held if f["type"] == "announcement")
             assert "queue" in announcement["text"]
-            hold = [f for f in held if f["type"] == "audio"]
+            hold = audio_frames(held)
             assert len(hold) >= 60, len(hold)
             assert min(rms(samples_of([f])) for f in hold) > 0.003
             assert "queue" in heard(samples_of(hold)) or "next" in heard(samples_of(hold))

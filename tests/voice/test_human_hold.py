@@ -14,6 +14,12 @@ def windows(x: np.ndarray, n: int) -> list[float]:
     return [float(np.sqrt(np.mean(x[i : i + n] ** 2))) for i in range(0, len(x) - n + 1, n)]
 
 
+def music_at(start: int, n: int) -> np.ndarray:
+    """``n`` samples of the 16 kHz hold music loop from ``start`` (wrapping)."""
+    loop = hold_music(16000)
+    return np.take(loop, np.arange(start, start + n), mode="wrap")
+
+
 def test_hold_music_is_never_silent_and_never_loud() -> None:
     loop = hold_music(16000)
     assert len(loop) == 8 * 16000
@@ -37,9 +43,17 @@ def test_announcements_play_first_over_a_ducked_music_bed_then_music_resumes() -
     silent = HoldProgram(16000)
     silent.announce(np.zeros(32000, np.float32))  # a pause in an announcement
     assert min(windows(np.concatenate([silent.next_chunk(1600) for _ in range(20)]), 1600)) > 0.003
+    # clear() drops an announcement half played: the next one starts from its first sample
     program.announce(speech)
+    partial = program.next_chunk(800)  # music now at 17600 + 800
+    assert np.allclose(partial, speech[:800] + DUCK * music_at(18400 - 800, 800), atol=1e-6)
     program.clear()
     assert not program.speaking
+    assert np.allclose(program.next_chunk(800), music_at(18400, 800), atol=1e-6)
+    second = 0.1 * np.cos(2 * np.pi * 330 * np.arange(4000) / 16000).astype(np.float32)
+    program.announce(second)
+    restarted = program.next_chunk(1600)
+    assert np.allclose(restarted, second[:1600] + DUCK * music_at(19200, 1600), atol=1e-6)
     with pytest.raises(ValueError):
         program.next_chunk(0)
 

@@ -24,6 +24,7 @@ from voice_audio import as_spec, chunks, collect
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from switchboard.agent.conversation import HUMAN_INTENT
 from switchboard.config import AuthSettings, RoutingSettings, Settings
 from switchboard.speech.audio import pcm16_to_float
 from switchboard.testing.identity import bearer, staff_headers, staff_token
@@ -119,6 +120,14 @@ def ask_for_a_person(ws: ClientConnection, speak: Speak) -> list[dict[str, Any]]
     return collect(ws, lambda fs: any(f["type"] == "queue" for f in fs), 180)
 
 
+def hold_audio(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``audio`` frames after the ``on_hold`` announcement (none before it came)."""
+    keys = [f.get("key") if f.get("type") == "announcement" else None for f in frames]
+    if "on_hold" not in keys:
+        return []
+    return [f for f in frames[keys.index("on_hold") :] if f["type"] == "audio"]
+
+
 def until_type(kind: str) -> Callable[[list[dict[str, Any]]], bool]:
     return lambda fs: any(f.get("type") == kind for f in fs)
 
@@ -204,10 +213,16 @@ def test_held_caller_hears_position_and_hold_audio_then_talks_to_the_agent(
                 audio.send(json.dumps({"type": "hold", "on": True}))
                 control = collect(audio, until_type("control"), 30)[-1]
                 assert control["hold"] is True
-                held = collect(ws, lambda fs: len([f for f in fs if f["type"] == "audio"]) > 10)
+                held = collect(ws, lambda fs: len(hold_audio(fs)) > 10, 60)
                 assert any(f["type"] == "hold" and f["on"] for f in held)
-                assert rms(audio_of(held)) > 0.003
+                levels = [rms(audio_of([f])) for f in hold_audio(held)]
+                assert min(levels) > 0.003, levels  # every held chunk holds sound
                 audio.send(json.dumps({"type": "hold", "on": False}))
+                # off hold: the caller's player is told to drop the queued hold audio
+                resumed = collect(
+                    ws, lambda fs: any(f["type"] == "hold" and not f["on"] for f in fs), 30
+                )
+                assert any(f["type"] == "stop" for f in resumed), [f["type"] for f in resumed]
                 audio.send(json.dumps({"type": "mute", "on": True}))
                 control = collect(audio, lambda fs: any(f.get("mute") for f in fs), 30)[-1]
                 assert control == {"type": "control", "mute": True, "hold": False}
@@ -224,8 +239,15 @@ def test_held_caller_hears_position_and_hold_audio_then_talks_to_the_agent(
         headers=staff_headers(server.settings, "supervisor"),
         timeout=30,
     ).json()
-    texts = " ".join(m["content"] for m in view["messages"]).lower()
-    assert "stolen" in texts and ("vera" in texts or "help you" in texts)
+    # each leg's words stored on its own side: the caller's as the customer (user),
+    # the agent's as the human agent's messages
+    customer = " ".join(m["content"] for m in view["messages"] if m["role"] == "user").lower()
+    human = " ".join(
+        m["content"] for m in view["messages"] if m.get("intent") == HUMAN_INTENT
+    ).lower()
+    assert "stolen" in customer, customer
+    assert "stolen" not in human, human
+    assert "vera" in human or "help you" in human, human
     assert view["contact"]["status"] == "transferred" and view["contact"]["ended_at"]
 
 
@@ -305,7 +327,12 @@ def test_full_queue_offers_a_callback_the_caller_books_by_keypad(
         headers=staff_headers(server.settings, "supervisor"),
         timeout=30,
     ).json()
-    assert any(e["type"] == "callback_booked" for e in view["events"])
+    stored = [e["data"] for e in view["events"] if e["type"] == "callback_booked"]
+    assert len(stored) == 1, stored
+    # the number keyed after the failed "12#" (not "12" glued to it), stored masked:
+    # country code and last four digits of +447700900123 kept
+    assert stored[0]["customer_phone"] == "+44******0123", stored[0]
+    assert stored[0]["callback_id"] == booked["callback_id"]
 
 
 def test_position_is_announced_again_as_the_queue_moves(server: Server, speak: Speak) -> None:
@@ -415,3 +442,89 @@ def test_recorded_call_keeps_the_agent_leg_with_the_caller_and_the_bot(
     agent_leg, rate = read_wav(io.BytesIO(played.content))
     assert rate == 16000
     assert "help you" in heard(agent_leg), heard(agent_leg)
+
+
+class StubConversation:
+    """The conversation service of the stub desk: records the agent's stored lines."""
+
+    def __init__(self) -> None:
+        self.agent_lines: list[str] = []
+
+    async def human_agent_message(self, contact_id: str, text: str, *, agent: str) -> str:
+        self.agent_lines.append(text)
+        return text
+
+
+class StubDesk:
+    """Just enough of the routing desk for a connected line (no queue, no channel)."""
+
+    customers: Any = None
+    engine: Any = None
+    db: Any = None
+
+    def __init__(self) -> None:
+        self.conversation = StubConversation()
+        self.customer_lines: list[str] = []
+
+    def take_handover_frame(self, contact_id: str) -> dict[str, Any] | None:
+        return None
+
+    def queue_frame(self, placement: Any) -> dict[str, Any]:
+        return {}
+
+    async def resume(self, contact_id: str) -> None:
+        return None
+
+    async def customer_message(self, contact_id: str, text: str) -> dict[str, Any]:
+        self.customer_lines.append(text)
+        return {}
+
+    async def book_callback(self, contact_id: str, phone: str) -> Any:
+        raise AssertionError("no callback on a connected line")
+
+
+def drain(queue: Any) -> list[Any]:
+    """Everything queued now, in order (the queue is left empty)."""
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
+async def test_mute_and_hold_keep_each_side_from_hearing_the_other() -> None:
+    """Muted: the agent's audio never reaches the caller; on hold: the caller's never
+    reaches the agent. Unmuted and off hold, both flow (so the checks can fail)."""
+    from switchboard.domain.types import Locale
+    from switchboard.speech.audio import encode
+    from switchboard.testing.speech import fake_speech_stack, tone
+    from switchboard.voice.events import AudioOut
+    from switchboard.voice.human_line import HumanLine
+
+    pcm = encode(tone(500, rate=16000, level=0.3), PCM16_16K)  # 500 ms, 16 kHz PCM16
+    line = HumanLine("contact-1", StubDesk(), fake_speech_stack(), Locale.EN_GB)
+    line.state = "connected"
+    leg = line.attach_agent("vera")
+    try:
+        await line.agent_control(leg, "mute", True)
+        assert leg.muted
+        drain(line._out)  # the echoed ``hold`` frame
+        await line.agent_audio(leg, pcm, 16000)
+        assert drain(line._out) == []  # nothing to the caller while muted
+        await line.agent_control(leg, "mute", False)
+        drain(line._out)
+        await line.agent_audio(leg, pcm, 16000)
+        sent = [e for e in drain(line._out) if isinstance(e, AudioOut)]
+        assert sent and rms(pcm16_to_float(b"".join(e.data for e in sent))) > 0.1  # unmuted
+
+        await line.caller_audio(pcm)
+        assert any(f["type"] == "audio" for f in drain(leg.frames))  # connected: it flows
+        await line.agent_control(leg, "hold", True)
+        assert line.state == "on_hold"
+        drain(leg.frames)
+        await line.caller_audio(pcm)
+        got = drain(leg.frames)
+        assert not any(f["type"] == "audio" for f in got), got  # on hold: the agent hears nothing
+        await line.agent_audio(leg, pcm, 16000)
+        assert not any(isinstance(e, AudioOut) for e in drain(line._out))  # nor does the caller
+    finally:
+        await line.end("agent_left")

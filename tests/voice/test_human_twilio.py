@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from pydantic import SecretStr
 from voice_audio import as_spec, chunks
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosedOK
 from websockets.sync.client import connect
 
 from switchboard.config import AuthSettings, RoutingSettings, Settings, TwilioSettings
@@ -145,13 +145,15 @@ def test_handover_becomes_a_dial_to_the_agent_then_a_callback(
             }))
         # Twilio echoes each mark once the audio before it has played; the server hangs
         # up the stream after the handover message's last mark
-        with pytest.raises(ConnectionClosed):
+        with pytest.raises(ConnectionClosedOK) as closed:
             while True:
                 message = json.loads(ws.recv(timeout=120))
                 assert message["streamSid"] == stream_sid
                 if message["event"] == "mark":
                     ws.send(json.dumps({"event": "mark", "streamSid": stream_sid,
                                         "mark": message["mark"]}))
+        # a normal hang-up (1000), not an error close of the stream
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
 
     # <Connect action>: the transfer
     root = twiml(webhook(server, "/v1/twilio/handover", call_params(call_sid)))
@@ -192,7 +194,9 @@ def test_handover_becomes_a_dial_to_the_agent_then_a_callback(
     # the whisper the agent hears on a <Number> transfer: the handover summary
     root = twiml(webhook(server, "/v1/twilio/whisper", {"CallSid": "CA" + "2" * 32},
                          query=f"contact={contact_id}"))
-    assert "Transferred customer" in (root.findtext("Say") or "")
+    whisper = root.findtext("Say") or ""
+    assert whisper.startswith("Transferred customer. "), whisper
+    assert "reason explicit_request" in whisper, whisper  # the handover reason is told
 
 
 def test_stream_that_ends_without_a_handover_hangs_up(server: Server) -> None:
