@@ -216,6 +216,10 @@ class SentimentTracker(Protocol):
         """Drop the per-contact rolling state of an ended contact."""
         ...
 
+    async def persisted(self, contact_id: str, timeout_s: float = 2.0) -> None:
+        """Wait (bounded) until the contact's latest reading is stored; never raises."""
+        ...
+
     async def settle(self, timeout_s: float = 5.0) -> None:
         """Wait until the published segments are scored (bounded by ``timeout_s``)."""
         ...

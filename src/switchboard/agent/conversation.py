@@ -276,6 +276,9 @@ class ConversationService:
         contact = await self.db.get_contact(contact_id)
         if contact.ended_at is not None:
             return contact
+        if self.sentiment is not None:  # the last reading is stored before conversation_end
+            await self.sentiment.persisted(contact_id)
+            contact = await self.db.get_contact(contact_id)  # that reading updated the contact
         now = datetime.now(UTC)
         if contact.status is not ContactStatus.TRANSFERRED:
             contact.status = status

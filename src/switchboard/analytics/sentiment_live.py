@@ -147,6 +147,10 @@ class LiveSentiment:
         """Drop the rolling sentiment of an ended contact (the stored scores stay)."""
         self.monitor.forget(contact_id)
 
+    async def persisted(self, contact_id: str, timeout_s: float = 2.0) -> None:
+        """Wait (≤ ``timeout_s`` s) until the contact's latest reading is stored; never raises."""
+        await self.monitor.persisted(contact_id, timeout_s)
+
     def _load(self, contact_id: str) -> dict[str, Any] | None:
         try:
             stored = self.store.get_contact(contact_id).state.sentiment

@@ -327,6 +327,16 @@ class SentimentMonitor:
             )
         )
 
+    async def persisted(self, contact_id: str, timeout_s: float = 2.0) -> None:
+        """Wait (at most ``timeout_s`` seconds) for the contact's scheduled persist, if any.
+
+        The end of a contact waits here so its last reading is stored before
+        ``conversation_end``. Never raises: a slow store only shortens the wait.
+        """
+        task = self._persisting.get(contact_id)
+        if task is not None:
+            await asyncio.wait({task}, timeout=timeout_s)
+
     async def settle(self, timeout_s: float = 5.0) -> None:
         """Wait for every scheduled persist to finish (tests, shutdown).
 
