@@ -466,16 +466,16 @@ class Settings(BaseSettings):
         False, description="run the Alembic migrations (upgrade head) when the server starts"
     )
     database_pool_size: int = Field(
-        16, ge=1, description="PostgreSQL connections kept open per process (SQLAlchemy "
-        "pool_size; was SQLAlchemy's 5, which made turns wait for a connection at load)",
+        5, ge=1, description="PostgreSQL connections kept open per process (SQLAlchemy's "
+        "default). 16 (+16 overflow, 32 threads) was slightly better at 300 customers but "
+        "lost more turns at 500 (overload) in bench/cluster_load.py; to be A/B tested again",
     )
     database_max_overflow: int = Field(
-        16, ge=0, description="extra PostgreSQL connections opened at peaks, closed after use"
+        10, ge=0, description="extra PostgreSQL connections opened at peaks, closed after use"
     )
-    worker_threads: int = Field(
-        32, ge=4, le=256, description="threads of the event loop's default executor, which "
-        "runs every blocking store call (asyncio's default of cores + 4 = 6 here capped a "
-        "replica at ~15 turns/s while its threads waited on PostgreSQL)",
+    worker_threads: int | None = Field(
+        None, ge=4, le=256, description="threads of the event loop's default executor, "
+        "which runs every blocking store call; None keeps asyncio's (cores + 4, at most 32)",
     )
     auth: AuthSettings = Field(default_factory=AuthSettings)
     voice_engine: str = Field(

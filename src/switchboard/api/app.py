@@ -87,14 +87,15 @@ def _start_desk(settings: Settings, running: AgentService, cluster: Cluster) -> 
         return None
 
 
-def _size_default_executor(threads: int) -> None:
-    """Give the running loop a default executor of ``threads`` threads (``asyncio.to_thread``).
+def _size_default_executor(threads: int | None) -> None:
+    """Give the running loop a default executor of ``threads`` threads (None: keep asyncio's).
 
     Every blocking store call runs there; asyncio's default (cores + 4) left
     turns queueing for a thread while the threads waited on PostgreSQL.
     """
-    loop = asyncio.get_running_loop()
-    loop.set_default_executor(ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sb"))
+    if threads is not None:
+        executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sb")
+        asyncio.get_running_loop().set_default_executor(executor)
 
 
 def _include_voice(app: FastAPI) -> None:
