@@ -14,6 +14,7 @@ import base64
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -141,6 +142,26 @@ def desk_agent(server: Server, name: str) -> tuple[str, str]:
     return token, str(agent["agent_id"])
 
 
+@contextmanager
+def available_desk(
+    server: Server, name: str
+) -> Iterator[tuple[ClientConnection, str, dict[str, Any]]]:
+    """Sign ``name`` in, open its desk socket, go available and wait for an assignment.
+
+    Yields (desk socket, staff token, the ``assigned`` frame); the desk closes on exit.
+    Raises TimeoutError (from ``collect``) when no contact is assigned within 30 s.
+    """
+    token, agent_id = desk_agent(server, name)
+    with connect(
+        f"{server.ws_url}/v1/agents/{agent_id}/desk",
+        subprotocols=["bearer", token],  # type: ignore[list-item]
+        open_timeout=30,
+    ) as desk:
+        collect(desk, until_type("agent"), 30)
+        desk.send(json.dumps({"type": "status", "status": "available"}))
+        yield desk, token, collect(desk, until_type("assigned"), 30)[-1]
+
+
 def test_held_caller_hears_position_and_hold_audio_then_talks_to_the_agent(
     server: Server, speak: Speak
 ) -> None:
@@ -162,15 +183,7 @@ def test_held_caller_hears_position_and_hold_audio_then_talks_to_the_agent(
         assert min(levels) > 0.003, levels  # every 100 ms chunk holds sound
         assert "next" in heard(audio_of(hold)) or "queue" in heard(audio_of(hold))
 
-        token, agent_id = desk_agent(server, "vera")
-        with connect(
-            f"{server.ws_url}/v1/agents/{agent_id}/desk",
-            subprotocols=["bearer", token],  # type: ignore[list-item]
-            open_timeout=30,
-        ) as desk:
-            collect(desk, until_type("agent"), 30)
-            desk.send(json.dumps({"type": "status", "status": "available"}))
-            assigned = collect(desk, until_type("assigned"), 30)[-1]
+        with available_desk(server, "vera") as (desk, token, assigned):
             assert assigned["contact_id"] == cid
             assert assigned["summary"]["handover_reason"] == "explicit_request"
             frames = collect(ws, until_type("agent_joined"), 30)
@@ -345,15 +358,8 @@ def test_position_is_announced_again_as_the_queue_moves(server: Server, speak: S
         frames += collect(second, until_type("announcement"), 60)
         spoken = next(f for f in frames if f["type"] == "announcement")
         assert spoken["key"] == "position" and "number 2" in spoken["text"]
-        token, agent_id = desk_agent(server, "quinn")
-        with connect(
-            f"{server.ws_url}/v1/agents/{agent_id}/desk",
-            subprotocols=["bearer", token],  # type: ignore[list-item]
-            open_timeout=30,
-        ) as desk:
-            collect(desk, until_type("agent"), 30)
-            desk.send(json.dumps({"type": "status", "status": "available"}))
-            assert collect(desk, until_type("assigned"), 30)[-1]["contact_id"] == first_id
+        with available_desk(server, "quinn") as (desk, _, assigned):
+            assert assigned["contact_id"] == first_id
             # the second caller moves up: a new position frame and a new announcement
             moved = collect(
                 second, lambda fs: any(f["type"] == "queue" and f["position"] == 1 for f in fs), 30
@@ -400,15 +406,7 @@ def test_recorded_call_keeps_the_agent_leg_with_the_caller_and_the_bot(
     ws, cid = call(server)
     with ws:
         ask_for_a_person(ws, speak)
-        token, agent_id = desk_agent(server, "rita")
-        with connect(
-            f"{server.ws_url}/v1/agents/{agent_id}/desk",
-            subprotocols=["bearer", token],  # type: ignore[list-item]
-            open_timeout=30,
-        ) as desk:
-            collect(desk, until_type("agent"), 30)
-            desk.send(json.dumps({"type": "status", "status": "available"}))
-            collect(desk, until_type("assigned"), 30)
+        with available_desk(server, "rita") as (desk, token, _):
             collect(ws, until_type("agent_joined"), 30)
             with connect(
                 f"{server.ws_url}/v1/contacts/{cid}/agent-audio",

@@ -253,7 +253,7 @@ def mask_endpoint(endpoint: str | None) -> str | None:
     more, in the spirit of PCI DSS truncation (last four digits):
 
     * a phone number keeps its country code and last four digits:
-      ``+447700900123`` → ``+44*******0123``;
+      ``+447700900123`` → ``+44******0123``;
     * an e-mail keeps its first character and domain: ``jane@example.com``
       → ``j***@example.com``;
     * anything else has every digit but the last four replaced by ``*`` and
