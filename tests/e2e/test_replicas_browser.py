@@ -12,19 +12,16 @@ Chromium with two browser contexts.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from switchboard.config import Settings
 from switchboard.testing.identity import ensure_user, staff_headers
-from switchboard.testing.replicas import Rig, missing_tools
+from switchboard.testing.replicas import Rig, missing_tools, throwaway_schema
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -42,29 +39,15 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def rig(postgres_url: str) -> Iterator[Rig]:
     """Two replicas behind nginx on PostgreSQL (database sb_i14, a fresh schema)."""
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname='sb_i14'")).first() is None:
-            conn.execute(text('CREATE DATABASE "sb_i14"'))
-    admin.dispose()
-    own = make_url(postgres_url).set(database="sb_i14")
-    schema = f"accept_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(own)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = own.update_query_dict({"options": f"-csearch_path={schema}"})
-    database_url = url.render_as_string(hide_password=False)
-    cluster = Rig(database_url=database_url, replicas=2)
-    try:
-        started = cluster.start()
-        # The desk signs in (issue 13): the agent is a user of the replicas' database.
-        ensure_user(Settings(database_url=database_url), "Alice", "agent", AGENT_PASSWORD)
-        yield started
-    finally:
-        cluster.stop()
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
+    with throwaway_schema(postgres_url, "accept") as database_url:
+        cluster = Rig(database_url=database_url, replicas=2)
+        try:
+            started = cluster.start()
+            # The desk signs in (issue 13): the agent is a user of the replicas' database.
+            ensure_user(Settings(database_url=database_url), "Alice", "agent", AGENT_PASSWORD)
+            yield started
+        finally:
+            cluster.stop()
 
 
 #: The desk agent's password (a user made in the replicas' database).

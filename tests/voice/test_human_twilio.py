@@ -77,6 +77,15 @@ def webhook(server: Server, path: str, params: dict[str, str], *, token: str = A
     return httpx.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=60)
 
 
+def action(url: str | None, params: dict[str, str]) -> httpx.Response:
+    """Request an action URL of our TwiML exactly as given (query included), signed."""
+    from twilio.request_validator import RequestValidator
+
+    assert url
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+    return httpx.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=60)
+
+
 def twiml(response: httpx.Response) -> ET.Element:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/xml")
@@ -118,11 +127,14 @@ def test_handover_becomes_a_dial_to_the_agent_then_a_callback(
     root = twiml(webhook(server, "/v1/twilio/voice", call_params(call_sid)))
     connect_el = root.find("Connect")
     assert connect_el is not None
-    assert connect_el.get("action") == f"{server.http_url}/v1/twilio/handover"
     stream = connect_el.find("Stream")
     assert stream is not None and stream.get("url") == f"{server.ws_url}/v1/twilio/media"
     custom = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
     assert custom["from"] == "+447700900123" and custom["token"]
+    # the contact exists from the first webhook; every action URL names it (any replica)
+    contact_id = str(custom["contactId"])
+    handover_url = connect_el.get("action")
+    assert handover_url == f"{server.http_url}/v1/twilio/handover?contact={contact_id}"
 
     # the Media Stream, as Twilio sends it
     with connect(f"{server.ws_url}/v1/twilio/media", max_size=None, open_timeout=60) as ws:
@@ -156,17 +168,18 @@ def test_handover_becomes_a_dial_to_the_agent_then_a_callback(
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
 
     # <Connect action>: the transfer
-    root = twiml(webhook(server, "/v1/twilio/handover", call_params(call_sid)))
+    root = twiml(action(handover_url, call_params(call_sid)))
     said = " ".join(el.text or "" for el in root.findall("Say"))
     assert "next in the queue" in said
     dial = root.find("Dial")
-    assert dial is not None and dial.get("action") == f"{server.http_url}/v1/twilio/dial"
+    assert dial is not None
+    assert dial.get("action") == f"{server.http_url}/v1/twilio/dial?contact={contact_id}"
     client = dial.find("Client")
     assert client is not None and client.findtext("Identity") == "desk-vera"
     attributes = {p.get("name"): p.get("value") for p in client.findall("Parameter")}
     assert attributes["handoverReason"] == "explicit_request"
     assert attributes["position"] == "1" and attributes["queue"]
-    contact_id = str(attributes["contactId"])
+    assert attributes["contactId"] == contact_id  # the stream continued the webhook's contact
     supervisor = staff_headers(server.settings, "supervisor")
     view = httpx.get(f"{server.http_url}/v1/contacts/{contact_id}", headers=supervisor,
                      timeout=30).json()
@@ -176,16 +189,16 @@ def test_handover_becomes_a_dial_to_the_agent_then_a_callback(
     assert sum(int(q["size"]) for q in queues) == 1  # queued with its priority and summary
 
     # the agent did not answer: <Dial action> offers a callback
-    root = twiml(webhook(server, "/v1/twilio/dial",
-                         call_params(call_sid, DialCallStatus="no-answer", DialCallDuration="0")))
+    root = twiml(action(dial.get("action"),
+                        call_params(call_sid, DialCallStatus="no-answer", DialCallDuration="0")))
     gather = root.find("Gather")
-    assert gather is not None and gather.get("action") == f"{server.http_url}/v1/twilio/callback"
+    callback_url = f"{server.http_url}/v1/twilio/callback?contact={contact_id}"
+    assert gather is not None and gather.get("action") == callback_url
     assert gather.get("finishOnKey") == "#" and gather.get("input") == "dtmf"
     assert "called back" in (gather.findtext("Say") or "")
-    bad = twiml(webhook(server, "/v1/twilio/callback", call_params(call_sid, Digits="12")))
+    bad = twiml(action(callback_url, call_params(call_sid, Digits="12")))
     assert "did not work" in (bad.find("Gather").findtext("Say") or "")  # type: ignore[union-attr]
-    root = twiml(webhook(server, "/v1/twilio/callback",
-                         call_params(call_sid, Digits="447700900456")))
+    root = twiml(action(callback_url, call_params(call_sid, Digits="447700900456")))
     assert "ending 0 4 5 6" in (root.findtext("Say") or "")
     assert root.find("Hangup") is not None
     queues = httpx.get(f"{server.http_url}/v1/queues", headers=supervisor, timeout=30).json()
@@ -202,3 +215,43 @@ def test_handover_becomes_a_dial_to_the_agent_then_a_callback(
 def test_stream_that_ends_without_a_handover_hangs_up(server: Server) -> None:
     root = twiml(webhook(server, "/v1/twilio/handover", call_params("CA" + uuid.uuid4().hex)))
     assert root.find("Hangup") is not None and root.find("Dial") is None
+
+
+def test_a_stream_lost_while_the_bot_had_the_caller_is_handed_to_a_human(server: Server) -> None:
+    """The replica streaming the call died: its ``<Connect action>`` transfers, never hangs up.
+
+    No media stream is opened here at all (the replica died before or while
+    streaming): the contact made by the first webhook is still active when Twilio
+    requests the action, so it is handed over (``technical_issues``) and dialled.
+    """
+    call_sid = "CA" + uuid.uuid4().hex
+    root = twiml(webhook(server, "/v1/twilio/voice", call_params(call_sid)))
+    connect_el = root.find("Connect")
+    assert connect_el is not None
+    handover_url = connect_el.get("action")
+    root = twiml(action(handover_url, call_params(call_sid)))
+    assert root.find("Hangup") is None
+    dial = root.find("Dial")
+    assert dial is not None, ET.tostring(root)
+    client = dial.find("Client")
+    assert client is not None
+    attributes = {p.get("name"): p.get("value") for p in client.findall("Parameter")}
+    assert attributes["handoverReason"] == "technical_issues"
+    contact_id = str(attributes["contactId"])
+    supervisor = staff_headers(server.settings, "supervisor")
+    view = httpx.get(f"{server.http_url}/v1/contacts/{contact_id}", headers=supervisor,
+                     timeout=30).json()
+    assert view["contact"]["status"] == "transferred"
+    decisions = [e for e in view["events"] if e["type"] == "handover_decision"]
+    assert decisions and decisions[-1]["data"]["detail"] == "media stream ended unexpectedly"
+    # Twilio retries the same action (or a second replica gets it): no second handover
+    again = twiml(action(handover_url, call_params(call_sid)))
+    assert again.find("Dial") is not None
+    view = httpx.get(f"{server.http_url}/v1/contacts/{contact_id}", headers=supervisor,
+                     timeout=30).json()
+    assert len([e for e in view["events"] if e["type"] == "handover_decision"]) == 1
+    # the agent answered and the transfer completed: the contact ends, a late action hangs up
+    done = twiml(action(dial.get("action"), call_params(call_sid, DialCallStatus="completed")))
+    assert done.find("Hangup") is not None
+    late = twiml(action(handover_url, call_params(call_sid)))
+    assert late.find("Hangup") is not None and late.find("Dial") is None

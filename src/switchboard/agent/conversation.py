@@ -45,10 +45,12 @@ from cachetools import LRUCache
 from pydantic import BaseModel
 
 from switchboard.agent import guardrail
+from switchboard.agent.handover import build_summary
+from switchboard.agent.messages import handover_message
 from switchboard.agent.pii_notice import PiiEvents, notice_text
 from switchboard.audit.pii import PiiRedactor, Redaction, shared_redactor
 from switchboard.audit.redact import redact
-from switchboard.domain.attributes import ATTR_SENTIMENT
+from switchboard.domain.attributes import ATTR_SENTIMENT, handover_attributes
 from switchboard.domain.segments import TranscriptSegment
 from switchboard.domain.types import (
     AgentReply,
@@ -58,6 +60,7 @@ from switchboard.domain.types import (
     Event,
     EventType,
     Handover,
+    HandoverReason,
     Locale,
     Message,
     Role,
@@ -85,6 +88,10 @@ HUMAN_INTENT = "HUMAN_AGENT"
 MAX_TEXT = 4000
 #: ``Message.intent`` of the bot's "never share your PIN" notice in the transcript.
 PII_NOTICE_INTENT = "PII_NOTICE"
+
+
+#: Messages read to summarise a contact whose AI-agent leg was lost (:meth:`hand_over_lost_leg`).
+LOST_LEG_HISTORY = 50
 
 
 class ContactView(BaseModel):
@@ -632,6 +639,51 @@ class ConversationService:
         await self.db.update_contact(contact)
         await self.aflush()
         return await self.hand_over(contact_id, handover)
+
+    async def hand_over_lost_leg(self, contact_id: str, detail: str) -> dict[str, Any] | None:
+        """Hand over a contact whose AI-agent leg was lost while it was still active.
+
+        A phone call's media stream that drops while the AI agent has the caller
+        (the replica serving it was killed, its process crashed) leaves the call up
+        on the platform: Twilio then requests the ``<Connect action>`` on another
+        replica, which calls this so the caller reaches a human instead of being
+        hung up on (issue 14, "a voice call on a dying replica is handed to a human").
+        The summary is built from the stored history; the handover reason is
+        ``technical_issues`` (seed 2); the ``handover_decision`` event says why
+        (``detail``) and the contact is marked transferred and queued as any handover.
+
+        Returns:
+            :meth:`hand_over`'s frame (``queue`` or ``queue_closed``), or None when no
+            queue is injected or queueing failed (logged; the contact stays transferred).
+
+        Raises:
+            switchboard.errors.UnknownContactError: no such contact.
+        """
+        contact, history = await self.contact_and_history(contact_id, LOST_LEG_HISTORY)
+        reason = HandoverReason.TECHNICAL_ISSUES
+        summary = build_summary(history, "", reason=reason, information={})
+        handover = Handover(
+            reason=reason, message=handover_message(reason, contact.locale), summary=summary
+        )
+        sentiment = (contact.state.get("attributes") or {}).get(ATTR_SENTIMENT)
+        await self.record(
+            contact_id,
+            EventType.HANDOVER_DECISION,
+            Source.SYSTEM,
+            handover_triggered=True,
+            reason=reason.value,
+            detail=detail,
+            conversation_turns=summary.conversation_turns,
+            conversation_summary=summary.model_dump(mode="json"),
+            sentiment=sentiment,
+        )
+        log.warning(
+            "contact handed over: its AI-agent leg was lost (%s)", detail,
+            extra={"contact_id": contact_id},
+        )
+        return await self.transfer(
+            contact_id, handover, handover_attributes(handover, sentiment=sentiment)
+        )
 
     # -- handover -----------------------------------------------------------------------
 

@@ -116,7 +116,7 @@ class SupervisorFeed:
                 await asyncio.sleep(0.5)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py stub gap
+                    await pubsub.aclose()
 
     def apply(self, data: Any) -> None:
         """Apply one published item from another replica to the board (never raises)."""

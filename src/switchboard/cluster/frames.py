@@ -404,7 +404,7 @@ class RedisChannels:
                 await asyncio.sleep(0.5)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py stub gap
+                    await pubsub.aclose()
 
     def _on_message(self, data: Any) -> None:
         if not isinstance(data, bytes | str):

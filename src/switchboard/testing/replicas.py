@@ -29,6 +29,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +72,47 @@ http {{
   }}
 }}
 """
+
+
+#: The PostgreSQL database the rigs' throw-away schemas live in (created if missing).
+RIG_DATABASE = "sb_i14"
+
+
+@contextlib.contextmanager
+def throwaway_schema(postgres_url: str, prefix: str = "rig") -> Iterator[str]:
+    """A database URL whose ``search_path`` is a fresh schema of :data:`RIG_DATABASE`.
+
+    Args:
+        postgres_url: a reachable server (any database; its credentials are reused).
+        prefix: start of the schema's name (``<prefix>_<8 hex>``).
+
+    Yields:
+        The URL to give the replicas (``options=-csearch_path=<schema>``); the schema
+        is dropped on exit.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        found = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": RIG_DATABASE}
+        ).first()
+        if found is None:
+            conn.execute(text(f'CREATE DATABASE "{RIG_DATABASE}"'))
+    admin.dispose()
+    own = make_url(postgres_url).set(database=RIG_DATABASE)
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(own)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = own.update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
 
 
 def free_port() -> int:

@@ -76,15 +76,26 @@ def resolve_secret(settings: AuthSettings) -> str:
     return value
 
 
-def issue_token(settings: AuthSettings, subject: str, *, ttl_s: int | None = None) -> str:
-    """Sign a token for ``subject`` valid ``ttl_s`` seconds (default: the dev token's)."""
+def issue_token(
+    settings: AuthSettings,
+    subject: str,
+    *,
+    ttl_s: int | None = None,
+    extra: dict[str, str] | None = None,
+) -> str:
+    """Sign a token for ``subject`` valid ``ttl_s`` seconds (default: the dev token's).
+
+    ``extra``: more claims (e.g. ``contact_id``, the contact a Twilio stream continues);
+    they cannot override ``sub``, ``aud``, ``iat`` or ``exp``.
+    """
     now = int(time.time())
-    claims = {
+    claims: dict[str, object] = dict(extra or {})
+    claims.update({
         "sub": subject,
         "aud": settings.audience,
         "iat": now,
         "exp": now + (ttl_s if ttl_s is not None else settings.dev_token_ttl_s),
-    }
+    })
     return jwt.encode(claims, resolve_secret(settings), algorithm=settings.algorithm)
 
 

@@ -338,8 +338,10 @@ async def twilio_media(
 
     async def make_call(start: dict[str, Any]) -> Call:
         custom = start.get("customParameters") or {}
+        contact_id = custom.get("contactId")  # created by the /v1/twilio/voice webhook
         if settings.auth.enabled:
-            verify_token(settings.auth, header_token or custom.get("token"))
+            claims = verify_token(settings.auth, header_token or custom.get("token"))
+            contact_id = claims.get("contact_id")  # only a signed contact is continued
         return await _new_call(
             websocket.app,
             service,
@@ -348,6 +350,7 @@ async def twilio_media(
             spec_in=MULAW_8K,
             spec_out=MULAW_8K,
             endpoint=custom.get("from") or start.get("callSid"),
+            contact_id=contact_id if isinstance(contact_id, str) and contact_id else None,
             hold=True,  # the transfer (twilio_hooks) keeps the contact until the agent is done
         )
 

@@ -35,7 +35,7 @@ import asyncio
 import json
 import logging
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -46,7 +46,7 @@ from switchboard.domain.attributes import (
     ATTR_HANDOVER_REASON,
     ATTR_SENTIMENT,
 )
-from switchboard.domain.types import ContactStatus
+from switchboard.domain.types import Channel, ContactStatus
 from switchboard.errors import InputError, SwitchboardError
 from switchboard.identity import AuthenticationError
 from switchboard.voice.hold import say
@@ -141,12 +141,21 @@ async def verified_form(request: Request, settings: Settings) -> dict[str, str]:
     return params
 
 
-def _url(request: Request, settings: Settings, path: str, *, ws: bool = False) -> str:
+def _url(
+    request: Request, settings: Settings, path: str, *, ws: bool = False,
+    contact_id: str | None = None,
+) -> str:
+    """The public URL of ``path`` (``?contact=`` added when ``contact_id`` is given).
+
+    The contact travels in the action URLs because Twilio may request them of
+    any replica; Twilio signs the whole URL, query included, so it cannot be forged.
+    """
     base = settings.twilio.public_url or str(request.base_url)
     base = base.rstrip("/")
     if ws:
         base = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
-    return base + path
+    query = f"?{urlencode({'contact': contact_id})}" if contact_id else ""
+    return base + path + query
 
 
 class TwimlResponse(Response):
@@ -159,16 +168,44 @@ def _twiml(response: Any) -> Response:
     return TwimlResponse(content=str(response))
 
 
-def incoming_call(request: Request, settings: Settings, params: dict[str, str]) -> Any:
-    """TwiML of a new call: the media stream to the AI agent, then ``/handover``."""
+async def open_contact(request: Request, settings: Settings, params: dict[str, str]) -> str | None:
+    """Create the call's contact as the call comes in (Connect creates its ContactId then too).
+
+    Through the app's conversation service (``app.state.service``); None when the
+    app has none (the media stream then creates the contact). With the contact
+    known from the first webhook, every later webhook names it in its URL, so
+    any replica can serve it (issue 14).
+    """
+    service = getattr(request.app.state, "service", None)
+    if service is None:
+        return None
+    contact = await service.start_contact(
+        channel=Channel.VOICE,
+        locale=settings.locale,
+        customer_endpoint=params.get("From") or params.get("CallSid") or None,
+    )
+    return str(contact.contact_id)
+
+
+async def incoming_call(request: Request, settings: Settings, params: dict[str, str]) -> Any:
+    """TwiML of a new call: the media stream to the AI agent, then ``/handover``.
+
+    The stream's token carries the new contact's id (claim ``contact_id``), which
+    the media socket continues; ``/handover?contact=…`` names it too.
+    """
     from twilio.twiml.voice_response import Connect, VoiceResponse
 
     call_sid = params.get("CallSid", "")
+    contact_id = await open_contact(request, settings, params)
     response = VoiceResponse()
-    connect = Connect(action=_url(request, settings, "/v1/twilio/handover"), method="POST")
+    action = _url(request, settings, "/v1/twilio/handover", contact_id=contact_id)
+    connect = Connect(action=action, method="POST")
     stream = connect.stream(url=_url(request, settings, "/v1/twilio/media", ws=True))
-    token = issue_token(settings.auth, call_sid or "twilio", ttl_s=STREAM_TOKEN_TTL_S)
+    extra = {"contact_id": contact_id} if contact_id else None
+    token = issue_token(settings.auth, call_sid or "twilio", ttl_s=STREAM_TOKEN_TTL_S, extra=extra)
     stream.parameter(name="token", value=token)
+    if contact_id:
+        stream.parameter(name="contactId", value=contact_id)
     if params.get("From"):
         stream.parameter(name="from", value=params["From"])
     stream.parameter(name="locale", value=settings.locale.value)
@@ -193,13 +230,15 @@ async def transfer(request: Request, settings: Settings, desk: Desk | None, cont
         attrs = contact.state.attributes.as_map()
         locale = contact.locale
     if frame is None or frame.get("type") == "queue_closed":
-        return callback_offer(request, settings, response, "callback_offer", locale)
+        return callback_offer(
+            request, settings, response, "callback_offer", locale, contact_id=contact_id
+        )
     position = int(frame.get("position") or 1)
     minutes = int(frame.get("ewt_minutes") or 0)
     key = "first" if position == 1 else "position"
     response.say(say(key, locale, position=position, minutes=minutes))
     dial = Dial(
-        action=_url(request, settings, "/v1/twilio/dial"),
+        action=_url(request, settings, "/v1/twilio/dial", contact_id=contact_id),
         method="POST",
         timeout=settings.twilio.dial_timeout_s,
     )
@@ -242,14 +281,15 @@ def _summary_line(raw: str) -> str:
 
 
 def callback_offer(
-    request: Request, settings: Settings, response: Any, key: str, locale: Any
+    request: Request, settings: Settings, response: Any, key: str, locale: Any,
+    *, contact_id: str | None = None,
 ) -> Any:
     """Add a ``<Gather>`` offering a callback (the number keyed, then ``#``)."""
     gather = response.gather(
         input="dtmf",
         finish_on_key="#",
         timeout=10,
-        action=_url(request, settings, "/v1/twilio/callback"),
+        action=_url(request, settings, "/v1/twilio/callback", contact_id=contact_id),
         method="POST",
     )
     gather.say(say(key, locale))
@@ -270,11 +310,21 @@ def desk_of(request: Request) -> Desk | None:
     return getattr(request.app.state, "desk", None)
 
 
+def contact_of(request: Request, params: dict[str, str]) -> str | None:
+    """The call's contact: ``?contact=`` of the (signed) action URL, else this process's memory.
+
+    The query is how any replica knows the contact (issue 14); the per-process
+    :class:`TwilioCalls` map serves calls whose TwiML predates it.
+    """
+    named = request.query_params.get("contact")
+    return named or twilio_calls(request.app).contact_of(params.get("CallSid", ""))
+
+
 async def hook_voice(request: Request) -> Response:
     """A call comes in: stream it to the AI agent (signed by Twilio)."""
     settings = settings_of(request)
     params = await verified_form(request, settings)
-    return _twiml(incoming_call(request, settings, params))
+    return _twiml(await incoming_call(request, settings, params))
 
 
 async def hook_handover(request: Request) -> Response:
@@ -283,12 +333,38 @@ async def hook_handover(request: Request) -> Response:
 
     settings = settings_of(request)
     params = await verified_form(request, settings)
-    contact_id = twilio_calls(request.app).contact_of(params.get("CallSid", ""))
+    contact_id = contact_of(request, params)
+    desk = desk_of(request)
+    if contact_id is not None and desk is not None:
+        contact_id = await _still_to_serve(desk, contact_id)
     if contact_id is None:
         response = VoiceResponse()
         response.hangup()
         return _twiml(response)
-    return _twiml(await transfer(request, settings, desk_of(request), contact_id))
+    return _twiml(await transfer(request, settings, desk, contact_id))
+
+
+async def _still_to_serve(desk: Desk, contact_id: str) -> str | None:
+    """The contact when its caller still needs serving after the stream, else None.
+
+    * transferred and not ended: the AI agent handed the caller over → transfer;
+    * still active: the stream dropped while the AI agent had the caller (its
+      replica was killed, or it failed) → handed over now
+      (:meth:`~switchboard.agent.conversation.ConversationService.hand_over_lost_leg`),
+      then transferred: a caller is never hung up on for our failure;
+    * ended (resolved, abandoned), or unknown → None: the call is over, hang up.
+    """
+    try:
+        contact = await desk.db.get_contact(contact_id)
+    except SwitchboardError:
+        logger.warning("twilio: stream ended for an unknown contact %s", contact_id)
+        return None
+    if contact.ended_at is not None:
+        return None
+    if contact.status is ContactStatus.ACTIVE:
+        await desk.conversation.hand_over_lost_leg(contact_id, "media stream ended unexpectedly")
+        return contact_id
+    return contact_id if contact.status is ContactStatus.TRANSFERRED else None
 
 
 async def hook_dial(request: Request) -> Response:
@@ -298,7 +374,7 @@ async def hook_dial(request: Request) -> Response:
     settings = settings_of(request)
     params = await verified_form(request, settings)
     call_sid = params.get("CallSid", "")
-    contact_id = twilio_calls(request.app).contact_of(call_sid)
+    contact_id = contact_of(request, params)
     response = VoiceResponse()
     if params.get("DialCallStatus") == "completed" or contact_id is None:
         response.hangup()
@@ -307,7 +383,9 @@ async def hook_dial(request: Request) -> Response:
             await desk.conversation.end_contact(contact_id, ContactStatus.TRANSFERRED)
         twilio_calls(request.app).forget(call_sid)
         return _twiml(response)
-    offer = callback_offer(request, settings, response, "callback_offer", settings.locale)
+    offer = callback_offer(
+        request, settings, response, "callback_offer", settings.locale, contact_id=contact_id
+    )
     return _twiml(offer)
 
 
@@ -318,7 +396,7 @@ async def hook_callback(request: Request) -> Response:
     settings = settings_of(request)
     params = await verified_form(request, settings)
     call_sid = params.get("CallSid", "")
-    contact_id = twilio_calls(request.app).contact_of(call_sid)
+    contact_id = contact_of(request, params)
     desk = desk_of(request)
     response = VoiceResponse()
     digits = "".join(ch for ch in params.get("Digits", "") if ch.isdigit())
@@ -331,7 +409,10 @@ async def hook_callback(request: Request) -> Response:
     except (InputError, SwitchboardError) as exc:
         logger.info("twilio callback not booked: %s", exc, extra={"contact_id": contact_id})
         return _twiml(
-            callback_offer(request, settings, response, "callback_failed", settings.locale)
+            callback_offer(
+                request, settings, response, "callback_failed", settings.locale,
+                contact_id=contact_id,
+            )
         )
     last4 = " ".join(booked.customer_phone[-4:])
     response.say(say("callback_booked", settings.locale, last4=last4))
