@@ -190,7 +190,8 @@ class CallEnded:
     Attributes:
         reason: ``"hangup"`` (caller/transport closed), ``"handover"`` (passed to a
             human queue), ``"no_speech"`` (caller silent after repeated prompts),
-            ``"error"``.
+            ``"error"``, :data:`MOVED` (the replica drained the socket; the contact
+            stays open for the caller's reconnect to another replica).
         contact_id: the contact whose transcript holds the call.
         handover: set when ``reason == "handover"``.
     """
@@ -198,6 +199,11 @@ class CallEnded:
     reason: str
     contact_id: str
     handover: HandoverInfo | None = None
+
+
+#: ``CallEnded.reason`` of a call moved off a draining replica (issue 14): its contact
+#: is not ended, the caller's page reconnects to another replica and resumes it.
+MOVED = "moved"
 
 
 #: Every event a session emits.

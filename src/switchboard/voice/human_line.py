@@ -478,6 +478,7 @@ class HumanLine:
         """
         if leg is not self.agent or self.state not in {"connected", "on_hold"}:
             raise InputError("there is no connected call to control")
+        announce = False
         if kind == "mute":
             leg.muted = on
             if on:
@@ -487,7 +488,7 @@ class HumanLine:
                 self.state = "on_hold"
                 self.caller_stt.flush()
                 self.agent_stt.flush()
-                await self._announce("on_hold", replace=True)
+                announce = True  # after the state frames: the page knows it is held first
             elif not on and self.state == "on_hold":
                 self.state = "connected"
                 self._program.clear()
@@ -498,6 +499,8 @@ class HumanLine:
             raise InputError(f"unknown control {kind!r}")
         leg.send({"type": "control", "mute": leg.muted, "hold": self.state == "on_hold"})
         self._send({"type": "hold", "on": self.state == "on_hold"})
+        if announce:  # synthesis takes a while: hold audio already plays meanwhile
+            await self._announce("on_hold", replace=True)
 
     # ----------------------------------------------------------------- transcripts
 

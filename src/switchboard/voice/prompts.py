@@ -13,6 +13,7 @@ _EN = {
     ),
     "agent_failed": "Sorry, something went wrong on my side. Could you say that again?",
     "recording_notice": "This call may be recorded for quality and training.",
+    "resumed": "Sorry, we were cut off for a moment. I'm back. What would you like to know?",
 }
 _FR = {
     "no_input": "Excusez-moi, je n'entends rien. Comment puis-je vous aider ?",
@@ -24,6 +25,9 @@ _FR = {
     ),
     "agent_failed": "Désolé, un problème est survenu de mon côté. Pouvez-vous répéter ?",
     "recording_notice": "Cet appel peut être enregistré pour la qualité et la formation.",
+    "resumed": (
+        "Désolé, la ligne a été coupée un instant. Je suis de retour. Que puis-je pour vous ?"
+    ),
 }
 
 

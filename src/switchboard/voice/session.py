@@ -52,6 +52,7 @@ from switchboard.errors import InputError, SwitchboardError
 from switchboard.voice.conversation import ServiceConversation, ServiceLike, as_conversation
 from switchboard.voice.endpoint import EndpointEvent, Onset, Pause, Resume, SpeechStart, TurnEnd
 from switchboard.voice.events import (
+    MOVED,
     MULAW_8K,
     AudioSpec,
     CallEnded,
@@ -207,8 +208,11 @@ class CallSession:
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self, *, greet: bool = True) -> str:
+    async def start(self, *, greet: bool = True, opening: str | None = None) -> str:
         """Create (or resume) the contact and speak the greeting.
+
+        ``opening``: said instead of the greeting (e.g. the "we were cut off" prompt
+        of a call resumed on another replica); only with ``greet``.
 
         Returns:
             The contact id.
@@ -227,7 +231,7 @@ class CallSession:
         self._turns.start(self._contact_id, self.locale)
         self._watchdog = asyncio.create_task(self._run_watchdog(), name="voice-watchdog")
         if greet:
-            opening = self._conversation.greeting(self.locale)
+            opening = opening or self._conversation.greeting(self.locale)
             if self.recorder is not None:  # the caller is told first (seed 1, 5)
                 opening = f"{prompt('recording_notice', self.locale)} {opening}"
             self._turns.submit(TurnInput("prompt", text=opening))
@@ -427,7 +431,9 @@ class CallSession:
         held = reason == "handover" and not self._end_on_handover
         if not held:  # a held caller's recorder goes on with the human line (human_line.py)
             await self._store_recording()
-        if self._contact_id is not None and not held:
+        # a held caller's contact goes on with the human line; a moved call's on another
+        # replica (the socket was drained, the caller reconnects elsewhere)
+        if self._contact_id is not None and not held and reason != MOVED:
             status = ContactStatus.ABANDONED if reason == "no_speech" else ContactStatus.RESOLVED
             try:
                 await self._conversation.end_contact(self._contact_id, status)

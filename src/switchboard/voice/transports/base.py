@@ -25,6 +25,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 
 from switchboard.errors import InputError
 from switchboard.voice.events import (
+    MOVED,
     AudioOut,
     CallEnded,
     Clear,
@@ -345,8 +346,11 @@ async def pump(
         await asyncio.gather(reader, writer, return_exceptions=True)
         await call.close("hangup")
         if not (hold_on_handover and ended == ["handover"]):
+            # 1012 "service restart" (RFC 6455 registry) for a call moved off a draining
+            # replica: the page reconnects elsewhere; 1000 for every other end
+            code = 1012 if ended == [MOVED] else 1000
             with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
-                await websocket.close(code=1000)
+                await websocket.close(code=code)
     for task in (reader, writer):
         if not task.cancelled() and task.exception() is not None:
             logger.error(

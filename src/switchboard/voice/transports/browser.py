@@ -12,7 +12,9 @@ Client → server (JSON text frames)::
 
 Server → client::
 
-    {"type": "ready", "contactId": "...", "format": "audio/pcm", "sampleRate": 16000}
+    {"type": "ready", "contactId": "...", "format": "audio/pcm", "sampleRate": 16000,
+     "locale": "en_GB", "resumed": false, "contactToken": "<JWT>"}   # token: to resume
+    {"type": "reconnect", "reason": "draining", "contactId": "..."}  # then close 1012
     {"type": "audio", "data": "<base64 PCM16>", "format": "audio/pcm", "sampleRate": 16000,
      "replyId": 2}
     {"type": "mark", "name": "r2-s0", "replyId": 2, "last": false}
@@ -24,7 +26,9 @@ Server → client::
     {"type": "pong"}
 
 Auth: a JWT (see :mod:`switchboard.voice.transports.auth`); browsers send it as
-the subprotocols ``["bearer", token]``. A bad frame (not JSON, binary, unknown
+the subprotocols ``["bearer", token]``. ``?resume=1`` with the contact token of
+``ready``: the call continues its contact after a replica moved or lost it
+(:mod:`switchboard.voice.transports.moving`). A bad frame (not JSON, binary, unknown
 type, truncated base64, odd byte count, another sample rate) gets an ``error``
 frame and is dropped; the call goes on.
 """
@@ -98,26 +102,35 @@ class BrowserProtocol:
 
     async def render(self, event: VoiceEvent) -> bool:
         """Send one call event as seed 4 JSON; False when the client has gone."""
-        match event:
-            case AudioOut():
-                frame: dict[str, Any] | None = {
-                    "type": "audio",
-                    "data": b64(event.data),
-                    "format": "audio/pcm",
-                    "sampleRate": event.sample_rate,
-                    "replyId": event.reply_id,
-                }
-            case Mark():
-                frame = {
-                    "type": "mark",
-                    "name": event.name,
-                    "replyId": event.reply_id,
-                    "last": event.last,
-                }
-            case Clear():
-                frame = {"type": "stop", "replyId": event.reply_id, "heardText": event.heard_text}
-            case _:
-                frame = event_frame(event)
-        if frame is None:
-            return True
-        return await send_json(self.websocket, frame)
+        return await render_event(self.websocket, event)
+
+
+async def render_event(websocket: WebSocket, event: VoiceEvent) -> bool:
+    """Send one voice event on a browser socket as seed 4 JSON; False when the client has gone.
+
+    Audio → ``audio`` (base64 PCM16), ``Mark`` → ``mark``, ``Clear`` → ``stop``
+    (barge-in), the others through :func:`~.base.event_frame`.
+    """
+    match event:
+        case AudioOut():
+            frame: dict[str, Any] | None = {
+                "type": "audio",
+                "data": b64(event.data),
+                "format": "audio/pcm",
+                "sampleRate": event.sample_rate,
+                "replyId": event.reply_id,
+            }
+        case Mark():
+            frame = {
+                "type": "mark",
+                "name": event.name,
+                "replyId": event.reply_id,
+                "last": event.last,
+            }
+        case Clear():
+            frame = {"type": "stop", "replyId": event.reply_id, "heardText": event.heard_text}
+        case _:
+            frame = event_frame(event)
+    if frame is None:
+        return True
+    return await send_json(websocket, frame)

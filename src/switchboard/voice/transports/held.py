@@ -30,26 +30,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
 from switchboard.errors import InputError, SwitchboardError
-from switchboard.voice.events import CallEnded
+from switchboard.voice.events import CallEnded, VoiceEvent
 from switchboard.voice.human_line import HumanLine, HumanLines
 from switchboard.voice.transports.base import b64decode_audio, error_json, read_frames, send_json
-from switchboard.voice.transports.browser import BrowserProtocol
 
 logger = logging.getLogger("switchboard.voice.transport")
 
 
+#: Sends one voice event in the browser's wire format; False when the client has gone.
+Render = Callable[[VoiceEvent], Awaitable[bool]]
+
+
 async def serve_held_caller(
-    websocket: WebSocket, line: HumanLine, protocol: BrowserProtocol, lines: HumanLines
+    websocket: WebSocket, line: HumanLine, render: Render, lines: HumanLines
 ) -> str:
     """Run a handed-over browser caller on its socket until the line ends.
 
-    Returns:
-        Why the line ended (``CallEnded.reason``).
+    ``render``: e.g. :func:`~switchboard.voice.transports.browser.render_event`.
+    Returns why the line ended (``CallEnded.reason``).
     """
     hung_up = False
 
@@ -79,7 +83,7 @@ async def serve_held_caller(
             if isinstance(item, dict):
                 ok = await send_json(websocket, item)
             else:
-                ok = await protocol.render(item)
+                ok = await render(item)
             if isinstance(item, CallEnded):
                 return item.reason
             if not ok:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -40,6 +41,7 @@ from switchboard.identity.tokens import TokenService
 from switchboard.voice.conversation import ServiceLike
 from switchboard.voice.events import MULAW_8K, PCM16_16K, AudioSpec, CallEnded
 from switchboard.voice.human_line import HumanLine, HumanLines
+from switchboard.voice.prompts import prompt
 from switchboard.voice.transports.auth import (
     CLOSE_UNAUTHORIZED,
     AuthError,
@@ -47,9 +49,15 @@ from switchboard.voice.transports.auth import (
     verify_token,
 )
 from switchboard.voice.transports.base import Call, error_json, pump, send_json
-from switchboard.voice.transports.browser import BrowserProtocol
+from switchboard.voice.transports.browser import BrowserProtocol, render_event
 from switchboard.voice.transports.gateway import GatewayProtocol
 from switchboard.voice.transports.held import serve_held_caller
+from switchboard.voice.transports.moving import (
+    Mover,
+    contact_token,
+    refuse_if_draining,
+    resume_kind,
+)
 from switchboard.voice.transports.twilio import StreamState, TwilioProtocol
 from switchboard.voice.transports.twilio_hooks import twilio_calls
 from switchboard.web import static_dir
@@ -153,6 +161,7 @@ async def _new_call(
     endpoint: str | None = None,
     contact_id: str | None = None,
     hold: bool = False,
+    opening: str | None = None,
 ) -> Call:
     speech = await speech_stack(app)
     if settings.voice_engine == "nova_sonic":
@@ -173,7 +182,7 @@ async def _new_call(
         contact_id=contact_id,  # a customer's contact token continues that contact
         end_on_handover=not hold,  # a held caller's contact ends with its human agent
     )
-    await session.start()
+    await session.start(opening=opening)
     return session
 
 
@@ -273,12 +282,26 @@ async def voice_page() -> FileResponse:
 async def browser_voice(
     websocket: WebSocket, service: ServiceDep, settings: SettingsDep
 ) -> None:
-    """Seed 4 browser voice call (frames in :mod:`.browser`)."""
+    """Seed 4 browser voice call (frames in :mod:`.browser`; moves in :mod:`.moving`).
+
+    ``?resume=1`` with a contact token: the page reconnects after its replica was
+    drained or died; the contact goes on where it was (AI agent, held line, or over).
+    """
     claims = await _authorize(websocket, settings, contacts=True)
     if claims is None:
         return
+    if await refuse_if_draining(websocket):  # this replica is stopping: go to another one
+        return
     desk = getattr(websocket.app.state, "desk", None)
     hold = desk is not None and settings.voice_engine == "pipeline"
+    named = claims.get("contact_id")
+    contact_id = named if isinstance(named, str) and named else None
+    resuming = websocket.query_params.get("resume") == "1" and contact_id is not None
+    if resuming and contact_id is not None:
+        kind = await resume_kind(desk if hold else None, contact_id)
+        if kind != "bot":
+            await _resume_off_bot(websocket, kind, contact_id, desk, settings)
+            return
     try:
         locale = _locale(websocket.query_params.get("locale"), settings)
         call = await _new_call(
@@ -289,34 +312,79 @@ async def browser_voice(
             spec_in=PCM16_16K,
             spec_out=PCM16_16K,
             endpoint=str(claims.get("sub", "")) or None,
-            contact_id=claims.get("contact_id"),
+            contact_id=contact_id,
             hold=hold,
+            opening=prompt("resumed", locale) if resuming else None,
         )
     except Exception as exc:
         await _refuse(websocket, exc)
         return
     protocol = BrowserProtocol(websocket, call)
-    await send_json(
-        websocket,
-        {
-            "type": "ready",
-            "contactId": call.contact_id,
-            "format": "audio/pcm",
-            "sampleRate": PCM16_16K.sample_rate,
-            "locale": locale.value,
-        },
-    )
-    reason = await pump(
-        websocket, call, read=protocol.read, render=protocol.render, hold_on_handover=hold
-    )
+    ready = {
+        "type": "ready",
+        "contactId": call.contact_id,
+        "format": "audio/pcm",
+        "sampleRate": PCM16_16K.sample_rate,
+        "locale": locale.value,
+        "resumed": resuming,
+        "contactToken": contact_token(settings, call.contact_id),
+    }
+    await send_json(websocket, ready)
+    with Mover(
+        websocket, call.contact_id, idle=lambda: not getattr(call, "busy", False),
+        movable=lambda: True, end=call.close,
+    ):
+        reason = await pump(
+            websocket, call, read=protocol.read, render=protocol.render, hold_on_handover=hold
+        )
     if reason == "handover" and desk is not None and hold:
         # The caller stays on the line: hold audio and position, then a human agent.
         line = HumanLine(
             call.contact_id, desk, await speech_stack(websocket.app), locale, settings.voice,
             recorder=getattr(call, "recorder", None),  # the call's recording goes on
         )
-        reason = await serve_held_caller(websocket, line, protocol, human_lines(websocket.app))
+        reason = await _serve_line(websocket, line)
     logger.info("browser call ended: %s", reason, extra={"contact_id": call.contact_id})
+
+
+async def _serve_line(websocket: WebSocket, line: HumanLine) -> str:
+    """The held caller's line until it ends; moved off a draining replica while still waiting."""
+    waiting = {"queued", "callback"}
+    with Mover(
+        websocket, line.contact_id, idle=lambda: True,
+        movable=lambda: line.state in waiting, end=line.end,
+    ):
+        return await serve_held_caller(
+            websocket, line, functools.partial(render_event, websocket), human_lines(websocket.app)
+        )
+
+
+async def _resume_off_bot(
+    websocket: WebSocket, kind: str, contact_id: str, desk: Any, settings: Settings
+) -> None:
+    """A reconnecting caller whose contact is no longer with the AI agent.
+
+    ``held``: back on the held line (queue place kept, hold audio, the agent);
+    ``over``: the call ended meanwhile (``ended``, close 1000).
+    """
+    if kind == "held":
+        contact = await desk.db.get_contact(contact_id)
+        await send_json(websocket, {
+            "type": "ready", "contactId": contact_id, "format": "audio/pcm",
+            "sampleRate": PCM16_16K.sample_rate, "locale": contact.locale.value,
+            "resumed": True, "contactToken": contact_token(settings, contact_id),
+        })  # fmt: skip
+        line = HumanLine(
+            contact_id, desk, await speech_stack(websocket.app), contact.locale, settings.voice
+        )
+        reason = await _serve_line(websocket, line)
+        logger.info("resumed held caller ended: %s", reason, extra={"contact_id": contact_id})
+        return
+    await send_json(websocket, {
+        "type": "ended", "reason": "hangup", "contactId": contact_id, "handover": None,
+    })  # fmt: skip
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+        await websocket.close(code=1000)
 
 
 def human_lines(app: FastAPI) -> HumanLines:

@@ -6,6 +6,10 @@
  * Auth: the JWT from `#token=...` in the page URL (printed by `make run`) or the
  * token field, else the token of a contact the page opens (POST /v1/contacts), sent
  * as the WebSocket subprotocols ["bearer", token].
+ * Moving replicas (issue 14): `ready` carries a contact token; when the server sends
+ * `reconnect` (its replica is draining) or the socket drops (1012, 1006: the replica
+ * died), the page reconnects with that token and `?resume=1`, with back-off, and the
+ * call goes on where it was (AI agent or held line); the microphone stays open.
  */
 (() => {
   "use strict";
@@ -15,6 +19,8 @@
   const FRAME_MS = 20; // one worklet frame
   const FRAMES_PER_MESSAGE = 5; // 100 ms of audio per socket message
   const TOKEN_KEY = "switchboard.voiceToken";
+  const RESUME_CODES = new Set([1001, 1006, 1011, 1012, 1013]); // going away, dropped, restart
+  const MAX_RESUMES = 6; // attempts per drop; back-off 0.25 s, 0.5 s, 1 s, 2 s, 4 s, 4 s
 
   const $ = (id) => document.getElementById(id);
   const els = {
@@ -31,6 +37,10 @@
   let ready = false;
   let pending = [];
   let speaking = false;
+  let resumeToken = null; // the contact token from `ready`: continue this contact anywhere
+  let moving = false; // the server said `reconnect`
+  let resumes = 0;
+  let userEnded = false;
   let silentMs = 0;
   const playback = { next: 0, sources: new Set(), timers: new Set(), chunks: 0 };
 
@@ -158,8 +168,20 @@
     switch (frame.type) {
       case "ready":
         ready = true;
+        moving = false;
+        resumes = 0;
+        if (frame.contactToken) resumeToken = frame.contactToken;
         els.call.dataset.contactId = frame.contactId;
+        if (frame.resumed) {
+          els.call.dataset.resumed = String(Number(els.call.dataset.resumed || 0) + 1);
+          caption("system", "", "Reconnected.");
+        }
         setState("live", "Connected · speak whenever you like");
+        break;
+      case "reconnect": // this replica is stopping: the call moves to another one
+        moving = true;
+        ready = false;
+        setState("connecting", "Reconnecting…");
         break;
       case "audio": play(frame); break;
       case "mark": markWhenPlayed(frame.name); break;
@@ -209,6 +231,7 @@
       case "agent_transcript": caption("agent", frame.agent || "Agent", frame.text); break;
       case "hold": els.call.dataset.hold = String(!!frame.on); break;
       case "ended":
+        if (frame.reason === "moved") break; // the call goes on elsewhere (after `reconnect`)
         caption("system", "", frame.reason === "handover" ? "Transferred to a colleague." : "Call ended.");
         teardown("Call ended");
         break;
@@ -260,16 +283,39 @@
     mute.gain.value = 0; // keep the graph pulled without hearing yourself
     source.connect(worklet).connect(mute).connect(ctx.destination);
 
+    userEnded = false;
+    resumeToken = null;
+    openSocket(token, false);
+    els.hangup.disabled = false;
+  }
+
+  function openSocket(token, resume) {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const url = `${scheme}://${location.host}/v1/voice?locale=${encodeURIComponent(els.locale.value)}`;
-    ws = new WebSocket(url, ["bearer", token]);
-    ws.onmessage = onFrame;
-    ws.onclose = (e) => {
+    const query = `locale=${encodeURIComponent(els.locale.value)}${resume ? "&resume=1" : ""}`;
+    const socket = new WebSocket(`${scheme}://${location.host}/v1/voice?${query}`, ["bearer", token]);
+    ws = socket;
+    socket.onmessage = onFrame;
+    socket.onclose = (e) => {
+      if (ws !== socket) return; // an older socket, already replaced
       if (e.code === 4401) { els.tokenBox.hidden = false; showError("The access token was refused."); }
+      const resumable = !userEnded && resumeToken && (moving || RESUME_CODES.has(e.code));
+      if (resumable && resumes < MAX_RESUMES) {
+        resumeLater();
+        return;
+      }
       teardown(els.call.dataset.state === "ended" ? null : "Call ended");
     };
-    ws.onerror = () => showError("The connection to the voice service failed.");
-    els.hangup.disabled = false;
+    socket.onerror = () => { if (!moving) showError("The connection to the voice service failed."); };
+  }
+
+  // The replica went away: reconnect to any other with this contact's token.
+  function resumeLater() {
+    ready = false;
+    pending = [];
+    resumes += 1;
+    setState("connecting", "Reconnecting…");
+    const delay = Math.min(4000, 125 * 2 ** resumes);
+    setTimeout(() => { if (!userEnded && micStream) openSocket(resumeToken, true); }, delay);
   }
 
   function teardown(text) {
@@ -286,6 +332,7 @@
   }
 
   function hangup() {
+    userEnded = true;
     send({ type: "hangup" });
     stopPlayback();
     teardown("Call ended");
