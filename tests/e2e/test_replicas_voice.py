@@ -20,9 +20,11 @@ import json
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
@@ -181,3 +183,57 @@ def test_a_held_caller_who_reconnects_is_back_in_the_queue(rig: Rig) -> None:
         read_until(ws, lambda f: f["type"] == "audio", timeout=60)  # hold audio, never silence
         assert view(rig, contact_id)["contact"]["status"] == "transferred"
         ws.send(json.dumps({"type": "hangup"}))
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
+def test_the_voice_page_resumes_by_itself_when_its_replica_stops(
+    rig: Rig, tmp_path: Path
+) -> None:
+    """Chromium, a silent fake microphone, the page through nginx; its replica gets SIGTERM."""
+    from playwright.sync_api import sync_playwright
+
+    from switchboard.speech.audio import write_wav
+
+    silence = tmp_path / "silence.wav"
+    write_wav(silence, np.zeros(48000 * 2, np.float32), 48000)
+    for i in range(rig.replicas):  # both replicas up (the tests above killed some)
+        if rig.procs[i] is None or rig.procs[i].poll() is not None:  # type: ignore[union-attr]
+            rig.start_replica(i)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
+                  "--use-fake-device-for-media-stream",
+                  f"--use-file-for-fake-audio-capture={silence}",
+                  "--autoplay-policy=no-user-gesture-required"],
+        )  # fmt: skip
+        context = browser.new_context(permissions=["microphone"])
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        try:
+            page.goto(f"{rig.proxy_url}/voice")
+            page.click("#start")
+            page.wait_for_selector("#call[data-state='live'][data-replica]", timeout=120_000)
+            call = page.locator("#call")
+            contact_id = call.get_attribute("data-contact-id")
+            replica = str(call.get_attribute("data-replica"))
+            page.wait_for_selector(".caption--agent", timeout=120_000)  # the greeting
+            proc = rig.procs[int(replica.rsplit("-", 1)[1])]
+            assert proc is not None
+            proc.send_signal(signal.SIGTERM)
+            page.wait_for_selector("#call[data-resumed='1'][data-state='live']", timeout=120_000)
+            assert call.get_attribute("data-contact-id") == contact_id  # the same contact
+            assert call.get_attribute("data-replica") != replica
+            page.wait_for_function(
+                "text => [...document.querySelectorAll('.caption--agent .caption__text')]"
+                ".some(el => el.textContent === text)", arg=RESUMED, timeout=120_000,
+            )
+            assert page.locator(".caption--system", has_text="Reconnected.").count() == 1
+        finally:
+            context.close()
+            browser.close()
+    assert errors == [], f"JavaScript errors on the voice page: {errors}"

@@ -328,6 +328,7 @@ async def browser_voice(
         "locale": locale.value,
         "resumed": resuming,
         "contactToken": contact_token(settings, call.contact_id),
+        "replica": getattr(getattr(websocket.app.state, "cluster", None), "replica_id", None),
     }
     await send_json(websocket, ready)
     with Mover(

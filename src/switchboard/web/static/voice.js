@@ -172,6 +172,7 @@
         resumes = 0;
         if (frame.contactToken) resumeToken = frame.contactToken;
         els.call.dataset.contactId = frame.contactId;
+        if (frame.replica) els.call.dataset.replica = frame.replica; // which process serves it
         if (frame.resumed) {
           els.call.dataset.resumed = String(Number(els.call.dataset.resumed || 0) + 1);
           caption("system", "", "Reconnected.");
