@@ -13,7 +13,6 @@ desk — the caller is never hung up on.
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 import xml.etree.ElementTree as ET
@@ -25,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from switchboard.config import Settings
+from switchboard.testing import twilio_stream
 from switchboard.testing.identity import staff_headers
 from switchboard.testing.replicas import Rig, missing_tools, throwaway_schema
 
@@ -96,23 +96,12 @@ def test_a_call_on_a_killed_replica_is_transferred_by_the_other(rig: Rig) -> Non
     # Its media stream runs on replica A: the AI agent greets the caller.
     ws_a = rig.replica_url(0).replace("http://", "ws://")
     with connect(f"{ws_a}/v1/twilio/media", max_size=None, open_timeout=120) as ws:
-        ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
-        ws.send(json.dumps({
-            "event": "start", "sequenceNumber": "1", "streamSid": stream_sid,
-            "start": {
-                "accountSid": ACCOUNT, "streamSid": stream_sid, "callSid": call_sid,
-                "tracks": ["inbound"], "customParameters": custom,
-                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-            },
-        }))  # fmt: skip
-        silence = base64.b64encode(b"\xff" * 160).decode()  # 20 ms of μ-law silence
+        ws.send(twilio_stream.connected())
+        ws.send(twilio_stream.start(stream_sid, call_sid, ACCOUNT, custom))
+        silence = b"\xff" * 160  # 20 ms of μ-law silence
         greeted = False
         for n in range(1, 3000):
-            ws.send(json.dumps({
-                "event": "media", "sequenceNumber": str(n + 1), "streamSid": stream_sid,
-                "media": {"track": "inbound", "chunk": str(n), "timestamp": str(20 * n),
-                          "payload": silence},
-            }))  # fmt: skip
+            ws.send(twilio_stream.media(stream_sid, n, silence))
             try:
                 message = json.loads(ws.recv(timeout=0.02))
             except TimeoutError:

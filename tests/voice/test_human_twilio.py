@@ -13,7 +13,6 @@ offers a callback, and the keyed number books it.
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 import xml.etree.ElementTree as ET
@@ -28,6 +27,7 @@ from websockets.exceptions import ConnectionClosedOK
 from websockets.sync.client import connect
 
 from switchboard.config import AuthSettings, RoutingSettings, Settings, TwilioSettings
+from switchboard.testing import twilio_stream
 from switchboard.testing.identity import staff_headers
 from switchboard.voice.events import MULAW_8K
 
@@ -138,23 +138,12 @@ def test_handover_becomes_a_dial_to_the_agent_then_a_callback(
 
     # the Media Stream, as Twilio sends it
     with connect(f"{server.ws_url}/v1/twilio/media", max_size=None, open_timeout=60) as ws:
-        ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
-        ws.send(json.dumps({
-            "event": "start", "sequenceNumber": "1", "streamSid": stream_sid,
-            "start": {
-                "accountSid": ACCOUNT, "streamSid": stream_sid, "callSid": call_sid,
-                "tracks": ["inbound"], "customParameters": custom,
-                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-            },
-        }))
+        ws.send(twilio_stream.connected())
+        ws.send(twilio_stream.start(stream_sid, call_sid, ACCOUNT, custom))
         samples, rate = speak("I want to speak to a person please.")
         audio = as_spec(samples, rate, MULAW_8K, pad_ms=1500)
         for n, part in enumerate(chunks(audio, MULAW_8K, 20), start=1):
-            ws.send(json.dumps({
-                "event": "media", "sequenceNumber": str(n + 1), "streamSid": stream_sid,
-                "media": {"track": "inbound", "chunk": str(n), "timestamp": str(20 * n),
-                          "payload": base64.b64encode(part).decode()},
-            }))
+            ws.send(twilio_stream.media(stream_sid, n, part))
         # Twilio echoes each mark once the audio before it has played; the server hangs
         # up the stream after the handover message's last mark
         with pytest.raises(ConnectionClosedOK) as closed:
