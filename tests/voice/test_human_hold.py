@@ -29,6 +29,17 @@ def test_hold_music_is_never_silent_and_never_loud() -> None:
     assert abs(float(loop[-1]) - float(loop[0])) < 0.02
 
 
+@pytest.mark.parametrize("rate", [8000, 16000])
+def test_chord_joins_and_the_loop_wrap_step_no_more_than_a_chord_does(rate: int) -> None:
+    """A click is a sample step larger than the music itself makes; chords crossfade."""
+    loop = hold_music(rate)
+    steps = np.abs(np.diff(np.concatenate([loop, loop[:1]])))
+    inside = np.abs(np.diff(loop[rate // 2 : 3 * rate // 2]))  # the middle of the first chord
+    for join in range(0, len(loop), 2 * rate):  # every chord boundary, the wrap included
+        around = steps[(np.arange(join - rate // 10, join + rate // 10)) % len(steps)]
+        assert float(around.max()) <= float(inside.max()) * 1.01, join
+
+
 def test_announcements_play_first_over_a_ducked_music_bed_then_music_resumes() -> None:
     program = HoldProgram(16000)
     speech = 0.2 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000).astype(np.float32)

@@ -35,6 +35,8 @@ _CHORDS: tuple[tuple[float, ...], ...] = (
     (196.00, 246.94, 293.66),
 )
 _CHORD_S = 2.0
+#: Overlap of consecutive chords (s), crossfaded with equal power.
+_XFADE_S = 0.05
 #: Lowest level of the chord envelope, relative to its peak.
 _FLOOR = 0.35
 #: Level of the music bed under an announcement, relative to the music (ducking).
@@ -113,19 +115,29 @@ def hold_music(rate: int = MODEL_RATE) -> Float32:
     """One loop of the hold music: four 2 s chords, mono float32 at ``rate`` Hz (8 s).
 
     Each chord swells in over 0.25 s and falls back over 0.5 s to a third of its
-    level (never to zero: the caller never hears a gap), so the loop joins without clicks.
+    level (never to zero: the caller never hears a gap). Consecutive chords, and
+    the last chord with the first (the loop wraps), overlap by ``_XFADE_S`` with
+    an equal-power crossfade, so no chord boundary is a jump in the waveform
+    (a click): the largest sample step at a join is no larger than inside a chord.
     """
     n = int(_CHORD_S * rate)
-    t = np.arange(n, dtype=np.float64) / rate
+    x = int(_XFADE_S * rate)
+    t = np.arange(n + x, dtype=np.float64) / rate
     attack, release = int(0.25 * rate), int(0.5 * rate)
-    env = np.ones(n)
+    env = np.ones(n + x)
     env[:attack] = np.linspace(_FLOOR, 1.0, attack)
-    env[-release:] = np.linspace(1.0, _FLOOR, release)
-    parts = []
-    for chord in _CHORDS:
+    env[n - release : n] = np.linspace(1.0, _FLOOR, release)
+    env[n:] = _FLOOR
+    ramp = np.sin(0.5 * np.pi * np.arange(x) / x)  # 0 → 1, equal power with its mirror
+    fade = np.ones(n + x)
+    fade[:x] = ramp
+    fade[n:] = ramp[::-1] if x else fade[n:]
+    loop = np.zeros(len(_CHORDS) * n + x)
+    for i, chord in enumerate(_CHORDS):
         tone = sum(np.sin(2 * np.pi * f * t) + 0.2 * np.sin(4 * np.pi * f * t) for f in chord)
-        parts.append(tone * env)
-    loop = np.concatenate(parts)
+        loop[i * n : i * n + n + x] += tone * env * fade
+    loop[:x] += loop[len(_CHORDS) * n :]  # the last chord's tail fades out under the first
+    loop = loop[: len(_CHORDS) * n]
     peak = float(np.max(np.abs(loop))) or 1.0
     return (loop * (MUSIC_PEAK / peak)).astype(np.float32)
 
