@@ -27,22 +27,10 @@ from switchboard.domain.types import Contact
 from switchboard.routing.models import AgentRow
 from switchboard.store import SqlStore
 from switchboard.store.migrate import BASELINE, current_revision, head_revision, upgrade_url
+from switchboard.testing.replicas import ensure_database
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "schema"
 PG_DATABASE = "sb_i14"
-
-
-def _own_pg_database(postgres_url: str) -> str:
-    """The URL of this branch's PostgreSQL database (created when missing)."""
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DATABASE}
-        ).first()
-        if exists is None:
-            conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    admin.dispose()
-    return make_url(postgres_url).set(database=PG_DATABASE).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -51,7 +39,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrate.db'}"
         return
-    base = _own_pg_database(request.getfixturevalue("postgres_url"))
+    base = ensure_database(request.getfixturevalue("postgres_url"), PG_DATABASE)
     schema = f"mig_{uuid.uuid4().hex[:10]}"
     engine = create_engine(base)
     with engine.begin() as conn:

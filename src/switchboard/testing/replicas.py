@@ -78,6 +78,32 @@ http {{
 RIG_DATABASE = "sb_i14"
 
 
+def ensure_database(postgres_url: str, name: str = RIG_DATABASE) -> str:
+    """The URL of database ``name`` on ``postgres_url``'s server, created when missing.
+
+    Args:
+        postgres_url: a reachable server (any database; its credentials are reused).
+        name: the database to make sure of.
+
+    Returns:
+        The URL (password included) of ``name``.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            found = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if found is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+
+
 @contextlib.contextmanager
 def throwaway_schema(postgres_url: str, prefix: str = "rig") -> Iterator[str]:
     """A database URL whose ``search_path`` is a fresh schema of :data:`RIG_DATABASE`.
@@ -93,15 +119,7 @@ def throwaway_schema(postgres_url: str, prefix: str = "rig") -> Iterator[str]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        found = conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": RIG_DATABASE}
-        ).first()
-        if found is None:
-            conn.execute(text(f'CREATE DATABASE "{RIG_DATABASE}"'))
-    admin.dispose()
-    own = make_url(postgres_url).set(database=RIG_DATABASE)
+    own = make_url(ensure_database(postgres_url, RIG_DATABASE))
     schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
     engine = create_engine(own)
     with engine.begin() as conn:
