@@ -19,6 +19,7 @@ from switchboard.speech.audio import encode, read_wav, resample, write_wav
 from switchboard.testing.speech import (
     ScriptedConversation,
     fake_speech_stack,
+    listen,
     quiet,
     tone,
 )
@@ -121,13 +122,7 @@ async def test_no_input_prompt_repeats_the_question_the_agent_asked() -> None:
         conv, fake_speech_stack(["I want to open an account."]), input_spec=PCM16_16K,
         output_spec=PCM16_16K, settings=VoiceSettings(no_input_ms=1000, max_no_input_prompts=2),
     )
-    events: list[object] = []
-
-    async def collect() -> None:
-        async for e in session.events():
-            events.append(e)
-
-    reader = asyncio.create_task(collect())
+    events, reader = listen(session)
     await session.start(greet=False)
     await _feed(session, np.concatenate([quiet(200), tone(800), quiet(700)]))
     await _until(lambda: len([e for e in events if isinstance(e, ReplyText)]) >= 1)
@@ -150,13 +145,7 @@ async def test_a_fragment_is_asked_again_never_sent_to_the_agent() -> None:
         conv, fake_speech_stack(["their", "their"]), input_spec=PCM16_16K,
         output_spec=PCM16_16K,
     )
-    events: list[object] = []
-
-    async def collect() -> None:
-        async for e in session.events():
-            events.append(e)
-
-    reader = asyncio.create_task(collect())
+    events, reader = listen(session)
     await session.start(greet=False)
     await _feed(session, np.concatenate([quiet(200), tone(500), quiet(700)]))
     await _until(lambda: any(isinstance(e, ReplyText) for e in events))
@@ -183,13 +172,7 @@ async def test_the_audio_that_barged_in_stays_in_the_utterance() -> None:
     conv = ScriptedConversation(replies=["Our branch opens at nine on Saturdays. " * 4, "OK."])
     session = CallSession(conv, speech, input_spec=PCM16_16K, output_spec=PCM16_16K,
                           settings=VoiceSettings(early_silence_ms=0))
-    events: list[object] = []
-
-    async def collect() -> None:
-        async for e in session.events():
-            events.append(e)
-
-    reader = asyncio.create_task(collect())
+    events, reader = listen(session)
     await session.start(greet=False)
     await _feed(session, np.concatenate([quiet(200), tone(800), quiet(700)]))
     await _until(lambda: len(conv.turns) == 1)
@@ -262,13 +245,7 @@ async def test_a_clipped_wav_fragment_is_asked_again_and_a_clear_line_answered(
     clipped, rate = read_wav(wav)
     conv = ScriptedConversation(replies=["You can open one online in ten minutes."])
     session = CallSession(conv, speech_stack(), input_spec=PCM16_16K, output_spec=PCM16_16K)
-    events: list[object] = []
-
-    async def collect() -> None:
-        async for e in session.events():
-            events.append(e)
-
-    reader = asyncio.create_task(collect())
+    events, reader = listen(session)
     await session.start(greet=False)
     await _feed(session, np.concatenate([quiet(300), resample(clipped, rate, 16000), quiet(900)]))
     await _until(lambda: any(isinstance(e, ReplyText) for e in events), 60)

@@ -23,6 +23,7 @@ from switchboard.testing.speech import (
     ScriptedStt,
     ToneTts,
     fake_speech_stack,
+    listen,
     quiet,
     tone,
 )
@@ -279,13 +280,7 @@ async def test_session_on_fakes_endpoints_transcribes_answers_and_barges_in() ->
     conv = ScriptedConversation(replies=["Our branch opens at nine on Saturdays. " * 3])
     speech = fake_speech_stack(["Is there a branch open on Saturday?"], ms_per_char=60)
     session = CallSession(conv, speech, input_spec=PCM16_16K, output_spec=PCM16_16K)
-    events: list[object] = []
-
-    async def collect() -> None:
-        async for e in session.events():
-            events.append(e)
-
-    reader = asyncio.create_task(collect())
+    events, reader = listen(session)
     assert await session.start(greet=False) == "c1"
     await _feed(session, np.concatenate([quiet(200), tone(800), quiet(700)]))
     await _until(session, lambda: any(isinstance(e, Mark) and e.last for e in events))
@@ -344,13 +339,7 @@ async def test_session_no_input_prompts_then_goodbye() -> None:
         conv, fake_speech_stack(), input_spec=PCM16_16K, output_spec=PCM16_16K,
         settings=VoiceSettings(no_input_ms=1000, max_no_input_prompts=1),
     )
-    events: list[object] = []
-
-    async def collect() -> None:
-        async for e in session.events():
-            events.append(e)
-
-    reader = asyncio.create_task(collect())
+    events, reader = listen(session)
     await session.start(greet=False)
     for _ in range(40):  # 4 s of audio time, fed at a steady pace
         await _feed(session, quiet(100))
@@ -369,13 +358,7 @@ async def test_session_dtmf_and_invalid_digit() -> None:
     conv = ScriptedConversation(replies=["Thanks."])
     session = CallSession(conv, fake_speech_stack(), input_spec=PCM16_16K,
                           output_spec=PCM16_16K, locale=Locale.EN_GB)
-    events: list[object] = []
-
-    async def collect() -> None:
-        async for e in session.events():
-            events.append(e)
-
-    reader = asyncio.create_task(collect())
+    events, reader = listen(session)
     await session.start(greet=False)
     await session.dtmf("X")
     for d in "42#":

@@ -14,6 +14,7 @@ milliseconds:
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -158,6 +159,25 @@ class ToneTts:
         self.spoken.append(text)
         samples = tone(len(text) * self.ms_per_char, rate=self.sample_rate, level=0.1)
         return Speech(samples, self.sample_rate, 0.0)
+
+
+def listen(session: Any) -> tuple[list[object], asyncio.Task[None]]:
+    """Collect a call session's events as they come.
+
+    Args:
+        session: anything with an async ``events()`` iterator (a ``CallSession``).
+
+    Returns:
+        ``(events, reader)``: the list the events are appended to, in order, and the
+        task reading them (it ends when the session's event stream does; await it).
+    """
+    events: list[object] = []
+
+    async def collect() -> None:
+        async for event in session.events():
+            events.append(event)
+
+    return events, asyncio.create_task(collect())
 
 
 def fake_speech_stack(
