@@ -30,7 +30,7 @@ from switchboard.domain.types import EventType
 from switchboard.errors import InputError
 from switchboard.speech.audio import encode
 from switchboard.testing.identity import staff_headers
-from switchboard.testing.speech import fake_speech_stack, quiet, tone
+from switchboard.testing.speech import fake_speech_stack, listen, quiet, tone
 from switchboard.voice.events import Mark, ReplyText
 from switchboard.voice.recording import CallRecorder, RecordingStore
 from switchboard.voice.session import CallSession
@@ -61,13 +61,7 @@ async def _call(settings: Settings) -> tuple[str, list[object], bytes]:
     service = await build_service(settings)
     speech = fake_speech_stack(["Where is your nearest branch to Manchester?"], ms_per_char=5)
     session = CallSession(service, speech, input_spec=PCM16_16K, output_spec=PCM16_16K)
-    events: list[object] = []
-
-    async def collect() -> None:
-        async for event in session.events():
-            events.append(event)
-
-    reader = asyncio.create_task(collect())
+    events, reader = listen(session)
     contact_id = await session.start()
     caller = encode(np.concatenate([quiet(300), tone(900, level=0.4), quiet(800)]), PCM16_16K)
     async with asyncio.timeout(120):
