@@ -17,9 +17,11 @@ rate limits apply per customer as they would on the Internet, not to the proxy's
 address. The limits stay on.
 
 Faults (seconds from the start of the load): ``--kill-at T`` SIGKILLs replica 0 and
-restarts it ``--restart-after`` s later; ``--redis-restart-at T`` restarts Redis.
-PostgreSQL is the machine's shared server: the "stop PostgreSQL for 10 s" fault is
-not run (it would break the other engineers' tests).
+restarts it ``--restart-after`` s later; ``--redis-restart-at T`` restarts Redis;
+``--pg-outage-at T`` stops PostgreSQL for ``--pg-outage-s`` (10) seconds. That fault
+runs on a private PostgreSQL server (:class:`switchboard.testing.pg.PrivatePostgres`,
+also with ``--private-postgres``), never on the machine's shared one; without it the
+replicas use a throw-away schema of the shared server.
 
 Prints: turns/s, reply latency p50/p95/p99 (message sent → its reply or delivery
 frame), errors, messages lost (sent, never answered), duplicated (an answer or an
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -46,11 +49,11 @@ from typing import Any
 
 import httpx
 import websockets
-from sqlalchemy import create_engine, text
 
 from switchboard.config import Settings
 from switchboard.testing.identity import ensure_user
-from switchboard.testing.replicas import Rig
+from switchboard.testing.pg import PrivatePostgres
+from switchboard.testing.replicas import Rig, throwaway_schema
 
 QUESTIONS = [
     "How do I open a current account?",
@@ -287,6 +290,8 @@ async def faults(rig: Rig, start: float, args: Any) -> None:
         plan.append((args.kill_at, "kill"))
     if args.redis_restart_at is not None:
         plan.append((args.redis_restart_at, "redis"))
+    if args.pg_outage_at is not None:
+        plan.append((args.pg_outage_at, "postgres"))
     for at, what in sorted(plan):
         await asyncio.sleep(max(0, start + at - time.monotonic()))
         if what == "kill":
@@ -295,6 +300,11 @@ async def faults(rig: Rig, start: float, args: Any) -> None:
             await asyncio.sleep(args.restart_after)
             await asyncio.to_thread(rig.start_replica, 0)
             print(f"[{time.monotonic() - start:6.1f} s] replica 0 back", flush=True)
+        elif what == "postgres":
+            print(f"[{time.monotonic() - start:6.1f} s] PostgreSQL down for "
+                  f"{args.pg_outage_s:.0f} s", flush=True)
+            await asyncio.to_thread(args.postgres.outage, args.pg_outage_s)
+            print(f"[{time.monotonic() - start:6.1f} s] PostgreSQL back", flush=True)
         else:
             print(f"[{time.monotonic() - start:6.1f} s] restarting Redis", flush=True)
             await asyncio.to_thread(rig.restart_redis, 1.0)
@@ -366,30 +376,28 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=None)
     parser.add_argument("--restart-after", type=float, default=5.0)
     parser.add_argument("--redis-restart-at", type=float, default=None)
+    parser.add_argument("--pg-outage-at", type=float, default=None,
+                        help="stop PostgreSQL at T s for --pg-outage-s (private server)")
+    parser.add_argument("--pg-outage-s", type=float, default=10.0)
+    parser.add_argument("--private-postgres", action="store_true",
+                        help="own PostgreSQL server (implied by --pg-outage-at)")
     args = parser.parse_args()
     args.agents = args.agents or int(args.customers * args.human_share) + 2
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname='sb_i14'")).first() is None:
-            conn.execute(text('CREATE DATABASE "sb_i14"'))
-    own = PG_URL.rsplit("/", 1)[0] + "/sb_i14"
-    engine = create_engine(own)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    rig = Rig(database_url=f"{own}?options=-csearch_path%3D{schema}", replicas=args.replicas)
-    try:
+    with contextlib.ExitStack() as stack:
+        if args.private_postgres or args.pg_outage_at is not None:
+            args.postgres = stack.enter_context(PrivatePostgres())
+            database_url = args.postgres.url
+        else:
+            args.postgres = None
+            database_url = stack.enter_context(throwaway_schema(PG_URL, "bench"))
+        rig = Rig(database_url=database_url, replicas=args.replicas)
+        stack.callback(rig.stop)
         t0 = time.monotonic()
         rig.start()
         make_agents(rig.database_url, args.agents)
         print(f"cluster up in {time.monotonic() - t0:.0f} s (logs in {rig.root}); load "
               f"{os.getloadavg()}", flush=True)
         asyncio.run(load(rig, args))
-    finally:
-        rig.stop()
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-
 
 if __name__ == "__main__":
     main()
