@@ -17,8 +17,9 @@ Desk socket, client → server::
 
 server → client: ``agent`` (the agent, once), ``assigned``,
 ``customer_message``, ``closed`` (see :mod:`switchboard.routing.desk`),
-``sent`` {id} (a message with an ``id`` was relayed), ``error`` as on the
-chat socket. Sequence numbers and resume as on the chat socket
+``sent`` {id} (a message with an ``id`` was relayed), ``busy`` {code, id} (the
+database is down: the message is being retried, :mod:`switchboard.api.retry`),
+``error`` as on the chat socket. Sequence numbers and resume as on the chat socket
 (:mod:`switchboard.api.ws`): ``assigned``, ``customer_message``, ``closed`` and
 ``sent`` carry ``seq``; ``/desk?after=N`` replays what the desk missed (without
 ``after`` the ``agent`` frame carries ``seq`` and the current contact is re-sent).
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from typing import Annotated, Any, Literal
 
@@ -50,6 +52,7 @@ from switchboard.api.guards import (
     StaffDep,
     accept_socket,
 )
+from switchboard.api.retry import retry_outage
 from switchboard.api.schemas import ERROR_RESPONSES
 from switchboard.audit.redact import mask_endpoint
 from switchboard.cluster import Cluster
@@ -286,6 +289,13 @@ async def _agent_message(
         await desk.agents.append(agent_id, {"type": "sent", "id": frame.id}, fence=claim.fence)
 
 
+async def _busy(websocket: WebSocket, frame_id: str | None, exc: SwitchboardError) -> None:
+    """Tell the agent their message is delayed by an outage (``busy``, as on the chat socket)."""
+    tag = {"id": frame_id} if frame_id else {}
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+        await websocket.send_json({"type": "busy", "code": exc.code, **tag})
+
+
 async def _desk_loop(
     websocket: WebSocket, desk: Desk, agent_id: str, adapter: TypeAdapter[Any]
 ) -> None:
@@ -307,7 +317,11 @@ async def _desk_loop(
                 agent = await desk.set_status(agent_id, AgentStatus(frame.status))
                 await websocket.send_json({"type": "agent", **agent.model_dump(mode="json")})
             elif isinstance(frame, AgentMessageFrame):
-                await _agent_message(websocket, desk, agent_id, frame)
+                await retry_outage(
+                    functools.partial(_agent_message, websocket, desk, agent_id, frame),
+                    on_wait=functools.partial(_busy, websocket, frame.id),
+                    what="agent message",
+                )
             else:
                 await desk.close_contact(agent_id, frame.disposition)
         except SwitchboardError as exc:

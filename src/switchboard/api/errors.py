@@ -43,6 +43,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from switchboard.errors import (
     InputError,
     RoutingError,
+    StoreError,
+    StreamError,
     SummaryNotReadyError,
     SwitchboardError,
     UnknownAgentError,
@@ -102,9 +104,19 @@ def error_body(
     return {"error": error}
 
 
+#: What a client is told when the database or the stream backend failed: the driver's
+#: message (host, port, SQL) stays in the log, never reaches a customer.
+INFRASTRUCTURE_MESSAGE = "Our systems are briefly unavailable. Please try again in a moment."
+
+
 def product_error_body(exc: SwitchboardError) -> dict[str, Any]:
-    """Return the error body for a :class:`SwitchboardError`."""
-    return error_body(exc.code, exc.message, retryable=exc.retryable)
+    """Return the error body for a :class:`SwitchboardError`.
+
+    ``StoreError``/``StreamError`` get :data:`INFRASTRUCTURE_MESSAGE` instead of their
+    own text (it names the database server); the code and ``retryable`` are kept.
+    """
+    message = INFRASTRUCTURE_MESSAGE if isinstance(exc, StoreError | StreamError) else exc.message
+    return error_body(exc.code, message, retryable=exc.retryable)
 
 
 def validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:

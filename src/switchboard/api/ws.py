@@ -13,6 +13,16 @@ Server → client::
     {"type": "pong"}
     {"type": "ended", "contact": {...Contact...}}                # then close 1000
     {"type": "error", "code": "...", "message": "...", "retryable": bool}
+    {"type": "busy", "in_reply_to": "...", "code": "store_error", "retry_s": 30}
+
+**Infrastructure failures** (issue 14): a turn that fails because the database or
+the transcript stream is unreachable (a retryable ``StoreError``/``StreamError``:
+PostgreSQL restarting or failing over) is not dropped. The customer gets one
+``busy`` frame (the answer is delayed; the page says "one moment") and the turn is
+tried again with back-off (0.5, 1, 2, 4, 4 … s) for up to ``retry_s`` seconds
+(:mod:`switchboard.api.retry`). The turn's writes are one transaction, so a failed try left
+nothing behind; the reply then comes as usual. Only when the window is over does
+the customer get the ``error`` frame (the message is kept by the client to re-send).
 
 Once the agent hands the contact over (``reply.handover`` set) the
 conversation service has queued it for a human agent (the desk,
@@ -73,6 +83,7 @@ from switchboard.api.errors import INTERNAL_MESSAGE
 from switchboard.api.frames import error_frame, frame_for_error, parse_frame
 from switchboard.api.guards import CUSTOMER_OWN, accept_socket
 from switchboard.api.limits import limiter_of
+from switchboard.api.retry import RETRY_WINDOW_S, retry_outage
 from switchboard.api.schemas import ClientFrame, EndFrame, MessageFrame
 from switchboard.cluster import Cluster, chat_key
 from switchboard.cluster.frames import FrameChannels, StaleFenceError
@@ -224,6 +235,7 @@ class _Chat:
     cluster: Cluster
     busy: bool = False
     stopping: bool = False
+    retry_s: float = RETRY_WINDOW_S
 
     @property
     def channels(self) -> FrameChannels:
@@ -256,6 +268,32 @@ async def _answer(
     return frames
 
 
+async def _answer_retrying(
+    chat: _Chat, text: str, frame_id: str | None, fence: Fence | None
+) -> list[dict[str, Any]]:
+    """:func:`_answer`, tried again through an outage (:func:`retry_outage`).
+
+    The customer gets one ``busy`` frame at the first failure.
+
+    Raises:
+        StoreError / StreamError: still failing after ``chat.retry_s`` seconds.
+        SwitchboardError: any other failure, at once.
+    """
+
+    async def busy(exc: SwitchboardError) -> None:
+        tag = {"in_reply_to": frame_id} if frame_id else {}
+        frame = {"type": "busy", "code": exc.code, "retry_s": chat.retry_s, **tag}
+        await _try_send(chat.websocket, frame)
+
+    return await retry_outage(
+        lambda: _answer(chat, text, frame_id, fence),
+        on_wait=busy,
+        window_s=chat.retry_s,
+        what="chat turn",
+        contact_id=chat.contact_id,
+    )
+
+
 async def _on_message(chat: _Chat, frame: MessageFrame) -> None:
     """Run one customer message once (claimed by its ``id``) and append its frames.
 
@@ -270,7 +308,7 @@ async def _on_message(chat: _Chat, frame: MessageFrame) -> None:
     fence = claim.fence
     try:
         async with claims.renewing(fence) if fence else contextlib.nullcontext():
-            frames = await _answer(chat, frame.text, frame.id, fence)
+            frames = await _answer_retrying(chat, frame.text, frame.id, fence)
     except StaleFenceError:
         logger.warning("chat socket: relay dropped, its claim was taken over")
         return
