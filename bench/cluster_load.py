@@ -89,7 +89,7 @@ class Stats:
     errors: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     reconnects: int = 0
-    busy: int = 0
+    delayed: int = 0
     drops: Counter[str] = field(default_factory=Counter)
     agent_sent: set[str] = field(default_factory=set)
     agent_acked: set[str] = field(default_factory=set)
@@ -198,8 +198,8 @@ class Customer:
         if kind == "error":
             self.stats.errors[f"frame:{frame.get('code')}"] += 1
             return kind
-        if kind == "busy":  # the turn is delayed (database down) and still coming
-            self.stats.busy += 1
+        if kind == "delayed":  # the turn is late (database down) but coming
+            self.stats.delayed += 1
             return kind
         seq = frame.get("seq")
         if isinstance(seq, int):
@@ -359,7 +359,7 @@ def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -
           f"{agent_lost} of {len(stats.agent_acked)} relayed ({agent_unacked} never acknowledged),"
           f" duplicated {agent_dup}")
     print(f"customers lost {sum(c.lost for c in customers)}, reconnects {stats.reconnects}, "
-          f"sockets dropped by faults {dict(stats.drops)}, busy frames {stats.busy}")
+          f"sockets dropped by faults {dict(stats.drops)}, delayed frames {stats.delayed}")
     print(f"errors {sum(stats.errors.values())}: {dict(stats.errors)}")
     print(f"load average {os.getloadavg()}")
     for c in customers:  # what was lost, to look it up in the replicas' logs

@@ -3,7 +3,7 @@ is not lost. A real ``switchboard serve`` process on a private PostgreSQL server
 (:class:`switchboard.testing.pg.PrivatePostgres`); the customer talks over the real
 chat WebSocket from this process.
 
-While the database is down the turn fails retryably: the customer gets one ``busy``
+While the database is down the turn fails retryably: the customer gets one ``delayed``
 frame, the server tries again with back-off, and once PostgreSQL is back the reply
 comes, tagged with the message id, and the message is stored once.
 """
@@ -57,13 +57,13 @@ def test_a_message_sent_while_postgresql_is_down_is_answered_once_it_is_back() -
             try:
                 sent = time.monotonic()
                 say(ws, {"type": "message", "text": "Where is the Leeds branch?", "id": "m-2"})
-                busy = receive(ws)
+                late = receive(ws)
                 reply = receive(ws)
             finally:
                 back.cancel()
                 back.join()
-            assert busy["type"] == "busy" and busy["in_reply_to"] == "m-2", busy
-            assert busy["code"] == "store_error"
+            assert late["type"] == "delayed" and late["in_reply_to"] == "m-2", late
+            assert late["code"] == "store_error"
             assert reply["type"] == "reply" and reply["in_reply_to"] == "m-2", reply
             assert "Leeds" in reply["text"]
             assert time.monotonic() - sent >= 3.0  # answered after the outage, not before

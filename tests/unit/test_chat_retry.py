@@ -43,15 +43,15 @@ def scripted(monkeypatch: pytest.MonkeyPatch, failures: list[Exception]) -> list
     return calls
 
 
-async def test_store_and_stream_failures_are_retried_with_one_busy_frame(
+async def test_store_and_stream_failures_are_retried_with_one_delayed_frame(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = scripted(monkeypatch, [StoreError("down"), StreamError("down"), StoreError("down")])
     c, socket = chat(5.0)
     assert await ws._answer_retrying(c, "hi", "m-1", None) == [{"type": "reply", "text": "ok"}]
     assert len(calls) == 4
-    busy = {"type": "busy", "code": "store_error", "retry_s": 5.0, "in_reply_to": "m-1"}
-    assert socket.sent == [busy]
+    delayed = {"type": "delayed", "code": "store_error", "retry_s": 5.0, "in_reply_to": "m-1"}
+    assert socket.sent == [delayed]
 
 
 async def test_still_down_after_the_window_raises_the_last_failure(
@@ -62,7 +62,7 @@ async def test_still_down_after_the_window_raises_the_last_failure(
     with pytest.raises(StoreError):
         await ws._answer_retrying(c, "hi", None, None)
     assert 2 <= len(calls) < 100
-    assert [f["type"] for f in socket.sent] == ["busy"] and "in_reply_to" not in socket.sent[0]
+    assert [f["type"] for f in socket.sent] == ["delayed"] and "in_reply_to" not in socket.sent[0]
 
 
 @pytest.mark.parametrize("failure", [InputError("bad text"), StoreError("dup", retryable=False)])

@@ -17,7 +17,7 @@ Desk socket, client → server::
 
 server → client: ``agent`` (the agent, once), ``assigned``,
 ``customer_message``, ``closed`` (see :mod:`switchboard.routing.desk`),
-``sent`` {id} (a message with an ``id`` was relayed), ``busy`` {code, id} (the
+``sent`` {id} (a message with an ``id`` was relayed), ``delayed`` {code, id} (the
 database is down: the message is being retried, :mod:`switchboard.api.retry`),
 ``error`` as on the chat socket. Sequence numbers and resume as on the chat socket
 (:mod:`switchboard.api.ws`): ``assigned``, ``customer_message``, ``closed`` and
@@ -289,11 +289,11 @@ async def _agent_message(
         await desk.agents.append(agent_id, {"type": "sent", "id": frame.id}, fence=claim.fence)
 
 
-async def _busy(websocket: WebSocket, frame_id: str | None, exc: SwitchboardError) -> None:
-    """Tell the agent their message is delayed by an outage (``busy``, as on the chat socket)."""
+async def _delayed(websocket: WebSocket, frame_id: str | None, exc: SwitchboardError) -> None:
+    """Tell the agent their message is delayed by an outage (``delayed``, as on the chat socket)."""
     tag = {"id": frame_id} if frame_id else {}
     with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-        await websocket.send_json({"type": "busy", "code": exc.code, **tag})
+        await websocket.send_json({"type": "delayed", "code": exc.code, **tag})
 
 
 async def _desk_loop(
@@ -319,7 +319,7 @@ async def _desk_loop(
             elif isinstance(frame, AgentMessageFrame):
                 await retry_outage(
                     functools.partial(_agent_message, websocket, desk, agent_id, frame),
-                    on_wait=functools.partial(_busy, websocket, frame.id),
+                    on_wait=functools.partial(_delayed, websocket, frame.id),
                     what="agent message",
                 )
             else:

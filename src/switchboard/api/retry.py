@@ -4,7 +4,7 @@ Issue 14 fault "stop PostgreSQL for 10 s": a customer's turn or an agent's messa
 that fails with a retryable ``StoreError``/``StreamError`` (the server restarting,
 failing over, or briefly unreachable) is tried again with back-off for up to a
 window (:data:`RETRY_WINDOW_S`), after telling the client once that its message is
-delayed (a ``busy`` frame, see :mod:`switchboard.api.ws`). A failure of the input
+delayed (a ``delayed`` frame, see :mod:`switchboard.api.ws`). A failure of the input
 (``InputError``) or a permanent store error is raised at once: retrying cannot help.
 Each try is one database transaction (``ConversationService.store_turn``, the desk's
 fenced relay), so a failed try leaves nothing behind to duplicate.
@@ -46,7 +46,7 @@ async def retry_outage(
 
     Args:
         work: the coroutine factory to (re)run.
-        on_wait: awaited once, at the first outage failure (e.g. send ``busy``).
+        on_wait: awaited once, at the first outage failure (e.g. send ``delayed``).
         window_s: the retry window, seconds from the first try.
         what: what is retried, for the log.
         contact_id: for the log.

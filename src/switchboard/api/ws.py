@@ -13,12 +13,12 @@ Server → client::
     {"type": "pong"}
     {"type": "ended", "contact": {...Contact...}}                # then close 1000
     {"type": "error", "code": "...", "message": "...", "retryable": bool}
-    {"type": "busy", "in_reply_to": "...", "code": "store_error", "retry_s": 30}
+    {"type": "delayed", "in_reply_to": "...", "code": "store_error", "retry_s": 30}
 
 **Infrastructure failures** (issue 14): a turn that fails because the database or
 the transcript stream is unreachable (a retryable ``StoreError``/``StreamError``:
 PostgreSQL restarting or failing over) is not dropped. The customer gets one
-``busy`` frame (the answer is delayed; the page says "one moment") and the turn is
+``delayed`` frame (the answer is late but coming; the page says "one moment") and the turn is
 tried again with back-off (0.5, 1, 2, 4, 4 … s) for up to ``retry_s`` seconds
 (:mod:`switchboard.api.retry`). The turn's writes are one transaction, so a failed try left
 nothing behind; the reply then comes as usual. Only when the window is over does
@@ -273,21 +273,21 @@ async def _answer_retrying(
 ) -> list[dict[str, Any]]:
     """:func:`_answer`, tried again through an outage (:func:`retry_outage`).
 
-    The customer gets one ``busy`` frame at the first failure.
+    The customer gets one ``delayed`` frame at the first failure.
 
     Raises:
         StoreError / StreamError: still failing after ``chat.retry_s`` seconds.
         SwitchboardError: any other failure, at once.
     """
 
-    async def busy(exc: SwitchboardError) -> None:
+    async def delayed(exc: SwitchboardError) -> None:
         tag = {"in_reply_to": frame_id} if frame_id else {}
-        frame = {"type": "busy", "code": exc.code, "retry_s": chat.retry_s, **tag}
+        frame = {"type": "delayed", "code": exc.code, "retry_s": chat.retry_s, **tag}
         await _try_send(chat.websocket, frame)
 
     return await retry_outage(
         lambda: _answer(chat, text, frame_id, fence),
-        on_wait=busy,
+        on_wait=delayed,
         window_s=chat.retry_s,
         what="chat turn",
         contact_id=chat.contact_id,

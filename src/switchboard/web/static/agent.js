@@ -139,7 +139,7 @@
         notice(`Contact closed: ${frame.disposition}.`);
       }
       else if (frame.type === "error") notice(frame.message);
-      else if (frame.type === "busy") notice("Systems are briefly unavailable: your message is kept and will be sent.");
+      else if (frame.type === "delayed") notice("Systems are briefly unavailable: your message is kept and will be sent.");
     });
     socket.addEventListener("open", () => { document.body.dataset.desk = "connected"; });
     socket.addEventListener("close", (event) => {

@@ -42,7 +42,7 @@
       startFailed: "We couldn't start the chat. Please refresh the page to try again.",
       sendFailed: "Your message could not be delivered. Please try again.",
       timeout: "The assistant is taking too long to answer. Please try again.",
-      busy: "We're having a technical problem. One moment, your message is kept and will be answered.",
+      delayed: "We're having a technical problem. One moment, your message is kept and will be answered.",
       route: {
         account_opening: "Account opening", card_info: "Cards", branch: "Branches",
         smalltalk: "General", handover: "Handover", out_of_scope: "Out of scope",
@@ -87,7 +87,7 @@
       startFailed: "Impossible de démarrer la conversation. Actualisez la page pour réessayer.",
       sendFailed: "Votre message n'a pas pu être envoyé. Veuillez réessayer.",
       timeout: "L'assistant met trop de temps à répondre. Veuillez réessayer.",
-      busy: "Nous rencontrons un problème technique. Un instant, votre message est conservé et recevra une réponse.",
+      delayed: "Nous rencontrons un problème technique. Un instant, votre message est conservé et recevra une réponse.",
       route: {
         account_opening: "Ouverture de compte", card_info: "Cartes", branch: "Agences",
         smalltalk: "Général", handover: "Transfert", out_of_scope: "Hors périmètre",
@@ -347,7 +347,7 @@
       }
       else if (HUMAN_FRAMES[frame.type]) HUMAN_FRAMES[frame.type](frame);
       else if (frame.type === "reconnect") resume.drained = true;
-      else if (frame.type === "busy") addNotice(t("busy")); // delayed, still coming (api/ws.py)
+      else if (frame.type === "delayed") addNotice(t("delayed")); // late but coming (api/ws.py)
       else if (frame.type === "error") {
         const error = new Error(frame.message);
         error.code = frame.code;
