@@ -446,7 +446,7 @@ _ASKS_FR_FIRST = re.compile(
 _ASKING_SELF_FR = re.compile(
     r"\b(puis-je|dois-je|est-ce que je (peux|dois|pourrais)|je (peux|pourrais|dois|voudrais|"
     r"souhaite|souhaiterais|cherche|veux|vais)|j'aimerais|j'ai besoin|comment (je|puis-je)|"
-    r"ai-je|faut-il que je|"
+    r"ai-je|faut-il que je|je m'interesse|je suis interesse\w*|"
     # A fact about oneself, given to be answered for it ("je suis étudiant, je peux…").
     r"je suis (un |une )?(etudiant\w*|majeur\w*|mineur\w*|salarie\w*|independant\w*|"
     r"(auto-)?entrepreneur\w*|retraite\w*|francais\w*|resident\w*|nouveau client|"
