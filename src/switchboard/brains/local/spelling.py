@@ -70,6 +70,8 @@ _SHORTHAND_FR = {
     "koi": "quoi",
     "tps": "temps",
     "temp": "temps",
+    "appli": "appli",
+    "applis": "applis",
     "qd": "quand",
     "pr": "pour",
     "ds": "dans",
