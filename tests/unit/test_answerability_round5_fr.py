@@ -137,3 +137,36 @@ def test_elliptic_parts_lean_on_the_part_before(router: CatalogRouter) -> None:
 def test_vague_opener_read_as_a_request_for_a_person(router: CatalogRouter) -> None:
     decision = router.classify_in_context("Allô, je voudrais un renseignement", FR)
     assert decision.intent == "sb_vague"
+
+
+@pytest.mark.parametrize(
+    ("text", "route", "field"),
+    [
+        # Opening wording in any form of "ouvrir" ("si j'ouvre un compte…").
+        (
+            "Quand j'ouvre un compte en ligne, la carte arrive en combien de jours ?",
+            Route.ACCOUNT_OPENING,
+            "processing_time",
+        ),
+        # A terse query ("âge minimum" asks the eligibility).
+        ("age minimum porte-cles", Route.CARD_INFO, "eligibility"),
+        # A relative's age given to be answered for it.
+        ("Ma fille a 17 ans, elle peut avoir le porte-clés ?", Route.CARD_INFO, "eligibility"),
+        # Sent with tracking: the delivery field.
+        ("La carte Premier est expédiée en lettre suivie ?", Route.CARD_INFO, "delivery_time"),
+    ],
+)
+def test_round5_product_questions(
+    router: CatalogRouter, text: str, route: Route, field: str
+) -> None:
+    decision = router.classify_in_context(text, FR)
+    assert decision.route is route
+    assert field in decision.fields
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Je souhaite me renseigner sur vos offres", "C'est concernant les livrets"],
+)
+def test_round5_vague_openers(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, FR).intent == "sb_vague"

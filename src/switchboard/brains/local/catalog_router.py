@@ -299,6 +299,8 @@ class CatalogRouter:
                 bool(_ASKS_INFO_FR.search(fold(fixed)))
                 or fixed.rstrip().endswith("?")
                 or asks_about(fixed)
+                # "decouvert autorisé étudiant": a terse product query (topic and field)
+                or (len(fixed.split()) <= 4 and is_plain_product_part(fixed, reader.read(fixed)))
             )
             if locale is Locale.FR_FR and weak and asks and not _TROUBLE_FR.search(fold(fixed)):
                 # The French router's weakest readings ("Le porte-clés a-t-il besoin d'être

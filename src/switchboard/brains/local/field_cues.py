@@ -169,11 +169,11 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.CARD_INFO, "eligibility"): re.compile(
         r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|"
-        r"avoir droit|y avoir droit)\b"
+        r"avoir droit|y avoir droit|\d+ ans|age (minimum|minimal|requis))\b"
     ),
     (Route.CARD_INFO, "delivery_time"): re.compile(
         r"\b(combien de jours|combien de temps|delais?|livr(?!ets?\b)\w*|recoi\w*|recevoir|recu|"
-        r"arrive\w*|quand)\b"
+        r"arrive\w*|quand|envoy\w*|expedi\w*|suivi)\b"
     ),
     (Route.CARD_INFO, "activation"): re.compile(r"\b(activ(er|ez|ation|e))\b"),
     (Route.CARD_INFO, "ordering_process"): re.compile(
