@@ -170,3 +170,9 @@ def test_round5_product_questions(
 )
 def test_round5_vague_openers(router: CatalogRouter, text: str) -> None:
     assert router.classify_in_context(text, FR).intent == "sb_vague"
+
+
+def test_not_in_a_branch_is_online() -> None:
+    slots = extract_slots("un compte courant sans me rendre en agence, possible ?", Locale.FR_FR)
+    assert slots.channel == "digital"
+    assert extract_slots("un livret ouvert en agence", Locale.FR_FR).channel == "branch"

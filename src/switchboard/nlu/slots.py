@@ -66,7 +66,10 @@ _DIGITAL_CHANNEL = re.compile(
     r"on my phone|from home|remotely|en ligne|application|site web|"
     r"(on|from|with|using) (my|a|your) (phone|smartphone|laptop|computer|tablet)|"
     r"(depuis|sur|avec) (mon|un|le|votre) (telephone|smartphone|portable|mobile|ordinateur|"
-    r"tablette)|a distance)\b"
+    r"tablette)|a distance|"
+    # "sans aller en agence", "sans me déplacer": French for not in a branch
+    r"sans (aller|passer|venir|me deplacer|se deplacer|nous deplacer|bouger|me rendre|se rendre)"
+    r"( (en|a l'|dans une|a une) ?agence)?)\b"
 )
 
 _SERVICE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
