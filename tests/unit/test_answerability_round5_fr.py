@@ -176,3 +176,19 @@ def test_not_in_a_branch_is_online() -> None:
     slots = extract_slots("un compte courant sans me rendre en agence, possible ?", Locale.FR_FR)
     assert slots.channel == "digital"
     assert extract_slots("un livret ouvert en agence", Locale.FR_FR).channel == "branch"
+
+
+@pytest.mark.parametrize(
+    ("text", "route", "field"),
+    [
+        ("Le livret est-il fourni avec une carte ?", Route.ACCOUNT_OPENING, "benefits"),
+        ("On peut y déposer des espèces ?", Route.ACCOUNT_OPENING, "benefits"),
+        ("Vous vérifiez l'identité comment en ligne ?", Route.ACCOUNT_OPENING, "process_steps"),
+        ("Une assistance est prévue pour partir à l'étranger ?", Route.CARD_INFO, "feature"),
+        ("Il faut une carte pour le porte-clés ?", Route.CARD_INFO, "eligibility"),
+    ],
+)
+def test_round5_french_field_cues(text: str, route: Route, field: str) -> None:
+    from switchboard.brains.local.field_cues import field_cues
+
+    assert field in field_cues(text, route)

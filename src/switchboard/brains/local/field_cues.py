@@ -161,15 +161,20 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.ACCOUNT_OPENING, "monthly_fee"): re.compile(rf"\b({_FR_COST}|tenue de compte)\b"),
     (Route.ACCOUNT_OPENING, "process_steps"): re.compile(
         r"\b(etapes?|procedure|demarches?|deroul\w*|comment (faire pour )?ouvrir|"
-        r"comment (on ouvre|ouvre-t-on|puis-je ouvrir|je peux ouvrir))\b"
+        r"comment (on ouvre|ouvre-t-on|puis-je ouvrir|je peux ouvrir)|"
+        r"verifi\w* (mon |votre |l')?identite|comment (ca )?se passe)\b"
     ),
     (Route.ACCOUNT_OPENING, "benefits"): re.compile(
         r"\b(avantages?|proposez-vous|vous proposez|parlez-moi|c'est quoi|interet|"
-        r"(avez-vous|vous avez|existe-t-il) (un|une|des))\b"
+        r"(avez-vous|vous avez|existe-t-il) (un|une|des)|"
+        # what comes with the account ("fourni avec une carte", "offert", "les chèques")
+        r"fourni\w*|inclu\w*|compris\w*|disponible\w*|offert\w*|cheques?|especes|"
+        r"logiciel\w*|comptab\w*|(une|la|de|avec) carte( bancaire| visa)?)\b"
     ),
     (Route.CARD_INFO, "eligibility"): re.compile(
         r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|"
-        r"avoir droit|y avoir droit|\d+ ans|age (minimum|minimal|requis))\b"
+        r"avoir droit|y avoir droit|\d+ ans|age (minimum|minimal|requis)|"
+        r"(faut-il|il faut) (avoir )?(un|une) (compte|carte))\b"
     ),
     (Route.CARD_INFO, "delivery_time"): re.compile(
         r"\b(combien de jours|combien de temps|delais?|livr(?!ets?\b)\w*|recoi\w*|recevoir|recu|"
@@ -184,7 +189,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.CARD_INFO, "feature"): re.compile(
         r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"
-        r"plafonds?|telephone|batterie|recharge)\b"
+        r"plafonds?|telephone|batterie|recharge|assistance|voyage\w*)\b"
     ),
 }
 
