@@ -166,7 +166,12 @@ def test_round5_product_questions(
 
 @pytest.mark.parametrize(
     "text",
-    ["Je souhaite me renseigner sur vos offres", "C'est concernant les livrets"],
+    [
+        "Je souhaite me renseigner sur vos offres",
+        "C'est concernant les livrets",
+        # A card named with no field: the account benefits cue must not take it.
+        "Bonjour, une question sur la carte",
+    ],
 )
 def test_round5_vague_openers(router: CatalogRouter, text: str) -> None:
     assert router.classify_in_context(text, FR).intent == "sb_vague"

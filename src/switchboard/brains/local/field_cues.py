@@ -169,7 +169,9 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"(avez-vous|vous avez|existe-t-il) (un|une|des)|"
         # what comes with the account ("fourni avec une carte", "offert", "les chèques")
         r"fourni\w*|inclu\w*|compris\w*|disponible\w*|offert\w*|cheques?|especes|"
-        r"logiciel\w*|comptab\w*|(une|la|de|avec) carte( bancaire| visa)?)\b"
+        r"logiciel\w*|comptab\w*|"
+        r"(fourni\w*|livre\w*|vient|venir|accompagne\w*|on a|on aura|j'aurai) (avec )?"
+        r"(une|la) carte( bancaire| visa)?)\b"
     ),
     (Route.CARD_INFO, "eligibility"): re.compile(
         r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|"
