@@ -191,6 +191,8 @@ def test_not_in_a_branch_is_online() -> None:
         ("Vous vérifiez l'identité comment en ligne ?", Route.ACCOUNT_OPENING, "process_steps"),
         ("Une assistance est prévue pour partir à l'étranger ?", Route.CARD_INFO, "feature"),
         ("Il faut une carte pour le porte-clés ?", Route.CARD_INFO, "eligibility"),
+        ("Le code postal de votre agence Bastille ?", Route.BRANCH, "address"),
+        ("Un compte depuis l'étranger, c'est faisable ?", Route.ACCOUNT_OPENING, "requirements"),
     ],
 )
 def test_round5_french_field_cues(text: str, route: Route, field: str) -> None:

@@ -138,7 +138,7 @@ _FR_COST = (
 )
 FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.BRANCH, "phone"): re.compile(r"\b(telephone|numero|appeler|joindre|tel)\b"),
-    (Route.BRANCH, "address"): re.compile(r"\b(adresse|ou exactement|se situe)\b"),
+    (Route.BRANCH, "address"): re.compile(r"\b(adresse|ou exactement|se situe|code postal)\b"),
     (Route.BRANCH, "hours"): re.compile(
         r"\b(horaires?|ouvert\w*|ouvre\w*|ferme\w*|heures?|jusqu'a quand)\b"
     ),
@@ -153,7 +153,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.ACCOUNT_OPENING, "requirements"): re.compile(
         r"\b(quel age|age|ans|majeur\w*|mineur\w*|conditions?|resid\w*|qui peut|"
-        r"eligib\w*|smartphone)\b"
+        r"eligib\w*|smartphone|(a|de|depuis) l'etranger|hors de france|non[- ]resident\w*)\b"
     ),
     (Route.ACCOUNT_OPENING, "processing_time"): re.compile(
         r"\b(combien de temps|combien de jours|delais?|duree|prend|rapidement|vite|quand)\b"
