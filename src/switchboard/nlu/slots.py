@@ -44,7 +44,7 @@ _ACCOUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("virtual", re.compile(r"\b(virtual|digital card|online card|disposable|virtuelle?)\b")),
+    ("virtual", re.compile(r"\b(virtual|digital card|online card|disposable|virtuel(le)?s?)\b")),
     (
         "contactless",
         re.compile(
@@ -66,7 +66,10 @@ _DIGITAL_CHANNEL = re.compile(
     r"on my phone|from home|remotely|en ligne|application|site web|"
     r"(on|from|with|using) (my|a|your) (phone|smartphone|laptop|computer|tablet)|"
     r"(depuis|sur|avec) (mon|un|le|votre) (telephone|smartphone|portable|mobile|ordinateur|"
-    r"tablette)|a distance)\b"
+    r"tablette)|a distance|"
+    # "sans aller en agence", "sans me déplacer": French for not in a branch
+    r"sans (aller|passer|venir|me deplacer|se deplacer|nous deplacer|bouger|me rendre|se rendre)"
+    r"( (en|a l'|dans une|a une) ?agence)?)\b"
 )
 
 _SERVICE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -129,6 +132,9 @@ _STOPWORDS = frozenset(
     "branch branches bank open opening hours time today tomorrow please where what which how "
     "there here any one some find local office".split()
 )
+
+#: French greetings that are also a city's alternate name ("Allô" → Allauch): never a place.
+_GREETINGS_FR = frozenset({"allo", "salut", "bonjour", "bonsoir", "coucou", "merci"})
 
 
 def _fold(text: str) -> str:
@@ -221,7 +227,7 @@ def _find_city(text: str, locale: Locale, *, whole_answer: bool) -> str | None:
         for i in range(len(words) - size + 1):
             key = " ".join(folded[i : i + size])
             name = index.get(key)
-            if name is None:
+            if name is None or (locale is Locale.FR_FR and key in _GREETINGS_FR):
                 continue
             capitalised = all(w[:1].isupper() for w in words[i : i + size])
             after_cue = all(f in cue_words for f in folded[i : i + size])

@@ -41,7 +41,7 @@ OWN_ACCOUNT = re.compile(
 #: Opening an account (wins over "branch" and "card" words: "open an account at a branch").
 _OPENING = re.compile(
     r"\b(open(ing)?|apply for|applying for) (an? |my |the )?(\w+ )?(account|compte)\b|"
-    r"\bouvrir (un |une |mon |le |ma )?(compte|livret)\b|\bouverture d'(un )?(compte|livret)\b",
+    r"\bouvr\w* (un |une |mon |le |ma )?(compte|livret)\b|\bouverture d'(un )?(compte|livret)\b",
     re.IGNORECASE,
 )
 

@@ -366,11 +366,14 @@ _THING = re.compile(r"\b(stuff|things?|something|truc)\b")
 #: "I need some info": vague only with no topic ("info on checking accounts" asks for it).
 #: Nothing may follow but politeness ("info on miami weather" asks about something else).
 _INFO = re.compile(
-    r"\b(info|infos|information|informations|renseignements?)"
+    r"\b(info|infos|information|informations|renseignements?|me renseigner"
+    r"( sur (vos|les|des) (produits|offres|services))?)"
     r"(\s+(please|pls|svp|stp|s'il vous plait))?\W*$"
 )
 #: A line that starts by naming its subject ("about debit cards", "à propos des cartes").
-_ABOUT_LEAD = re.compile(r"^\W*(about|regarding|re|concerning|a propos|au sujet|concernant)\b")
+_ABOUT_LEAD = re.compile(
+    r"^\W*(c'est )?(about|regarding|re|concerning|a propos|au sujet|concernant)\b"
+)
 #: A question word: the line asks something, it is not vague.
 _ASK_WORD = re.compile(
     r"\b(what|whats|how|where|when|which|why|who|combien|comment|ou|quand|quel\w*|pourquoi)\b"
@@ -398,7 +401,8 @@ _MY_DEVICE = re.compile(
 #: j'ouvre un compte"): their "my card" is the product they would get, not their affairs.
 _HYPOTHETICAL = re.compile(
     r"\b(if|once|when|after) (i|we) (open|opened|apply|applied|sign up|order|join|switch|"
-    r"become)\b|\bsi (j'ouvre|je souscris|je commande|je deviens|on ouvre)\b|"
+    r"become)\b|\b(si|quand|lorsque|une fois que) (j'ouvre|je souscris|je commande|je deviens|"
+    r"on ouvre)\b|"
     r"\b(my future|ma future|mon futur)\b",
     re.IGNORECASE,
 )
@@ -431,9 +435,16 @@ def _personal(text: str) -> bool:
         return True
     if _NEGATION_FR.search(folded) or re.search(r"n't\b|\bnot\b|\bcannot\b", text, re.I):
         return bool(_PERSONAL.search(text))
+    text = _RELATIVE_AGE_FR.sub(" ", text)  # "mon fils a 16 ans, il peut…": asked for another
     return bool(_PERSONAL.search(_MY_DEVICE.sub("the device", _WISH.sub(" ", text))))
 
 
+#: French: a relative's age given to be answered for it ("ma fille a 17 ans, elle peut…").
+_RELATIVE_AGE_FR = re.compile(
+    r"\b(mon|ma) (fils|fille|enfant|ado|adolescente?|petit-fils|petite-fille|neveu|niece|"
+    r"nièce|frere|frère|soeur|sœur) (a|aura|va avoir) \d+ ans\b",
+    re.IGNORECASE,
+)
 #: French first person, on accent-folded text ("j'ai", "je l'ai", "moi").
 _FIRST_PERSON_FR = re.compile(r"(^|\s|[^\w-])(je|j'|moi)(\s|\b)")
 #: A French question word first ("En combien de jours je reçois…"): asking, not telling
@@ -446,7 +457,7 @@ _ASKS_FR_FIRST = re.compile(
 _ASKING_SELF_FR = re.compile(
     r"\b(puis-je|dois-je|est-ce que je (peux|dois|pourrais)|je (peux|pourrais|dois|voudrais|"
     r"souhaite|souhaiterais|cherche|veux|vais)|j'aimerais|j'ai besoin|comment (je|puis-je)|"
-    r"ai-je|faut-il que je|"
+    r"ai-je|faut-il que je|je m'interesse|je suis interesse\w*|"
     # A fact about oneself, given to be answered for it ("je suis étudiant, je peux…").
     r"je suis (un |une )?(etudiant\w*|majeur\w*|mineur\w*|salarie\w*|independant\w*|"
     r"(auto-)?entrepreneur\w*|retraite\w*|francais\w*|resident\w*|nouveau client|"
@@ -595,6 +606,13 @@ def _topic(text: str, slots: Any) -> Route | None:
     return topic
 
 
+def _applying(text: str, locale: Locale) -> bool:
+    """Applying for or opening an account; French in any form of "ouvrir" ("si j'ouvre…")."""
+    if _APPLYING.search(text):
+        return True
+    return locale is Locale.FR_FR and bool(_OPENING.search(fold(text)))
+
+
 class CatalogReader:
     """Reads one question against one locale's catalog (see the module docstring)."""
 
@@ -642,7 +660,7 @@ class CatalogReader:
             score = max(score, NAMED_SCORE)  # "open checking online"
         if (
             route is Route.ACCOUNT_OPENING
-            and _APPLYING.search(text)
+            and _applying(text, self.locale)
             and field_cues(text, route)
             and not own
             and _asks_plainly(text)

@@ -43,6 +43,14 @@ from switchboard.brains.local.answerability import (
     is_product_question,
     topic_of,
 )
+from switchboard.brains.local.answerability_fr import (
+    asks_about,
+    elliptic_part,
+    glue_statements,
+    may_read_in_context,
+    names_person_or_contact,
+    person_reading_without_person,
+)
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
@@ -252,9 +260,16 @@ class CatalogRouter:
             if multi is not None:
                 return multi
         if base.intent in PROTECTED_INTENTS:
+            # fr_FR: a request for a person with no person in it ("Je peux les joindre à quel
+            # numéro ?" after a branch answer) may be a follow-up too (answerability_fr).
+            unworded = base.intent in EXPLICIT_INTENTS and may_read_in_context(fixed)
             if (
                 locale is Locale.FR_FR
-                and (self._weak_sensitive(base, fixed) or _weak_frustration_fr(base, fixed))
+                and (
+                    self._weak_sensitive(base, fixed)
+                    or _weak_frustration_fr(base, fixed)
+                    or unworded
+                )
             ) or (locale is not Locale.FR_FR and _weak_sensitive_follow_up_en(base, fixed)):
                 follow = self._follow_up(fixed, reader.read(fixed), dialogue)
                 if follow is not None and field_cues(fixed, follow.route or Route.BRANCH):
@@ -265,7 +280,7 @@ class CatalogRouter:
                 base.intent in EXPLICIT_INTENTS
                 and base.confidence < WEAK_EXPLICIT_FR
                 and not asks_for_a_person(fixed)
-            )
+            ) or (base.intent in EXPLICIT_INTENTS and person_reading_without_person(fixed))
             if locale is Locale.FR_FR and weak and not _TROUBLE_FR.search(fold(fixed)):
                 vague = reader.read(fixed)
                 if vague.vague:
@@ -280,7 +295,13 @@ class CatalogRouter:
                             "answerability": vague.score,
                         }
                     )
-            asks = bool(_ASKS_INFO_FR.search(fold(fixed))) or fixed.rstrip().endswith("?")
+            asks = (
+                bool(_ASKS_INFO_FR.search(fold(fixed)))
+                or fixed.rstrip().endswith("?")
+                or asks_about(fixed)
+                # "decouvert autorisé étudiant": a terse product query (topic and field)
+                or (len(fixed.split()) <= 4 and is_plain_product_part(fixed, reader.read(fixed)))
+            )
             if locale is Locale.FR_FR and weak and asks and not _TROUBLE_FR.search(fold(fixed)):
                 # The French router's weakest readings ("Le porte-clés a-t-il besoin d'être
                 # rechargé ?" read as a lost phone at 0.5): a question naming a product and
@@ -313,8 +334,12 @@ class CatalogRouter:
         reader: CatalogReader,
         dialogue: dict[str, Any],
         several: bool = False,
+        elliptic: bool = False,
     ) -> RouteDecision:
-        """One question's decision; ``several``: it is one part of a multi-question message."""
+        """One question's decision; ``several``: it is one part of a multi-question message.
+
+        ``elliptic``: a short French part that leans on the part before it ("la Premier ?").
+        """
         if reader.locale is Locale.FR_FR and _FR_OWN_EVENT.search(fold(text)):
             if base.route is not Route.HANDOVER:
                 # "Le distributeur a gardé ma carte", "on m'a prélevé la cotisation alors que
@@ -325,7 +350,7 @@ class CatalogRouter:
                 )
             return base
         reading = reader.read(text)
-        follow = self._follow_up(text, reading, dialogue)
+        follow = self._follow_up(text, reading, dialogue, elliptic)
         if follow is not None:
             return self._decision(
                 follow, base, "sb_follow_up" if not _STATEMENT.search(text) else "sb_statement"
@@ -449,8 +474,13 @@ class CatalogRouter:
             }
         )
 
-    def _follow_up(self, text: str, reading: Reading, dialogue: dict[str, Any]) -> Reading | None:
-        """A reading completed from the dialogue state, when ``text`` leans on the last answer."""
+    def _follow_up(
+        self, text: str, reading: Reading, dialogue: dict[str, Any], elliptic: bool = False
+    ) -> Reading | None:
+        """A reading completed from the dialogue state, when ``text`` leans on the last answer.
+
+        ``elliptic``: ``text`` is a short part after another question (it leans on it).
+        """
         last = dialogue.get("route")
         if last not in {r.value for r in TOOL_ROUTES} or reading.own_account:
             return None
@@ -460,7 +490,8 @@ class CatalogRouter:
         folded = fold(text)
         french = bool(_FOLLOW_UP_FR.search(folded)) and not _TROUBLE_FR.search(folded)
         leaning = (
-            bool(_FOLLOW_UP.search(text))
+            elliptic
+            or bool(_FOLLOW_UP.search(text))
             or french
             or (day_of(text) is not None and last_route is Route.BRANCH)
         )
@@ -524,10 +555,16 @@ class CatalogRouter:
             asks = topic_of(text) is not None or any(field_cues(text, r) for r in TOOL_ROUTES)
             if short and part_base.intent not in EXPLICIT_INTENTS and not asks:
                 continue  # "actually," or "thanks": a filler, not a question ("what ID" is one)
-            if part_base.intent in PROTECTED_INTENTS:
+            # fr_FR: "… et quel découvert ?" leans on the part before it (answerability_fr).
+            elliptic = reader.locale is Locale.FR_FR and bool(decisions) and elliptic_part(text)
+            protected = part_base.intent in PROTECTED_INTENTS
+            if protected and not (elliptic and not names_person_or_contact(text)):
                 decisions.append(part_base.model_copy(update={"text": text}))
                 continue
-            part = self._one(text, part_base, reader, context, several=plain)
+            part = self._one(text, part_base, reader, context, plain, elliptic)
+            if protected and part.intent != "sb_follow_up":
+                decisions.append(part_base.model_copy(update={"text": text}))
+                continue
             if (
                 part.route is Route.ACCOUNT_OPENING
                 and context.get("route") == Route.BRANCH.value
@@ -638,16 +675,6 @@ _SPLIT_WORDS = frozenset(
 )
 
 
-#: A French statement that sets up the next question ("Je vis à Nantes, …", "Je veux
-#: ouvrir un livret, quels papiers ?").
-_STATEMENT_FR = re.compile(
-    r"^\W*(je suis (à|a|sur|près de|pres de)|je vis|j'habite|je réside|je reside|"
-    r"j'ai \d+ ans|je suis (étudiant|etudiant|salarié|salarie)|"
-    r"je (veux|voudrais|souhaite|souhaiterais|compte|vais|pense) |j'aimerais |j'ai besoin )",
-    re.IGNORECASE,
-)
-
-
 #: A part that asks something by its form: a question or request word first.
 _ASKS = re.compile(
     r"^\W*(what|whats|what's|where|wheres|where's|when|how|hows|how's|is|are|can|could|do|"
@@ -716,27 +743,12 @@ def question_parts(text: str, locale: Locale) -> list[str]:
         for part, joined in pieces:
             for k, (sub, sub_joined) in enumerate(_pieces(part, _SPLIT_FR_KEEP, _LEAD_FR)):
                 french.append((sub, sub_joined or (joined and k == 0)))
-        glued = _glue_statements([p for p, _ in french])
+        glued = glue_statements([p for p, _ in french])
         joins = {p: j for p, j in french}
         pieces = [(p, joins.get(p, False)) for p in glued]
     if len(pieces) < 2 or sum(_asks(p, j) for p, j in pieces) < 2:
         return [text]
     return [p for p, _ in pieces]
-
-
-def _glue_statements(parts: list[str]) -> list[str]:
-    """Join a French statement part to the question after it (one question, not two)."""
-    glued: list[str] = []
-    pending = ""
-    for part in parts:
-        if _STATEMENT_FR.match(part) and not part.rstrip().endswith("?"):
-            pending = f"{pending}{part}, "
-            continue
-        glued.append(pending + part)
-        pending = ""
-    if pending:
-        glued.append(pending.rstrip(", "))
-    return glued
 
 
 def _merge_parts(parts: list[RouteDecision]) -> list[RouteDecision]:

@@ -138,7 +138,7 @@ _FR_COST = (
 )
 FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.BRANCH, "phone"): re.compile(r"\b(telephone|numero|appeler|joindre|tel)\b"),
-    (Route.BRANCH, "address"): re.compile(r"\b(adresse|ou exactement|se situe)\b"),
+    (Route.BRANCH, "address"): re.compile(r"\b(adresse|ou exactement|se situe|code postal)\b"),
     (Route.BRANCH, "hours"): re.compile(
         r"\b(horaires?|ouvert\w*|ouvre\w*|ferme\w*|heures?|jusqu'a quand)\b"
     ),
@@ -153,7 +153,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.ACCOUNT_OPENING, "requirements"): re.compile(
         r"\b(quel age|age|ans|majeur\w*|mineur\w*|conditions?|resid\w*|qui peut|"
-        r"eligib\w*|smartphone)\b"
+        r"eligib\w*|smartphone|(a|de|depuis) l'etranger|hors de france|non[- ]resident\w*)\b"
     ),
     (Route.ACCOUNT_OPENING, "processing_time"): re.compile(
         r"\b(combien de temps|combien de jours|delais?|duree|prend|rapidement|vite|quand)\b"
@@ -161,19 +161,26 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.ACCOUNT_OPENING, "monthly_fee"): re.compile(rf"\b({_FR_COST}|tenue de compte)\b"),
     (Route.ACCOUNT_OPENING, "process_steps"): re.compile(
         r"\b(etapes?|procedure|demarches?|deroul\w*|comment (faire pour )?ouvrir|"
-        r"comment (on ouvre|ouvre-t-on|puis-je ouvrir|je peux ouvrir))\b"
+        r"comment (on ouvre|ouvre-t-on|puis-je ouvrir|je peux ouvrir)|"
+        r"verifi\w* (mon |votre |l')?identite|comment (ca )?se passe)\b"
     ),
     (Route.ACCOUNT_OPENING, "benefits"): re.compile(
         r"\b(avantages?|proposez-vous|vous proposez|parlez-moi|c'est quoi|interet|"
-        r"(avez-vous|vous avez|existe-t-il) (un|une|des))\b"
+        r"(avez-vous|vous avez|existe-t-il) (un|une|des)|"
+        # what comes with the account ("fourni avec une carte", "offert", "les chèques")
+        r"fourni\w*|inclu\w*|compris\w*|disponible\w*|offert\w*|cheques?|especes|"
+        r"logiciel\w*|comptab\w*|"
+        r"(fourni\w*|livre\w*|vient|venir|accompagne\w*|on a|on aura|j'aurai) (avec )?"
+        r"(une|la) carte( bancaire| visa)?)\b"
     ),
     (Route.CARD_INFO, "eligibility"): re.compile(
         r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|"
-        r"avoir droit|y avoir droit)\b"
+        r"avoir droit|y avoir droit|\d+ ans|age (minimum|minimal|requis)|"
+        r"(faut-il|il faut) (avoir )?(un|une) (compte|carte))\b"
     ),
     (Route.CARD_INFO, "delivery_time"): re.compile(
         r"\b(combien de jours|combien de temps|delais?|livr(?!ets?\b)\w*|recoi\w*|recevoir|recu|"
-        r"arrive\w*|quand)\b"
+        r"arrive\w*|quand|envoy\w*|expedi\w*|suivi)\b"
     ),
     (Route.CARD_INFO, "activation"): re.compile(r"\b(activ(er|ez|ation|e))\b"),
     (Route.CARD_INFO, "ordering_process"): re.compile(
@@ -184,7 +191,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.CARD_INFO, "feature"): re.compile(
         r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"
-        r"plafonds?|telephone|batterie|recharge)\b"
+        r"plafonds?|telephone|batterie|recharge|assistance|voyage\w*)\b"
     ),
 }
 

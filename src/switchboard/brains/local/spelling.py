@@ -57,6 +57,35 @@ _SHORTHAND = {
     "thx": "thanks",
 }
 
+#: A French elided article or pronoun glued to its word ("l'agence", "d'épargne").
+_ELISION_FR = re.compile(r"^((?:[ldjmnst]|qu)['’])(.+)$", re.IGNORECASE)
+
+#: "par moi" closing a French question is "par mois" ("le compte pro coûte combien par moi").
+_PAR_MOI = re.compile(r"\bpar moi(?=\s*[?.!]*\s*$)", re.IGNORECASE)
+
+#: French chat shorthand, spelt out before routing ("kel age", "combien de tps").
+_SHORTHAND_FR = {
+    "kel": "quel",
+    "kelle": "quelle",
+    "koi": "quoi",
+    "tps": "temps",
+    "temp": "temps",
+    "appli": "appli",
+    "applis": "applis",
+    "qd": "quand",
+    "pr": "pour",
+    "ds": "dans",
+    "bcp": "beaucoup",
+    "svp": "svp",
+    "pk": "pourquoi",
+    "pq": "pourquoi",
+}
+#: A French word this frequent in ``pyspellchecker``'s French list is kept as typed unless
+#: a catalog word sounds like it ("conte" → "compte"); "savoir" is not "avoir".
+KNOWN_FR_COUNT = 1_000
+#: A French word this frequent is never corrected at all ("haut" is not "aux").
+COMMON_FR_COUNT = 20_000
+
 #: US city shorthand (upper case only: "la" is French), spelt out for en_US.
 _US_CITY_SHORTHAND = re.compile(r"\b(LA|L\.A\.|NYC|SF)(?=\W|$)")
 _US_CITIES = {"LA": "Los Angeles", "L.A.": "Los Angeles", "NYC": "New York", "SF": "San Francisco"}
@@ -140,6 +169,20 @@ def _french_training_words() -> set[str]:
     counts = Counter(w.lower() for w in _TOKEN.findall(text) if len(w) >= 3)
     # Words seen once may be the deliberate typos of a training line ("agense").
     return {w for w, n in counts.items() if n >= MIN_TRAINING_COUNT}
+
+
+@lru_cache(maxsize=1)
+def _french_counts() -> dict[str, int]:
+    """French word counts from ``pyspellchecker``'s French list (word → count, lower case).
+
+    The list (``spellchecker/resources/fr.json.gz``, 140k words, counts from
+    OpenSubtitles) tells a real French word ("savoir", "haut") from a typo; our
+    catalog vocabulary alone would "correct" it towards a catalog word ("avoir", "aux").
+    """
+    from spellchecker import SpellChecker
+
+    counts = SpellChecker(language="fr", distance=1).word_frequency.dictionary
+    return {str(w): int(n) for w, n in counts.items()}
 
 
 def _fold(word: str) -> str:
@@ -251,6 +294,7 @@ class SpellFixer:
 
         self.locale = locale
         self.english = locale is not Locale.FR_FR
+        self._french_counts = {} if self.english else _french_counts()
         self._sym: Any = SymSpell(max_dictionary_edit_distance=2)
         self.domain = _catalog_words(locale)
         if not self.english:
@@ -295,6 +339,8 @@ class SpellFixer:
         folded = _fold(low)
         if len(folded) < 4 or self._sym_folded is None:
             return None
+        if self._french_counts.get(low, 0) >= COMMON_FR_COUNT:
+            return None  # a common French word ("haut") is what the customer meant
         # A word typed with its accents is spelt with care: only "-é" for "-er"/"-ier"
         # ("papié", "conseillé"), never "livré" → "livret".
         accented = folded != low
@@ -314,6 +360,10 @@ class SpellFixer:
             found = [s for s in found if str(s.term).endswith("er")]
             if not found:
                 return None
+        # A sound-alike is a content word of 4+ letters ("haut" is not "aux").
+        found = [s for s in found if len(str(s.term)) >= 4]
+        if not found:
+            return None
         best = min(found, key=lambda s: (s.distance, len(s.term), s.term))
         return self._unaccented[str(best.term)]
 
@@ -323,6 +373,12 @@ class SpellFixer:
         low = word.lower()
         if self.english and low in _SHORTHAND:
             return _SHORTHAND[low]
+        if not self.english and low in _SHORTHAND_FR:
+            return _SHORTHAND_FR[low]
+        elided = _ELISION_FR.match(word) if not self.english else None
+        if elided is not None and len(elided.group(2)) >= 3:
+            # "l'agnece" → "l'agence": the article stays, the word after it is read.
+            return elided.group(1) + self._fix_word(elided.group(2))
         if len(low) < 3 or low in self.domain or "'" in low or "’" in low:
             return word  # short words, catalog words and contractions ("doesn't") stay
         if not self.english and _fold(low) in self._folded:
@@ -334,6 +390,8 @@ class SpellFixer:
         count = self._freq.get(low, 0)
         if count >= KNOWN_COUNT or (not self.english and len(low) < 4):
             return word
+        if self._french_counts.get(low, 0) >= KNOWN_FR_COUNT:
+            return word  # a French word in its own right ("savoir", not "avoir")
         # French four-letter words are fixed only by one dropped letter ("cart" → "carte",
         # "lile" → "lille"): a substitution there too often makes another real word.
         dropped_only = not self.english and len(low) == 4
@@ -382,6 +440,9 @@ class SpellFixer:
         """Return ``text`` with misspelt words replaced (spacing and punctuation kept)."""
         if self.locale is Locale.EN_US:
             text = _US_CITY_SHORTHAND.sub(lambda m: _US_CITIES[m.group(1)], text)
+        if not self.english:
+            # "combien par moi ?": "mois" without its "s" at the end of a question.
+            text = _PAR_MOI.sub("par mois", text)
         return _TOKEN.sub(lambda m: self._fix_word(m.group(0)), text)
 
 
