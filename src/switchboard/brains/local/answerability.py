@@ -319,7 +319,8 @@ def topic_of(text: str) -> Route | None:
 
 #: A branch asked for by kind of place ("closest location to 60603", "nearest branch").
 _BRANCH_PLACE = re.compile(
-    r"\b(branch(es)?|(your|closest|nearest) ([\w'-]+ ){0,2}(locations?|offices?)|agences?)\b",
+    r"\b(branch(es)?|(your|closest|nearest|a|any) ([\w'-]+ ){0,2}(locations?|offices?)|"
+    r"agences?)\b",
     re.IGNORECASE,
 )
 

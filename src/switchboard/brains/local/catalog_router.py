@@ -43,7 +43,7 @@ from switchboard.brains.local.answerability import (
     is_product_question,
     topic_of,
 )
-from switchboard.brains.local.english_readings import own_money_astray, respell
+from switchboard.brains.local.english_readings import bereavement, own_money_astray, respell
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
@@ -330,7 +330,9 @@ class CatalogRouter:
                     update={"route": Route.HANDOVER, "intent": "sb_own_event_fr", "fields": []}
                 )
             return base
-        if base.route is not Route.HANDOVER and own_money_astray(text, reader.locale):
+        if base.route is not Route.HANDOVER and (
+            own_money_astray(text, reader.locale) or bereavement(text, reader.locale)
+        ):
             # "My paycheck hasn't posted yet": the customer's own money, late or missing.
             return base.model_copy(
                 update={"route": Route.HANDOVER, "intent": "sb_own_money_incident", "fields": []}
@@ -475,7 +477,12 @@ class CatalogRouter:
             or french
             or (day_of(text) is not None and last_route is Route.BRANCH)
         )
-        own_cues = field_cues(text, last_route) if reading.topic is None else []
+        # Same topic, nothing of its own named, no first person ("…, and what are the ATM
+        # fees?" after the standard card): a field of the product just discussed.
+        same = reading.topic is last_route and not _FIRST_PERSON.search(text) and not any(
+            k in reading.entities for k in ("card_type", "account_type", "location")
+        )
+        own_cues = field_cues(text, last_route) if reading.topic is None or same else []
         if not (statement or ((leaning or own_cues) and len(words) <= 12)):
             return None
         topic = reading.topic

@@ -164,7 +164,8 @@ def abroad_use(text: str, locale: Locale | str | None = None) -> bool:
             name = fold(raw).strip(" .,?!")
             if name in homes or name.removeprefix("the ") in homes:
                 break
-            foreign = name in _country_names() or name in others
+            bare = name.removeprefix("the ")
+            foreign = bare in _country_names() or name in _country_names() or name in others
             if foreign and (name not in _AMBIGUOUS or raw[:1].isupper()):
                 return True
     return False
@@ -210,6 +211,8 @@ def names_card_service(text: str) -> bool:
 _OWN_WORDS = re.compile(
     r"\b(refund\w*|balance|pending|limits?|transfers?|deposits?|sent|send)\b", re.IGNORECASE
 )
+#: The bank as the one who sends ("how quickly do you send out a replacement card").
+_BANK_SENDS = re.compile(r"\b(do|will|would|can|could) you (send|mail|post)( out)?\b", re.I)
 #: First-person or event wording: then the question is about the customer's affairs.
 _MINE = re.compile(
     r"\b(my|mine|me|i've|i'd|i had|i was|i got|i paid|i made|i sent|was i|did i|yesterday|"
@@ -218,9 +221,21 @@ _MINE = re.compile(
 )
 
 
+#: How many words either side count as an own-account word's neighbours.
+_WINDOW = 2
+
+
+def _stem(word: str) -> str:
+    """A rough stem: the first five letters ("refunded" and "refund" → "refun")."""
+    return word[:5]
+
+
 @lru_cache(maxsize=4)
-def _catalog_bigrams(locale: Locale) -> frozenset[tuple[str, str]]:
-    """Adjacent word pairs of the locale's card and account catalog texts (folded)."""
+def _catalog_neighbours(locale: Locale) -> dict[str, frozenset[str]]:
+    """Stem of each catalog word → the content words within :data:`_WINDOW` of it.
+
+    Built from the locale's card and account catalog texts (folded).
+    """
     from switchboard.tools.catalog import load_catalog
 
     catalog = load_catalog(locale)
@@ -240,43 +255,49 @@ def _catalog_bigrams(locale: Locale) -> frozenset[tuple[str, str]]:
 
     walk(catalog.cards)
     walk(catalog.accounts)
-    pairs: set[tuple[str, str]] = set()
+    near: dict[str, set[str]] = {}
     for text in texts:
         words = re.findall(r"[a-z0-9]+", fold(text))
-        pairs.update(pairwise(words))
-    return frozenset(pairs)
+        for i, word in enumerate(words):
+            near.setdefault(_stem(word), set()).update(_around(words, i))
+    return {stem: frozenset(found) for stem, found in near.items()}
+
+
+def _around(words: list[str], i: int) -> set[str]:
+    """Content words within :data:`_WINDOW` of ``words[i]`` (plain words left out)."""
+    span = words[max(0, i - _WINDOW) : i] + words[i + 1 : i + 1 + _WINDOW]
+    return {w for w in span if w not in _PLAIN}
 
 
 def quotes_catalog(text: str, locale: Locale | str | None) -> bool:
     """True when every own-account word of ``text`` is used as the catalog uses it.
 
-    "Are ATM fees refunded with the Visa Signature?" ("fees refunded"), "Is there a
-    minimum balance for student checking?" ("minimum balance"): the word and its
-    neighbour stand together in the locale's catalog text, and nothing in the line
-    is first-person or an event. Only the words of :data:`_OWN_WORDS` are forgiven;
-    "stolen", "fraud", "dispute" and the like never are.
+    "Does the Visa Signature refund ATM fees?" ("ATM fees refunded"), "Is there a
+    minimum balance for student checking?" ("no minimum balance"): a content word
+    within two words of it in the question is within two words of the same stem in
+    the locale's catalog text, and nothing in the line is first-person or an event.
+    Only the words of :data:`_OWN_WORDS` are forgiven; "stolen", "fraud", "dispute"
+    and the like never are. "Do you send out…" (the bank sends) is forgiven too.
     """
     if not is_english(locale) or _MINE.search(text):
         return False
     from switchboard.brains.local.answer_wording import own_account_wording
 
     loc = Locale(str(locale.value if isinstance(locale, Locale) else locale))
-    pairs = _catalog_bigrams(loc)
-    words = re.findall(r"[a-z0-9']+", fold(text))
+    near = _catalog_neighbours(loc)
+    words = re.findall(r"[a-z0-9']+", fold(_BANK_SENDS.sub("you post", text)))
     found = False
     masked: list[str] = []
     for i, word in enumerate(words):
         if _OWN_WORDS.fullmatch(word):
-            near = {(words[i - 1], word)} if i else set()
-            if i + 1 < len(words):
-                near.add((word, words[i + 1]))
-            if not near & pairs:
+            if not _around(words, i) & near.get(_stem(word), frozenset()):
                 return False
             found = True
             masked.append("thing")
         else:
             masked.append(word)
-    return found and not own_account_wording(" ".join(masked))
+    rest = " ".join(masked)
+    return (found or bool(_BANK_SENDS.search(text))) and not own_account_wording(rest)
 
 
 # -- the customer's own money, late or missing ----------------------------------------
@@ -299,6 +320,22 @@ def own_money_astray(text: str, locale: Locale | str | None) -> bool:
     intent says "posted"); only a human with the account can look, so it is handed over.
     """
     return is_english(locale) and bool(_MONEY_ASTRAY.search(text.replace("’", "'")))
+
+
+# -- a death in the family ----------------------------------------------------------
+
+#: A bereavement: always a human (seed 2 trigger 4, sensitive), whatever the router read.
+_BEREAVEMENT = re.compile(
+    r"\b(passed away|has passed|have passed|had passed|(has|have|had|just) died|died|"
+    r"deceased|bereave\w*|executor|executrix|probate|late (husband|wife|father|mother|"
+    r"mum|mom|dad|partner|son|daughter)|(his|her|their) estate|funeral)\b",
+    re.IGNORECASE,
+)
+
+
+def bereavement(text: str, locale: Locale | str | None) -> bool:
+    """True when English ``text`` tells of a death ("My mum has died and I'm the executor")."""
+    return is_english(locale) and bool(_BEREAVEMENT.search(text))
 
 
 # -- a request for information on a whole topic ---------------------------------------

@@ -100,7 +100,9 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.CARD_INFO,
         "eligibility",
         re.compile(
-            r"\b(eligib\w*|qualif\w*|who can|earn|how old|requirements?)\b", re.I
+            r"\b(eligib\w*|qualif\w*|who can|earn|how old|requirements?|what age|"
+            r"(minimum|age) (age|limit)|pay in|paying in)\b",
+            re.I,
         ),
     ),
     (

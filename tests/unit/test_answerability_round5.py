@@ -1,0 +1,244 @@
+"""Answerability, fifth round (English): readings of how en_GB / en_US customers ask.
+
+Each test is one cause fixed in this round (``brains/local/english_readings.py`` and
+its call sites), checked on wording of our own (not lines of the evaluation sets).
+Loads the shipped router artifacts and the multilingual encoder once (module scope).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from switchboard.brains.local.answer_wording import own_card_product_question
+from switchboard.brains.local.catalog_router import CatalogRouter
+from switchboard.brains.local.english_readings import (
+    abroad_use,
+    bereavement,
+    channel_quoted,
+    implied_channel,
+    info_request_vague,
+    own_money_astray,
+    quotes_catalog,
+    respell,
+    state_branch_city,
+)
+from switchboard.brains.local.field_cues import field_cues
+from switchboard.domain.types import Locale, Route
+
+GB = {"locale": "en_GB"}
+US = {"locale": "en_US"}
+
+
+@pytest.fixture(scope="module")
+def router() -> CatalogRouter:
+    from switchboard.brains.local.locale_router import LocaleRouter
+    from switchboard.config import RouterSettings
+
+    return CatalogRouter(LocaleRouter.load(RouterSettings()))
+
+
+def _after(router: CatalogRouter, first: str, text: str, locale: str) -> object:
+    """The decision for ``text`` in the dialogue left by ``first`` (one earlier turn)."""
+    d0 = router.classify_in_context(first, {"locale": locale})
+    dialogue = {"route": d0.route.value, "slots": d0.entities, "fields": d0.fields}
+    return router.classify_in_context(text, {"locale": locale, "dialogue": dialogue})
+
+
+# -- real-word slips ---------------------------------------------------------------
+
+
+def test_real_word_slip_is_respelt_only_in_english() -> None:
+    assert respell("is my debt card ok abroad", Locale.EN_GB) == "is my debit card ok abroad"
+    assert respell("dept cards", "en_US") == "debit cards"
+    assert respell("debt card", Locale.FR_FR) == "debt card"
+    assert respell("I have a student debt", Locale.EN_GB) == "I have a student debt"
+
+
+# -- bringing documents means a branch ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What should I bring along to open a business account?",
+        "Which papers do I take with me for a savings account?",
+    ],
+)
+def test_bring_documents_asks_the_branch(router: CatalogRouter, text: str) -> None:
+    decision = router.classify_in_context(text, GB)
+    assert decision.route is Route.ACCOUNT_OPENING
+    assert decision.entities.get("channel") == "branch"
+    assert decision.fields[:1] == ["documents_required"]
+
+
+def test_online_wording_implies_no_branch() -> None:
+    assert implied_channel("what do I bring", Locale.EN_GB) == "branch"
+    assert implied_channel("what do I upload in the app, or bring?", Locale.EN_GB) is None
+    assert implied_channel("que dois-je apporter", Locale.FR_FR) is None
+
+
+# -- card use abroad asks the fee line ---------------------------------------------
+
+
+def test_country_names_are_abroad_but_home_is_not() -> None:
+    assert abroad_use("Can I pay with it in Portugal?", Locale.EN_GB)
+    assert abroad_use("does it work in the Netherlands", Locale.EN_US)
+    assert abroad_use("Will it work in America?", Locale.EN_GB)
+    assert not abroad_use("Will it work in America?", Locale.EN_US)
+    assert not abroad_use("Can I use it in the UK?", Locale.EN_GB)
+    assert not abroad_use("how much is turkey in your shop", Locale.EN_GB)  # a word, lower case
+    assert not abroad_use("in Spain", Locale.FR_FR)
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("Can I use my debit card in Portugal?", GB),
+        ("Would my standard debit card work in Brazil?", US),
+        ("Does the standard card work in Greece?", GB),
+    ],
+)
+def test_card_use_in_a_country_answers_the_fee_line(
+    router: CatalogRouter, text: str, locale: dict[str, str]
+) -> None:
+    decision = router.classify_in_context(text, locale)
+    assert decision.route is Route.CARD_INFO
+    assert decision.fields[:1] == ["fees"]
+
+
+def test_will_my_card_work_is_asked_ahead() -> None:
+    assert own_card_product_question("Will my premium debit card work in Kenya?")
+    assert not own_card_product_question("My debit card didn't work in Kenya")
+
+
+# -- replacement cards -------------------------------------------------------------
+
+
+def test_replacement_is_its_own_field_not_delivery_or_fees() -> None:
+    assert field_cues("How long does a replacement card take?", Route.CARD_INFO) == [
+        "replacement_info"
+    ]
+    assert field_cues("what's the price of a replacement card", Route.CARD_INFO) == [
+        "replacement_info"
+    ]
+    assert field_cues("How long does the premium card take?", Route.CARD_INFO) == [
+        "delivery_time"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["replacement card how long?", "How soon do you post out a replacement card?"]
+)
+def test_replacement_question_is_answered(router: CatalogRouter, text: str) -> None:
+    decision = router.classify_in_context(text, GB)
+    assert decision.route is Route.CARD_INFO
+    assert decision.fields == ["replacement_info"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My replacement card hasn't arrived",
+        "I lost my card and need a replacement",
+        "my card was stolen, send a replacement",
+    ],
+)
+def test_own_replacement_still_goes_to_a_human(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, GB).route is Route.HANDOVER
+
+
+# -- the catalog's own words are not the customer's affairs --------------------------
+
+
+def test_catalog_words_are_forgiven_only_as_the_catalog_uses_them() -> None:
+    assert quotes_catalog("Are ATM fees refunded with the premium card?", Locale.EN_US)
+    assert quotes_catalog("is there a minimum balance on student checking", Locale.EN_US)
+    assert not quotes_catalog("Why was my refund refused?", Locale.EN_US)
+    assert not quotes_catalog("is a refund possible for that", Locale.EN_US)
+    assert not quotes_catalog("Are ATM fees refunded?", Locale.FR_FR)
+
+
+def test_refunded_feature_is_a_product_question(router: CatalogRouter) -> None:
+    decision = router.classify_in_context("Does the Visa Signature card refund ATM fees?", US)
+    assert decision.route is Route.CARD_INFO
+
+
+def test_channel_whose_text_is_quoted() -> None:
+    assert channel_quoted("minimum balance on student checking?", "en_US", "student") == "branch"
+    assert channel_quoted("what documents for savings", "en_US", "savings") is None
+
+
+# -- places --------------------------------------------------------------------------
+
+
+def test_us_state_names_our_branch_city(router: CatalogRouter) -> None:
+    assert state_branch_city("anything in Massachusetts?", Locale.EN_US) == "Boston"
+    assert state_branch_city("anything in Ohio?", Locale.EN_US) is None
+    decision = router.classify_in_context("Is there a location in Illinois?", US)
+    assert decision.route is Route.BRANCH
+    assert decision.entities.get("location") == "Chicago"
+
+
+# -- lines that need a human -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("My paycheck still hasn't posted", US),
+        ("my wages haven't come through this month", GB),
+        ("My grandad passed away last month, what happens to his savings?", GB),
+        ("I'm the executor of my aunt's estate", US),
+    ],
+)
+def test_own_money_and_bereavement_go_to_a_human(
+    router: CatalogRouter, text: str, locale: dict[str, str]
+) -> None:
+    assert router.classify_in_context(text, locale).route is Route.HANDOVER
+
+
+def test_money_and_death_readings_are_english_only() -> None:
+    assert own_money_astray("my deposit isn't showing", Locale.EN_US)
+    assert not own_money_astray("how long does a deposit take", Locale.EN_US)
+    assert bereavement("my husband died", Locale.EN_GB)
+    assert not bereavement("my husband died", Locale.FR_FR)
+
+
+# -- follow-ups --------------------------------------------------------------------------
+
+
+def test_weak_person_reading_of_a_later_part_is_a_follow_up(router: CatalogRouter) -> None:
+    decision = router.classify_in_context(
+        "What's the monthly fee on the premium card and how can I get it waived?", US
+    )
+    parts = decision.parts or [decision]
+    assert all(p.route is Route.CARD_INFO for p in parts)
+
+
+def test_same_topic_question_after_a_card_is_about_that_card(router: CatalogRouter) -> None:
+    decision = _after(router, "Tell me about the premium card", "what are the ATM fees?", "en_US")
+    assert decision.route is Route.CARD_INFO
+    assert decision.entities.get("card_type") == "premium"
+
+
+def test_first_person_same_topic_line_is_not_a_follow_up(router: CatalogRouter) -> None:
+    decision = _after(
+        router, "Tell me about the premium card", "why was I charged an ATM fee?", "en_US"
+    )
+    assert decision.route is Route.HANDOVER
+
+
+# -- vague and features ------------------------------------------------------------------
+
+
+def test_info_on_a_whole_topic_is_vague(router: CatalogRouter) -> None:
+    assert info_request_vague("I'd like some info about your cards please", Locale.EN_GB)
+    assert not info_request_vague("info on the premium card fee", Locale.EN_GB)
+    decision = router.classify_in_context("I want some information on accounts", US)
+    assert decision.intent == "sb_vague"
+
+
+def test_short_feature_word_picks_its_line(router: CatalogRouter) -> None:
+    decision = router.classify_in_context("Does the standard card have chip and PIN?", GB)
+    assert decision.route is Route.CARD_INFO
+    assert decision.entities.get("feature") == "1"  # "Chip and PIN in shops…"
