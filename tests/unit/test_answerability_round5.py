@@ -242,3 +242,48 @@ def test_short_feature_word_picks_its_line(router: CatalogRouter) -> None:
     decision = router.classify_in_context("Does the standard card have chip and PIN?", GB)
     assert decision.route is Route.CARD_INFO
     assert decision.entities.get("feature") == "1"  # "Chip and PIN in shops…"
+
+
+# -- requests for help and customers-to-be (third batch) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["Afternoon, hoping someone can help", "need a bit of advice please", "hi i need help"]
+)
+def test_bare_request_for_help_clarifies(router: CatalogRouter, text: str) -> None:
+    decision = router.classify_in_context(text, GB)
+    assert decision.intent == "sb_vague"
+    assert decision.route is not Route.HANDOVER
+
+
+def test_help_with_a_subject_is_not_a_bare_request() -> None:
+    from switchboard.brains.local.english_readings import asks_for_help
+
+    assert not asks_for_help("help, my card was stolen")
+    assert not asks_for_help("Can I get support?")  # support desk: the router's reading
+    assert asks_for_help("I need a hand with something", Locale.EN_US)
+    assert not asks_for_help("I need a hand with something", Locale.FR_FR)
+
+
+@pytest.mark.parametrize(
+    "text", ["We're thinking of switching banks", "I'd like to learn about your accounts"]
+)
+def test_customer_to_be_with_no_product_clarifies(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, US).intent == "sb_vague"
+
+
+def test_a_car_battery_dying_is_not_a_bereavement() -> None:
+    assert not bereavement("my car battery died this morning", Locale.EN_GB)
+    assert not bereavement("the deadline has passed", Locale.EN_US)
+    assert bereavement("my nan passed on Sunday", Locale.EN_GB)
+
+
+def test_delivery_cue_for_turning_up() -> None:
+    assert field_cues("how many days for the card to turn up", Route.CARD_INFO)[:1] == [
+        "delivery_time"
+    ]
+
+
+def test_product_words_quote_no_channel() -> None:
+    # "checking account" is in both channels' texts in spirit: it must not pick one.
+    assert channel_quoted("Is the checking account free?", "en_US", "checking") is None

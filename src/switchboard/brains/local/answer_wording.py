@@ -225,7 +225,7 @@ _TOPICS: tuple[tuple[Route, re.Pattern[str]], ...] = (
     (
         Route.BRANCH,
         re.compile(
-            r"\b(branch\w*|agence\w*|office|in person|where can i go|(a|any) locations?)\b",
+            r"\b(branch\w*|agence\w*|office|in person|where can i go|(a|any|your) locations?)\b",
             re.IGNORECASE,
         ),
     ),

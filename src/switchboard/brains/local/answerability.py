@@ -52,9 +52,10 @@ from switchboard.brains.local.answer_wording import (
 from switchboard.brains.local.catalog_facts import Fact, catalog_facts
 from switchboard.brains.local.english_readings import (
     adjust_reading,
-    info_request_vague,
+    asks_for_help,
     names_card_service,
     quotes_catalog,
+    vague_in_english,
 )
 from switchboard.brains.local.field_cues import (
     FIELD_CUES,
@@ -365,14 +366,20 @@ def is_vague(text: str) -> bool:
 
 
 def announces_question(text: str) -> bool:
-    """True when ``text`` has a word that announces a question ("a query", "a question")."""
-    return bool(_ANNOUNCES.search(fold(text)))
+    """True when ``text`` announces a question ("a query", "a question", "quick one").
+
+    An English request for help that says nothing else ("I need a hand with
+    something") announces one too (:func:`english_readings.asks_for_help`).
+    """
+    return bool(_ANNOUNCES.search(fold(text))) or asks_for_help(text)
 
 
 #: Longest line read as a vague opener by :func:`is_vague`'s general rule.
 VAGUE_MAX_WORDS = 8
 #: Words that announce a question without asking it (accent-folded).
-_ANNOUNCES = re.compile(r"\b(questions?|query|queries|enquiry|inquiry|enquiries|inquiries)\b")
+_ANNOUNCES = re.compile(
+    r"\b(questions?|query|queries|enquiry|inquiry|enquiries|inquiries|quick one)\b"
+)
 #: "card stuff", "something about my card": vague only with a topic word.
 _THING = re.compile(r"\b(stuff|things?|something|truc)\b")
 #: "I need some info": vague only with no topic ("info on checking accounts" asks for it).
@@ -693,7 +700,7 @@ class CatalogReader:
             topic=topic,
             inferred_card=inferred,
         )
-        vague = is_vague(text) or info_request_vague(text, self.locale)
+        vague = is_vague(text) or vague_in_english(text, self.locale)
         reading.vague = vague and not self._has_question(text, slots)
         return reading
 

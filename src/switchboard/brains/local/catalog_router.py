@@ -43,7 +43,7 @@ from switchboard.brains.local.answerability import (
     is_product_question,
     topic_of,
 )
-from switchboard.brains.local.english_readings import bereavement, own_money_astray, respell
+from switchboard.brains.local.english_readings import needs_human, respell
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
@@ -330,9 +330,7 @@ class CatalogRouter:
                     update={"route": Route.HANDOVER, "intent": "sb_own_event_fr", "fields": []}
                 )
             return base
-        if base.route is not Route.HANDOVER and (
-            own_money_astray(text, reader.locale) or bereavement(text, reader.locale)
-        ):
+        if base.route is not Route.HANDOVER and needs_human(text, reader.locale):
             # "My paycheck hasn't posted yet": the customer's own money, late or missing.
             return base.model_copy(
                 update={"route": Route.HANDOVER, "intent": "sb_own_money_incident", "fields": []}

@@ -325,10 +325,15 @@ def own_money_astray(text: str, locale: Locale | str | None) -> bool:
 # -- a death in the family ----------------------------------------------------------
 
 #: A bereavement: always a human (seed 2 trigger 4, sensitive), whatever the router read.
+_KIN = (
+    r"(mum|mom|mother|dad|father|husband|wife|partner|son|daughter|brother|sister|"
+    r"grandma|grandmother|gran|nan|grandad|granddad|grandfather|grandpa|aunt|auntie|uncle|"
+    r"parents?|relative|cousin|friend|spouse|fianc\w*|he|she|they)"
+)
 _BEREAVEMENT = re.compile(
-    r"\b(passed away|has passed|have passed|had passed|(has|have|had|just) died|died|"
-    r"deceased|bereave\w*|executor|executrix|probate|late (husband|wife|father|mother|"
-    r"mum|mom|dad|partner|son|daughter)|(his|her|their) estate|funeral)\b",
+    rf"\b{_KIN} (has |have |had |just |recently |sadly )*(died|passed( away| on)?)\b|"
+    r"\bpassed away\b|\b(deceased|bereave\w*|executor|executrix|probate|"
+    rf"late {_KIN}|(his|her|their) estate|funeral)\b",
     re.IGNORECASE,
 )
 
@@ -338,16 +343,49 @@ def bereavement(text: str, locale: Locale | str | None) -> bool:
     return is_english(locale) and bool(_BEREAVEMENT.search(text))
 
 
+# -- a request for help with no subject yet -------------------------------------------
+
+#: Words that ask for help without saying with what.
+_HELP_WORDS = frozenset("help hand advice assistance".split())
+#: Words a bare request for help is made of ("Morning, I was hoping you could help me out").
+_HELP_FILLER = frozenset(
+    "hi hiya hello hey there morning afternoon evening good i i'm im was am is would like "
+    "need needing want wanted after just looking for hoping wondering if you can could please "
+    "pls me out a an some bit little of with something quick get need please thanks guys "
+    "folks anyone someone somebody one".split()
+)
+
+
+def asks_for_help(text: str, locale: Locale | str | None = None) -> bool:
+    """True for an English request for help that does not yet say with what.
+
+    "I need a hand with something", "Just after a bit of advice", "hello i need help":
+    a help word and nothing but greeting, politeness and asking words. A line with any
+    other word ("help, my card was stolen") is not one. No-op for fr_FR.
+    """
+    if locale is not None and not is_english(locale):
+        return False
+    words = re.findall(r"[a-z']+", fold(text))
+    if not words or len(words) > 12 or not _HELP_WORDS & set(words):
+        return False
+    return all(w in _HELP_WORDS or w in _HELP_FILLER for w in words)
+
+
 # -- a request for information on a whole topic ---------------------------------------
 
 #: "I want info on accounts", "some information about your cards please".
 _INFO_ON_TOPIC = re.compile(
     r"^\W*((hi|hello|hey)\W+)?(i('d| would)? (want|like|need)( to get| to have)? |"
     r"can i (get|have) |could i (get|have) |looking for |)"
-    r"(some |more )?(info|infos|information|details)\s+(on|about|regarding)\s+"
+    r"((some |more )?(info|infos|information|details)|(to )?(find out|learn|know|hear)( more)?)"
+    r"\s+(on|about|regarding)\s+"
     r"(your |the |a |an |opening |opening an? )?(bank |debit )?"
-    r"(accounts?|cards?|branch(es)?|banking|locations?)"
-    r"(\s+(please|pls|thanks))?\W*$",
+    r"(accounts?|cards?|branch(es)?|banking|locations?|products?)"
+    r"(\s+(please|pls|thanks))?\W*$|"
+    # "Thinking of switching banks to you": a customer-to-be, no account chosen yet.
+    r"^\W*(i'?m |i am |we'?re )?(thinking|considering|planning|looking)( of| about| at)? "
+    r"(switching|moving|changing|bringing) (banks?|my bank\w*|my accounts?|over)"
+    r"( to you( guys| all)?| over)?\W*$",
     re.IGNORECASE,
 )
 
@@ -430,6 +468,13 @@ def _channel_bigrams(locale: Locale) -> dict[tuple[str, str], frozenset[tuple[st
     return out
 
 
+#: Product and channel names: every channel's text names them, so they quote nothing.
+_PRODUCT_WORDS = frozenset(
+    "account accounts current checking savings saver easy access business student debit "
+    "card cards visa contactless online branch app open opening".split()
+)
+
+
 def channel_quoted(text: str, locale: Locale | str | None, account_type: str) -> str | None:
     """The one channel whose text for ``account_type`` holds a word pair of ``text``.
 
@@ -441,11 +486,8 @@ def channel_quoted(text: str, locale: Locale | str | None, account_type: str) ->
         return None
     loc = Locale(str(locale.value if isinstance(locale, Locale) else locale))
     words = re.findall(r"[a-z0-9]+", fold(text))
-    asked = {
-        (a, b)
-        for a, b in pairwise(words)
-        if a not in _PLAIN and b not in _PLAIN
-    }
+    skip = _PLAIN | _PRODUCT_WORDS
+    asked = {(a, b) for a, b in pairwise(words) if a not in skip and b not in skip}
     tables = _channel_bigrams(loc)
     hits = [c for c in ("branch", "digital") if asked & tables.get((account_type, c), frozenset())]
     return hits[0] if len(hits) == 1 else None
@@ -488,3 +530,21 @@ def adjust_reading(
             if "eligibility" not in cue_fields:
                 fields.clear()
             fields.insert(0, "fees")
+
+
+def vague_in_english(text: str, locale: Locale | str | None) -> bool:
+    """True for an English opener that asks nothing yet.
+
+    A bare request for help (:func:`asks_for_help`) or for information on a whole
+    topic (:func:`info_request_vague`).
+    """
+    return asks_for_help(text, locale) or info_request_vague(text, locale)
+
+
+def needs_human(text: str, locale: Locale | str | None) -> bool:
+    """True for English lines a human takes whatever the router read.
+
+    The customer's own money late or missing (:func:`own_money_astray`) or a
+    bereavement (:func:`bereavement`).
+    """
+    return own_money_astray(text, locale) or bereavement(text, locale)
