@@ -287,3 +287,22 @@ def test_delivery_cue_for_turning_up() -> None:
 def test_product_words_quote_no_channel() -> None:
     # "checking account" is in both channels' texts in spirit: it must not pick one.
     assert channel_quoted("Is the checking account free?", "en_US", "checking") is None
+
+
+# -- whom a product is for, and the branch as a channel (fourth batch) -------------------
+
+
+def test_a_child_the_product_is_for_is_not_personal_wording(router: CatalogRouter) -> None:
+    decision = router.classify_in_context("Could my 15 year old have a key fob?", GB)
+    assert decision.route is Route.CARD_INFO
+    assert decision.fields[:1] == ["eligibility"]
+    assert router.classify_in_context("my son lost his debit card", GB).route is Route.HANDOVER
+
+
+def test_branch_named_as_a_channel_follows_an_account_answer(router: CatalogRouter) -> None:
+    decision = _after(
+        router, "Tell me about the savings account", "what paperwork would I need in branch?", "en_GB"
+    )
+    assert decision.route is Route.ACCOUNT_OPENING
+    assert decision.entities.get("channel") == "branch"
+    assert decision.entities.get("account_type") == "savings"

@@ -53,6 +53,7 @@ from switchboard.brains.local.catalog_facts import Fact, catalog_facts
 from switchboard.brains.local.english_readings import (
     adjust_reading,
     asks_for_help,
+    mask_family,
     names_card_service,
     quotes_catalog,
     vague_in_english,
@@ -451,7 +452,8 @@ def _personal(text: str) -> bool:
         return True
     if _NEGATION_FR.search(folded) or re.search(r"n't\b|\bnot\b|\bcannot\b", text, re.I):
         return bool(_PERSONAL.search(text))
-    return bool(_PERSONAL.search(_MY_DEVICE.sub("the device", _WISH.sub(" ", text))))
+    plain = _MY_DEVICE.sub("the device", _WISH.sub(" ", mask_family(text)))
+    return bool(_PERSONAL.search(plain))
 
 
 #: French first person, on accent-folded text ("j'ai", "je l'ai", "moi").
@@ -515,7 +517,7 @@ def _asks_plainly(text: str) -> bool:
     terse = len(text.split()) <= TERSE_WORDS  # "wristband age requirement", "premium card fee"
     if not (_QUESTION_FORM.search(text) or terse) or _personal(text):
         return False
-    return not _FIRST_PERSON_WORDS.search(_ASKING_SELF.sub(" ", text))
+    return not _FIRST_PERSON_WORDS.search(_ASKING_SELF.sub(" ", mask_family(text)))
 
 
 #: A line this short with no verb of its own is a terse query, asked like a question.

@@ -43,7 +43,7 @@ from switchboard.brains.local.answerability import (
     is_product_question,
     topic_of,
 )
-from switchboard.brains.local.english_readings import needs_human, respell
+from switchboard.brains.local.english_readings import needs_human, respell, same_subject
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
@@ -475,11 +475,7 @@ class CatalogRouter:
             or french
             or (day_of(text) is not None and last_route is Route.BRANCH)
         )
-        # Same topic, nothing of its own named, no first person ("…, and what are the ATM
-        # fees?" after the standard card): a field of the product just discussed.
-        same = reading.topic is last_route and not _FIRST_PERSON.search(text) and not any(
-            k in reading.entities for k in ("card_type", "account_type", "location")
-        )
+        same = same_subject(text, reading.topic, reading.entities, last_route)
         own_cues = field_cues(text, last_route) if reading.topic is None or same else []
         if not (statement or ((leaning or own_cues) and len(words) <= 12)):
             return None

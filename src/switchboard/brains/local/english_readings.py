@@ -548,3 +548,51 @@ def needs_human(text: str, locale: Locale | str | None) -> bool:
     bereavement (:func:`bereavement`).
     """
     return own_money_astray(text, locale) or bereavement(text, locale)
+
+
+#: First-person wording (then a line is about the customer, not the product discussed).
+_FIRST_PERSON = re.compile(r"\b(i|i'\w+|my|me|mine|we|our)\b", re.IGNORECASE)
+
+
+def same_subject(
+    text: str, topic: Route | None, entities: dict[str, str], last_route: Route
+) -> bool:
+    """True when a line asks about the subject of the last answer without naming its own.
+
+    Same topic, no product or place of its own, no first person ("what are the ATM
+    fees?" after the standard card); or, after an account-opening answer, the branch
+    named only as a channel ("what documents would I need in branch?"). The caller
+    still needs a field cue before reading it as a follow-up. Any locale.
+    """
+    own = any(k in entities for k in ("card_type", "account_type", "location"))
+    if topic is last_route:
+        return not own and not _FIRST_PERSON.search(_ASKING_FORMS.sub(" ", text))
+    return (
+        last_route is Route.ACCOUNT_OPENING
+        and topic is Route.BRANCH
+        and entities.get("channel") == "branch"
+        and not own
+    )
+
+
+#: "would I need", "do I need", "can I": asking forms, not the customer's own affairs.
+_ASKING_FORMS = re.compile(
+    r"\b(would|do|can|could|should|will|shall|must) i\b|\bi (would |will )?need\b", re.I
+)
+
+
+#: A family member the customer asks for ("Can my 16 year old get a wristband?").
+_FAMILY = re.compile(
+    r"\bmy (\d+[- ]?(year|yr)s?[- ]?old|son|daughter|kids?|child|children|teen\w*|"
+    r"grandson|granddaughter|grandchild\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def mask_family(text: str) -> str:
+    """``text`` with "my <child>" read as "a <child>": whom a product is for, not one's affairs.
+
+    Only the relatives a product is commonly asked *for* (children); "my husband
+    died" is read elsewhere (:func:`bereavement`) before this applies.
+    """
+    return _FAMILY.sub(lambda m: f"a {m.group(1)}", text)

@@ -101,7 +101,7 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "eligibility",
         re.compile(
             r"\b(eligib\w*|qualif\w*|who can|earn|how old|requirements?|what age|"
-            r"(minimum|age) (age|limit)|pay in|paying in)\b",
+            r"(minimum|age) (age|limit)|pay in|paying in|\d+[ -]?years?[ -]old|year olds?)\b",
             re.I,
         ),
     ),
