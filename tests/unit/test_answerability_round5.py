@@ -300,9 +300,8 @@ def test_a_child_the_product_is_for_is_not_personal_wording(router: CatalogRoute
 
 
 def test_branch_named_as_a_channel_follows_an_account_answer(router: CatalogRouter) -> None:
-    decision = _after(
-        router, "Tell me about the savings account", "what paperwork would I need in branch?", "en_GB"
-    )
+    first = "Tell me about the savings account"
+    decision = _after(router, first, "what paperwork would I need in branch?", "en_GB")
     assert decision.route is Route.ACCOUNT_OPENING
     assert decision.entities.get("channel") == "branch"
     assert decision.entities.get("account_type") == "savings"
