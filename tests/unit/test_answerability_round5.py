@@ -305,3 +305,39 @@ def test_branch_named_as_a_channel_follows_an_account_answer(router: CatalogRout
     assert decision.route is Route.ACCOUNT_OPENING
     assert decision.entities.get("channel") == "branch"
     assert decision.entities.get("account_type") == "savings"
+
+
+def test_own_records_a_few_words_after_my_go_to_a_human(router: CatalogRouter) -> None:
+    text = "Could you email me my last two statements?"
+    assert router.classify_in_context(text, US).route is Route.HANDOVER
+
+
+# -- products by their own nouns, and "a … one" (fifth batch) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"), [("Tell me about the wristband", US), ("the sticker?", GB)]
+)
+def test_a_product_noun_of_one_card_names_it(
+    router: CatalogRouter, text: str, locale: dict[str, str]
+) -> None:
+    decision = router.classify_in_context(text, locale)
+    assert decision.route is Route.CARD_INFO
+    assert decision.entities.get("card_type") == "contactless"
+
+
+def test_what_is_an_account_asks_its_benefits(router: CatalogRouter) -> None:
+    decision = router.classify_in_context("What's student checking?", US)
+    assert decision.route is Route.ACCOUNT_OPENING
+    assert decision.fields == ["benefits"]
+
+
+def test_a_plastic_one_is_a_follow_up_of_the_card(router: CatalogRouter) -> None:
+    first = "Tell me about the virtual card"
+    decision = _after(router, first, "will I get a plastic one?", "en_GB")
+    assert decision.route is Route.CARD_INFO
+    assert decision.entities.get("card_type") == "virtual"
+
+
+def test_a_product_word_next_to_a_plain_one_still_quotes_a_channel() -> None:
+    assert channel_quoted("I'm an international student", "en_GB", "student") == "branch"

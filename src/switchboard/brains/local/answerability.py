@@ -241,7 +241,9 @@ def _distinctive_card_words(locale: Locale) -> dict[str, set[str]]:
 
     def product_word(word: str, card: str) -> bool:
         # A word that names a product thing, not a question or an account event.
-        if OWN_ACCOUNT.search(word) or any(p.search(word) for _, _, p in FIELD_CUES):
+        # Feature cue words are product things ("wristband", "sticker"): they may name one.
+        cues = (p for _, f, p in FIELD_CUES if f != "feature")
+        if OWN_ACCOUNT.search(word) or any(p.search(word) for p in cues):
             return False
         if fixer.english:
             # A word of the card's own name ("Visa Signature") names it however common.

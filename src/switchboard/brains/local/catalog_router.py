@@ -66,7 +66,8 @@ _SPLIT = re.compile(
 #: A follow-up leaning on the last answer (pronoun, "and ...", "what about ...", a day).
 _FOLLOW_UP = re.compile(
     r"^\W*(and|what about|how about|also|ok(ay)?|so|then|et|et pour)\b|"
-    r"\b(it|its|it's|that|this|they|their|there|them|the one|that one|same|ça|cette)\b",
+    r"\b(it|its|it's|that|this|they|their|there|them|the one|that one|an? \w+ one|same|ça|"
+    r"cette)\b",
     re.IGNORECASE,
 )
 #: French follow-up words, on accent-folded text ("plutôt en agence", "elle ouvre le lundi ?").

@@ -486,10 +486,18 @@ def channel_quoted(text: str, locale: Locale | str | None, account_type: str) ->
         return None
     loc = Locale(str(locale.value if isinstance(locale, Locale) else locale))
     words = re.findall(r"[a-z0-9]+", fold(text))
-    skip = _PLAIN | _PRODUCT_WORDS
-    asked = {(a, b) for a, b in pairwise(words) if a not in skip and b not in skip}
+    # A pair of content words, at least one not a product name ("international student").
+    asked = {
+        (_stem(a), _stem(b))
+        for a, b in pairwise(words)
+        if a not in _PLAIN and b not in _PLAIN and not {a, b} <= _PRODUCT_WORDS
+    }
     tables = _channel_bigrams(loc)
-    hits = [c for c in ("branch", "digital") if asked & tables.get((account_type, c), frozenset())]
+    hits = [
+        c
+        for c in ("branch", "digital")
+        if asked & {(_stem(a), _stem(b)) for a, b in tables.get((account_type, c), frozenset())}
+    ]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -544,10 +552,23 @@ def vague_in_english(text: str, locale: Locale | str | None) -> bool:
 def needs_human(text: str, locale: Locale | str | None) -> bool:
     """True for English lines a human takes whatever the router read.
 
-    The customer's own money late or missing (:func:`own_money_astray`) or a
-    bereavement (:func:`bereavement`).
+    The customer's own money late or missing (:func:`own_money_astray`), a
+    bereavement (:func:`bereavement`), or the customer's own records ("can you send
+    me my last three statements?").
     """
-    return own_money_astray(text, locale) or bereavement(text, locale)
+    return (
+        own_money_astray(text, locale)
+        or bereavement(text, locale)
+        or (is_english(locale) and bool(_OWN_RECORDS_EN.search(text)))
+    )
+
+
+#: The customer's own records, a few words after "my" ("send me my last three statements").
+_OWN_RECORDS_EN = re.compile(
+    r"\bmy ([\w-]+ ){0,3}(statements?|transaction history|account history|"
+    r"(account|routing|sort) (number|code)s?|sort code|balance)\b",
+    re.IGNORECASE,
+)
 
 
 #: First-person wording (then a line is about the customer, not the product discussed).

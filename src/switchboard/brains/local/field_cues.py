@@ -92,7 +92,13 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
     (
         Route.ACCOUNT_OPENING,
         "benefits",
-        re.compile(r"\b(do you (have|offer|do)|is there an?|tell me about|benefits?)\b", re.I),
+        re.compile(
+            r"\b(do you (have|offer|do)|is there an?|tell me about|benefits?)\b|"
+            # "What's student checking?": the whole line asks what the account is.
+            r"^\W*(what'?s|what is|whats) (an? |the |your )?([\w-]+ ){0,2}"
+            r"(accounts?|checking|savings|saver)\W*$",
+            re.I,
+        ),
     ),
     # A replacement card (English; "how long does a replacement take"): before delivery.
     (Route.CARD_INFO, "replacement_info", re.compile(r"\breplac\w*", re.I)),
@@ -135,7 +141,7 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.CARD_INFO,
         "feature",
         re.compile(
-            r"\b(apple pay|google pay|samsung pay|freeze|lock|insurance|lounge|pin|chip|"
+            r"\b(apple pay|google pay|samsung pay|freeze|lock|insurance|lounge|pin|chip|plastic|"
             r"metal|battery|charging|phone|key fob|wristband|sticker)\b",
             re.I,
         ),
