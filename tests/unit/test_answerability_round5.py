@@ -341,3 +341,13 @@ def test_a_plastic_one_is_a_follow_up_of_the_card(router: CatalogRouter) -> None
 
 def test_a_product_word_next_to_a_plain_one_still_quotes_a_channel() -> None:
     assert channel_quoted("I'm an international student", "en_GB", "student") == "branch"
+
+
+def test_a_faint_protected_reading_is_read_against_the_catalog() -> None:
+    from switchboard.brains.local.english_readings import faint_reading
+
+    assert faint_reading(0.04, "Could you tell me the hours for Camden?", Locale.EN_GB)
+    assert not faint_reading(0.6, "Could you tell me the hours for Camden?", Locale.EN_GB)
+    assert not faint_reading(0.04, "my card was stolen", Locale.EN_GB)
+    assert not faint_reading(0.04, "I want to speak to a person", Locale.EN_US)
+    assert not faint_reading(0.04, "hours for Camden?", Locale.FR_FR)

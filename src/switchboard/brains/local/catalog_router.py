@@ -29,6 +29,7 @@ import threading
 from typing import Any
 
 from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SENSITIVE_INTENTS
+from switchboard.brains.local import english_readings as en
 from switchboard.brains.local.answer_wording import own_account_wording
 from switchboard.brains.local.answerability import (
     ANSWERABLE,
@@ -43,7 +44,6 @@ from switchboard.brains.local.answerability import (
     is_product_question,
     topic_of,
 )
-from switchboard.brains.local.english_readings import needs_human, respell, same_subject
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
@@ -246,7 +246,7 @@ class CatalogRouter:
         locale = Locale(context.get("locale") or Locale.EN_GB.value)
         dialogue: dict[str, Any] = dict(context.get("dialogue") or {})
         fixed = spell_fixer(locale).fix(text) if text.strip() else text
-        fixed = respell(fixed, locale)  # English real-word slips ("debt card")
+        fixed = en.respell(fixed, locale)  # English real-word slips ("debt card")
         inner = self.inner_for(locale)
         base = inner.classify(fixed)
         if not fixed.strip():
@@ -258,6 +258,8 @@ class CatalogRouter:
             multi = self._multi(parts, base, reader, dialogue)
             if multi is not None:
                 return multi
+        if base.intent in PROTECTED_INTENTS and en.faint_reading(base.confidence, fixed, locale):
+            return self._one(fixed, base, reader, dialogue)  # "opening hours for Brixton" at 0.04
         if base.intent in PROTECTED_INTENTS:
             if (
                 locale is Locale.FR_FR
@@ -331,7 +333,7 @@ class CatalogRouter:
                     update={"route": Route.HANDOVER, "intent": "sb_own_event_fr", "fields": []}
                 )
             return base
-        if base.route is not Route.HANDOVER and needs_human(text, reader.locale):
+        if base.route is not Route.HANDOVER and en.needs_human(text, reader.locale):
             # "My paycheck hasn't posted yet": the customer's own money, late or missing.
             return base.model_copy(
                 update={"route": Route.HANDOVER, "intent": "sb_own_money_incident", "fields": []}
@@ -476,7 +478,7 @@ class CatalogRouter:
             or french
             or (day_of(text) is not None and last_route is Route.BRANCH)
         )
-        same = same_subject(text, reading.topic, reading.entities, last_route)
+        same = en.same_subject(text, reading.topic, reading.entities, last_route)
         own_cues = field_cues(text, last_route) if reading.topic is None or same else []
         if not (statement or ((leaning or own_cues) and len(words) <= 12)):
             return None

@@ -617,3 +617,35 @@ def mask_family(text: str) -> str:
     died" is read elsewhere (:func:`bereavement`) before this applies.
     """
     return _FAMILY.sub(lambda m: f"a {m.group(1)}", text)
+
+
+#: Below this intent confidence a protected reading (complaint, security, a person) is
+#: too faint to keep on its own: the catalog reading decides, and keeps the handover
+#: unless the line is a product question (``CatalogRouter._one``).
+FAINT = 0.2
+#: Wording that keeps any protected reading, however faint.
+_KEEP = re.compile(
+    r"n't\b|\b(not|never|cannot|no longer|human|person|someone|somebody|agent|adviser|"
+    r"advisor|representative|manager|complain\w*|unhappy|angry|upset)\b",
+    re.IGNORECASE,
+)
+
+
+def faint_reading(confidence: float, text: str, locale: Locale | str | None) -> bool:
+    """True when an English protected intent read at under :data:`FAINT` may be re-read.
+
+    "Could you tell me the opening hours for Brixton?" read as a lost card at 0.04: no
+    incident, own-account, negation, complaint or person wording, so the catalog
+    reading decides (it still hands over anything that is not a product question).
+    """
+    if not is_english(locale) or confidence >= FAINT or _KEEP.search(text):
+        return False
+    from switchboard.brains.local.answer_wording import own_account_wording
+    from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
+
+    return not (
+        own_account_wording(text)
+        or reports_an_incident(text)
+        or asks_for_a_person(text)
+        or needs_human(text, locale)
+    )
