@@ -351,3 +351,9 @@ def test_a_faint_protected_reading_is_read_against_the_catalog() -> None:
     assert not faint_reading(0.04, "my card was stolen", Locale.EN_GB)
     assert not faint_reading(0.04, "I want to speak to a person", Locale.EN_US)
     assert not faint_reading(0.04, "hours for Camden?", Locale.FR_FR)
+
+
+def test_getting_a_debit_card_the_same_day_asks_delivery(router: CatalogRouter) -> None:
+    decision = router.classify_in_context("Is there any way to get a debit card same day?", GB)
+    assert decision.route is Route.CARD_INFO
+    assert decision.fields[:1] == ["delivery_time"]

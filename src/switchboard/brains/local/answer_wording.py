@@ -207,7 +207,7 @@ def own_card_product_question_fr(text: str) -> bool:
 #: The bank's products named as such ("your debit card", "do you offer...").
 _PRODUCT_REFERENCE = re.compile(
     r"\b(your (debit )?(cards?|accounts?|branch(es)?)|the debit cards?|"
-    r"(a|any) (debit )?cards? (that|which|with|(i|we) can)|"
+    r"(a|any) (debit )?cards? (that|which|with|(i|we) can)|(get|have|order) an? debit card|"
     r"do you (have|offer|do|charge|provide)|"
     r"does the bank|vos cartes|votre carte|proposez-vous)\b",
     re.IGNORECASE,

@@ -116,7 +116,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "delivery_time",
         re.compile(
             r"\b(deliver\w*|arriv\w*|how long|how quickly|how fast|when will|take to get|"
-            r"how many (working |business )?days|turns? up|shows? up|in the (mail|post))\b",
+            r"how many (working |business )?days|turns? up|shows? up|in the (mail|post)|"
+            r"same day)\b",
             re.I,
         ),
     ),
