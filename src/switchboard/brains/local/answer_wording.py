@@ -130,7 +130,8 @@ _ASKS_AHEAD = re.compile(
     r"do i (pay|get charged|have to pay)|does (my|the|your) [\w ]{0,25}card (have|charge|cost)|"
     r"is there an? (\w+ ){0,3}(fee|charge|cost)|are there (any )?(\w+ ){0,3}(fees|charges)|"
     r"do you charge|will i (be charged|pay)|is it free|"
-    r"can i|could i|am i able to|does it cost|would i (be charged|pay))\b",
+    r"can i|could i|am i able to|does it cost|would i (be charged|pay)|"
+    r"(will|would|does) (my|the|your) [\w ]{0,25}card (work|be accepted))\b",
     re.IGNORECASE,
 )
 #: "my debit card", "my premium card": one's own card *type*, which the catalog describes.
@@ -206,7 +207,7 @@ def own_card_product_question_fr(text: str) -> bool:
 #: The bank's products named as such ("your debit card", "do you offer...").
 _PRODUCT_REFERENCE = re.compile(
     r"\b(your (debit )?(cards?|accounts?|branch(es)?)|the debit cards?|"
-    r"(a|any) (debit )?cards? (that|which|with|(i|we) can)|"
+    r"(a|any) (debit )?cards? (that|which|with|(i|we) can)|(get|have|order) an? debit card|"
     r"do you (have|offer|do|charge|provide)|"
     r"does the bank|vos cartes|votre carte|proposez-vous)\b",
     re.IGNORECASE,
@@ -223,7 +224,10 @@ _TOPICS: tuple[tuple[Route, re.Pattern[str]], ...] = (
     ),
     (
         Route.BRANCH,
-        re.compile(r"\b(branch\w*|agence\w*|office|in person|where can i go)\b", re.IGNORECASE),
+        re.compile(
+            r"\b(branch\w*|agence\w*|office|in person|where can i go|(a|any|your) locations?)\b",
+            re.IGNORECASE,
+        ),
     ),
     (
         Route.ACCOUNT_OPENING,

@@ -50,6 +50,14 @@ from switchboard.brains.local.answer_wording import (
     own_card_product_question_fr,
 )
 from switchboard.brains.local.catalog_facts import Fact, catalog_facts
+from switchboard.brains.local.english_readings import (
+    adjust_reading,
+    asks_for_help,
+    mask_family,
+    names_card_service,
+    quotes_catalog,
+    vague_in_english,
+)
 from switchboard.brains.local.field_cues import (
     FIELD_CUES,
     day_of,
@@ -170,7 +178,9 @@ class CatalogIndex:
         "besoin d'être rechargé" → "Sans batterie ni recharge"; None on a tie or no overlap
         (the card's own name words do not count: they name the card, not a feature).
         """
-        words = {w for w in re.findall(r"[a-zà-ÿ]+", fold(text)) if len(w) >= 4} - _COMMON
+        words = {
+            w for w in re.findall(r"[a-zà-ÿ]+", fold(text)) if len(w) >= 4 or w in _SHORT_WORDS
+        } - _COMMON
         for fact in self.facts:  # the card's own name names the card, not a feature
             if fact.field == "features" and fact.entities.get("card_type") == card_type:
                 words -= set(re.findall(r"[a-zà-ÿ]+", fold(fact.text)))
@@ -197,6 +207,9 @@ class CatalogIndex:
                     best = (fact.entities.get("feature"), score)
         return best
 
+
+#: Short words that still name one feature line ("Chip and PIN", "ATM fees refunded").
+_SHORT_WORDS = frozenset({"pin", "atm", "atms"})
 
 _COMMON = frozenset(
     "the and with your for card cards debit visa you can are not per any one our app from "
@@ -228,7 +241,9 @@ def _distinctive_card_words(locale: Locale) -> dict[str, set[str]]:
 
     def product_word(word: str, card: str) -> bool:
         # A word that names a product thing, not a question or an account event.
-        if OWN_ACCOUNT.search(word) or any(p.search(word) for _, _, p in FIELD_CUES):
+        # Feature cue words are product things ("wristband", "sticker"): they may name one.
+        cues = (p for _, f, p in FIELD_CUES if f != "feature")
+        if OWN_ACCOUNT.search(word) or any(p.search(word) for p in cues):
             return False
         if fixer.english:
             # A word of the card's own name ("Visa Signature") names it however common.
@@ -308,7 +323,8 @@ def topic_of(text: str) -> Route | None:
 
 #: A branch asked for by kind of place ("closest location to 60603", "nearest branch").
 _BRANCH_PLACE = re.compile(
-    r"\b(branch(es)?|(your|closest|nearest) ([\w'-]+ ){0,2}(locations?|offices?)|agences?)\b",
+    r"\b(branch(es)?|(your|closest|nearest|a|any) ([\w'-]+ ){0,2}(locations?|offices?)|"
+    r"agences?)\b",
     re.IGNORECASE,
 )
 
@@ -353,14 +369,20 @@ def is_vague(text: str) -> bool:
 
 
 def announces_question(text: str) -> bool:
-    """True when ``text`` has a word that announces a question ("a query", "a question")."""
-    return bool(_ANNOUNCES.search(fold(text)))
+    """True when ``text`` announces a question ("a query", "a question", "quick one").
+
+    An English request for help that says nothing else ("I need a hand with
+    something") announces one too (:func:`english_readings.asks_for_help`).
+    """
+    return bool(_ANNOUNCES.search(fold(text))) or asks_for_help(text)
 
 
 #: Longest line read as a vague opener by :func:`is_vague`'s general rule.
 VAGUE_MAX_WORDS = 8
 #: Words that announce a question without asking it (accent-folded).
-_ANNOUNCES = re.compile(r"\b(questions?|query|queries|enquiry|inquiry|enquiries|inquiries)\b")
+_ANNOUNCES = re.compile(
+    r"\b(questions?|query|queries|enquiry|inquiry|enquiries|inquiries|quick one)\b"
+)
 #: "card stuff", "something about my card": vague only with a topic word.
 _THING = re.compile(r"\b(stuff|things?|something|truc)\b")
 #: "I need some info": vague only with no topic ("info on checking accounts" asks for it).
@@ -401,7 +423,8 @@ _MY_DEVICE = re.compile(
 #: j'ouvre un compte"): their "my card" is the product they would get, not their affairs.
 _HYPOTHETICAL = re.compile(
     r"\b(if|once|when|after) (i|we) (open|opened|apply|applied|sign up|order|join|switch|"
-    r"become)\b|\b(si|quand|lorsque|une fois que) (j'ouvre|je souscris|je commande|je deviens|"
+    r"become)\b|\b(after|once|when|before) (opening|signing up|applying|joining)\b|"
+    r"\b(si|quand|lorsque|une fois que) (j'ouvre|je souscris|je commande|je deviens|"
     r"on ouvre)\b|"
     r"\b(my future|ma future|mon futur)\b",
     re.IGNORECASE,
@@ -436,7 +459,8 @@ def _personal(text: str) -> bool:
     if _NEGATION_FR.search(folded) or re.search(r"n't\b|\bnot\b|\bcannot\b", text, re.I):
         return bool(_PERSONAL.search(text))
     text = _RELATIVE_AGE_FR.sub(" ", text)  # "mon fils a 16 ans, il peut…": asked for another
-    return bool(_PERSONAL.search(_MY_DEVICE.sub("the device", _WISH.sub(" ", text))))
+    plain = _MY_DEVICE.sub("the device", _WISH.sub(" ", mask_family(text)))
+    return bool(_PERSONAL.search(plain))
 
 
 #: French: a relative's age given to be answered for it ("ma fille a 17 ans, elle peut…").
@@ -506,7 +530,7 @@ def _asks_plainly(text: str) -> bool:
     terse = len(text.split()) <= TERSE_WORDS  # "wristband age requirement", "premium card fee"
     if not (_QUESTION_FORM.search(text) or terse) or _personal(text):
         return False
-    return not _FIRST_PERSON_WORDS.search(_ASKING_SELF.sub(" ", text))
+    return not _FIRST_PERSON_WORDS.search(_ASKING_SELF.sub(" ", mask_family(text)))
 
 
 #: A line this short with no verb of its own is a terse query, asked like a question.
@@ -557,6 +581,7 @@ def is_product_question(text: str, reading: Reading) -> bool:
         named
         or bool(_PRODUCT_REFERENCE.search(text) or _PRODUCT_REFERENCE_FR.search(folded))
         or bool(_HYPOTHETICAL.search(folded))
+        or names_card_service(text)  # "how long does a replacement card take"
     )
 
 
@@ -622,7 +647,7 @@ class CatalogReader:
 
     def read(self, text: str) -> Reading:
         """Return the :class:`Reading` of one question (no dialogue context)."""
-        own = own_account_wording(text)
+        own = own_account_wording(text) and not quotes_catalog(text, self.locale)  # "refunded"
         slots = extract_slots(text, self.locale)
         entities = slots.as_dict()
         topic = _topic(text, slots)
@@ -679,6 +704,7 @@ class CatalogReader:
             same = next((f for f, _ in hits if f.route is route), None)
             if same is not None:
                 fields = [same.field]
+        adjust_reading(text, self.locale, route, fields, entities, field_cues(text, route))
         inferred = False
         if route is Route.CARD_INFO and "feature" in fields:
             inferred = self._feature_entities(text, fields, hits, entities)
@@ -696,7 +722,8 @@ class CatalogReader:
             topic=topic,
             inferred_card=inferred,
         )
-        reading.vague = is_vague(text) and not self._has_question(text, slots)
+        vague = is_vague(text) or vague_in_english(text, self.locale)
+        reading.vague = vague and not self._has_question(text, slots)
         return reading
 
     def _feature_entities(

@@ -29,6 +29,7 @@ import threading
 from typing import Any
 
 from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SENSITIVE_INTENTS
+from switchboard.brains.local import english_readings as en
 from switchboard.brains.local.answer_wording import own_account_wording
 from switchboard.brains.local.answerability import (
     ANSWERABLE,
@@ -73,7 +74,8 @@ _SPLIT = re.compile(
 #: A follow-up leaning on the last answer (pronoun, "and ...", "what about ...", a day).
 _FOLLOW_UP = re.compile(
     r"^\W*(and|what about|how about|also|ok(ay)?|so|then|et|et pour)\b|"
-    r"\b(it|its|it's|that|this|they|their|there|them|the one|that one|same|ça|cette)\b",
+    r"\b(it|its|it's|that|this|they|their|there|them|the one|that one|an? \w+ one|same|ça|"
+    r"cette)\b",
     re.IGNORECASE,
 )
 #: French follow-up words, on accent-folded text ("plutôt en agence", "elle ouvre le lundi ?").
@@ -166,9 +168,13 @@ def _weak_sensitive_follow_up_en(base: RouteDecision, text: str) -> bool:
     "fraud", "my balance"...), no negation. The caller still needs a follow-up of the
     last answer with a field cue of its own; anything else keeps the handover.
     """
+    weak_person = (  # "how do I waive it" read as a request for a person at 0.42
+        base.intent in EXPLICIT_INTENTS
+        and base.confidence < WEAK_EXPLICIT_FR
+        and not asks_for_a_person(text)
+    )
     return (
-        base.intent in SENSITIVE_INTENTS
-        and base.confidence < WEAK_SENSITIVE_EN
+        (weak_person or (base.intent in SENSITIVE_INTENTS and base.confidence < WEAK_SENSITIVE_EN))
         and len(text.split()) <= 8
         and not own_account_wording(text)
         and not re.search(r"n't\b|\bnot\b|\bcannot\b|\bnever\b", text, re.I)
@@ -248,6 +254,7 @@ class CatalogRouter:
         locale = Locale(context.get("locale") or Locale.EN_GB.value)
         dialogue: dict[str, Any] = dict(context.get("dialogue") or {})
         fixed = spell_fixer(locale).fix(text) if text.strip() else text
+        fixed = en.respell(fixed, locale)  # English real-word slips ("debt card")
         inner = self.inner_for(locale)
         base = inner.classify(fixed)
         if not fixed.strip():
@@ -259,6 +266,8 @@ class CatalogRouter:
             multi = self._multi(parts, base, reader, dialogue)
             if multi is not None:
                 return multi
+        if base.intent in PROTECTED_INTENTS and en.faint_reading(base.confidence, fixed, locale):
+            return self._one(fixed, base, reader, dialogue)  # "opening hours for Brixton" at 0.04
         if base.intent in PROTECTED_INTENTS:
             # fr_FR: a request for a person with no person in it ("Je peux les joindre à quel
             # numéro ?" after a branch answer) may be a follow-up too (answerability_fr).
@@ -349,6 +358,11 @@ class CatalogRouter:
                     update={"route": Route.HANDOVER, "intent": "sb_own_event_fr", "fields": []}
                 )
             return base
+        if base.route is not Route.HANDOVER and en.needs_human(text, reader.locale):
+            # "My paycheck hasn't posted yet": the customer's own money, late or missing.
+            return base.model_copy(
+                update={"route": Route.HANDOVER, "intent": "sb_own_money_incident", "fields": []}
+            )
         reading = reader.read(text)
         follow = self._follow_up(text, reading, dialogue, elliptic)
         if follow is not None:
@@ -495,7 +509,8 @@ class CatalogRouter:
             or french
             or (day_of(text) is not None and last_route is Route.BRANCH)
         )
-        own_cues = field_cues(text, last_route) if reading.topic is None else []
+        same = en.same_subject(text, reading.topic, reading.entities, last_route)
+        own_cues = field_cues(text, last_route) if reading.topic is None or same else []
         if not (statement or ((leaning or own_cues) and len(words) <= 12)):
             return None
         topic = reading.topic
@@ -535,6 +550,22 @@ class CatalogRouter:
 
     # -- several questions ----------------------------------------------------------
 
+    def _weak_follow_up_part(
+        self, text: str, base: RouteDecision, reader: CatalogReader, context: dict[str, Any]
+    ) -> RouteDecision | None:
+        """English: a weak protected reading of a later part, read in the part before's context.
+
+        A part read as a weak sensitive intent or request for a person that leans on the
+        part before it with a field cue of its own ("…and how do I waive it?") is
+        answered in that part's context; None keeps the handover.
+        """
+        if reader.locale is Locale.FR_FR or not _weak_sensitive_follow_up_en(base, text):
+            return None
+        follow = self._follow_up(text, reader.read(text), context)
+        if follow is None or not field_cues(text, follow.route or Route.BRANCH):
+            return None
+        return self._decision(follow, base, "sb_follow_up")
+
     def _multi(
         self,
         parts: list[str],
@@ -559,7 +590,9 @@ class CatalogRouter:
             elliptic = reader.locale is Locale.FR_FR and bool(decisions) and elliptic_part(text)
             protected = part_base.intent in PROTECTED_INTENTS
             if protected and not (elliptic and not names_person_or_contact(text)):
-                decisions.append(part_base.model_copy(update={"text": text}))
+                # en: a weak protected part with a field cue leans on the part before.
+                follow = self._weak_follow_up_part(text, part_base, reader, context)
+                decisions.append((follow or part_base).model_copy(update={"text": text}))
                 continue
             part = self._one(text, part_base, reader, context, plain, elliptic)
             if protected and part.intent != "sb_follow_up":
@@ -652,26 +685,7 @@ _MONEY_INCIDENT = re.compile(
 #: A part shorter than this is never handed over on its own (a filler like "actually").
 _MIN_HUMAN_PART_WORDS = 3
 _SPLIT_WORDS = frozenset(
-    {
-        "and",
-        "also",
-        "what",
-        "where",
-        "how",
-        "is",
-        "are",
-        "can",
-        "do",
-        "does",
-        "when",
-        "which",
-        "who",
-        "will",
-        "could",
-        "it",
-        "its",
-        "the",
-    }
+    "and also what where how is are can do does when which who will could it its the".split()
 )
 
 

@@ -239,7 +239,7 @@ def card_answer(
 _CLAUSE = re.compile(r"(?<=[.;])\s+")
 _FIELD_WORDS = {
     "min_deposit": re.compile(
-        r"deposit|save from|from [£$€]|dépôt|à partir de|versement|dès \d", re.I
+        r"deposit|save from|from [£$€]|dépôt|à partir de|versement|dès \d|balance", re.I
     ),
     "monthly_fee": re.compile(r"fee|free|a month|per month|frais|gratuit|par mois", re.I),
     "overdraft": re.compile(r"overdraft|découvert", re.I),

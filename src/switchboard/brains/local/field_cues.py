@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from switchboard.brains.local.english_readings import abroad_use, replacement_asked
 from switchboard.domain.types import Route
 
 
@@ -36,6 +37,13 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        Route.BRANCH,
+        "services",
+        re.compile(
+            r"\b(services?|business banking|specialists?|do they (do|offer|handle))\b", re.I
+        ),
+    ),
+    (
         Route.ACCOUNT_OPENING,
         "min_deposit",
         re.compile(
@@ -51,6 +59,7 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(documents?|docs|id|identification|bring|paperwork|proof|what do i need|"
             r"what does \w+ need|need to (bring|provide|show)|national insurance|"
+            r"take (\w+ )?(with|along)|have with me|"
             r"social security|ssn|itin|ein|passport|licen[cs]e)\b",
             re.I,
         ),
@@ -83,20 +92,32 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
     (
         Route.ACCOUNT_OPENING,
         "benefits",
-        re.compile(r"\b(do you (have|offer|do)|is there an?|tell me about|benefits?)\b", re.I),
+        re.compile(
+            r"\b(do you (have|offer|do)|is there an?|tell me about|benefits?)\b|"
+            # "What's student checking?": the whole line asks what the account is.
+            r"^\W*(what'?s|what is|whats) (an? |the |your )?([\w-]+ ){0,2}"
+            r"(accounts?|checking|savings|saver)\W*$",
+            re.I,
+        ),
     ),
+    # A replacement card (English; "how long does a replacement take"): before delivery.
+    (Route.CARD_INFO, "replacement_info", re.compile(r"\breplac\w*", re.I)),
     (
         Route.CARD_INFO,
         "eligibility",
         re.compile(
-            r"\b(eligib\w*|qualif\w*|who can|earn|how old|requirements?)\b", re.I
+            r"\b(eligib\w*|qualif\w*|who can|earn|how old|requirements?|what age|"
+            r"(minimum|age) (age|limit)|pay in|paying in|\d+[ -]?years?[ -]old|year olds?)\b",
+            re.I,
         ),
     ),
     (
         Route.CARD_INFO,
         "delivery_time",
         re.compile(
-            r"\b(deliver\w*|arriv\w*|how long|how quickly|how fast|when will|take to get)\b",
+            r"\b(deliver\w*|arriv\w*|how long|how quickly|how fast|when will|take to get|"
+            r"how many (working |business )?days|turns? up|shows? up|in the (mail|post)|"
+            r"same day)\b",
             re.I,
         ),
     ),
@@ -113,7 +134,7 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "fees",
         re.compile(
             r"\b(fees?|cost|costs|charge|charges|charged|price|how much|free|abroad|overseas|"
-            r"foreign|outside the|withdrawals?|atm|frais)\b",
+            r"waive\w*|foreign|outside the|withdrawals?|atm|frais)\b",
             re.I,
         ),
     ),
@@ -121,7 +142,7 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.CARD_INFO,
         "feature",
         re.compile(
-            r"\b(apple pay|google pay|samsung pay|freeze|lock|insurance|lounge|"
+            r"\b(apple pay|google pay|samsung pay|freeze|lock|insurance|lounge|pin|chip|plastic|"
             r"metal|battery|charging|phone|key fob|wristband|sticker)\b",
             re.I,
         ),
@@ -232,6 +253,8 @@ def field_cues(text: str, route: Route) -> list[str]:
     ]
     if route is Route.BRANCH and day_of(text) and "hours" in found:
         found[found.index("hours")] = "hours_day"
+    if route is Route.CARD_INFO:
+        found = _english_card_fields(text, found)
     if route is Route.CARD_INFO and found[:1] == ["fees"] and _WITHDRAWAL.search(text):
         # "Are withdrawals at your ATMs free?": the fee line, then the card's own cash line
         # ("Fee-free withdrawals at our ATMs nationwide").
@@ -242,6 +265,20 @@ def field_cues(text: str, route: Route) -> list[str]:
         fee_words = r"\b(fee|fees|cost|costs|charges?|charged|free|price|how much)\b"
         if not re.search(fee_words, text, re.I) and not re.search(rf"\b({_FR_COST})\b", folded):
             found.remove("fees")
+    return found
+
+
+def _english_card_fields(text: str, found: list[str]) -> list[str]:
+    """Card fields adjusted for English readings (:mod:`english_readings`).
+
+    A replacement asked about is answered by the replacement line alone (the catalog
+    states its delay there, and no separate fee); card use in another country with no
+    other field asked ("Can I use my debit card in Spain?") asks the fee line.
+    """
+    if "replacement_info" in found and replacement_asked(text):
+        return [f for f in found if f not in ("delivery_time", "fees", "eligibility")]
+    if not set(found) - {"eligibility"} and abroad_use(text):
+        return ["fees", *found]
     return found
 
 
