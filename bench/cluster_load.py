@@ -38,6 +38,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import time
 import uuid
 from collections import Counter
@@ -46,6 +47,7 @@ from typing import Any
 
 import httpx
 import websockets
+from cluster_meter import Meter
 from sqlalchemy import create_engine, text
 
 from switchboard.config import Settings
@@ -309,8 +311,11 @@ async def load(rig: Rig, args: Any) -> None:
     agents = [asyncio.create_task(agent(i, base, stats, until)) for i in range(args.agents)]
     customers = [Customer(i, base, stats, args) for i in range(args.customers)]
     fault_task = asyncio.create_task(faults(rig, start, args))
+    meter = Meter(rig, PG_URL)
+    await meter.start()
     await asyncio.gather(*(c.run(until) for c in customers))
     elapsed = time.monotonic() - start
+    await meter.stop()
     for task in [*agents, fault_task]:
         task.cancel()
     for task in agents:
@@ -320,6 +325,8 @@ async def load(rig: Rig, args: Any) -> None:
                 where = f" {exc.response.status_code} {exc.request.url.path}"
             stats.errors[f"agent:{type(exc).__name__}{where}"] += 1
     report(stats, customers, elapsed, args)
+    for line in meter.report(stats.answered, elapsed):
+        print(line)
 
 
 def make_agents(database_url: str, count: int) -> None:
@@ -347,7 +354,7 @@ def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -
     print(f"customers lost {sum(c.lost for c in customers)}, reconnects {stats.reconnects}, "
           f"sockets dropped by faults {dict(stats.drops)}")
     print(f"errors {sum(stats.errors.values())}: {dict(stats.errors)}")
-    print(f"load average {os.getloadavg()}")
+    print(f"load average {os.getloadavg()}; uptime: {subprocess.getoutput('uptime').strip()}")
     for c in customers:  # what was lost, to look it up in the replicas' logs
         for mid, said in c.unacked.items():
             print(f"  lost: customer {c.n} contact {c.contact_id} message {mid} {said!r} "
