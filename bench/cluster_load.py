@@ -6,7 +6,9 @@ runs M customers over the proxy's chat WebSocket, each sending a message every
 ``--think`` seconds on average (exponential), a share of them asking for a human
 (handed over to agents on desk sockets, who answer every message). Clients behave
 like the web page: on a dropped socket they reconnect with back-off to
-``?after=<last seq>`` and re-send unanswered messages with the same id.
+``?after=<last seq>`` and re-send unanswered messages with the same id; on a
+``busy`` frame (overload) they re-send that message, same id, after its
+``retry_after_ms`` (doubled on each further ``busy`` for it, at most 30 s).
 
 Everything is signed in as in production (issue 13): a customer opens its contact's
 socket with the contact token ``POST /v1/contacts`` returned; agents are users of the
@@ -88,6 +90,7 @@ class Stats:
     errors: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     reconnects: int = 0
+    busy: int = 0
     drops: Counter[str] = field(default_factory=Counter)
     agent_sent: set[str] = field(default_factory=set)
     agent_acked: set[str] = field(default_factory=set)
@@ -109,6 +112,7 @@ class Customer:
         self.sent: dict[str, float] = {}
         self.unacked: dict[str, str] = {}
         self.answered: set[str] = set()
+        self.busy_wait: dict[str, float] = {}
         self.socket: Any = None
         self.connected = asyncio.Event()
         self.lost = False
@@ -151,6 +155,15 @@ class Customer:
             await self.socket.send(json.dumps({"type": "message", "text": text_, "id": mid}))
         except Exception:
             pass  # re-sent after the reconnect
+
+    async def _resend(self, mid: str, wait: float) -> None:
+        await asyncio.sleep(wait * random.uniform(0.75, 1.25))
+        text_ = self.unacked.get(mid)
+        if text_ is not None and self.socket is not None:
+            try:
+                await self.socket.send(json.dumps({"type": "message", "text": text_, "id": mid}))
+            except Exception:
+                pass  # re-sent after the reconnect
 
     async def _read_forever(self, until: float) -> None:
         attempt = 0
@@ -195,6 +208,14 @@ class Customer:
             return kind
         if kind == "error":
             self.stats.errors[f"frame:{frame.get('code')}"] += 1
+            return kind
+        if kind == "busy":  # overload: re-send that message, same id, later (api/ws.py)
+            self.stats.busy += 1
+            mid = frame.get("id")
+            if mid in self.unacked:
+                wait = self.busy_wait.get(mid, frame.get("retry_after_ms", 2000) / 1000)
+                self.busy_wait[mid] = min(30.0, wait * 2)
+                asyncio.get_running_loop().create_task(self._resend(mid, wait))
             return kind
         seq = frame.get("seq")
         if isinstance(seq, int):
@@ -352,6 +373,7 @@ def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -
           f"{agent_lost} of {len(stats.agent_acked)} relayed ({agent_unacked} never acknowledged),"
           f" duplicated {agent_dup}")
     print(f"customers lost {sum(c.lost for c in customers)}, reconnects {stats.reconnects}, "
+          f"busy frames {stats.busy}, "
           f"sockets dropped by faults {dict(stats.drops)}")
     print(f"errors {sum(stats.errors.values())}: {dict(stats.errors)}")
     print(f"load average {os.getloadavg()}; uptime: {subprocess.getoutput('uptime').strip()}")
