@@ -131,6 +131,7 @@ class LiveSentiment:
                 consumer=f"sentiment-{id(self):x}",
                 processed=self.processed,
                 block_ms=options.pop("block_ms", 250),
+                accept=_customer_line,
                 **options,
             )
 
@@ -285,3 +286,8 @@ class LiveSentiment:
                 raise TimeoutError("sentiment consumer still busy")
             await asyncio.sleep(0.002)
         await self.monitor.settle(max(0.1, deadline - loop.time()))
+
+
+def _customer_line(segment: TranscriptSegment) -> bool:
+    """The segments the ``sentiment`` group scores: a customer's final lines."""
+    return not segment.is_partial and segment.speaker is Source.CUSTOMER
