@@ -327,12 +327,14 @@ async def faults(rig: Rig, start: float, args: Any) -> None:
 async def load(rig: Rig, args: Any) -> None:
     stats = Stats()
     base = rig.proxy_url
+    meter = Meter(rig, PG_URL)
+    if args.idle_s > 0:
+        await meter.measure_idle(args.idle_s)
     start = time.monotonic()
     until = start + args.duration
     agents = [asyncio.create_task(agent(i, base, stats, until)) for i in range(args.agents)]
     customers = [Customer(i, base, stats, args) for i in range(args.customers)]
     fault_task = asyncio.create_task(faults(rig, start, args))
-    meter = Meter(rig, PG_URL)
     await meter.start()
     await asyncio.gather(*(c.run(until) for c in customers))
     elapsed = time.monotonic() - start
@@ -395,6 +397,10 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=None)
     parser.add_argument("--restart-after", type=float, default=5.0)
     parser.add_argument("--redis-restart-at", type=float, default=None)
+    parser.add_argument(
+        "--idle-s", type=float, default=15.0,
+        help="measure the idle cluster's CPU this long first (subtracted per turn)",
+    )  # fmt: skip
     args = parser.parse_args()
     args.agents = args.agents or int(args.customers * args.human_share) + 2
     schema = f"bench_{uuid.uuid4().hex[:8]}"

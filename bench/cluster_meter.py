@@ -57,6 +57,7 @@ class Meter:
         self._start = _Counters()
         self._end = _Counters()
         self._task: asyncio.Task[None] | None = None
+        self._idle: dict[str, float] = {}
 
     def _pids(self) -> dict[int, str]:
         pids = {os.getpid(): "bench client"}
@@ -109,6 +110,25 @@ class Meter:
             )
         return out
 
+    def _cpu_by_kind(self) -> Counter[str]:
+        cpu: Counter[str] = Counter()
+        for pid, (kind, used) in self._last.items():
+            cpu[kind] += used - self._first.get(pid, used)
+        return cpu
+
+    async def measure_idle(self, seconds: float) -> None:
+        """CPU of the idle cluster (no customer yet) over ``seconds``: background loops.
+
+        :meth:`report` subtracts it (scaled to the run's length) to give the CPU a
+        turn adds, not the stream polls, dispatch loop and health checks shared by
+        all turns (they dominate a lightly loaded run's raw per-turn figure).
+        """
+        await asyncio.to_thread(self.sample)
+        await asyncio.sleep(seconds)
+        await asyncio.to_thread(self.sample)
+        self._idle = {k: v / seconds for k, v in self._cpu_by_kind().items()}
+        self._first = {pid: used for pid, (_, used) in self._last.items()}
+
     async def start(self) -> None:
         """Take the starting counters and sample every second until :meth:`stop`."""
         self._start = await asyncio.to_thread(self._counters)
@@ -132,10 +152,10 @@ class Meter:
     def report(self, turns: int, elapsed: float) -> list[str]:
         """Lines: CPU ms per turn by kind, cores used, Redis commands and DB xacts per turn."""
         per = max(turns, 1)
-        cpu: Counter[str] = Counter()
-        for pid, (kind, used) in self._last.items():
-            cpu[kind] += used - self._first.get(pid, used)
+        cpu = self._cpu_by_kind()
         total_server = sum(v for k, v in cpu.items() if k != "bench client")
+        added = {k: v - self._idle.get(k, 0.0) * elapsed for k, v in cpu.items()}
+        added_server = sum(v for k, v in added.items() if k != "bench client")
         lines = [
             "CPU ms per turn: "
             + ", ".join(f"{k} {v * 1000 / per:.1f}" for k, v in sorted(cpu.items()))
@@ -144,6 +164,15 @@ class Meter:
             f"{total_server / elapsed:.2f}; turns/s per replica core "
             f"{turns / cpu['replicas'] if cpu['replicas'] else float('nan'):.1f}",
         ]
+        if self._idle:
+            lines.append(
+                "idle cluster cores: "
+                + ", ".join(f"{k} {v:.3f}" for k, v in sorted(self._idle.items()))
+                + "; CPU ms a turn adds (above idle): "
+                + ", ".join(f"{k} {v * 1000 / per:.1f}" for k, v in sorted(added.items()))
+                + f"; server side {added_server * 1000 / per:.1f}; turns/s per replica core "
+                f"(above idle) {turns / added['replicas'] if added.get('replicas') else 0:.1f}"
+            )
         calls = self._end.redis - self._start.redis
         top = ", ".join(f"{k} {v / per:.2f}" for k, v in calls.most_common(8))
         lines.append(f"Redis commands per turn {sum(calls.values()) / per:.2f} ({top})")
