@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -91,6 +92,7 @@ class Stats:
     duplicates: int = 0
     reconnects: int = 0
     busy: int = 0
+    ready: int = 0
     drops: Counter[str] = field(default_factory=Counter)
     agent_sent: set[str] = field(default_factory=set)
     agent_acked: set[str] = field(default_factory=set)
@@ -117,9 +119,12 @@ class Customer:
         self.connected = asyncio.Event()
         self.lost = False
         self.t0 = time.monotonic()
+        self.until = float("inf")
         self.replicas: list[str] = []
 
-    async def run(self, until: float) -> None:
+    async def run(self, go: asyncio.Event) -> None:
+        """Start the contact, connect, wait for ``go`` (all connected), then chat until
+        ``self.until`` (set by :func:`load` when it sets ``go``)."""
         try:
             transport = httpx.AsyncHTTPTransport(local_address=self.ip)
             async with httpx.AsyncClient(base_url=self.base, transport=transport) as http:
@@ -131,10 +136,14 @@ class Customer:
             self.stats.errors[f"start:{type(exc).__name__}"] += 1
             self.lost = True
             return
-        reader = asyncio.create_task(self._read_forever(until))
+        reader = asyncio.create_task(self._read_forever())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.connected.wait(), 120)
+        self.stats.ready += 1
+        await go.wait()  # the steady window starts once every customer is connected
         await asyncio.sleep(self.rng.uniform(0, self.args.think))
         count = 0
-        while time.monotonic() < until:
+        while time.monotonic() < self.until:
             count += 1
             text_ = HUMAN if self.wants_human and count == 2 else self.rng.choice(QUESTIONS)
             await self._send(text_)
@@ -165,7 +174,7 @@ class Customer:
             except Exception:
                 pass  # re-sent after the reconnect
 
-    async def _read_forever(self, until: float) -> None:
+    async def _read_forever(self) -> None:
         attempt = 0
         while True:
             after = "" if self.last_seq is None else f"?after={self.last_seq}"
@@ -188,7 +197,7 @@ class Customer:
                 self.stats.drops[f"chat:{type(exc).__name__}"] += 1
             self.connected.clear()
             self.socket = None
-            if time.monotonic() > until + self.args.grace:
+            if time.monotonic() > self.until + self.args.grace:
                 self.lost = bool(self.unacked)
                 return
             self.stats.reconnects += 1
@@ -330,13 +339,27 @@ async def load(rig: Rig, args: Any) -> None:
     meter = Meter(rig, PG_URL)
     if args.idle_s > 0:
         await meter.measure_idle(args.idle_s)
-    start = time.monotonic()
-    until = start + args.duration
-    agents = [asyncio.create_task(agent(i, base, stats, until)) for i in range(args.agents)]
+    agents_until = time.monotonic() + 600 + args.duration
+    agents = [
+        asyncio.create_task(agent(i, base, stats, agents_until)) for i in range(args.agents)
+    ]
     customers = [Customer(i, base, stats, args) for i in range(args.customers)]
-    fault_task = asyncio.create_task(faults(rig, start, args))
+    go = asyncio.Event()
+    runs = asyncio.gather(*(c.run(go) for c in customers))
+    # Contacts are started and sockets connected first, outside the measured window.
+    deadline = time.monotonic() + 180
+    while stats.ready + sum(c.lost for c in customers) < len(customers):
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    print(f"{stats.ready} customers connected; load {os.getloadavg()}", flush=True)
     await meter.start()
-    await asyncio.gather(*(c.run(until) for c in customers))
+    start = time.monotonic()
+    for c in customers:
+        c.until = start + args.duration
+    fault_task = asyncio.create_task(faults(rig, start, args))
+    go.set()
+    await runs
     elapsed = time.monotonic() - start
     await meter.stop()
     for task in [*agents, fault_task]:
