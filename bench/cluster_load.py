@@ -6,7 +6,9 @@ runs M customers over the proxy's chat WebSocket, each sending a message every
 ``--think`` seconds on average (exponential), a share of them asking for a human
 (handed over to agents on desk sockets, who answer every message). Clients behave
 like the web page: on a dropped socket they reconnect with back-off to
-``?after=<last seq>`` and re-send unanswered messages with the same id.
+``?after=<last seq>`` and re-send unanswered messages with the same id; on a
+``busy`` frame (overload) they re-send that message, same id, after its
+``retry_after_ms`` (doubled on each further ``busy`` for it, at most 30 s).
 
 Everything is signed in as in production (issue 13): a customer opens its contact's
 socket with the contact token ``POST /v1/contacts`` returned; agents are users of the
@@ -41,6 +43,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import time
 import uuid
 from collections import Counter
@@ -49,6 +52,7 @@ from typing import Any
 
 import httpx
 import websockets
+from cluster_meter import Meter
 
 from switchboard.config import Settings
 from switchboard.testing.identity import ensure_user
@@ -90,6 +94,8 @@ class Stats:
     duplicates: int = 0
     reconnects: int = 0
     delayed: int = 0
+    busy: int = 0
+    ready: int = 0
     drops: Counter[str] = field(default_factory=Counter)
     agent_sent: set[str] = field(default_factory=set)
     agent_acked: set[str] = field(default_factory=set)
@@ -111,13 +117,17 @@ class Customer:
         self.sent: dict[str, float] = {}
         self.unacked: dict[str, str] = {}
         self.answered: set[str] = set()
+        self.busy_wait: dict[str, float] = {}
         self.socket: Any = None
         self.connected = asyncio.Event()
         self.lost = False
         self.t0 = time.monotonic()
+        self.until = float("inf")
         self.replicas: list[str] = []
 
-    async def run(self, until: float) -> None:
+    async def run(self, go: asyncio.Event) -> None:
+        """Start the contact, connect, wait for ``go`` (all connected), then chat until
+        ``self.until`` (set by :func:`load` when it sets ``go``)."""
         try:
             transport = httpx.AsyncHTTPTransport(local_address=self.ip)
             async with httpx.AsyncClient(base_url=self.base, transport=transport) as http:
@@ -129,10 +139,14 @@ class Customer:
             self.stats.errors[f"start:{type(exc).__name__}"] += 1
             self.lost = True
             return
-        reader = asyncio.create_task(self._read_forever(until))
+        reader = asyncio.create_task(self._read_forever())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.connected.wait(), 120)
+        self.stats.ready += 1
+        await go.wait()  # the steady window starts once every customer is connected
         await asyncio.sleep(self.rng.uniform(0, self.args.think))
         count = 0
-        while time.monotonic() < until:
+        while time.monotonic() < self.until:
             count += 1
             text_ = HUMAN if self.wants_human and count == 2 else self.rng.choice(QUESTIONS)
             await self._send(text_)
@@ -154,7 +168,16 @@ class Customer:
         except Exception:
             pass  # re-sent after the reconnect
 
-    async def _read_forever(self, until: float) -> None:
+    async def _resend(self, mid: str, wait: float) -> None:
+        await asyncio.sleep(wait * random.uniform(0.75, 1.25))
+        text_ = self.unacked.get(mid)
+        if text_ is not None and self.socket is not None:
+            try:
+                await self.socket.send(json.dumps({"type": "message", "text": text_, "id": mid}))
+            except Exception:
+                pass  # re-sent after the reconnect
+
+    async def _read_forever(self) -> None:
         attempt = 0
         while True:
             after = "" if self.last_seq is None else f"?after={self.last_seq}"
@@ -177,7 +200,7 @@ class Customer:
                 self.stats.drops[f"chat:{type(exc).__name__}"] += 1
             self.connected.clear()
             self.socket = None
-            if time.monotonic() > until + self.args.grace:
+            if time.monotonic() > self.until + self.args.grace:
                 self.lost = bool(self.unacked)
                 return
             self.stats.reconnects += 1
@@ -200,6 +223,14 @@ class Customer:
             return kind
         if kind == "delayed":  # the turn is late (database down) but coming
             self.stats.delayed += 1
+            return kind
+        if kind == "busy":  # overload: re-send that message, same id, later (api/ws.py)
+            self.stats.busy += 1
+            mid = frame.get("id")
+            if mid in self.unacked:
+                wait = self.busy_wait.get(mid, frame.get("retry_after_ms", 2000) / 1000)
+                self.busy_wait[mid] = min(30.0, wait * 2)
+                asyncio.get_running_loop().create_task(self._resend(mid, wait))
             return kind
         seq = frame.get("seq")
         if isinstance(seq, int):
@@ -318,13 +349,32 @@ async def faults(rig: Rig, start: float, args: Any) -> None:
 async def load(rig: Rig, args: Any) -> None:
     stats = Stats()
     base = rig.proxy_url
-    start = time.monotonic()
-    until = start + args.duration
-    agents = [asyncio.create_task(agent(i, base, stats, until)) for i in range(args.agents)]
+    meter = Meter(rig, PG_URL)
+    if args.idle_s > 0:
+        await meter.measure_idle(args.idle_s)
+    agents_until = time.monotonic() + 600 + args.duration
+    agents = [
+        asyncio.create_task(agent(i, base, stats, agents_until)) for i in range(args.agents)
+    ]
     customers = [Customer(i, base, stats, args) for i in range(args.customers)]
+    go = asyncio.Event()
+    runs = asyncio.gather(*(c.run(go) for c in customers))
+    # Contacts are started and sockets connected first, outside the measured window.
+    deadline = time.monotonic() + 180
+    while stats.ready + sum(c.lost for c in customers) < len(customers):
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    print(f"{stats.ready} customers connected; load {os.getloadavg()}", flush=True)
+    await meter.start()
+    start = time.monotonic()
+    for c in customers:
+        c.until = start + args.duration
     fault_task = asyncio.create_task(faults(rig, start, args))
-    await asyncio.gather(*(c.run(until) for c in customers))
+    go.set()
+    await runs
     elapsed = time.monotonic() - start
+    await meter.stop()
     for task in [*agents, fault_task]:
         task.cancel()
     for task in agents:
@@ -334,6 +384,8 @@ async def load(rig: Rig, args: Any) -> None:
                 where = f" {exc.response.status_code} {exc.request.url.path}"
             stats.errors[f"agent:{type(exc).__name__}{where}"] += 1
     report(stats, customers, elapsed, args)
+    for line in meter.report(stats.answered, elapsed):
+        print(line)
 
 
 def make_agents(database_url: str, count: int) -> None:
@@ -359,9 +411,10 @@ def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -
           f"{agent_lost} of {len(stats.agent_acked)} relayed ({agent_unacked} never acknowledged),"
           f" duplicated {agent_dup}")
     print(f"customers lost {sum(c.lost for c in customers)}, reconnects {stats.reconnects}, "
-          f"sockets dropped by faults {dict(stats.drops)}, delayed frames {stats.delayed}")
+          f"busy frames {stats.busy}, delayed frames {stats.delayed}, "
+          f"sockets dropped by faults {dict(stats.drops)}")
     print(f"errors {sum(stats.errors.values())}: {dict(stats.errors)}")
-    print(f"load average {os.getloadavg()}")
+    print(f"load average {os.getloadavg()}; uptime: {subprocess.getoutput('uptime').strip()}")
     for c in customers:  # what was lost, to look it up in the replicas' logs
         for mid, said in c.unacked.items():
             print(f"  lost: customer {c.n} contact {c.contact_id} message {mid} {said!r} "
@@ -385,6 +438,10 @@ def main() -> None:
     parser.add_argument("--pg-outage-s", type=float, default=10.0)
     parser.add_argument("--private-postgres", action="store_true",
                         help="own PostgreSQL server (implied by --pg-outage-at)")
+    parser.add_argument(
+        "--idle-s", type=float, default=15.0,
+        help="measure the idle cluster's CPU this long first (subtracted per turn)",
+    )  # fmt: skip
     args = parser.parse_args()
     args.agents = args.agents or int(args.customers * args.human_share) + 2
     with contextlib.ExitStack() as stack:
@@ -402,6 +459,7 @@ def main() -> None:
         print(f"cluster up in {time.monotonic() - t0:.0f} s (logs in {rig.root}); load "
               f"{os.getloadavg()}", flush=True)
         asyncio.run(load(rig, args))
+
 
 if __name__ == "__main__":
     main()

@@ -19,6 +19,7 @@ Tree::
     ├── BrainError                  a brain could not produce a step (retryable)
     ├── ValidationAgentError        the validation agent itself failed
     ├── StoreError                  the database failed (retryable)
+    │   └── ConnectionLostError     a pooled connection was dead (retried once on a fresh one)
     ├── FlowRuntimeError            a contact flow cannot run on (stuck, unknown Lambda)
     ├── RoutingError                a contact cannot be queued or routed as asked
     │   ├── QueueClosedError        outside the queue's hours of operation
@@ -108,6 +109,17 @@ class StoreError(SwitchboardError):
 
     code = "store_error"
     retryable = True
+
+
+class ConnectionLostError(StoreError):
+    """A pooled database connection turned out dead (server restarted, backend killed).
+
+    The pool has dropped it (and every connection older than it); the same call on
+    a fresh connection may succeed, so the async store retries once
+    (``switchboard.store.aio``). The pool does not ping before each checkout.
+    """
+
+    code = "store_connection_lost"
 
 
 class StreamError(SwitchboardError):

@@ -212,6 +212,15 @@ class SentimentTracker(Protocol):
         """The contact's ``RealTimeSentiment`` after ``segment`` (bounded wait)."""
         ...
 
+    async def score_turn(self, contact: Contact, segment: TranscriptSegment) -> str | None:
+        """Score a turn's own customer ``segment`` in process, before it is published.
+
+        The reading is written into ``contact.state`` and its ``sentiment`` event is
+        buffered, so the turn's own transaction stores both; the stream's sentiment
+        consumer skips the segment. Returns the contact's ``RealTimeSentiment``.
+        """
+        ...
+
     def forget(self, contact_id: str) -> None:
         """Drop the per-contact rolling state of an ended contact."""
         ...

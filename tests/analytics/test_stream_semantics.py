@@ -168,6 +168,39 @@ async def test_redelivered_segment_is_skipped_by_segment_id(stream_and_log: Any)
     assert await stream.pending_count("g") == 0
 
 
+async def test_segments_a_group_does_not_accept_are_acked_without_the_log(
+    stream_and_log: Any,
+) -> None:
+    """``accept``: other speakers' lines are settled without a handler or log look-up."""
+    stream, processed = stream_and_log
+    mine = _segments(1)[0]
+    other = TranscriptSegment(contact_id="c-1", speaker=Source.AI_AGENT, text="a reply")
+    await _publish(stream, [other, mine, other.model_copy(update={"segment_id": "s-2"})])
+    log = processed()
+    looked_up: list[str] = []
+    seen_of = log.seen
+
+    async def seen(key: str) -> bool:
+        looked_up.append(key)
+        return bool(await seen_of(key))
+
+    log.seen = seen
+    handled: list[str] = []
+
+    async def handler(segment: TranscriptSegment) -> None:
+        handled.append(segment.segment_id)
+
+    c = StreamConsumer(
+        stream, "g", handler, consumer="c", processed=log, block_ms=10,
+        accept=lambda s: s.speaker is Source.CUSTOMER,
+    )  # fmt: skip
+    await c.poll()
+    assert handled == [mine.segment_id]
+    assert looked_up == [f"g:{mine.segment_id}"]
+    assert (c.handled, c.duplicates) == (1, 2)
+    assert await stream.pending_count("g") == 0
+
+
 async def test_failing_handler_is_retried_then_dropped(stream_and_log: Any) -> None:
     stream, processed = stream_and_log
     await stream.publish(_segments(1)[0])

@@ -104,3 +104,38 @@ async def test_the_supervisor_board_of_each_replica_sees_the_others_contacts(
     finally:
         for feed in feeds:
             await feed.aclose()
+
+
+async def test_a_burst_of_events_is_one_publish(
+    prefix: str, new_redis: Callable[[], Awaitable[Any]]
+) -> None:
+    """A turn's events reach the other replica together, in one Redis message, in order."""
+    listeners: list[Callable[[Event], None]] = []
+    board_b = SupervisorBoard()
+    feed_a = SupervisorFeed(
+        await new_redis(), prefix=prefix, replica_id="a", board=SupervisorBoard()
+    )
+    feed_b = SupervisorFeed(await new_redis(), prefix=prefix, replica_id="b", board=board_b)
+    watcher = await new_redis()
+    pubsub = watcher.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(f"{prefix}:board")
+    await feed_a.start(listeners.append)
+    await feed_b.start(lambda _listener: None)
+    try:
+        for i in range(5):  # as an audit flush delivers a turn's events, back to back
+            for listener in listeners:
+                listener(_event("contact-burst", f"line {i}"))
+        messages = []
+        for _ in range(40):
+            got = await pubsub.get_message(timeout=0.05)
+            if got is not None:
+                messages.append(got)
+            seen = board_b.get("contact-burst")
+            if seen is not None and len(seen.lines) == 5:
+                break
+        assert seen is not None and [x.text for x in seen.lines] == [f"line {i}" for i in range(5)]
+        assert len(messages) == 1
+    finally:
+        await pubsub.aclose()
+        await feed_a.aclose()
+        await feed_b.aclose()

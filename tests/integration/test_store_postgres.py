@@ -178,3 +178,30 @@ def test_two_replicas_writing_one_contacts_events_keep_every_event_and_one_chain
     assert len(records) == 80
     assert [r.seq for r in records] == list(range(1, 81))
     assert verify_chain(pg_store, cid).ok
+
+
+async def test_a_killed_connection_is_retried_on_a_fresh_one(
+    pg_store: SqlStore, postgres_url: str
+) -> None:
+    """No ping per checkout: a dead pooled connection costs one retry, not a failed call."""
+    from switchboard.errors import ConnectionLostError
+    from switchboard.store.aio import ThreadedStore
+
+    db = ThreadedStore(pg_store)
+    contact = await db.create_contact(Contact())
+    with pg_store.engine.connect() as conn:  # the pooled connection the next call reuses
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+    admin.dispose()
+    with pytest.raises(ConnectionLostError):  # the synchronous store says what happened
+        pg_store.get_contact(contact.contact_id)
+    with pg_store.engine.connect() as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+    admin.dispose()
+    assert (await db.get_contact(contact.contact_id)).contact_id == contact.contact_id
+    assert await db.transaction(lambda: pg_store.get_contact(contact.contact_id)) is not None

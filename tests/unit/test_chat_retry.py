@@ -13,6 +13,7 @@ import pytest
 
 from switchboard.api import retry, ws
 from switchboard.api.errors import INFRASTRUCTURE_MESSAGE, product_error_body
+from switchboard.cluster.locks import LeaseTimeoutError
 from switchboard.errors import InputError, StoreError, StreamError
 
 
@@ -65,7 +66,10 @@ async def test_still_down_after_the_window_raises_the_last_failure(
     assert [f["type"] for f in socket.sent] == ["delayed"] and "in_reply_to" not in socket.sent[0]
 
 
-@pytest.mark.parametrize("failure", [InputError("bad text"), StoreError("dup", retryable=False)])
+@pytest.mark.parametrize(
+    "failure",
+    [InputError("bad text"), StoreError("dup", retryable=False), LeaseTimeoutError("lock held")],
+)
 async def test_input_and_permanent_failures_are_not_retried(
     monkeypatch: pytest.MonkeyPatch, failure: Exception
 ) -> None:

@@ -414,8 +414,16 @@ class ConversationService:
         process (habit 9); the AI agent's reply is published as stored (tool
         data such as a branch's phone number is not the customer's PII).
         """
+        segment = self.segment(contact, speaker, text, turn)
+        self.publish_segment(segment)
+        return segment
+
+    def segment(
+        self, contact: Contact, speaker: Source, text: str, turn: int | None
+    ) -> TranscriptSegment:
+        """The final segment :meth:`publish` would queue (redacted as it says), not queued."""
         now = datetime.now(UTC)
-        segment = TranscriptSegment(
+        return TranscriptSegment(
             contact_id=contact.contact_id,
             speaker=speaker,
             text=text
@@ -429,25 +437,36 @@ class ConversationService:
             locale=contact.locale,
             turn=turn,
         )
+
+    def publish_segment(self, segment: TranscriptSegment) -> None:
+        """Queue ``segment`` on the transcript stream; never blocks or raises."""
         try:
             self.segments.publish_nowait(segment)
         except Exception:  # the transcript stream must never fail the conversation
-            log.exception("segment publish failed", extra={"contact_id": contact.contact_id})
-        return segment
+            log.exception("segment publish failed", extra={"contact_id": segment.contact_id})
 
     async def customer_said(self, contact: Contact, text: str, turn: int | None) -> str | None:
-        """Publish the customer's (already cleaned) utterance; return the live sentiment.
+        """Score and publish the customer's (already cleaned) utterance; return the sentiment.
 
         The turn loop stores the utterance itself, redacted, with the reply (one
-        transaction, :meth:`store_turn`). Returns the contact's
-        ``RealTimeSentiment`` after this segment (waits at most the sentiment
-        settings' ``turn_wait_ms``), or None when sentiment is off.
+        transaction, :meth:`store_turn`). The live sentiment reading of this
+        segment is taken in process before the segment is published
+        (``SentimentTracker.score_turn``): it is written into ``contact.state`` and
+        its ``sentiment`` event buffered, so :meth:`store_turn` stores it in the
+        turn's own transaction. Returns the contact's ``RealTimeSentiment`` after
+        this segment, or None when sentiment is off.
         """
-        segment = self.publish(contact, Source.CUSTOMER, text, turn)
-        if self.sentiment is None:
-            return None
-        self.sentiment.start(claim_idle_ms=self._claim_idle_ms)
-        return await self.sentiment.label_for_turn(contact, segment)
+        segment = self.segment(contact, Source.CUSTOMER, text, turn)
+        label = None
+        if self.sentiment is not None:
+            self.sentiment.start(claim_idle_ms=self._claim_idle_ms)
+            try:
+                label = await self.sentiment.score_turn(contact, segment)
+            except Exception:  # a failed reading must not fail the turn
+                log.exception("live sentiment not scored", extra={"contact_id": contact.contact_id})
+                label = (contact.state.get("attributes") or {}).get(ATTR_SENTIMENT)
+        self.publish_segment(segment)
+        return label
 
     async def store_turn(
         self,

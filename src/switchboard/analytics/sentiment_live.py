@@ -131,6 +131,7 @@ class LiveSentiment:
                 consumer=f"sentiment-{id(self):x}",
                 processed=self.processed,
                 block_ms=options.pop("block_ms", 250),
+                accept=_customer_line,
                 **options,
             )
 
@@ -142,6 +143,30 @@ class LiveSentiment:
         if live is not None:
             return live.attribute_label
         return contact.state.attributes.real_time_sentiment
+
+    async def score_turn(self, contact: Contact, segment: TranscriptSegment) -> str | None:
+        """Score a turn's own customer segment in process; the turn's transaction stores it.
+
+        Run under the contact's turn lock before ``segment`` is published: the segment
+        is marked processed for the ``sentiment`` consumer group first (so no consumer,
+        in this process or another replica, scores and stores it a second time), then
+        scored here (the router's embedding of the same text is a cache hit), and the
+        reading is written into ``contact.state`` (``sentiment`` and
+        ``RealTimeSentiment``) with its ``sentiment`` event buffered in the audit sink.
+        The turn's ``store_turn`` commits both with its messages: one transaction per
+        turn instead of a second one (and a second turn-lock lease) per reading.
+
+        Returns:
+            The contact's ``RealTimeSentiment`` after this segment.
+        """
+        if self.consumer is not None:  # started by the caller (``start``)
+            await self.consumer.processed.mark(f"{SentimentMonitor.group}:{segment.segment_id}")
+        stored = contact.state.sentiment
+        live, score = await self.monitor.score_turn(
+            segment, stored.model_dump() if stored is not None else None
+        )
+        self._apply_reading(contact, live, score)
+        return live.attribute_label
 
     def forget(self, contact_id: str) -> None:
         """Drop the rolling sentiment of an ended contact (the stored scores stay)."""
@@ -179,12 +204,27 @@ class LiveSentiment:
 
     def _persist_reading(self, live: ContactSentiment, score: SentimentScore) -> None:
         contact = self.store.get_contact(live.contact_id)
+        if not self._apply_reading(contact, live, score):
+            return
+        self.store.update_contact(contact)
+        flush = getattr(self.events, "flush", None)
+        if callable(flush):
+            flush(live.contact_id)  # this contact's events only, in this transaction
+
+    def _apply_reading(
+        self, contact: Contact, live: ContactSentiment, score: SentimentScore
+    ) -> bool:
+        """Write one reading into ``contact.state`` and emit its ``sentiment`` event.
+
+        Returns False (nothing changed) when the contact already holds a newer
+        reading (another process stored it).
+        """
         state = contact.state
         stored = ContactSentiment.from_state(
             live.contact_id, state.sentiment.model_dump() if state.sentiment else None
         )
         if len(stored.history) > len(live.history):
-            return  # another process stored a newer reading
+            return False  # another process stored a newer reading
         newly = live.escalated and not stored.escalated
         state.sentiment = SentimentState.model_validate(live.to_state())
         update = {ATTR_SENTIMENT: live.attribute_label}
@@ -197,7 +237,6 @@ class LiveSentiment:
             update[ATTR_TARGET_QUEUE] = queue
             update[ATTR_PRIORITY] = str(priority)
         state.attributes = state.attributes.merged(update)
-        self.store.update_contact(contact)
         last = live.history[-1]
         self.events.emit(
             Event(
@@ -219,9 +258,7 @@ class LiveSentiment:
                 },
             )
         )
-        flush = getattr(self.events, "flush", None)
-        if callable(flush):
-            flush(live.contact_id)  # this contact's events only, in this transaction
+        return True
 
     async def aclose(self) -> None:
         """Stop the consumer and close the classifier's client (the LLM adapter has one)."""
@@ -249,3 +286,8 @@ class LiveSentiment:
                 raise TimeoutError("sentiment consumer still busy")
             await asyncio.sleep(0.002)
         await self.monitor.settle(max(0.1, deadline - loop.time()))
+
+
+def _customer_line(segment: TranscriptSegment) -> bool:
+    """The segments the ``sentiment`` group scores: a customer's final lines."""
+    return not segment.is_partial and segment.speaker is Source.CUSTOMER

@@ -251,6 +251,29 @@ class SentimentMonitor:
         if self.persist is not None:
             self._schedule_persist(live, score)
 
+    async def score_turn(
+        self, segment: TranscriptSegment, stored: dict[str, Any] | None
+    ) -> tuple[ContactSentiment, SentimentScore]:
+        """Score a turn's own customer segment now, in this process (no stream round trip).
+
+        ``stored`` is the contact's ``Contact.state["sentiment"]`` as the turn read it
+        under the contact's lock: the reading builds on it (not on this process's
+        memory, which another replica's turns may have outdated). The caller stores
+        the result with its turn; nothing is persisted here.
+
+        Returns:
+            The contact's sentiment including ``segment``, and the segment's score.
+        """
+        score = await self._score(segment)
+        lock = self._locks.setdefault(segment.contact_id, asyncio.Lock())
+        async with lock:
+            live = ContactSentiment.from_state(segment.contact_id, stored)
+            if not any(h["segment_id"] == segment.segment_id for h in live.history):
+                self._apply(live, segment, score)
+            self._live[segment.contact_id] = live
+        self._resolve(segment.segment_id, live)
+        return live, score
+
     async def _score(self, segment: TranscriptSegment) -> SentimentScore:
         try:
             return await self.classifier.score(segment.text, segment.locale)

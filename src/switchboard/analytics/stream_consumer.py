@@ -24,9 +24,15 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from switchboard.analytics.stream import Delivery, SegmentHandler, SegmentStream
+from switchboard.analytics.stream import (
+    Delivery,
+    SegmentHandler,
+    SegmentStream,
+    TranscriptSegment,
+)
 
 log = logging.getLogger("switchboard.analytics.stream")
 
@@ -84,6 +90,10 @@ class StreamConsumer:
         claim_idle_ms: entries pending this long are re-claimed from their consumer, ms.
         max_deliveries: attempts before a failing entry is dropped (logged).
         from_start: a new group starts at the beginning of the stream (else at its end).
+        accept: segments the handler acts on (None: all). The others are acknowledged
+            in one ``ack`` per round without a processed-log look-up or a handler call
+            (the sentiment group reads customer lines only, the supervisor group human
+            agents' lines only: two to three Redis commands saved per segment).
     """
 
     def __init__(
@@ -99,6 +109,7 @@ class StreamConsumer:
         claim_idle_ms: int = 5_000,
         max_deliveries: int = 5,
         from_start: bool = True,
+        accept: Callable[[TranscriptSegment], bool] | None = None,
     ) -> None:
         self.stream = stream
         self.group = group
@@ -110,6 +121,7 @@ class StreamConsumer:
         self.claim_idle_ms = claim_idle_ms
         self.max_deliveries = max_deliveries
         self.from_start = from_start
+        self.accept = accept
         self.handled = 0
         self.duplicates = 0
         self.failures = 0
@@ -185,8 +197,15 @@ class StreamConsumer:
                 count=self.batch,
                 block_ms=self.block_ms if block_ms is None else block_ms,
             )
+        skipped: list[str] = []
         for d in deliveries:
+            if self.accept is not None and not self.accept(d.segment):
+                skipped.append(d.entry_id)
+                continue
             await self._process(d)
+        if skipped:
+            await self.stream.ack(self.group, skipped)
+            self.duplicates += len(skipped)  # seen and settled without the handler
         return len(deliveries)
 
     async def _process(self, d: Delivery) -> None:

@@ -157,9 +157,11 @@ class SupervisorBoard:
             self._subscribers = [(lp, q) for lp, q in self._subscribers if q is not queue]
 
     def _push(self, contact: LiveContact) -> None:
-        update: Update = {"type": "contact", "contact": contact.model_dump(mode="json")}
         with self._lock:
             subscribers = list(self._subscribers)
+        if not subscribers:
+            return
+        update: Update = {"type": "contact", "contact": contact.model_dump(mode="json")}
         for loop, queue in subscribers:
             try:
                 loop.call_soon_threadsafe(_offer, queue, update)
@@ -252,7 +254,8 @@ class SupervisorBoard:
             if event.type is not EventType.CONVERSATION_END and contact.status == "active":
                 if contact.handover:
                     contact.status = ContactStatus.TRANSFERRED.value
-            return contact.model_copy(deep=True)
+            # A snapshot only for someone to push it to (no supervisor page open: no copy).
+            return contact.model_copy(deep=True) if self._subscribers else None
 
     def _sentiment_event(self, contact: LiveContact, scored: SentimentData) -> None:
         """A ``sentiment`` event: ``compound`` score, ``attribute`` (RealTimeSentiment), flags.

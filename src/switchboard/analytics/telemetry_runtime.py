@@ -128,7 +128,9 @@ class AnalyticsRuntime:
             runtime._tracing = instrument_service(service, telemetry)
         segments: Any = getattr(service, "segments", None)
         if segments is not None and hasattr(segments, "subscribe"):
-            runtime._consumer = segments.subscribe(SEGMENT_GROUP, runtime.on_segment)
+            runtime._consumer = segments.subscribe(
+                SEGMENT_GROUP, runtime.on_segment, accept=_human_agent_line
+            )
         if start_sweeper:
             sweeper.start()
         return runtime
@@ -209,3 +211,8 @@ def configured_sinks(settings: Settings) -> list[SummarySink]:
             S3SummarySink(cfg.s3_bucket, prefix=cfg.s3_prefix, kms_key_id=cfg.s3_kms_key_id)
         )
     return sinks
+
+
+def _human_agent_line(segment: TranscriptSegment) -> bool:
+    """The segments the ``supervisor`` group acts on: a human agent's final lines."""
+    return not segment.is_partial and segment.speaker is Source.HUMAN_AGENT

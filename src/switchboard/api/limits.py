@@ -20,11 +20,17 @@ limit                      applies to                                  when exce
 
 A refused chat frame keeps the socket and the contact open (nothing is lost);
 429 answers carry ``Retry-After``.
+
+The memory storage sweeps expired entries at most once a second
+(:class:`SweepingMemoryStorage`); ``limits``' own starts a thread 10 ms after every
+hit that walks every key (one per customer and address: measurable CPU at 500
+customers, issue 14).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from limits import RateLimitItem, parse
@@ -38,6 +44,27 @@ from switchboard.config import LimitSettings
 CLOSE_RATE_LIMITED = 4429
 
 
+
+#: Seconds between two sweeps of expired rate-limit entries.
+SWEEP_S = 1.0
+
+
+class SweepingMemoryStorage(MemoryStorage):
+    """``limits``' memory storage, its expired entries swept at most every :data:`SWEEP_S`.
+
+    The base class schedules a sweep of every key 10 ms after each hit (a new
+    thread each time). Expiry does not depend on the sweep: moving windows compare
+    entry times and counters check their expiry on read, so the sweep only frees
+    memory and may run less often.
+    """
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the base class's private hook
+        if not self.timer.is_alive():
+            sweep = getattr(self, "_MemoryStorage__expire_events")  # noqa: B009  # private
+            self.timer = threading.Timer(SWEEP_S, sweep)
+            self.timer.daemon = True
+            self.timer.start()
+
 class Limiter:
     """Named rate limits over one in-memory moving window.
 
@@ -50,7 +77,7 @@ class Limiter:
 
     def __init__(self, settings: LimitSettings) -> None:
         self.settings = settings
-        self._window = MovingWindowRateLimiter(MemoryStorage())
+        self._window = MovingWindowRateLimiter(SweepingMemoryStorage())
         self._items: dict[str, RateLimitItem] = {
             name: parse(getattr(settings, name))
             for name in (

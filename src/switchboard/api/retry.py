@@ -5,7 +5,9 @@ that fails with a retryable ``StoreError``/``StreamError`` (the server restartin
 failing over, or briefly unreachable) is tried again with back-off for up to a
 window (:data:`RETRY_WINDOW_S`), after telling the client once that its message is
 delayed (a ``delayed`` frame, see :mod:`switchboard.api.ws`). A failure of the input
-(``InputError``) or a permanent store error is raised at once: retrying cannot help.
+(``InputError``) or a permanent store error is raised at once: retrying cannot help;
+so is a ``LeaseTimeoutError`` (the contact is busy, not the database down: the chat
+socket answers it with ``busy`` and the client re-sends).
 Each try is one database transaction (``ConversationService.store_turn``, the desk's
 fenced relay), so a failed try leaves nothing behind to duplicate.
 """
@@ -18,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from switchboard.cluster.locks import LeaseTimeoutError
 from switchboard.errors import StoreError, StreamError, SwitchboardError
 
 __all__ = ["RETRY_PAUSES_S", "RETRY_WINDOW_S", "retry_outage"]
@@ -65,7 +68,9 @@ async def retry_outage(
             return await work()
         except _OUTAGE as exc:
             pause = RETRY_PAUSES_S[min(attempt, len(RETRY_PAUSES_S) - 1)]
-            if not exc.retryable or time.monotonic() + pause > deadline:
+            if isinstance(exc, LeaseTimeoutError) or not exc.retryable:
+                raise
+            if time.monotonic() + pause > deadline:
                 raise
             logger.warning(
                 "%s failed (%s: %s); trying again in %.1f s",

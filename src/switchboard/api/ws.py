@@ -14,15 +14,18 @@ Server → client::
     {"type": "ended", "contact": {...Contact...}}                # then close 1000
     {"type": "error", "code": "...", "message": "...", "retryable": bool}
     {"type": "delayed", "in_reply_to": "...", "code": "store_error", "retry_s": 30}
+    {"type": "busy", "id": "...", "retry_after_ms": 2000}         # re-send that message later
 
 **Infrastructure failures** (issue 14): a turn that fails because the database or
 the transcript stream is unreachable (a retryable ``StoreError``/``StreamError``:
 PostgreSQL restarting or failing over) is not dropped. The customer gets one
-``delayed`` frame (the answer is late but coming; the page says "one moment") and the turn is
-tried again with back-off (0.5, 1, 2, 4, 4 … s) for up to ``retry_s`` seconds
-(:mod:`switchboard.api.retry`). The turn's writes are one transaction, so a failed try left
-nothing behind; the reply then comes as usual. Only when the window is over does
-the customer get the ``error`` frame (the message is kept by the client to re-send).
+``delayed`` frame (the answer is late but coming; the page says "one moment") and
+the turn is tried again with back-off (0.5, 1, 2, 4, 4 … s) for up to ``retry_s``
+seconds (:mod:`switchboard.api.retry`). The turn's writes are one transaction, so a
+failed try left nothing behind; the reply then comes as usual. Only when the window
+is over does the customer get the ``error`` frame. ``delayed`` differs from
+``busy`` (overload, further down): after ``busy`` the client re-sends; after ``delayed``
+it waits.
 
 Once the agent hands the contact over (``reply.handover`` set) the
 conversation service has queued it for a human agent (the desk,
@@ -50,6 +53,16 @@ ran is not run again (its ``reply``/``delivered`` frame, tagged
 fresh connect and ``resumed_from`` on a resume; a ``{"type": "resync", "seq": n}``
 frame means the log no longer holds what the client missed (read the transcript
 over REST).
+
+**Busy** (overload, issue 14). A message that cannot start within
+:data:`BUSY_AFTER_S` — its id is still being answered elsewhere (a re-send after a
+reconnect while the first attempt's turn still runs), or its contact's turn lock
+stays held by another turn — is not dropped and not answered with an error: the
+socket sends ``{"type": "busy", "id": "<message id>", "retry_after_ms": n}`` (not
+sequenced, not replayed) and the client re-sends the same message, same ``id``,
+after ``retry_after_ms`` (doubling its own wait on each further ``busy`` for that
+id, up to 30 s). A re-send is idempotent: a turn that ran meanwhile is not run
+again (its reply is in the frame log), one still running is waited for again.
 
 **Drain** (SIGTERM, ``api/drain.py``): the turn in flight finishes and its
 frames are sent, then ``{"type": "reconnect", "reason": "draining", "last_seq": n}``
@@ -87,7 +100,7 @@ from switchboard.api.retry import RETRY_WINDOW_S, retry_outage
 from switchboard.api.schemas import ClientFrame, EndFrame, MessageFrame
 from switchboard.cluster import Cluster, chat_key
 from switchboard.cluster.frames import FrameChannels, StaleFenceError
-from switchboard.cluster.locks import Claim, Fence
+from switchboard.cluster.locks import Claim, Fence, LeaseTimeoutError
 from switchboard.errors import SwitchboardError, UnknownContactError
 from switchboard.routing.desk import Desk
 
@@ -97,6 +110,10 @@ logger = logging.getLogger(__name__)
 CLOSE_UNKNOWN_CONTACT = 4404
 #: "Try again later" close code (RFC 6455 §7.4.1 registry: 1013).
 CLOSE_UNAVAILABLE = 1013
+#: Seconds a message waits for its claim (its id answered elsewhere) before ``busy``.
+BUSY_AFTER_S = 5.0
+#: ``retry_after_ms`` of a ``busy`` frame: when the client should re-send the message.
+BUSY_RETRY_MS = 2000
 
 
 async def _try_send(websocket: WebSocket, frame: dict[str, Any]) -> bool:
@@ -302,7 +319,15 @@ async def _on_message(chat: _Chat, frame: MessageFrame) -> None:
     by the claim, so a replica that lost the claim cannot add a second reply.
     """
     claims = chat.cluster.claims
-    claim = Claim() if frame.id is None else await claims.claim(chat.contact_id, frame.id)
+    try:
+        claim = (
+            Claim()
+            if frame.id is None
+            else await claims.claim(chat.contact_id, frame.id, wait_s=BUSY_AFTER_S)
+        )
+    except LeaseTimeoutError:  # still being answered (elsewhere): the client re-sends later
+        await _busy(chat, frame.id)
+        return
     if claim.done_seq is not None:
         return
     fence = claim.fence
@@ -311,6 +336,11 @@ async def _on_message(chat: _Chat, frame: MessageFrame) -> None:
             frames = await _answer_retrying(chat, frame.text, frame.id, fence)
     except StaleFenceError:
         logger.warning("chat socket: relay dropped, its claim was taken over")
+        return
+    except LeaseTimeoutError:  # the contact's turn lock stayed held: nothing ran
+        if fence is not None:
+            await claims.release(fence)
+        await _busy(chat, frame.id)
         return
     except BaseException:
         if fence is not None:
@@ -326,6 +356,17 @@ async def _on_message(chat: _Chat, frame: MessageFrame) -> None:
         return
     for extra in frames[1:]:
         await chat.channels.append(chat.key, extra)
+
+
+async def _busy(chat: _Chat, frame_id: str | None) -> None:
+    """Tell the client to re-send message ``frame_id`` later (overload; module doc)."""
+    logger.warning(
+        "chat socket: busy, message %s to be re-sent", frame_id,
+        extra={"contact_id": chat.contact_id},
+    )  # fmt: skip
+    await _try_send(
+        chat.websocket, {"type": "busy", "id": frame_id, "retry_after_ms": BUSY_RETRY_MS}
+    )
 
 
 async def _chat_loop(chat: _Chat, adapter: TypeAdapter[Any]) -> None:

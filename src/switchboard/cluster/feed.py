@@ -3,7 +3,8 @@
 Each replica's :class:`~switchboard.analytics.supervisor.SupervisorBoard` is fed by
 its own audit events. :class:`SupervisorFeed` publishes those events (already
 PII-redacted by the audit sink) and the human agents' lines the replica noted
-on one Redis pub/sub channel ``<prefix>:board``; every other replica applies
+on one Redis pub/sub channel ``<prefix>:board``, batched (one PUBLISH per writer
+wake-up, so a turn's events go out together, not one command per event); every other replica applies
 them to its board. Messages carry the sender's replica id, so a replica ignores
 its own. Pub/sub is at-most-once: a board that missed an update (Redis
 restart) is corrected by the contact's next event; the board is a live view,
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("switchboard.cluster.feed")
 
+#: Most board items published in one Redis message.
+BATCH = 256
+
 
 class SupervisorFeed:
     """Forward local board inputs to the other replicas and apply theirs (module doc).
@@ -42,7 +46,7 @@ class SupervisorFeed:
         self._channel = f"{prefix}:board"
         self._replica = replica_id
         self._board = board
-        self._outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=10_000)
+        self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._detach: list[Callable[[], None]] = []
@@ -76,16 +80,15 @@ class SupervisorFeed:
 
     def _queue(self, item: dict[str, Any]) -> None:
         """Hand an item to the writer from any thread (audit events may come from workers)."""
-        text = json.dumps({"r": self._replica, **item}, separators=(",", ":"))
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(self._offer, text)
+            loop.call_soon_threadsafe(self._offer, item)
 
-    def _offer(self, text: str) -> None:
+    def _offer(self, item: dict[str, Any]) -> None:
         with contextlib.suppress(asyncio.QueueFull):  # a slow Redis drops board updates only
-            self._outbox.put_nowait(text)
+            self._outbox.put_nowait(item)
 
     def _on_local_event(self, event: Event) -> None:
         self._queue({"event": event.model_dump(mode="json")})
@@ -94,8 +97,17 @@ class SupervisorFeed:
         self._queue({"line": {"contact_id": contact_id, "text": text, "at": at.isoformat()}})
 
     async def _write(self) -> None:
+        """Publish what is queued, batched: one message per wake-up, not one per event.
+
+        A turn's events are flushed together (``user_input``, ``nlu``, tool calls,
+        ``agent_reply``, ``sentiment``...), so they go out as one PUBLISH of
+        ``{"r": replica, "items": [...]}`` (at most :data:`BATCH` items).
+        """
         while True:
-            text = await self._outbox.get()
+            items = [await self._outbox.get()]
+            while len(items) < BATCH and not self._outbox.empty():
+                items.append(self._outbox.get_nowait())
+            text = json.dumps({"r": self._replica, "items": items}, separators=(",", ":"))
             try:
                 await self._redis.publish(self._channel, text)
             except Exception as exc:  # Redis down: this update is lost, the next one corrects
@@ -119,16 +131,28 @@ class SupervisorFeed:
                     await pubsub.aclose()
 
     def apply(self, data: Any) -> None:
-        """Apply one published item from another replica to the board (never raises)."""
+        """Apply one published message from another replica to the board (never raises).
+
+        A message is ``{"r": replica, "items": [item, ...]}`` (or one item inline, as
+        older replicas publish it); an item is ``{"event": ...}`` or ``{"line": ...}``.
+        """
         try:
-            item = json.loads(data)
-            if item.get("r") == self._replica:
-                return
-            if "event" in item:
-                self._board.observe(Event.model_validate(item["event"]))
-            elif "line" in item:
-                line = item["line"]
-                at = datetime.fromisoformat(line["at"])
-                self._board.note_human_message(line["contact_id"], line["text"], at, relay=False)
+            message = json.loads(data)
         except Exception:
-            log.exception("board update from another replica not applied")
+            log.exception("board update from another replica not readable")
+            return
+        if message.get("r") == self._replica:
+            return
+        for item in message.get("items", [message]):
+            try:
+                self._apply_item(item)
+            except Exception:
+                log.exception("board update from another replica not applied")
+
+    def _apply_item(self, item: dict[str, Any]) -> None:
+        if "event" in item:
+            self._board.observe(Event.model_validate(item["event"]))
+        elif "line" in item:
+            line = item["line"]
+            at = datetime.fromisoformat(line["at"])
+            self._board.note_human_message(line["contact_id"], line["text"], at, relay=False)

@@ -13,6 +13,11 @@ every query. A turn makes a handful of store calls; a thread hop costs tens
 of microseconds (``bench/turn_latency.py`` before and after are in the
 issue 11 report). ``asyncio.to_thread`` copies the context, so the calls of
 one :meth:`ThreadedStore.transaction` share its unit of work.
+
+The pool does not ping a connection before each checkout (``store/engine.py``): a
+call (or a whole transaction) that fails with
+:class:`~switchboard.errors.ConnectionLostError` is run once more, on a fresh
+connection (the failed transaction was rolled back, so nothing is written twice).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from switchboard.domain.types import Contact, Event, HallucinationLog, Message
+from switchboard.errors import ConnectionLostError
 from switchboard.ports import Store
 
 T = TypeVar("T")
@@ -40,31 +46,31 @@ class ThreadedStore:
 
     async def create_contact(self, contact: Contact) -> Contact:
         """Insert a new contact and return it."""
-        return await asyncio.to_thread(self.sync.create_contact, contact)
+        return await self._call(self.sync.create_contact, contact)
 
     async def get_contact(self, contact_id: str) -> Contact:
         """Return a contact. Raises UnknownContactError when absent."""
-        return await asyncio.to_thread(self.sync.get_contact, contact_id)
+        return await self._call(self.sync.get_contact, contact_id)
 
     async def update_contact(self, contact: Contact) -> None:
         """Persist status, state and end time of an existing contact."""
-        await asyncio.to_thread(self.sync.update_contact, contact)
+        await self._call(self.sync.update_contact, contact)
 
     async def add_message(self, contact_id: str, message: Message) -> None:
         """Append one message to the contact's transcript."""
-        await asyncio.to_thread(self.sync.add_message, contact_id, message)
+        await self._call(self.sync.add_message, contact_id, message)
 
     async def recent_messages(self, contact_id: str, limit: int) -> list[Message]:
         """Return the last ``limit`` messages, oldest first."""
-        return await asyncio.to_thread(self.sync.recent_messages, contact_id, limit)
+        return await self._call(self.sync.recent_messages, contact_id, limit)
 
     async def events(self, contact_id: str) -> list[Event]:
         """Return the contact's events in order."""
-        return await asyncio.to_thread(self.sync.events, contact_id)
+        return await self._call(self.sync.events, contact_id)
 
     async def add_hallucination_log(self, log: HallucinationLog) -> None:
         """Store one hallucination-log row."""
-        await asyncio.to_thread(self.sync.add_hallucination_log, log)
+        await self._call(self.sync.add_hallucination_log, log)
 
     async def transaction(self, work: Callable[[], T]) -> T:
         """Run ``work`` in one worker thread inside the store's unit of work (if it has one).
@@ -72,7 +78,15 @@ class ThreadedStore:
         Raises:
             Whatever ``work`` raises (the transaction is rolled back).
         """
-        return await asyncio.to_thread(self._in_unit, work)
+        return await self._call(self._in_unit, work)
+
+    @staticmethod
+    async def _call(fn: Callable[..., T], *args: object) -> T:
+        """``fn(*args)`` in a worker thread, run once more after a lost connection."""
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except ConnectionLostError:
+            return await asyncio.to_thread(fn, *args)
 
     def _in_unit(self, work: Callable[[], T]) -> T:
         unit = getattr(self.sync, "unit_of_work", None)

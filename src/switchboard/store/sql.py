@@ -41,22 +41,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_jsonable_python
-from sqlalchemy import (
-    Connection,
-    Engine,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.exc import (
-    IntegrityError,
-    SQLAlchemyError,
-    StatementError,
-)
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 from sqlalchemy.schema import CreateSchema
 
 from switchboard.audit.chain import event_hash
@@ -64,15 +50,9 @@ from switchboard.audit.records import EventRecord
 from switchboard.audit.redact import mask_endpoint, redact
 from switchboard.config import Settings
 from switchboard.crypto import Envelope, build_envelope, customer_ref, load_index_key
-from switchboard.domain.types import (
-    STORED,
-    Contact,
-    Event,
-    HallucinationLog,
-    Message,
-    utcnow,
-)
+from switchboard.domain.types import STORED, Contact, Event, HallucinationLog, Message, utcnow
 from switchboard.errors import (
+    ConnectionLostError,
     InputError,
     StoreError,
     SwitchboardError,
@@ -105,6 +85,8 @@ _ADVISORY_XACT_LOCK = text("SELECT pg_advisory_xact_lock(:ns, hashtext(:cid))")
 _LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '2s'")
 _EVENT_LOCK_NS = 7316914
 _MESSAGE_LOCK_NS = 7316915
+#: ``Connection.info`` key: the advisory locks the open unit of work holds.
+_HELD_LOCKS = "switchboard_xact_locks"
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -146,9 +128,9 @@ def _error(op: str, exc: SQLAlchemyError) -> SwitchboardError:
         return StoreError(f"{op}: integrity error ({first_line})", retryable=False)
     if isinstance(exc, StatementError) and isinstance(orig, TypeError | ValueError):
         return InputError(f"{op}: value cannot be stored ({type(orig).__name__})")
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return ConnectionLostError(f"{op}: connection lost ({first_line})")
     return StoreError(f"{op} failed: {type(orig or exc).__name__}: {first_line}")
-
-
 
 
 class SqlStore:
@@ -321,6 +303,7 @@ class SqlStore:
             tx = conn.begin()
         except SQLAlchemyError as exc:
             raise _error("begin", exc) from exc
+        conn.info[_HELD_LOCKS] = set()  # advisory locks taken by this transaction
         token = self._uow.set(conn)
         try:
             yield
@@ -348,6 +331,19 @@ class SqlStore:
                 listener()
             except Exception:  # a listener must not hide the original error
                 _log.exception("rollback listener failed")
+
+    def _xact_lock(self, conn: Connection, namespace: int, contact_id: str) -> None:
+        """Take a contact's advisory lock (and the lock timeout) once per unit of work."""
+        held: set[tuple[int, str]] | None = None
+        if self._uow.get() is conn:
+            held = conn.info.get(_HELD_LOCKS)
+            if held is not None and (namespace, contact_id) in held:
+                return
+        if not held:  # the first lock of this transaction: its timeout first
+            conn.execute(_LOCK_TIMEOUT)
+        conn.execute(_ADVISORY_XACT_LOCK, {"ns": namespace, "cid": contact_id})
+        if held is not None:
+            held.add((namespace, contact_id))
 
     def add_rollback_listener(self, listener: Callable[[], None]) -> None:
         """Call ``listener()`` after every rolled-back unit of work."""
@@ -487,8 +483,7 @@ class SqlStore:
         }
         with self._connect("add message") as conn:
             if self._engine.dialect.name == "postgresql":  # replicas: one writer per contact
-                conn.execute(_LOCK_TIMEOUT)
-                conn.execute(_ADVISORY_XACT_LOCK, {"ns": _MESSAGE_LOCK_NS, "cid": contact_id})
+                self._xact_lock(conn, _MESSAGE_LOCK_NS, contact_id)
             conn.execute(self._insert_message, params)
 
     def recent_messages(self, contact_id: str, limit: int) -> list[Message]:
@@ -611,9 +606,8 @@ class SqlStore:
         by a sink) are stored as given.
         """
         contacts = sorted({r.event.contact_id for r in records if r.hash is not None})
-        conn.execute(_LOCK_TIMEOUT)
         for cid in sorted({r.event.contact_id for r in records}):
-            conn.execute(_ADVISORY_XACT_LOCK, {"ns": _EVENT_LOCK_NS, "cid": cid})
+            self._xact_lock(conn, _EVENT_LOCK_NS, cid)
         if not contacts:
             return records
         heads = {

@@ -286,7 +286,7 @@
   // re-sends the messages whose answer it has not seen (same id: never run twice).
   // A "reconnect" frame (the replica is draining on SIGTERM, api/drain.py) comes after the
   // replies of the turns in flight: reconnect at once (a little jitter), not with back-off.
-  const resume = { lastSeq: null, unacked: new Map(), attempt: 0, timer: null, counter: 0, drained: false };
+  const resume = { lastSeq: null, unacked: new Map(), attempt: 0, timer: null, counter: 0, drained: false, busyWait: new Map() };
 
   function resumeUrl(contactId) {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -314,6 +314,19 @@
 
   function resendUnacked(socket) {
     for (const [id, text] of resume.unacked) socket.send(JSON.stringify({ type: "message", text, id }));
+  }
+
+  // A "busy" frame (the server is overloaded, api/ws.py): re-send that message, same id,
+  // after retry_after_ms, doubling the wait on each further "busy" for it (at most 30 s).
+  function resendLater(frame) {
+    const text = resume.unacked.get(frame.id);
+    if (text === undefined) return;
+    const wait = resume.busyWait.get(frame.id) ?? (frame.retry_after_ms || 2000);
+    resume.busyWait.set(frame.id, Math.min(30000, wait * 2));
+    setTimeout(() => {
+      if (!resume.unacked.has(frame.id) || !state.socket || !state.socketReady) return;
+      state.socket.send(JSON.stringify({ type: "message", text, id: frame.id }));
+    }, wait * (0.75 + Math.random() / 2));
   }
 
   function scheduleReconnect(contactId) {
@@ -348,6 +361,7 @@
       else if (HUMAN_FRAMES[frame.type]) HUMAN_FRAMES[frame.type](frame);
       else if (frame.type === "reconnect") resume.drained = true;
       else if (frame.type === "delayed") addNotice(t("delayed")); // late but coming (api/ws.py)
+      else if (frame.type === "busy") resendLater(frame);
       else if (frame.type === "error") {
         const error = new Error(frame.message);
         error.code = frame.code;
