@@ -89,6 +89,8 @@ class Stats:
     """Counters of the whole run."""
 
     latencies: list[float] = field(default_factory=list)
+    # (answered at, monotonic s; latency s; answering frame type; handover request?)
+    samples: list[tuple[float, float, str, bool]] = field(default_factory=list)
     answered: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
@@ -115,6 +117,7 @@ class Customer:
         self.contact_id = ""
         self.last_seq: int | None = None
         self.sent: dict[str, float] = {}
+        self.texts: dict[str, str] = {}
         self.unacked: dict[str, str] = {}
         self.answered: set[str] = set()
         self.busy_wait: dict[str, float] = {}
@@ -162,6 +165,7 @@ class Customer:
         mid = uuid.uuid4().hex[:16]
         self.unacked[mid] = text_
         self.sent[mid] = time.monotonic()
+        self.texts[mid] = text_
         try:
             await asyncio.wait_for(self.connected.wait(), 60)
             await self.socket.send(json.dumps({"type": "message", "text": text_, "id": mid}))
@@ -244,7 +248,11 @@ class Customer:
             self.answered.add(mid)
             self.unacked.pop(mid, None)
             self.stats.answered += 1
-            self.stats.latencies.append(time.monotonic() - self.sent.get(mid, time.monotonic()))
+            now = time.monotonic()
+            latency = now - self.sent.get(mid, now)
+            self.stats.latencies.append(latency)
+            asked_human = self.texts.get(mid) == HUMAN
+            self.stats.samples.append((now, latency, kind, asked_human))
         if kind == "agent_message":
             self.stats.agent_seen[frame["text"]] += 1
         return kind
@@ -395,6 +403,26 @@ def make_agents(database_url: str, count: int) -> None:
         ensure_user(settings, f"Agent{i}", "agent", AGENT_PASSWORD)
 
 
+def print_tail(stats: Stats, window_s: float = 60.0) -> None:
+    """Where the latency tail is: p50/p99 (ms) per answering frame type (bot ``reply``
+    vs an agent's ``delivered``...), for the handover requests, and per ``window_s``
+    window of the run (a burst shows as one bad window, steady queueing as all)."""
+    if not stats.samples:
+        return
+    groups: dict[str, list[float]] = {}
+    for _, latency, kind, asked_human in stats.samples:
+        groups.setdefault("handover request" if asked_human else kind, []).append(latency)
+    print("  by answer: " + "; ".join(
+        f"{name} n={len(v)} p50 {pct(v, 50):.0f} p99 {pct(v, 99):.0f}"
+        for name, v in sorted(groups.items())))
+    t0 = min(t for t, *_ in stats.samples)
+    windows: dict[int, list[float]] = {}
+    for t, latency, *_ in stats.samples:
+        windows.setdefault(int((t - t0) // window_s), []).append(latency)
+    print(f"  p99 per {window_s:.0f} s window: " + " ".join(
+        f"{pct(v, 99):.0f}" for _, v in sorted(windows.items())))
+
+
 def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -> None:
     sent = sum(len(c.sent) for c in customers)
     lost = sum(len(c.unacked) for c in customers)
@@ -407,6 +435,7 @@ def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -
     lat = stats.latencies
     print(f"latency ms p50 {pct(lat, 50):.0f}  p95 {pct(lat, 95):.0f}  p99 {pct(lat, 99):.0f}  "
           f"max {max(lat, default=0) * 1000:.0f}")
+    print_tail(stats)
     print(f"messages lost {lost}, duplicated {stats.duplicates}; agent messages lost "
           f"{agent_lost} of {len(stats.agent_acked)} relayed ({agent_unacked} never acknowledged),"
           f" duplicated {agent_dup}")
