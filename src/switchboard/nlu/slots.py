@@ -53,7 +53,14 @@ _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     # "Visa Premier" is the fr_FR catalog's premium card (tools/data/cards_fr_FR.yaml).
-    ("premium", re.compile(r"\b(premium|premier|gold|platinum|metal|black card|haut de gamme)\b")),
+    # "la carte Première" (typed in the feminine of "carte"), not "la première année".
+    (
+        "premium",
+        re.compile(
+            r"\b(premium|premier|gold|platinum|metal|black card|haut de gamme|"
+            r"(carte|visa|cb) premi[eè]re)\b"
+        ),
+    ),
     ("standard", re.compile(r"\b(standard|basic|regular|normal|classic|classique)\b")),
 ]
 

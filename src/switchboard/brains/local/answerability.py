@@ -65,6 +65,7 @@ from switchboard.brains.local.field_cues import (
     fold,
     with_day_hours,
 )
+from switchboard.brains.local.french_readings import vague_opener_fr
 from switchboard.domain.types import Locale, Route
 from switchboard.nlu.slots import extract_slots
 
@@ -425,7 +426,7 @@ _HYPOTHETICAL = re.compile(
     r"\b(if|once|when|after) (i|we) (open|opened|apply|applied|sign up|order|join|switch|"
     r"become)\b|\b(after|once|when|before) (opening|signing up|applying|joining)\b|"
     r"\b(si|quand|lorsque|une fois que) (j'ouvre|je souscris|je commande|je deviens|"
-    r"on ouvre)\b|"
+    r"on ouvre)\b|\bpour que (mon|ma) (\w+ ){1,2}soit (valide|ouvert|actif|active|pret)\w*|"
     r"\b(my future|ma future|mon futur)\b",
     re.IGNORECASE,
 )
@@ -655,7 +656,10 @@ class CatalogReader:
         best, score = hits[0]
         place = self.index.branch_named(text)
         if place is not None and (
-            not slots.location or self.index.branch_in(place, str(slots.location))
+            not slots.location
+            or self.index.branch_in(place, str(slots.location))
+            # fr_FR: "près de la gare Part-Dieu" names the branch, not a place "Gare"
+            or (self.locale is Locale.FR_FR and not self.index.branch_city(str(slots.location)))
         ):
             # A branch named by its own name ("the Wall Street branch", "Canary Wharf").
             entities["location"] = place
@@ -723,6 +727,7 @@ class CatalogReader:
             inferred_card=inferred,
         )
         vague = is_vague(text) or vague_in_english(text, self.locale)
+        vague = vague or vague_opener_fr(text, self.locale)
         reading.vague = vague and not self._has_question(text, slots)
         return reading
 

@@ -29,6 +29,7 @@ from switchboard.domain.types import (
     TOOL_ROUTES,
     Action,
     HandoverReason,
+    Locale,
     Route,
     ToolCall,
     ToolResult,
@@ -114,6 +115,11 @@ class LocalBrain:
         }
         if read:
             slots = replace(slots, **read)  # type: ignore[arg-type]  # str slots only
+        named = nlu.entities.get("location")
+        if turn.contact.locale is Locale.FR_FR and named and str(named).isdigit():
+            # "près de la gare Part-Dieu": the branch named by its own name (the router read
+            # its postcode), not the place "Gare" the slot extractor took.
+            slots = replace(slots, location=str(named))
         route, intent = nlu.route, nlu.intent
         # An exact answer to the question just asked ("I'll do it at a branch" to "branch or
         # online?") continues it, unless it carries the other route's own slot ("the

@@ -53,6 +53,7 @@ from switchboard.brains.local.answerability_fr import (
     person_reading_without_person,
 )
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
+from switchboard.brains.local.french_readings import vague_opener_fr
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
 from switchboard.domain.types import TOOL_ROUTES, Locale, Route
@@ -290,6 +291,7 @@ class CatalogRouter:
                 and base.confidence < WEAK_EXPLICIT_FR
                 and not asks_for_a_person(fixed)
             ) or (base.intent in EXPLICIT_INTENTS and person_reading_without_person(fixed))
+            weak = weak or vague_opener_fr(fixed, locale)  # "J'appelle pour une carte" (0.89)
             if locale is Locale.FR_FR and weak and not _TROUBLE_FR.search(fold(fixed)):
                 vague = reader.read(fixed)
                 if vague.vague:
@@ -308,8 +310,8 @@ class CatalogRouter:
                 bool(_ASKS_INFO_FR.search(fold(fixed)))
                 or fixed.rstrip().endswith("?")
                 or asks_about(fixed)
-                # "decouvert autorisé étudiant": a terse product query (topic and field)
-                or (len(fixed.split()) <= 4 and is_plain_product_part(fixed, reader.read(fixed)))
+                # "decouvert autorisé étudiant": a terse product query (topic and field, ≤ 6 words)
+                or (len(fixed.split()) <= 6 and is_plain_product_part(fixed, reader.read(fixed)))
             )
             if locale is Locale.FR_FR and weak and asks and not _TROUBLE_FR.search(fold(fixed)):
                 # The French router's weakest readings ("Le porte-clés a-t-il besoin d'être

@@ -196,7 +196,8 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.CARD_INFO, "eligibility"): re.compile(
         r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|"
-        r"avoir droit|y avoir droit|\d+ ans|age (minimum|minimal|requis)|"
+        r"avoir droit|y avoir droit|\d+ ans|age (minimum|minimal|requis)|limite d'age|"
+        r"age limite|a partir de quel age|quel est l'age|majeur\w*|mineur\w*|"
         r"(faut-il|il faut) (avoir )?(un|une) (compte|carte))\b"
     ),
     (Route.CARD_INFO, "delivery_time"): re.compile(
@@ -212,7 +213,8 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.CARD_INFO, "feature"): re.compile(
         r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"
-        r"plafonds?|telephone|batterie|recharge|assistance|voyage\w*)\b"
+        r"plafonds?|telephone|batterie|recharge|assistance|voyage\w*|physique|plastique|"
+        r"vraie carte|carte (reelle|materielle|en dur))\b"
     ),
 }
 
@@ -255,6 +257,10 @@ def field_cues(text: str, route: Route) -> list[str]:
         found[found.index("hours")] = "hours_day"
     if route is Route.CARD_INFO:
         found = _english_card_fields(text, found)
+    if route is Route.CARD_INFO and "feature" in found and _PHYSICAL_FR.search(folded):
+        # "Je reçois une vraie carte avec la virtuelle ?": the feature line ("Aucune carte
+        # physique n'est envoyée"), not the delivery time "reçois" would ask.
+        found = ["feature", *[f for f in found if f not in ("feature", "delivery_time")]]
     if route is Route.CARD_INFO and found[:1] == ["fees"] and _WITHDRAWAL.search(text):
         # "Are withdrawals at your ATMs free?": the fee line, then the card's own cash line
         # ("Fee-free withdrawals at our ATMs nationwide").
@@ -282,6 +288,8 @@ def _english_card_fields(text: str, found: list[str]) -> list[str]:
     return found
 
 
+#: French: a physical card asked about (the virtual card's "no physical card" line).
+_PHYSICAL_FR = re.compile(r"\b(physique|plastique|vraie carte|carte (reelle|materielle|en dur))\b")
 _WITHDRAWAL = re.compile(r"\b(withdraw\w*|atms?|cash machines?|cashpoints?)\b", re.IGNORECASE)
 
 

@@ -1,0 +1,75 @@
+"""French readings of round 6: vague openers in their many registers, and small fixes.
+
+fr_FR only: every predicate returns False (or leaves its input alone) for another
+locale, so English readings do not move. Patterns are our own, matched on
+accent-folded lowercase text (:func:`field_cues.fold`).
+
+- *Vague openers*: French customers announce their subject in many ways before
+  asking ("Je vous contacte au sujet d'une carte", "Je me renseigne pour un
+  livret", "J'aurais besoin d'un renseignement", "Pourriez-vous m'aider ?"). A
+  whole line made only of such an announcement, an optional greeting, and at most a
+  product named with an article (never "ma"/"mon": the customer's own card may be in
+  trouble) is a vague opener: the agent asks what the customer wants to know.
+"""
+
+from __future__ import annotations
+
+import re
+
+from switchboard.brains.local.field_cues import fold
+from switchboard.domain.types import Locale
+
+#: A greeting or a form of address opening a line ("Bonjour madame,", "Re-bonjour").
+_GREETING = (
+    r"((bonjour|bonsoir|salut|rebonjour|re-bonjour|re|allo|hello|coucou|madame|monsieur|"
+    r"mademoiselle|oui|alors|voila|euh)\W+)*"
+)
+#: Announcing a subject or a wish to ask, without asking yet (accent-folded).
+_ANNOUNCE = (
+    r"(je (vous )?(appelle|contacte|ecris|telephone|sollicite|joins)|j'appelle|"
+    r"je (me )?(renseigne|permets de vous (contacter|ecrire))|"
+    r"(je (voudrais|voulais|souhaite|souhaiterais|souhaitais)|j'aimerais|j'aurais aime) "
+    r"(me renseigner|vous (poser|demander) (une|quelque) (\w+ )?(question|chose)|"
+    r"(avoir |obtenir )?(un |une |des |quelques )?(petits? |petites? )?"
+    r"(renseignements?|infos?|informations?|precisions?|conseils?|question)|de l'aide)|"
+    r"(j'ai|j'aurais|g) (une|quelques|deux|plusieurs) (petites? )?(questions?|demandes?)|"
+    r"(j'ai|j'aurais) besoin (d'un |d'une |de |d'|des )?(quelques |plusieurs )?"
+    r"(petits? |petites? )?"
+    r"(renseignements?|infos?|informations?|aide|conseils?|precisions?|votre aide)|"
+    r"(je peux|puis-je|est-ce que je peux|je pourrais|pourrais-je) (vous )?(poser|demander) "
+    r"une (petite )?(question|chose)|"
+    r"(vous pouvez|pouvez-vous|pourriez-vous|tu peux|peux-tu|tu pourrais|"
+    r"est-ce que vous pouvez|est-ce que vous pourriez|vous pourriez) "
+    r"(m'aider|me renseigner|m'eclairer|me conseiller|me donner (un |une |des )?"
+    r"(renseignements?|infos?|informations?))|"
+    r"(c'est|c'etait|ce serait) (pour|au sujet|a propos|concernant|par rapport)|"
+    r"(une|petite|juste une) (petite )?question|question|renseignements?|infos?|informations?)"
+)
+#: What the announcement is about: a product named with an article, never "ma"/"mon".
+_ABOUT = (
+    r"(\W+(pour|sur|au sujet|a propos|concernant|par rapport|rapport|pour une histoire|"
+    r"a savoir sur|en ce qui concerne|niveau|cote))?"
+    r"(\W+(une histoire|une question|une demande|un renseignement|une info|des infos))?"
+    r"(\W+(de|d'|du|des|a|aux|avec))?"
+    r"(\W*(un|une|des|les|la|le|l'|vos|votre|d'un|d'une|de|du|d'))?"
+    r"(\W*(cartes?|cb|comptes?|livrets?|agences?|banque|produits?|offres?|services?|"
+    r"epargne|ouverture( d'un compte| de compte)?|bracelets?|porte-cles)"
+    r"(\W+(bancaires?|courants?|d'epargne|epargne|pro|professionnels?|etudiants?|visa|"
+    r"virtuelles?|sans contact))?)?"
+)
+_TAIL = r"(\W+(svp|stp|s'il vous plait|s'il te plait|merci|please|d'avance|merci d'avance))*"
+_VAGUE_OPENER_FR = re.compile(rf"^\W*{_GREETING}{_ANNOUNCE}{_ABOUT}{_TAIL}\W*$")
+
+
+def vague_opener_fr(text: str, locale: Locale | str | None) -> bool:
+    """True for a French line that only announces a subject or a wish to ask (fr_FR only).
+
+    "Je vous contacte au sujet d'une carte", "J'aurais besoin d'un renseignement",
+    "Pourriez-vous m'aider ?", "Je me renseigne pour un livret". The whole line must be
+    the announcement (a greeting and politeness aside); a product may be named with an
+    article, never with "ma"/"mon" (the customer's own card or account may need a human).
+    """
+    if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
+        return False
+    folded = fold(text).replace("’", "'")
+    return bool(_VAGUE_OPENER_FR.match(folded))
