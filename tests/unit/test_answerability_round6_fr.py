@@ -133,3 +133,83 @@ def test_branch_named_over_a_place(router: CatalogRouter) -> None:
     decision = router.classify_in_context("Une agence près de la gare de Part-Dieu ?", FR)
     assert decision.route is Route.BRANCH
     assert decision.entities.get("location") == "69003"
+
+
+@pytest.mark.parametrize(
+    ("text", "route", "field"),
+    [
+        ("La Classic est facturée chaque année ?", Route.CARD_INFO, "fees"),
+        ("La carte virtuelle marche pour les achats sur internet ?", Route.CARD_INFO, "feature"),
+        ("On peut suspendre le bracelet un moment ?", Route.CARD_INFO, "feature"),
+        ("Pour ouvrir un livret, c'est combien pour l'ouvrir ?", Route.ACCOUNT_OPENING,
+         "min_deposit"),
+        ("Faut-il être domicilié en France ?", Route.ACCOUNT_OPENING, "requirements"),
+    ],
+)
+def test_round6_french_field_cues(text: str, route: Route, field: str) -> None:
+    assert field in field_cues(text, route)
+
+
+def test_where_next_to_another_branch_field() -> None:
+    assert field_cues("C'est où à Lille et ça ferme à quelle heure ?", Route.BRANCH)[:1] == [
+        "address"
+    ]
+    # "Où" alone is the nearest branch, not its address only.
+    assert field_cues("Où est l'agence de Lille ?", Route.BRANCH) == []
+
+
+def test_what_to_do_to_activate_is_a_product_question(router: CatalogRouter) -> None:
+    decision = router.classify_in_context("Que dois-je faire pour activer ma carte ?", FR)
+    assert decision.route is Route.CARD_INFO
+    assert "activation" in decision.fields
+
+
+def test_registered_company_question_is_answered(router: CatalogRouter) -> None:
+    decision = router.classify_in_context(
+        "Pour le compte pro, faut-il que l'entreprise soit immatriculée en France ?", FR
+    )
+    assert decision.route is Route.ACCOUNT_OPENING
+    assert "requirements" in decision.fields
+
+
+def test_channel_switch_follow_up(router: CatalogRouter) -> None:
+    dialogue = {
+        "route": "account_opening",
+        "slots": {"account_type": "savings", "channel": "branch"},
+        "fields": ["process_steps"],
+    }
+    decision = router.classify_in_context(
+        "Et sur internet, c'est faisable ?", {"locale": "fr_FR", "dialogue": dialogue}
+    )
+    assert decision.route is Route.ACCOUNT_OPENING
+    assert decision.entities.get("channel") == "digital"
+    # A person named keeps the handover.
+    person = router.classify_in_context(
+        "Et en agence je peux voir un conseiller ?", {"locale": "fr_FR", "dialogue": dialogue}
+    )
+    assert person.route is Route.HANDOVER or person.intent != "sb_follow_up"
+
+
+def test_loss_reading_without_loss(router: CatalogRouter) -> None:
+    from switchboard.brains.local.french_readings import loss_reading_without_loss
+
+    assert loss_reading_without_loss("lost_or_stolen_phone", "On peut le désactiver ?", "fr_FR")
+    assert not loss_reading_without_loss("lost_or_stolen_card", "J'ai égaré ma carte", "fr_FR")
+    assert not loss_reading_without_loss("lost_or_stolen_card", "On peut le désactiver ?", "en_GB")
+    decision = router.classify_in_context(
+        "Le bracelet, peut-on le désactiver quelques jours dans l'appli ?", FR
+    )
+    assert decision.route is Route.CARD_INFO
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon porte-clés a disparu",  # read as off-topic before: a human takes it
+        "Ma CB ont disparu de mon sac",
+        "Je vous contacte pour ma carte, elle ne marche plus",
+        "slt g perdu ma cb",
+    ],
+)
+def test_own_losses_are_handed_over(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, FR).route is Route.HANDOVER

@@ -109,7 +109,8 @@ _CAPABILITY = re.compile(
 #: everyone: activation, ordering, a feature). A negation keeps it personal.
 _CAPABILITY_FR = re.compile(
     r"^\W*(comment|puis-je|peut-on|est-ce que (je peux|on peut)|je peux|on peut|"
-    r"je voudrais|je souhaite|j'aimerais|combien de temps|en combien de temps|quel delai)\b"
+    r"je voudrais|je souhaite|j'aimerais|combien de temps|en combien de temps|quel delai|"
+    r"que (dois-je |doit-on |faut-il )?faire|qu'est-ce que je dois faire|quoi faire)\b"
     r".*\b(activer|commander|bloquer|debloquer|utiliser|ajouter|payer|obtenir|avoir|recevoir)\b"
 )
 _NEGATION_FR = re.compile(r"\b(ne|n'|pas|plus|jamais|aucun\w*)\b|\bn'")

@@ -30,6 +30,7 @@ from typing import Any
 
 from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SENSITIVE_INTENTS
 from switchboard.brains.local import english_readings as en
+from switchboard.brains.local import french_readings as frr
 from switchboard.brains.local.answer_wording import own_account_wording
 from switchboard.brains.local.answerability import (
     ANSWERABLE,
@@ -53,7 +54,6 @@ from switchboard.brains.local.answerability_fr import (
     person_reading_without_person,
 )
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
-from switchboard.brains.local.french_readings import vague_opener_fr
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
 from switchboard.domain.types import TOOL_ROUTES, Locale, Route
@@ -282,7 +282,8 @@ class CatalogRouter:
                 )
             ) or (locale is not Locale.FR_FR and _weak_sensitive_follow_up_en(base, fixed)):
                 follow = self._follow_up(fixed, reader.read(fixed), dialogue)
-                if follow is not None and field_cues(fixed, follow.route or Route.BRANCH):
+                cued = follow is not None and field_cues(fixed, follow.route or Route.BRANCH)
+                if follow is not None and (cued or frr.switches_channel(fixed, locale)):
                     return self._decision(follow, base, "sb_follow_up")
             weak = self._weak_sensitive(base, fixed, any_length=True) or (
                 # "Parlez-moi du bracelet sans contact" read as a request for a person at 0.4:
@@ -291,7 +292,8 @@ class CatalogRouter:
                 and base.confidence < WEAK_EXPLICIT_FR
                 and not asks_for_a_person(fixed)
             ) or (base.intent in EXPLICIT_INTENTS and person_reading_without_person(fixed))
-            weak = weak or vague_opener_fr(fixed, locale)  # "J'appelle pour une carte" (0.89)
+            weak = weak or frr.vague_opener_fr(fixed, locale)  # "J'appelle pour une carte" (0.89)
+            weak = weak or frr.loss_reading_without_loss(base.intent, fixed, locale)
             if locale is Locale.FR_FR and weak and not _TROUBLE_FR.search(fold(fixed)):
                 vague = reader.read(fixed)
                 if vague.vague:
@@ -638,7 +640,7 @@ _BRANCH_FIELD_WORDS = re.compile(
 _FR_OWN_EVENT = re.compile(
     r"\bon m'?a\b|\bm'(a|ont) (ete )?(preleve|debite|facture|vole|pris|bloque|refuse)\w*|"
     r"\b(a|ont|m'a) (garde|avale|mange|retenu|confisque|capture)\w* (ma|mon|la|le)\b|"
-    r"\b(ma|mon|la|le|elle|il) (\w+ )?(carte |compte |livret )?(est|a ete|s'est) "
+    r"\b(ma|mon|la|le|elle|il) (\w+ )?(carte |compte |livret )?(est|a ete|s'est|a|ont) "
     r"(bloque|refuse|pirate|vide|suspendu|gele|avale|desactive|perdu|vole|casse|abime|"
     r"endommage|disparu|expire|annule)\w*|"
     # trouble with a product or a request: "un souci avec la Visa Premier", "ne fonctionne

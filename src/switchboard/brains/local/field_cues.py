@@ -155,7 +155,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
 _FR_COST = (
     r"frais|cout\w*|tarifs?|prix|payant\w*|gratuit\w*|"
     r"(?<!gagner )combien(?! de (temps|jours)| (faut-il |dois-je |il faut )?gagner)|"
-    r"par mois|par an|mensualite\w*|cotisation\w*"
+    r"par mois|par an|mensualite\w*|cotisation\w*|factur\w*|tous les mois|chaque mois|"
+    r"tous les ans|chaque annee|abonnement\w*|mensuel\w*|annuel\w*"
 )
 FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.BRANCH, "phone"): re.compile(r"\b(telephone|numero|appeler|joindre|tel)\b"),
@@ -164,7 +165,9 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"\b(horaires?|ouvert\w*|ouvre\w*|ferme\w*|heures?|jusqu'a quand)\b"
     ),
     (Route.ACCOUNT_OPENING, "min_deposit"): re.compile(
-        r"\b(minimum|minimal\w*|depot|versement|verser|premier versement|a partir de combien)\b"
+        r"\b(minimum|minimal\w*|depot|versement|verser|premier versement|a partir de combien|"
+        r"combien pour (l'|le |la |en )?ouvrir|"
+        r"combien (faut-il|il faut|dois-je) (mettre|deposer))\b"
     ),
     (Route.ACCOUNT_OPENING, "overdraft"): re.compile(r"\b(decouvert\w*|agios)\b"),
     (Route.ACCOUNT_OPENING, "documents_required"): re.compile(
@@ -174,7 +177,8 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.ACCOUNT_OPENING, "requirements"): re.compile(
         r"\b(quel age|age|ans|majeur\w*|mineur\w*|conditions?|resid\w*|qui peut|"
-        r"eligib\w*|smartphone|(a|de|depuis) l'etranger|hors de france|non[- ]resident\w*)\b"
+        r"eligib\w*|smartphone|(a|de|depuis) l'etranger|hors de france|non[- ]resident\w*|"
+        r"immatricul\w*|siren|siret|domicili\w*|(faut-il|il faut|doit-on|faut) (etre|que))\b"
     ),
     (Route.ACCOUNT_OPENING, "processing_time"): re.compile(
         r"\b(combien de temps|combien de jours|delais?|duree|prend|rapidement|vite|quand)\b"
@@ -214,7 +218,10 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.CARD_INFO, "feature"): re.compile(
         r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"
         r"plafonds?|telephone|batterie|recharge|assistance|voyage\w*|physique|plastique|"
-        r"vraie carte|carte (reelle|materielle|en dur))\b"
+        r"vraie carte|carte (reelle|materielle|en dur)|pause|suspendre|geler|verrouill\w*|"
+        r"desactiv\w*|reactiv\w*|"
+        r"(payer|paiements?|acheter|achats?|utilis\w*|regler) (\w+ )?(en ligne|sur internet)|"
+        r"acheter|achats?|en magasin|commer[cç]ants?)\b"
     ),
 }
 
@@ -257,6 +264,8 @@ def field_cues(text: str, route: Route) -> list[str]:
         found[found.index("hours")] = "hours_day"
     if route is Route.CARD_INFO:
         found = _english_card_fields(text, found)
+    if route is Route.BRANCH and found and "address" not in found and _WHERE_FR.search(folded):
+        found.insert(0, "address")  # "Vous êtes où à Nantes et c'est ouvert jusqu'à quand ?"
     if route is Route.CARD_INFO and "feature" in found and _PHYSICAL_FR.search(folded):
         # "Je reçois une vraie carte avec la virtuelle ?": the feature line ("Aucune carte
         # physique n'est envoyée"), not the delivery time "reçois" would ask.
@@ -288,6 +297,8 @@ def _english_card_fields(text: str, found: list[str]) -> list[str]:
     return found
 
 
+#: French: where a branch is, asked next to another branch field.
+_WHERE_FR = re.compile(r"\b(vous etes ou|c'est ou|ou (est|se trouve|se situe|etes)|situee?)\b")
 #: French: a physical card asked about (the virtual card's "no physical card" line).
 _PHYSICAL_FR = re.compile(r"\b(physique|plastique|vraie carte|carte (reelle|materielle|en dur))\b")
 _WITHDRAWAL = re.compile(r"\b(withdraw\w*|atms?|cash machines?|cashpoints?)\b", re.IGNORECASE)

@@ -73,3 +73,45 @@ def vague_opener_fr(text: str, locale: Locale | str | None) -> bool:
         return False
     folded = fold(text).replace("’", "'")
     return bool(_VAGUE_OPENER_FR.match(folded))
+
+
+#: French: the other channel asked for after an account answer ("Et en ligne, c'est
+#: possible ?", "et en agence ?"): the last answer again, for that channel.
+_CHANNEL_SWITCH_FR = re.compile(
+    r"^\W*(et |mais |sinon |ok |d'accord )*(en ligne|sur internet|par internet|a distance|"
+    r"sur l'appli\w*|depuis l'appli\w*|par l'appli\w*|en agence|au guichet|sur place)\b"
+)
+
+
+def switches_channel(text: str, locale: Locale | str | None) -> bool:
+    """True for a short French follow-up that names the other channel (fr_FR only).
+
+    "Et en ligne c'est possible ?" after a branch answer asks the same thing online; at
+    most six words, opening with the channel.
+    """
+    if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
+        return False
+    return len(text.split()) <= 6 and bool(_CHANNEL_SWITCH_FR.match(fold(text)))
+
+
+#: Intents about something lost or stolen; the French router gives them to product
+#: questions that hold no loss at all ("on peut le désactiver un moment ?" as a lost phone).
+_LOSS_INTENTS = frozenset({"lost_or_stolen_card", "lost_or_stolen_phone"})
+#: A loss, a theft or the customer's own things: the loss reading stands.
+_LOSS_OR_OWN_FR = re.compile(
+    r"\b(perd\w*|perte|vol\w*|egar\w*|disparu\w*|retrouv\w*|plus|avale\w*|garde\w*|pique\w*|"
+    r"arrach\w*|oubli\w*|derob\w*|reste\w*|pass\w*|ou est|ma|mon|mes|m'|j'ai|on m'a|"
+    r"fraud\w*|pirat\w*|urgen\w*|opposition|bloqu\w*|ne|pas|n')\b|\bn'|\bm'"
+)
+
+
+def loss_reading_without_loss(intent: str, text: str, locale: Locale | str | None) -> bool:
+    """True when a lost-or-stolen reading of a French line has no loss in it (fr_FR only).
+
+    "Le porte-clés, on peut le désactiver un moment ?" read as a lost phone at 0.6: no
+    word of losing, theft, trouble or the customer's own things ("ma", "mon", "j'ai"),
+    so the caller may read it like a weak reading (against the catalog, when it asks).
+    """
+    if str(getattr(locale, "value", locale)) != Locale.FR_FR.value or intent not in _LOSS_INTENTS:
+        return False
+    return not _LOSS_OR_OWN_FR.search(fold(text))
