@@ -213,3 +213,62 @@ def test_loss_reading_without_loss(router: CatalogRouter) -> None:
 )
 def test_own_losses_are_handed_over(router: CatalogRouter, text: str) -> None:
     assert router.classify_in_context(text, FR).route is Route.HANDOVER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon père est mort le mois dernier, il avait un compte chez vous",
+        "C'est pour la succession de ma tante",
+        "Mon épouse nous a quittés, que devient sa carte ?",
+    ],
+)
+def test_bereavement_is_handed_over(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, FR).route is Route.HANDOVER
+
+
+def test_bereavement_fr_only() -> None:
+    from switchboard.brains.local.french_readings import needs_human_fr
+
+    assert needs_human_fr("mon grand-père est décédé", "fr_FR")
+    assert not needs_human_fr("mon grand-père est décédé", "en_GB")
+    assert not needs_human_fr("la carte Premier coûte combien ?", "fr_FR")
+
+
+@pytest.mark.parametrize(
+    ("text", "route", "field"),
+    [
+        # Asking about oneself: a fact given to be answered for it, "j'ai droit".
+        ("Moi je suis boursier, est-ce que j'ai droit au compte étudiant ?",
+         Route.ACCOUNT_OPENING, "requirements"),
+        ("Je compte ouvrir un compte en ligne, je reçois ma carte en combien de jours ?",
+         Route.ACCOUNT_OPENING, "processing_time"),
+        ("Les horaires d'ouverture de l'agence Bastille ?", Route.BRANCH, "hours"),
+        ("La Premier a un numéro dédié ?", Route.CARD_INFO, "feature"),
+    ],
+)
+def test_round6_more_product_questions(
+    router: CatalogRouter, text: str, route: Route, field: str
+) -> None:
+    decision = router.classify_in_context(text, FR)
+    assert decision.route is route
+    assert field in decision.fields
+
+
+def test_earnings_are_eligibility_not_fees() -> None:
+    assert field_cues("il faut toucher combien pour la Premier ?", Route.CARD_INFO)[:1] == [
+        "eligibility"
+    ]
+
+
+def test_shorthand_and_pro_version() -> None:
+    assert "qu'est-ce que" in spell_fixer(Locale.FR_FR).fix("keske je dois fournir")
+    assert extract_slots("et la formule pro ?", Locale.FR_FR).account_type == "business"
+    # "les pros" of a branch's services names no account.
+    slots = extract_slots("l'agence propose des services aux pros ?", Locale.FR_FR)
+    assert slots.account_type is None
+
+
+def test_vague_opener_with_info_about() -> None:
+    assert vague_opener_fr("Bonsoir, c'était pour une info sur les comptes", Locale.FR_FR)
+    assert vague_opener_fr("j'aurais voulu quelques précisions", Locale.FR_FR)

@@ -30,7 +30,8 @@ _ACCOUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(business(?! (days?|hours))|company|companies|sole trader|limited company|ltd|llc|"
             r"self[- ]employed|freelancer?|entreprise|professionnel\w*|societe|"
-            r"comptes? pros?|(auto|micro)[- ]?entrepreneurs?|sarl|eurl|sasu)\b"
+            r"comptes? pros?|(auto|micro)[- ]?entrepreneurs?|sarl|eurl|sasu|"
+            r"(version|offre|formule|option) pros?)\b"
         ),
     ),
     ("savings", re.compile(r"\b(savings?|saver|isa|epargne|livret)\b")),

@@ -246,7 +246,10 @@ _TOPICS_FR: dict[Route, re.Pattern[str]] = {
         r"\b(porte[- ]?cles?|bracelets?|distributeurs?|retraits?|retirer|cb|carte bleue|apple pay|"
         r"google pay|payer (avec|par) (mon |le |votre )?(telephone|portable|mobile|montre))\b"
     ),
-    Route.BRANCH: re.compile(r"\b(agences?|agense|agance|guichets?|succursales?)\b"),
+    Route.BRANCH: re.compile(
+        r"\b(agences?|agense|agance|guichets?|succursales?|"
+        r"(heures?|horaires?|jours?) d'(ouverture|fermeture))\b"
+    ),
     Route.ACCOUNT_OPENING: re.compile(
         r"\b(comptes?|livrets?|epargne|ouvrir|ouverture|papiers|justificatifs?|rib)\b"
     ),

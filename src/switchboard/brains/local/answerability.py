@@ -1,9 +1,7 @@
 """Answerability from the catalog: can the tools answer this question, and with which field?
 
-The router (BANKING77/CLINC150 intents) says which known intent an utterance
-resembles; most of those intents are about the customer's *own* account, so a
-general product question that looks like one of them used to go to a human.
-This module asks a different question: is the answer in our catalog?
+The router (BANKING77/CLINC150 intents) says which known intent an utterance resembles,
+mostly about the customer's *own* account; this module asks: is the answer in our catalog?
 
 Per question (:func:`CatalogReader.read`):
 
@@ -426,8 +424,9 @@ _HYPOTHETICAL = re.compile(
     r"\b(if|once|when|after) (i|we) (open|opened|apply|applied|sign up|order|join|switch|"
     r"become)\b|\b(after|once|when|before) (opening|signing up|applying|joining)\b|"
     r"\b(si|quand|lorsque|une fois que) (j'ouvre|je souscris|je commande|je deviens|"
-    r"on ouvre)\b|\bpour que (mon|ma) (\w+ ){1,2}soit (valide|ouvert|actif|active|pret)\w*|"
-    r"\b(my future|ma future|mon futur)\b",
+    r"on ouvre)\b|\bje (vais|compte|veux|voudrais|souhaite|pense) ouvrir\b|"
+    r"\bpour que (mon|ma) (\w+ ){1,2}soit (valid|ouvert|activ|pret)\w*|\b(ma|mon) futur\w*\b|"
+    r"\bmy future\b",
     re.IGNORECASE,
 )
 
@@ -480,13 +479,14 @@ _ASKS_FR_FIRST = re.compile(
 )
 #: French ways of asking that use the first person without speaking of oneself.
 _ASKING_SELF_FR = re.compile(
-    r"\b(puis-je|dois-je|est-ce que je (peux|dois|pourrais)|je (peux|pourrais|dois|voudrais|"
+    r"\b(puis-je|dois-je|est-ce que je (peux|peut|dois|doit|pourrais)|"
+    r"je (peux|peut|doit|pourrais|dois|voudrais|"
     r"souhaite|souhaiterais|cherche|veux|vais)|j'aimerais|j'ai besoin|comment (je|puis-je)|"
-    r"ai-je|faut-il que je|je m'interesse|je suis interesse\w*|"
+    r"ai-je|faut-il que je|je m'interesse|je suis interesse\w*|(est-ce que )?j'(y )?ai droit|"
     # A fact about oneself, given to be answered for it ("je suis étudiant, je peux…").
-    r"je suis (un |une )?(etudiant\w*|majeur\w*|mineur\w*|salarie\w*|independant\w*|"
+    r"(moi,? )?je suis (un |une )?(etudiant\w*|majeur\w*|mineur\w*|salarie\w*|independant\w*|"
     r"(auto-)?entrepreneur\w*|retraite\w*|francais\w*|resident\w*|nouveau client|"
-    r"nouvelle cliente)|j'ai \d+ ans|j'habite( a| en| dans)?|"
+    r"nouvelle cliente|au smic|au chomage|boursier\w*)|j'ai \d+ ans|j'habite( a| en| dans)?|"
     r"je pars (en voyage|a l'etranger|en vacances)|je voyage)\b"
 )
 
@@ -656,8 +656,7 @@ class CatalogReader:
         best, score = hits[0]
         place = self.index.branch_named(text)
         if place is not None and (
-            not slots.location
-            or self.index.branch_in(place, str(slots.location))
+            not slots.location or self.index.branch_in(place, str(slots.location))
             # fr_FR: "près de la gare Part-Dieu" names the branch, not a place "Gare"
             or (self.locale is Locale.FR_FR and not self.index.branch_city(str(slots.location)))
         ):
@@ -726,8 +725,8 @@ class CatalogReader:
             topic=topic,
             inferred_card=inferred,
         )
-        vague = is_vague(text) or vague_in_english(text, self.locale)
-        vague = vague or vague_opener_fr(text, self.locale)
+        loc = self.locale
+        vague = is_vague(text) or vague_in_english(text, loc) or vague_opener_fr(text, loc)
         reading.vague = vague and not self._has_question(text, slots)
         return reading
 

@@ -55,7 +55,7 @@ _WANTS_TO_KNOW_FR = re.compile(
 ELLIPSIS_MAX_WORDS = 5
 #: Longest French line a request-for-a-person reading with no person word may be read
 #: in the dialogue's context ("Je peux les joindre à quel numéro ?" after a branch answer).
-CONTEXT_MAX_WORDS = 8
+CONTEXT_MAX_WORDS = 12
 
 
 def names_person_or_contact(text: str) -> bool:

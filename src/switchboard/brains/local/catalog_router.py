@@ -362,7 +362,9 @@ class CatalogRouter:
                     update={"route": Route.HANDOVER, "intent": "sb_own_event_fr", "fields": []}
                 )
             return base
-        if base.route is not Route.HANDOVER and en.needs_human(text, reader.locale):
+        if base.route is not Route.HANDOVER and (
+            en.needs_human(text, reader.locale) or frr.needs_human_fr(text, reader.locale)
+        ):
             # "My paycheck hasn't posted yet": the customer's own money, late or missing.
             return base.model_copy(
                 update={"route": Route.HANDOVER, "intent": "sb_own_money_incident", "fields": []}

@@ -154,7 +154,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
 #: "combien" alone is a fee only when it is not "combien de temps/jours" nor earnings.
 _FR_COST = (
     r"frais|cout\w*|tarifs?|prix|payant\w*|gratuit\w*|"
-    r"(?<!gagner )combien(?! de (temps|jours)| (faut-il |dois-je |il faut )?gagner)|"
+    r"(?<!gagner )(?<!toucher )combien"
+    r"(?! de (temps|jours)| (faut-il |dois-je |il faut )?(gagner|toucher|percevoir))|"
     r"par mois|par an|mensualite\w*|cotisation\w*|factur\w*|tous les mois|chaque mois|"
     r"tous les ans|chaque annee|abonnement\w*|mensuel\w*|annuel\w*"
 )
@@ -178,7 +179,8 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.ACCOUNT_OPENING, "requirements"): re.compile(
         r"\b(quel age|age|ans|majeur\w*|mineur\w*|conditions?|resid\w*|qui peut|"
         r"eligib\w*|smartphone|(a|de|depuis) l'etranger|hors de france|non[- ]resident\w*|"
-        r"immatricul\w*|siren|siret|domicili\w*|(faut-il|il faut|doit-on|faut) (etre|que))\b"
+        r"immatricul\w*|siren|siret|domicili\w*|(faut-il|il faut|doit-on|faut) (etre|que)|"
+        r"(y )?(avoir|ai|a) droit)\b"
     ),
     (Route.ACCOUNT_OPENING, "processing_time"): re.compile(
         r"\b(combien de temps|combien de jours|delais?|duree|prend|rapidement|vite|quand)\b"
@@ -199,9 +201,9 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"(une|la) carte( bancaire| visa)?)\b"
     ),
     (Route.CARD_INFO, "eligibility"): re.compile(
-        r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|"
-        r"avoir droit|y avoir droit|\d+ ans|age (minimum|minimal|requis)|limite d'age|"
-        r"age limite|a partir de quel age|quel est l'age|majeur\w*|mineur\w*|"
+        r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|toucher|percevoir|"
+        r"(avoir|ai|a|as) droit|y (avoir|ai|a) droit|\d+ ans|age (minimum|minimal|requis)|"
+        r"limite d'age|age limite|a partir de quel age|quel est l'age|majeur\w*|mineur\w*|"
         r"(faut-il|il faut) (avoir )?(un|une) (compte|carte))\b"
     ),
     (Route.CARD_INFO, "delivery_time"): re.compile(
@@ -219,7 +221,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"
         r"plafonds?|telephone|batterie|recharge|assistance|voyage\w*|physique|plastique|"
         r"vraie carte|carte (reelle|materielle|en dur)|pause|suspendre|geler|verrouill\w*|"
-        r"desactiv\w*|reactiv\w*|"
+        r"desactiv\w*|reactiv\w*|piles?|charger|ligne (dediee|telephonique)|numero dedie|"
         r"(payer|paiements?|acheter|achats?|utilis\w*|regler) (\w+ )?(en ligne|sur internet)|"
         r"acheter|achats?|en magasin|commer[cç]ants?)\b"
     ),

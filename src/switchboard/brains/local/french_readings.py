@@ -28,7 +28,8 @@ _GREETING = (
 _ANNOUNCE = (
     r"(je (vous )?(appelle|contacte|ecris|telephone|sollicite|joins)|j'appelle|"
     r"je (me )?(renseigne|permets de vous (contacter|ecrire))|"
-    r"(je (voudrais|voulais|souhaite|souhaiterais|souhaitais)|j'aimerais|j'aurais aime) "
+    r"(je (voudrais|voulais|souhaite|souhaiterais|souhaitais)|j'aimerais|j'aurais aime|"
+    r"j'aurais voulu|j'aurais souhaite) "
     r"(me renseigner|vous (poser|demander) (une|quelque) (\w+ )?(question|chose)|"
     r"(avoir |obtenir )?(un |une |des |quelques )?(petits? |petites? )?"
     r"(renseignements?|infos?|informations?|precisions?|conseils?|question)|de l'aide)|"
@@ -50,7 +51,7 @@ _ABOUT = (
     r"(\W+(pour|sur|au sujet|a propos|concernant|par rapport|rapport|pour une histoire|"
     r"a savoir sur|en ce qui concerne|niveau|cote))?"
     r"(\W+(une histoire|une question|une demande|un renseignement|une info|des infos))?"
-    r"(\W+(de|d'|du|des|a|aux|avec))?"
+    r"(\W+(de|d'|du|des|a|aux|avec|sur|concernant|au sujet d\w*|a propos d\w*))?"
     r"(\W*(un|une|des|les|la|le|l'|vos|votre|d'un|d'une|de|du|d'))?"
     r"(\W*(cartes?|cb|comptes?|livrets?|agences?|banque|produits?|offres?|services?|"
     r"epargne|ouverture( d'un compte| de compte)?|bracelets?|porte-cles)"
@@ -115,3 +116,22 @@ def loss_reading_without_loss(intent: str, text: str, locale: Locale | str | Non
     if str(getattr(locale, "value", locale)) != Locale.FR_FR.value or intent not in _LOSS_INTENTS:
         return False
     return not _LOSS_OR_OWN_FR.search(fold(text))
+
+
+#: A death in the family or of the customer (accent-folded): a human takes it (seed 2).
+_BEREAVEMENT_FR = re.compile(
+    r"\b(decede\w*|deces|morte?s?|nous a quitte\w*|m'a quitte\w*|nous ont quitte\w*|"
+    r"succession\w*|heritage\w*|herit(e|er|ier|iere|iers)\b|notaire|obseques|enterrement|"
+    r"veuf|veuve|defunt\w*|disparition)\b"
+)
+
+
+def needs_human_fr(text: str, locale: Locale | str | None) -> bool:
+    """True for French lines a human takes whatever the router read (fr_FR only).
+
+    A bereavement ("Ma grand-mère est morte et elle avait un livret chez vous", "la
+    succession de mon père"): the router read some as off-topic and declined them.
+    """
+    if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
+        return False
+    return bool(_BEREAVEMENT_FR.search(fold(text)))
