@@ -272,3 +272,55 @@ def test_shorthand_and_pro_version() -> None:
 def test_vague_opener_with_info_about() -> None:
     assert vague_opener_fr("Bonsoir, c'était pour une info sur les comptes", Locale.FR_FR)
     assert vague_opener_fr("j'aurais voulu quelques précisions", Locale.FR_FR)
+
+
+def test_premier_as_an_adjective_names_no_card() -> None:
+    assert extract_slots("le premier versement du livret", Locale.FR_FR).card_type is None
+    assert extract_slots("le premier dépôt du compte", Locale.FR_FR).card_type is None
+    assert extract_slots("la Visa Premier à l'étranger", Locale.FR_FR).card_type == "premium"
+
+
+def test_demonym_names_the_city() -> None:
+    from switchboard.brains.local.french_readings import respell_fr
+
+    assert respell_fr("votre agence lyonnaise ?", Locale.FR_FR) == "votre agence de Lyon ?"
+    assert respell_fr("votre agence lyonnaise ?", Locale.EN_GB) == "votre agence lyonnaise ?"
+
+
+@pytest.mark.parametrize(
+    ("text", "route", "field"),
+    [
+        ("Payer en devises avec la Classic, ça fait une commission ?", Route.CARD_INFO, "fees"),
+        ("Faut-il déjà avoir une CB pour le bracelet ?", Route.CARD_INFO, "eligibility"),
+        ("Le livret en agence, il est utilisable tout de suite ?", Route.ACCOUNT_OPENING,
+         "processing_time"),
+        ("La signature du contrat se fait comment en ligne ?", Route.ACCOUNT_OPENING,
+         "process_steps"),
+    ],
+)
+def test_round6_cues_t26(text: str, route: Route, field: str) -> None:
+    assert field in field_cues(text, route)
+
+
+def test_statement_then_request_splits() -> None:
+    from switchboard.brains.local.catalog_router import question_parts
+
+    parts = question_parts(
+        "Je cherche une agence à Lille, et pouvez-vous me dire le prix du bracelet ?",
+        Locale.FR_FR,
+    )
+    assert len(parts) == 2
+    # What to bring is a visit: the branch channel.
+    assert extract_slots("quels papiers apporter pour un livret", Locale.FR_FR).channel == "branch"
+
+
+def test_terse_proof_of_address_query(router: CatalogRouter) -> None:
+    decision = router.classify_in_context("quel justificatif de domicile vous acceptez", FR)
+    assert decision.route is Route.ACCOUNT_OPENING
+    assert "documents_required" in decision.fields
+
+
+def test_opener_with_a_question_to_ask(router: CatalogRouter) -> None:
+    assert router.classify_in_context("Oui bonjour, j'ai une question à vous poser", FR).intent == (
+        "sb_vague"
+    )

@@ -58,7 +58,10 @@ _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "premium",
         re.compile(
-            r"\b(premium|premier|gold|platinum|metal|black card|haut de gamme|"
+            # "le premier versement", "les premiers mois" name no card
+            r"\b(premium|premier(?!s| (versement|depot|dépôt|paiement|retrait|mois|jour|achat|"
+            r"virement|rendez-vous|contact|pas|compte|livret|temps|lieu|trimestre))|gold|"
+            r"platinum|metal|black card|haut de gamme|"
             r"(carte|visa|cb) premi[eè]re)\b"
         ),
     ),
@@ -67,7 +70,7 @@ _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 _BRANCH_CHANNEL = re.compile(
     r"\b(branch|branches|in person|in-person|visit|face to face|face-to-face|walk in|"
-    r"at the bank|in store|agence|en agence|guichet)\b"
+    r"at the bank|in store|agence|en agence|guichet|apporter|amener|me munir)\b"
 )
 _DIGITAL_CHANNEL = re.compile(
     r"\b(online|on line|on-line|digital|digitally|app|mobile|website|web site|internet|"

@@ -10,9 +10,8 @@ Per question (:func:`CatalogReader.read`):
 2. **Topic and entities** come from the slot extractor (card type, account type,
    channel, location) and from topic words; **fields** from field cues (fee,
    eligibility, delivery, hours and a day, phone, address, documents...).
-3. **Retrieval**: the question's multilingual embedding is compared with every
-   catalog fact phrasing (:mod:`catalog_facts`); the closest fact's cosine is the
-   answerability score, and its route/field/entities fill what the cues left open
+3. **Retrieval**: the closest catalog fact phrasing (:mod:`catalog_facts`) by multilingual
+   embedding gives the answerability score (its cosine) and fills what the cues left open
    (a feature question finds the card whose feature line matches).
 
 The result is a :class:`Reading`; :mod:`catalog_router` turns readings into the
@@ -575,7 +574,7 @@ def is_product_question(text: str, reading: Reading) -> bool:
     if (
         reading.route is Route.ACCOUNT_OPENING
         and "documents_required" in reading.fields
-        and _DOCUMENTS_ASKED.search(text)
+        and _DOCUMENTS_ASKED.search(folded)
     ):
         return True  # "What proof of address do you accept?": the bank's own list
     return (
@@ -587,7 +586,7 @@ def is_product_question(text: str, reading: Reading) -> bool:
 
 
 #: Asking which documents the bank takes (an account-opening documents question only).
-_DOCUMENTS_ASKED = re.compile(r"\bdo you (accept|take|require|need|ask for)\b", re.IGNORECASE)
+_DOCUMENTS_ASKED = re.compile(r"\bdo you (accept|take|require|need|ask for)\b|\bjustificatifs? d")
 
 
 def is_plain_product_part(text: str, reading: Reading) -> bool:

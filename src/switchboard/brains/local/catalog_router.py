@@ -9,10 +9,9 @@ implements both ``classify(text)`` and ``classify_in_context(text, context)``
    handover policy's fine intent sets, ``agent/handover.py``) are kept as they are;
 3. several questions in one message are split and read one by one (``parts``):
    each part the tools cover is answered, a part that needs a human is marked;
-4. a vague opener becomes a clarifying question (intent ``sb_vague``), never a
-   handover;
-5. a follow-up ("and on Saturday?", "what about online?", "I'm 34 and live in
-   the UK") takes its route and tool arguments from the dialogue state;
+4. a vague opener becomes a clarifying question (intent ``sb_vague``), never a handover;
+5. a follow-up ("and on Saturday?", "what about online?", "I'm 34 and live in the UK")
+   takes its route and tool arguments from the dialogue state;
 6. a product question the catalog answers (closest fact cosine over
    :data:`ANSWERABLE`, no own-account wording) goes to its tool route with the
    asked ``fields`` and ``entities``, even when the router read a BANKING77
@@ -114,7 +113,8 @@ _LEAD = re.compile(r"^\s*(and|also|plus|then)\b[\s,]*", re.IGNORECASE)
 #: French joins between two questions ("Combien coûte la Visa Premier et où est votre agence…").
 _SPLIT_FR = re.compile(
     r",?\s+(?:et|puis|mais)\s+(?=(?:où|ou est|quel\w*|combien|comment|quand|est-ce|pourquoi|"
-    r"puis-je|peut-on|y a-t-il|avez-vous|faut-il)\b)|"
+    r"puis-je|peut-on|y a-t-il|avez-vous|faut-il|pouvez-vous|pourriez-vous|vous pouvez|"
+    r"vous pourriez|dites-moi|indiquez-moi|je peux|on peut|il y a|c'est)\b)|"
     r",\s+(?=(?:où|quel\w*|combien|comment|quand|est-ce|puis-je|avez-vous|y a-t-il)\b)",
     re.IGNORECASE,
 )
@@ -255,7 +255,7 @@ class CatalogRouter:
         locale = Locale(context.get("locale") or Locale.EN_GB.value)
         dialogue: dict[str, Any] = dict(context.get("dialogue") or {})
         fixed = spell_fixer(locale).fix(text) if text.strip() else text
-        fixed = en.respell(fixed, locale)  # English real-word slips ("debt card")
+        fixed = frr.respell_fr(en.respell(fixed, locale), locale)  # "debt card", "marseillaise"
         inner = self.inner_for(locale)
         base = inner.classify(fixed)
         if not fixed.strip():
@@ -704,7 +704,7 @@ _ASKS = re.compile(
 #: French question words on accent-folded text ("où" → "ou").
 _ASKS_FR = re.compile(
     r"^\W*(ou|quel\w*|combien|comment|quand|est-ce|puis-je|peut-on|y a-t-il|avez-vous|"
-    r"faut-il|je peux|on peut|vous avez|il y a)\b"
+    r"faut-il|je peux|on peut|vous avez|il y a|je (re)?cherche)\b"
 )
 #: A join that puts a new question next to the last one ("+", ";", "and", "also", "et").
 _EXPLICIT_JOIN = re.compile(r"\+|;|\b(and|also|plus|et|aussi|puis|mais)\b", re.IGNORECASE)

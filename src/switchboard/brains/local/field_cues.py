@@ -157,7 +157,8 @@ _FR_COST = (
     r"(?<!gagner )(?<!toucher )combien"
     r"(?! de (temps|jours)| (faut-il |dois-je |il faut )?(gagner|toucher|percevoir))|"
     r"par mois|par an|mensualite\w*|cotisation\w*|factur\w*|tous les mois|chaque mois|"
-    r"tous les ans|chaque annee|abonnement\w*|mensuel\w*|annuel\w*"
+    r"tous les ans|chaque annee|abonnement\w*|mensuel\w*|annuel\w*|commissions?|surcout\w*|"
+    r"majoration\w*"
 )
 FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.BRANCH, "phone"): re.compile(r"\b(telephone|numero|appeler|joindre|tel)\b"),
@@ -183,13 +184,15 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"(y )?(avoir|ai|a) droit)\b"
     ),
     (Route.ACCOUNT_OPENING, "processing_time"): re.compile(
-        r"\b(combien de temps|combien de jours|delais?|duree|prend|rapidement|vite|quand)\b"
+        r"\b(combien de temps|combien de jours|delais?|duree|prend|rapidement|vite|quand|actif|"
+        r"active|utilisable|tout de suite|immediat\w*|aussitot)\b"
     ),
     (Route.ACCOUNT_OPENING, "monthly_fee"): re.compile(rf"\b({_FR_COST}|tenue de compte)\b"),
     (Route.ACCOUNT_OPENING, "process_steps"): re.compile(
         r"\b(etapes?|procedure|demarches?|deroul\w*|comment (faire pour )?ouvrir|"
         r"comment (on ouvre|ouvre-t-on|puis-je ouvrir|je peux ouvrir)|"
-        r"verifi\w* (mon |votre |l')?identite|comment (ca )?se passe)\b"
+        r"verifi\w* (mon |votre |l')?identite|comment (ca )?se passe|sign\w*|contrat|"
+        r"convention)\b"
     ),
     (Route.ACCOUNT_OPENING, "benefits"): re.compile(
         r"\b(avantages?|proposez-vous|vous proposez|parlez-moi|c'est quoi|interet|"
@@ -204,7 +207,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|toucher|percevoir|"
         r"(avoir|ai|a|as) droit|y (avoir|ai|a) droit|\d+ ans|age (minimum|minimal|requis)|"
         r"limite d'age|age limite|a partir de quel age|quel est l'age|majeur\w*|mineur\w*|"
-        r"(faut-il|il faut) (avoir )?(un|une) (compte|carte))\b"
+        r"(faut-il|il faut) (deja )?(avoir )?(un|une) (compte|carte|cb))\b"
     ),
     (Route.CARD_INFO, "delivery_time"): re.compile(
         r"\b(combien de jours|combien de temps|delais?|livr(?!ets?\b)\w*|recoi\w*|recevoir|recu|"
@@ -215,7 +218,8 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"\b(commander|obtenir|comment (l'|en )?(avoir|recevoir|demander))\b"
     ),
     (Route.CARD_INFO, "fees"): re.compile(
-        rf"\b({_FR_COST}|etranger|hors zone euro|hors de la zone euro|retraits?|distributeurs?)\b"
+        rf"\b({_FR_COST}|etranger|hors zone euro|hors de la zone euro|retraits?|distributeurs?|"
+        r"en dollars|en devises?|autre devise)\b"
     ),
     (Route.CARD_INFO, "feature"): re.compile(
         r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"

@@ -33,7 +33,8 @@ _ANNOUNCE = (
     r"(me renseigner|vous (poser|demander) (une|quelque) (\w+ )?(question|chose)|"
     r"(avoir |obtenir )?(un |une |des |quelques )?(petits? |petites? )?"
     r"(renseignements?|infos?|informations?|precisions?|conseils?|question)|de l'aide)|"
-    r"(j'ai|j'aurais|g) (une|quelques|deux|plusieurs) (petites? )?(questions?|demandes?)|"
+    r"(j'ai|j'aurais|g) (une|quelques|deux|plusieurs) (petites? )?(questions?|demandes?)"
+    r"( a (vous )?(poser|demander|soumettre))?|"
     r"(j'ai|j'aurais) besoin (d'un |d'une |de |d'|des )?(quelques |plusieurs )?"
     r"(petits? |petites? )?"
     r"(renseignements?|infos?|informations?|aide|conseils?|precisions?|votre aide)|"
@@ -135,3 +136,29 @@ def needs_human_fr(text: str, locale: Locale | str | None) -> bool:
     if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
         return False
     return bool(_BEREAVEMENT_FR.search(fold(text)))
+
+
+#: A city's inhabitants' adjective, for the city ("votre agence marseillaise").
+_DEMONYMS_FR = {
+    "parisien": "Paris",
+    "lyonnais": "Lyon",
+    "marseillais": "Marseille",
+    "toulousain": "Toulouse",
+    "bordelais": "Bordeaux",
+    "lillois": "Lille",
+    "nantais": "Nantes",
+}
+_DEMONYM_FR = re.compile(
+    r"\b(agences?|succursales?|bureaux?) (" + "|".join(_DEMONYMS_FR) + r")(e|es|s|ne|nes)?\b",
+    re.IGNORECASE,
+)
+
+
+def respell_fr(text: str, locale: Locale | str | None) -> str:
+    """``text`` with a branch named by its city's adjective spelt as the city (fr_FR only).
+
+    "l'adresse de votre agence marseillaise" → "… agence de Marseille".
+    """
+    if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
+        return text
+    return _DEMONYM_FR.sub(lambda m: f"{m.group(1)} de {_DEMONYMS_FR[m.group(2).lower()]}", text)
