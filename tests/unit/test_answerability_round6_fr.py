@@ -324,3 +324,24 @@ def test_opener_with_a_question_to_ask(router: CatalogRouter) -> None:
     assert router.classify_in_context("Oui bonjour, j'ai une question à vous poser", FR).intent == (
         "sb_vague"
     )
+
+
+def test_a_trip_before_the_question(router: CatalogRouter) -> None:
+    decision = router.classify_in_context(
+        "Je pars au Portugal cet été, la Premier prend des frais là-bas ?", FR
+    )
+    assert decision.route is Route.CARD_INFO
+    assert "fees" in decision.fields
+
+
+def test_card_features_and_rib_cues() -> None:
+    assert "features" in field_cues("Et quels sont ses avantages ?", Route.CARD_INFO)
+    assert "documents_required" in field_cues(
+        "Il faut un RIB pour ouvrir en ligne ?", Route.ACCOUNT_OPENING
+    )
+
+
+def test_opener_with_obtain_information(router: CatalogRouter) -> None:
+    # "obtenir" is the card ordering cue, but here it only announces the question.
+    text = "Bonsoir à vous, je voudrais obtenir des informations"
+    assert router.classify_in_context(text, FR).intent == "sb_vague"

@@ -486,7 +486,7 @@ _ASKING_SELF_FR = re.compile(
     r"(moi,? )?je suis (un |une )?(etudiant\w*|majeur\w*|mineur\w*|salarie\w*|independant\w*|"
     r"(auto-)?entrepreneur\w*|retraite\w*|francais\w*|resident\w*|nouveau client|"
     r"nouvelle cliente|au smic|au chomage|boursier\w*)|j'ai \d+ ans|j'habite( a| en| dans)?|"
-    r"je pars (en voyage|a l'etranger|en vacances)|je voyage)\b"
+    r"je (pars|vais partir|voyage) (en|au|aux|a|pour) [\w'-]+|je voyage)\b"
 )
 
 
@@ -724,9 +724,9 @@ class CatalogReader:
             topic=topic,
             inferred_card=inferred,
         )
-        loc = self.locale
-        vague = is_vague(text) or vague_in_english(text, loc) or vague_opener_fr(text, loc)
-        reading.vague = vague and not self._has_question(text, slots)
+        opener = vague_opener_fr(text, self.locale) and not (slots.location or slots.card_type)
+        vague = is_vague(text) or vague_in_english(text, self.locale)
+        reading.vague = opener or (vague and not self._has_question(text, slots))
         return reading
 
     def _feature_entities(

@@ -175,7 +175,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.ACCOUNT_OPENING, "documents_required"): re.compile(
         r"\b(documents?|papiers?|pieces?|justificatifs?|(il )?(me |nous )?faut quoi|"
         r"faut-il quoi|qu'est-ce qu'il (me )?faut|"
-        r"que faut-il|quoi fournir|fournir|apporter|kbis|passeport|carte d'identite)\b"
+        r"que faut-il|quoi fournir|fournir|apporter|kbis|passeport|carte d'identite|rib)\b"
     ),
     (Route.ACCOUNT_OPENING, "requirements"): re.compile(
         r"\b(quel age|age|ans|majeur\w*|mineur\w*|conditions?|resid\w*|qui peut|"
@@ -272,6 +272,8 @@ def field_cues(text: str, route: Route) -> list[str]:
         found = _english_card_fields(text, found)
     if route is Route.BRANCH and found and "address" not in found and _WHERE_FR.search(folded):
         found.insert(0, "address")  # "Vous êtes où à Nantes et c'est ouvert jusqu'à quand ?"
+    if route is Route.CARD_INFO and _FEATURES_FR.search(folded) and "features" not in found:
+        found.append("features")  # "ses avantages": the card's whole feature list
     if route is Route.CARD_INFO and "feature" in found and _PHYSICAL_FR.search(folded):
         # "Je reçois une vraie carte avec la virtuelle ?": the feature line ("Aucune carte
         # physique n'est envoyée"), not the delivery time "reçois" would ask.
@@ -305,6 +307,10 @@ def _english_card_fields(text: str, found: list[str]) -> list[str]:
 
 #: French: where a branch is, asked next to another branch field.
 _WHERE_FR = re.compile(r"\b(vous etes ou|c'est ou|ou (est|se trouve|se situe|etes)|situee?)\b")
+#: French: what a card offers, as a whole ("les avantages de la Premier").
+_FEATURES_FR = re.compile(
+    r"\b(avantages?|atouts?|points forts|fonctionnalites|ce qu'elle (offre|propose))\b"
+)
 #: French: a physical card asked about (the virtual card's "no physical card" line).
 _PHYSICAL_FR = re.compile(r"\b(physique|plastique|vraie carte|carte (reelle|materielle|en dur))\b")
 _WITHDRAWAL = re.compile(r"\b(withdraw\w*|atms?|cash machines?|cashpoints?)\b", re.IGNORECASE)

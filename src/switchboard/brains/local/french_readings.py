@@ -22,7 +22,7 @@ from switchboard.domain.types import Locale
 #: A greeting or a form of address opening a line ("Bonjour madame,", "Re-bonjour").
 _GREETING = (
     r"((bonjour|bonsoir|salut|rebonjour|re-bonjour|re|allo|hello|coucou|madame|monsieur|"
-    r"mademoiselle|oui|alors|voila|euh)\W+)*"
+    r"mademoiselle|oui|alors|voila|euh|a vous|a tous)\W+)*"
 )
 #: Announcing a subject or a wish to ask, without asking yet (accent-folded).
 _ANNOUNCE = (
