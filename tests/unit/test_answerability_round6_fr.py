@@ -345,3 +345,53 @@ def test_opener_with_obtain_information(router: CatalogRouter) -> None:
     # "obtenir" is the card ordering cue, but here it only announces the question.
     text = "Bonsoir à vous, je voudrais obtenir des informations"
     assert router.classify_in_context(text, FR).intent == "sb_vague"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tu crois qu'il va neiger à Lille demain ?",  # a place we have a branch in, no banking
+        "Il y a du monde à la plage de Marseille ?",
+    ],
+)
+def test_weak_handover_without_banking_words_is_off_topic(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, FR).route is not Route.HANDOVER
+
+
+def test_off_topic_fr_keeps_protected_and_banking_lines() -> None:
+    from switchboard.brains.local.french_readings import off_topic_fr
+    from switchboard.ports import RouteDecision
+
+    weak = RouteDecision(route=Route.HANDOVER, intent="nlupp_transfer_payment", confidence=0.3)
+    assert off_topic_fr(weak, "Il fait beau à Nice ?", "fr_FR").route is Route.OUT_OF_SCOPE
+    assert off_topic_fr(weak, "Mon virement à Nice ?", "fr_FR").route is Route.HANDOVER
+    assert off_topic_fr(weak, "Il fait beau à Nice ?", "en_GB").route is Route.HANDOVER
+    person = RouteDecision(route=Route.HANDOVER, intent="human_request", confidence=0.3)
+    assert off_topic_fr(person, "Il fait beau à Nice ?", "fr_FR").route is Route.HANDOVER
+
+
+@pytest.mark.parametrize("text", ["Vous êtes des escrocs", "J'en ai marre de votre banque"])
+def test_anger_is_handed_over(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, FR).route is Route.HANDOVER
+
+
+def test_same_question_for_another_product(router: CatalogRouter) -> None:
+    dialogue = {
+        "route": "account_opening",
+        "slots": {"account_type": "checking", "channel": "digital"},
+        "fields": ["documents_required"],
+    }
+    for text in ("d'accord, et pour un compte pro ?", "ok, et pour un étudiant ?"):
+        decision = router.classify_in_context(text, {"locale": "fr_FR", "dialogue": dialogue})
+        assert decision.route is Route.ACCOUNT_OPENING
+        assert decision.entities.get("account_type") in ("business", "student")
+        assert decision.fields in ([], ["documents_required"])
+
+
+def test_age_asked_with_combien_is_eligibility() -> None:
+    assert field_cues("Et côté âge, c'est à partir de combien ?", Route.CARD_INFO) == [
+        "eligibility"
+    ]
+    # English "age" keeps its own reading (the French age rule needs French words).
+    assert "fees" in field_cues("what age and how much for the key fob?", Route.CARD_INFO)
+    assert vague_opener_fr("J'ai deux ou trois questions", Locale.FR_FR)

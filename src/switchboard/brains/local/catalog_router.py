@@ -428,7 +428,7 @@ class CatalogRouter:
     ) -> RouteDecision:
         """The catalog's decision for a line the router sent to a human or declined."""
         if reading.topic is None or reading.route is None:
-            return base
+            return frr.off_topic_fr(base, text, reader.locale)
         bar = ANSWERABLE if base.route is Route.HANDOVER else ANSWERABLE_OFF_TOPIC
         if reader.locale is Locale.FR_FR and (
             "account_type" in reading.entities or "card_type" in reading.entities
@@ -464,7 +464,7 @@ class CatalogRouter:
             is_product_question(text, reading) or (several and is_plain_product_part(text, reading))
         ):
             return self._decision(reading, base, None)
-        return base
+        return frr.off_topic_fr(base, text, reader.locale)
 
     @staticmethod
     def _asks_city_branch(text: str, reading: Reading, reader: CatalogReader) -> bool:

@@ -272,6 +272,11 @@ def field_cues(text: str, route: Route) -> list[str]:
         found = _english_card_fields(text, found)
     if route is Route.BRANCH and found and "address" not in found and _WHERE_FR.search(folded):
         found.insert(0, "address")  # "Vous êtes où à Nantes et c'est ouvert jusqu'à quand ?"
+    if route is Route.CARD_INFO and _AGE_FR.search(folded):
+        # "Et niveau âge, c'est à partir de combien ?": the eligibility, not a price.
+        found = ["eligibility", *[f for f in found if f != "eligibility"]]
+        if not _PRICE_FR.search(folded):
+            found = [f for f in found if f != "fees"]
     if route is Route.CARD_INFO and _FEATURES_FR.search(folded) and "features" not in found:
         found.append("features")  # "ses avantages": the card's whole feature list
     if route is Route.CARD_INFO and "feature" in found and _PHYSICAL_FR.search(folded):
@@ -307,6 +312,11 @@ def _english_card_fields(text: str, found: list[str]) -> list[str]:
 
 #: French: where a branch is, asked next to another branch field.
 _WHERE_FR = re.compile(r"\b(vous etes ou|c'est ou|ou (est|se trouve|se situe|etes)|situee?)\b")
+#: French: an age asked about, and price words other than a bare "combien".
+_AGE_FR = re.compile(
+    r"(\bquel |\bniveau |\bl'|\bd'|\bcote )age\b|\b(\d+ ans|majeur\w*|mineur\w*)\b"
+)
+_PRICE_FR = re.compile(r"\b(frais|cout\w*|tarifs?|prix|payant\w*|gratuit\w*|cotisation\w*|euros?)")
 #: French: what a card offers, as a whole ("les avantages de la Premier").
 _FEATURES_FR = re.compile(
     r"\b(avantages?|atouts?|points forts|fonctionnalites|ce qu'elle (offre|propose))\b"

@@ -15,6 +15,7 @@ accent-folded lowercase text (:func:`field_cues.fold`).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from switchboard.brains.local.field_cues import fold
 from switchboard.domain.types import Locale
@@ -33,7 +34,8 @@ _ANNOUNCE = (
     r"(me renseigner|vous (poser|demander) (une|quelque) (\w+ )?(question|chose)|"
     r"(avoir |obtenir )?(un |une |des |quelques )?(petits? |petites? )?"
     r"(renseignements?|infos?|informations?|precisions?|conseils?|question)|de l'aide)|"
-    r"(j'ai|j'aurais|g) (une|quelques|deux|plusieurs) (petites? )?(questions?|demandes?)"
+    r"(j'ai|j'aurais|g) (une|quelques|deux|plusieurs|deux (ou )?trois|2 (ou )?3) (petites? )?"
+    r"(questions?|demandes?)"
     r"( a (vous )?(poser|demander|soumettre))?|"
     r"(j'ai|j'aurais) besoin (d'un |d'une |de |d'|des )?(quelques |plusieurs )?"
     r"(petits? |petites? )?"
@@ -85,15 +87,30 @@ _CHANNEL_SWITCH_FR = re.compile(
 )
 
 
-def switches_channel(text: str, locale: Locale | str | None) -> bool:
-    """True for a short French follow-up that names the other channel (fr_FR only).
+#: "ok, et pour un étudiant ?", "et avec le livret ?": the same question for another product.
+_SUBJECT_SWITCH_FR = re.compile(
+    r"^\W*((ok|d'accord|merci|super|bien|mais|sinon)\W+)*et (pour|avec|concernant|cote|niveau)\b"
+)
 
-    "Et en ligne c'est possible ?" after a branch answer asks the same thing online; at
-    most six words, opening with the channel.
+
+def switches_channel(text: str, locale: Locale | str | None) -> bool:
+    """True for a short French follow-up that names the other channel or product (fr_FR only).
+
+    "Et en ligne c'est possible ?" after a branch answer asks the same thing online; "ok,
+    et pour un étudiant ?" after an account answer asks it for a student account. At most
+    six words, opening with the channel, or with "et pour / et avec" and a product named.
     """
-    if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
+    if str(getattr(locale, "value", locale)) != Locale.FR_FR.value or len(text.split()) > 6:
         return False
-    return len(text.split()) <= 6 and bool(_CHANNEL_SWITCH_FR.match(fold(text)))
+    folded = fold(text)
+    if _CHANNEL_SWITCH_FR.match(folded):
+        return True
+    if not _SUBJECT_SWITCH_FR.match(folded):
+        return False
+    from switchboard.nlu.slots import extract_slots
+
+    slots = extract_slots(text, Locale.FR_FR)
+    return bool(slots.account_type or slots.card_type)
 
 
 #: Intents about something lost or stolen; the French router gives them to product
@@ -125,17 +142,24 @@ _BEREAVEMENT_FR = re.compile(
     r"succession\w*|heritage\w*|herit(e|er|ier|iere|iers)\b|notaire|obseques|enterrement|"
     r"veuf|veuve|defunt\w*|disparition)\b"
 )
+#: Anger at the bank (accent-folded): a human takes it (the router read some as a thank-you).
+_ANGER_FR = re.compile(
+    r"\b(voleurs?|escrocs?|arnaqueurs?|bandits|incompetent\w*|inadmissible|inacceptable|"
+    r"scandal\w*|honteu\w*|lamentable|en colere|furieu\w*|ras le bol|marre|degoute\w*)\b"
+)
 
 
 def needs_human_fr(text: str, locale: Locale | str | None) -> bool:
     """True for French lines a human takes whatever the router read (fr_FR only).
 
     A bereavement ("Ma grand-mère est morte et elle avait un livret chez vous", "la
-    succession de mon père"): the router read some as off-topic and declined them.
+    succession de mon père") or anger at the bank ("vous êtes des voleurs"): the router
+    read some as off-topic or a thank-you and declined them.
     """
     if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
         return False
-    return bool(_BEREAVEMENT_FR.search(fold(text)))
+    folded = fold(text)
+    return bool(_BEREAVEMENT_FR.search(folded) or _ANGER_FR.search(folded))
 
 
 #: A city's inhabitants' adjective, for the city ("votre agence marseillaise").
@@ -162,3 +186,50 @@ def respell_fr(text: str, locale: Locale | str | None) -> str:
     if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
         return text
     return _DEMONYM_FR.sub(lambda m: f"{m.group(1)} de {_DEMONYMS_FR[m.group(2).lower()]}", text)
+
+
+#: Banking words, the customer's own things, trouble or a person (accent-folded): a
+#: handover reading of a line with one of these stands.
+_BANKING_OR_OWN_FR = re.compile(
+    r"\b(comptes?|cartes?|cb|banques?|bancaires?|argent|euros?|virements?|paiements?|pa[iy]\w*|"
+    r"prel\w*|frais|codes?|agences?|conseil\w*|credits?|prets?|cheques?|especes|retrai\w*|"
+    r"retir\w*|soldes?|decouvert\w*|assurances?|epargn\w*|livrets?|rib|iban|transf\w*|"
+    r"factur\w*|debit\w*|achat\w*|distributeurs?|dab|guichets?|contrats?|sign\w*|identite|"
+    r"papiers|documents?|justificatifs?|ouv\w*|clotur\w*|ferm\w*|resili\w*|mot de passe|"
+    r"connex\w*|connect\w*|appli\w*|espace client|sms|mails?|courriers?|telephone|numero|"
+    r"salaire|allocations?|pension|rembours\w*|litiges?|plafonds?|opposition|loyer|"
+    r"placements?|taux|interets?|agios|dettes?|huissier|saisie|tutelle|procuration|"
+    r"je|j'|me|m'|moi|mon|ma|mes|nous|notre|nos|on m|quelqu'un|humain|personne|urgen\w*|"
+    r"probleme\w*|souci\w*|aide\w*|aidez|nul\w*|inadmissible|honte|scandal\w*|arnaqu\w*|"
+    r"vol\w*|perd\w*|fraud\w*|plainte|reclam\w*)\b|€|\bj'|\bm'"
+)
+#: A handover reading below this, on a line with no banking word, is off-topic.
+WEAK_HANDOVER_FR = 0.6
+
+
+def off_topic_fr(base: Any, text: str, locale: Locale | str | None) -> Any:
+    """A weak handover reading of a French line with no banking word, as off-topic (fr_FR).
+
+    "Il fait beau à Marseille aujourd'hui ?" read as a transfer at 0.35: no banking,
+    first-person, trouble or person word, and not a protected intent (a request for a
+    person, frustration, a sensitive matter), so it is declined, not handed over.
+    ``base`` is returned unchanged otherwise.
+    """
+    from switchboard.agent.handover import (
+        EXPLICIT_INTENTS,
+        FRUSTRATION_INTENTS,
+        SENSITIVE_INTENTS,
+    )
+    from switchboard.domain.types import Route
+
+    if (
+        str(getattr(locale, "value", locale)) != Locale.FR_FR.value
+        or base.route is not Route.HANDOVER
+        or base.intent in EXPLICIT_INTENTS | FRUSTRATION_INTENTS | SENSITIVE_INTENTS
+        or base.confidence >= WEAK_HANDOVER_FR
+        or _BANKING_OR_OWN_FR.search(fold(text))
+    ):
+        return base
+    return base.model_copy(
+        update={"route": Route.OUT_OF_SCOPE, "intent": "sb_off_topic_fr", "fields": []}
+    )
