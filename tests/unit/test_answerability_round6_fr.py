@@ -395,3 +395,19 @@ def test_age_asked_with_combien_is_eligibility() -> None:
     # English "age" keeps its own reading (the French age rule needs French words).
     assert "fees" in field_cues("what age and how much for the key fob?", Route.CARD_INFO)
     assert vague_opener_fr("J'ai deux ou trois questions", Locale.FR_FR)
+
+
+def test_formal_and_sms_register(router: CatalogRouter) -> None:
+    decision = router.classify_in_context(
+        "Je me permets de vous demander si le porte-clés est payant.", FR
+    )
+    assert decision.route is Route.CARD_INFO
+    assert "fees" in decision.fields
+    assert "fees" in field_cues("et sa cotis annuelle ?", Route.CARD_INFO)
+    assert vague_opener_fr("bonsoir j'ai besoin d aide", Locale.FR_FR)
+
+
+def test_terse_branch_part_asks() -> None:
+    from switchboard.brains.local.catalog_router import question_parts
+
+    assert len(question_parts("agence a toulouse + horaires du samedi", Locale.FR_FR)) == 2

@@ -479,7 +479,7 @@ _ASKS_FR_FIRST = re.compile(
 #: French ways of asking that use the first person without speaking of oneself.
 _ASKING_SELF_FR = re.compile(
     r"\b(puis-je|dois-je|est-ce que je (peux|peut|dois|doit|pourrais)|"
-    r"je (peux|peut|doit|pourrais|dois|voudrais|"
+    r"je (peux|peut|doit|pourrais|dois|voudrais|me permets de|vous demande|"
     r"souhaite|souhaiterais|cherche|veux|vais)|j'aimerais|j'ai besoin|comment (je|puis-je)|"
     r"ai-je|faut-il que je|je m'interesse|je suis interesse\w*|(est-ce que )?j'(y )?ai droit|"
     # A fact about oneself, given to be answered for it ("je suis étudiant, je peux…").
@@ -509,13 +509,13 @@ def _names_product(slots: Any, route: Route, text: str) -> bool:
 _QUESTION_FORM = re.compile(
     r"^\W*(what|whats|what's|how|hows|is|are|do|does|can|could|which|who|when|where|will|"
     r"would|should|tell me|any|quel\w*|combien|comment|est-ce|y a-t-il|faut-il|puis-je|"
-    r"peut-on)\b|\?\s*$",
+    r"peut-on|pourriez-vous|pouvez-vous|savez-vous|je me permets de vous demander)\b|\?\s*$",
     re.IGNORECASE,
 )
 #: First person asking how to do something ("how do I", "can I"): not about one's affairs.
 _ASKING_SELF = re.compile(
     r"\b(how|can|could|do|would|should|will|shall|may|when|where) (i|we)\b|\bi'?m\b|"
-    r"\b(i|we) (need|have) to\b",
+    r"\b(i|we) (need|have) to\b|\bme (permets|dire|donner|preciser|indiquer|expliquer)\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON_WORDS = re.compile(r"\b(i|i've|i'd|i'll|my|me|mine|we|our|us)\b", re.IGNORECASE)

@@ -42,7 +42,9 @@ _ASKS_ABOUT_FR = re.compile(
     r"\b(parle[sz]?-moi|dites-moi|dis-moi|expliquez-moi|explique-moi|presentez-moi|"
     r"renseignez-moi|dites-m'en|dis-m'en|je m'interesse|je suis interesse\w*|"
     r"ca m'interesse|(des |les )?(infos?|informations?|renseignements?|precisions?) "
-    r"(sur|concernant|a propos))\b"
+    r"(sur|concernant|a propos)|je me permets de vous demander|savez-vous si|"
+    r"(je (voudrais|souhaiterais|souhaite)|j'aimerais) savoir si|"
+    r"(pourriez|pouvez)-vous (me dire|m'indiquer|me preciser))\b"
 )
 #: First person asking to know, not telling ("je voudrais savoir le prix du porte-clés…").
 _WANTS_TO_KNOW_FR = re.compile(

@@ -12,10 +12,9 @@ implements both ``classify(text)`` and ``classify_in_context(text, context)``
 4. a vague opener becomes a clarifying question (intent ``sb_vague``), never a handover;
 5. a follow-up ("and on Saturday?", "what about online?", "I'm 34 and live in the UK")
    takes its route and tool arguments from the dialogue state;
-6. a product question the catalog answers (closest fact cosine over
-   :data:`ANSWERABLE`, no own-account wording) goes to its tool route with the
-   asked ``fields`` and ``entities``, even when the router read a BANKING77
-   intent that maps to handover (intent ``sb_catalog_<field>``).
+6. a product question the catalog answers (closest fact cosine over :data:`ANSWERABLE`, no
+   own-account wording) goes to its tool route with the asked ``fields`` and ``entities``,
+   even when the router read a BANKING77 intent that maps to handover (``sb_catalog_<field>``).
 
 Everything else keeps the inner router's decision, so own-account questions
 ("why was I charged a fee") still go to a human.
@@ -508,7 +507,8 @@ class CatalogRouter:
         words = text.split()
         statement = bool(_STATEMENT.search(text))
         folded = fold(text)
-        french = bool(_FOLLOW_UP_FR.search(folded)) and not _TROUBLE_FR.search(folded)
+        switch = frr.switches_channel(text, Locale.FR_FR)  # fr: "merci, et pour la Classic ?"
+        french = (bool(_FOLLOW_UP_FR.search(folded)) or switch) and not _TROUBLE_FR.search(folded)
         leaning = (
             elliptic
             or bool(_FOLLOW_UP.search(text))
@@ -671,7 +671,6 @@ _ASKS_INFO_FR = re.compile(
 _THERE = re.compile(
     r"\b(there|at that branch|at it|sur place|la-bas|là-bas|dans cette agence)\b", re.I
 )
-#: The customer's own money or banking thing gone missing or wrong (accent-folded text).
 #: The customer's own bank records ("a copy of my statements", "mon relevé de compte"):
 #: only a human with access to the account can help, whatever the router read.
 _OWN_RECORDS = re.compile(
@@ -679,6 +678,7 @@ _OWN_RECORDS = re.compile(
     r"account (number|details|history)|sort code|pin( number)?|overdraft)\b|"
     r"\b(mon|mes) (releves?|solde|operations|prelevements?|rib|code (secret|confidentiel))\b"
 )
+#: The customer's own money or banking thing gone missing or wrong (accent-folded text).
 _MONEY_INCIDENT = re.compile(
     r"\bmy (\w+ )?(deposits?|pay ?checks?|paychecks?|salary|wages|payments?|transfers?|money|"
     r"funds|refunds?|cards?|account|statements?|balance|savings|pension|benefits)\b"
@@ -704,7 +704,7 @@ _ASKS = re.compile(
 #: French question words on accent-folded text ("où" → "ou").
 _ASKS_FR = re.compile(
     r"^\W*(ou|quel\w*|combien|comment|quand|est-ce|puis-je|peut-on|y a-t-il|avez-vous|"
-    r"faut-il|je peux|on peut|vous avez|il y a|je (re)?cherche)\b"
+    r"faut-il|je peux|on peut|vous avez|il y a|je (re)?cherche|agences?)\b"
 )
 #: A join that puts a new question next to the last one ("+", ";", "and", "also", "et").
 _EXPLICIT_JOIN = re.compile(r"\+|;|\b(and|also|plus|et|aussi|puis|mais)\b", re.IGNORECASE)

@@ -156,7 +156,7 @@ _FR_COST = (
     r"frais|cout\w*|tarifs?|prix|payant\w*|gratuit\w*|"
     r"(?<!gagner )(?<!toucher )combien"
     r"(?! de (temps|jours)| (faut-il |dois-je |il faut )?(gagner|toucher|percevoir))|"
-    r"par mois|par an|mensualite\w*|cotisation\w*|factur\w*|tous les mois|chaque mois|"
+    r"par mois|par an|mensualite\w*|cotis\w*|factur\w*|tous les mois|chaque mois|"
     r"tous les ans|chaque annee|abonnement\w*|mensuel\w*|annuel\w*|commissions?|surcout\w*|"
     r"majoration\w*"
 )

@@ -37,7 +37,7 @@ _ANNOUNCE = (
     r"(j'ai|j'aurais|g) (une|quelques|deux|plusieurs|deux (ou )?trois|2 (ou )?3) (petites? )?"
     r"(questions?|demandes?)"
     r"( a (vous )?(poser|demander|soumettre))?|"
-    r"(j'ai|j'aurais) besoin (d'un |d'une |de |d'|des )?(quelques |plusieurs )?"
+    r"(j'ai|j'aurais) besoin (d'un |d'une |de |d'|d |des )?(quelques |plusieurs )?"
     r"(petits? |petites? )?"
     r"(renseignements?|infos?|informations?|aide|conseils?|precisions?|votre aide)|"
     r"(je peux|puis-je|est-ce que je peux|je pourrais|pourrais-je) (vous )?(poser|demander) "
