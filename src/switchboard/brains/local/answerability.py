@@ -716,13 +716,8 @@ class CatalogReader:
                 entities["day"] = day
                 fields = with_day_hours(fields)
         reading = Reading(
-            route=route,
-            fields=fields,
-            entities=entities,
-            score=score,
-            own_account=own,
-            topic=topic,
-            inferred_card=inferred,
+            route=route, fields=fields, entities=entities, score=score, own_account=own,
+            topic=topic, inferred_card=inferred,
         )
         opener = vague_opener_fr(text, self.locale) and not (slots.location or slots.card_type)
         vague = is_vague(text) or vague_in_english(text, self.locale)
