@@ -411,3 +411,23 @@ def test_terse_branch_part_asks() -> None:
     from switchboard.brains.local.catalog_router import question_parts
 
     assert len(question_parts("agence a toulouse + horaires du samedi", Locale.FR_FR)) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon père est à l'hôpital, je voudrais gérer son compte",
+        "J'ai une procuration sur le livret de ma mère",
+        "Le compte de mon fils, je peux y accéder ?",
+    ],
+)
+def test_someone_elses_affairs_are_handed_over(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, FR).route is Route.HANDOVER
+
+
+def test_round6_t30_cues() -> None:
+    deposit = field_cues("Le livret, on l'ouvre dès 10 euros ?", Route.ACCOUNT_OPENING)
+    assert "min_deposit" in deposit
+    assert "min_deposit" not in field_cues("Un compte dès 16 ans ?", Route.ACCOUNT_OPENING)
+    assert "eligibility" in field_cues("La virtuelle est dispo pour les mineurs ?", Route.CARD_INFO)
+    assert vague_opener_fr("Rebonjour, encore une question", Locale.FR_FR)

@@ -168,6 +168,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     ),
     (Route.ACCOUNT_OPENING, "min_deposit"): re.compile(
         r"\b(minimum|minimal\w*|depot|versement|verser|premier versement|a partir de combien|"
+        r"accessible des|(des|a partir de) \d+ ?(euros?|eur)|"
         r"combien pour (l'|le |la |en )?ouvrir|"
         r"combien (faut-il|il faut|dois-je) (mettre|deposer))\b"
     ),
@@ -207,7 +208,8 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|toucher|percevoir|"
         r"(avoir|ai|a|as) droit|y (avoir|ai|a) droit|\d+ ans|age (minimum|minimal|requis)|"
         r"limite d'age|age limite|a partir de quel age|quel est l'age|majeur\w*|mineur\w*|"
-        r"(faut-il|il faut) (deja )?(avoir )?(un|une) (compte|carte|cb))\b"
+        r"(faut-il|il faut) (deja )?(avoir )?(un|une) (compte|carte|cb)|dispo\w* pour|"
+        r"accessible aux?|reserve\w* aux?|pour les (etudiants|jeunes|mineurs|pros?))\b"
     ),
     (Route.CARD_INFO, "delivery_time"): re.compile(
         r"\b(combien de jours|combien de temps|delais?|livr(?!ets?\b)\w*|recoi\w*|recevoir|recu|"

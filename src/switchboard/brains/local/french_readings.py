@@ -47,7 +47,8 @@ _ANNOUNCE = (
     r"(m'aider|me renseigner|m'eclairer|me conseiller|me donner (un |une |des )?"
     r"(renseignements?|infos?|informations?))|"
     r"(c'est|c'etait|ce serait) (pour|au sujet|a propos|concernant|par rapport)|"
-    r"(une|petite|juste une) (petite )?question|question|renseignements?|infos?|informations?)"
+    r"(une|petite|juste une|encore une|une autre|autre) (petite )?question|question|"
+    r"renseignements?|infos?|informations?)"
 )
 #: What the announcement is about: a product named with an article, never "ma"/"mon".
 _ABOUT = (
@@ -142,6 +143,14 @@ _BEREAVEMENT_FR = re.compile(
     r"succession\w*|heritage\w*|herit(e|er|ier|iere|iers)\b|notaire|obseques|enterrement|"
     r"veuf|veuve|defunt\w*|disparition)\b"
 )
+#: Someone else's affairs handled by the customer ("gérer le compte de ma mère", "une
+#: procuration", "sous tutelle"): a human checks the mandate.
+_THIRD_PARTY_FR = re.compile(
+    r"\b(procuration|tutelle|curatelle|mandataire|hospitalis\w*|"
+    r"gerer (son|le|leur|ses|les) (compte|comptes|carte|livret)\b|"
+    r"(compte|comptes|carte|livret) de (mon|ma|mes) (pere|mere|parents?|mari|femme|epou\w*|"
+    r"conjoint\w*|fils|fille|enfants?|grand-\w+|oncle|tante|frere|soeur))\b"
+)
 #: Anger at the bank (accent-folded): a human takes it (the router read some as a thank-you).
 _ANGER_FR = re.compile(
     r"\b(voleurs?|escrocs?|arnaqueurs?|bandits|incompetent\w*|inadmissible|inacceptable|"
@@ -153,13 +162,18 @@ def needs_human_fr(text: str, locale: Locale | str | None) -> bool:
     """True for French lines a human takes whatever the router read (fr_FR only).
 
     A bereavement ("Ma grand-mère est morte et elle avait un livret chez vous", "la
-    succession de mon père") or anger at the bank ("vous êtes des voleurs"): the router
-    read some as off-topic or a thank-you and declined them.
+    succession de mon père"), anger at the bank ("vous êtes des voleurs"), or someone
+    else's affairs ("ma mère est hospitalisée, je voudrais gérer son compte"): the router
+    read some as off-topic, a thank-you or an account opening.
     """
     if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
         return False
     folded = fold(text)
-    return bool(_BEREAVEMENT_FR.search(folded) or _ANGER_FR.search(folded))
+    return bool(
+        _BEREAVEMENT_FR.search(folded)
+        or _ANGER_FR.search(folded)
+        or _THIRD_PARTY_FR.search(folded)
+    )
 
 
 #: A city's inhabitants' adjective, for the city ("votre agence marseillaise").
