@@ -431,3 +431,24 @@ def test_round6_t30_cues() -> None:
     assert "min_deposit" not in field_cues("Un compte dès 16 ans ?", Route.ACCOUNT_OPENING)
     assert "eligibility" in field_cues("La virtuelle est dispo pour les mineurs ?", Route.CARD_INFO)
     assert vague_opener_fr("Rebonjour, encore une question", Locale.FR_FR)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je voudrais qu'on me rappelle demain matin",
+        "J'aimerais que quelqu'un me recontacte",
+        "Recontactez-moi plus tard svp",
+    ],
+)
+def test_call_back_requests_are_handed_over(router: CatalogRouter, text: str) -> None:
+    from switchboard.brains.local.person_request import asks_for_a_person
+
+    assert asks_for_a_person(text)
+    assert router.classify_in_context(text, FR).route is Route.HANDOVER
+
+
+def test_round6_t31_cues() -> None:
+    assert field_cues("la virtuelle c'est gratos ?", Route.CARD_INFO)[:1] == ["fees"]
+    minutes = field_cues("En combien de minutes on ouvre un livret ?", Route.ACCOUNT_OPENING)
+    assert minutes == ["processing_time"]

@@ -153,9 +153,9 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
 #: :func:`field_cues` reads them with the English ones, in the English priority order.
 #: "combien" alone is a fee only when it is not "combien de temps/jours" nor earnings.
 _FR_COST = (
-    r"frais|cout\w*|tarifs?|prix|payant\w*|gratuit\w*|"
+    r"frais|cout\w*|tarifs?|prix|payant\w*|gratuit\w*|gratos|"
     r"(?<!gagner )(?<!toucher )combien"
-    r"(?! de (temps|jours)| (faut-il |dois-je |il faut )?(gagner|toucher|percevoir))|"
+    r"(?! de (temps|jours|minutes)| (faut-il |dois-je |il faut )?(gagner|toucher|percevoir))|"
     r"par mois|par an|mensualite\w*|cotis\w*|factur\w*|tous les mois|chaque mois|"
     r"tous les ans|chaque annee|abonnement\w*|mensuel\w*|annuel\w*|commissions?|surcout\w*|"
     r"majoration\w*"
@@ -185,7 +185,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"(y )?(avoir|ai|a) droit)\b"
     ),
     (Route.ACCOUNT_OPENING, "processing_time"): re.compile(
-        r"\b(combien de temps|combien de jours|delais?|duree|prend|rapidement|vite|quand|actif|"
+        r"\b(combien de (temps|jours|minutes)|delais?|duree|prend|rapidement|vite|quand|actif|"
         r"active|utilisable|tout de suite|immediat\w*|aussitot)\b"
     ),
     (Route.ACCOUNT_OPENING, "monthly_fee"): re.compile(rf"\b({_FR_COST}|tenue de compte)\b"),
