@@ -30,7 +30,8 @@ _ACCOUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(business(?! (days?|hours))|company|companies|sole trader|limited company|ltd|llc|"
             r"self[- ]employed|freelancer?|entreprise|professionnel\w*|societe|"
-            r"comptes? pros?|(auto|micro)[- ]?entrepreneurs?|sarl|eurl|sasu)\b"
+            r"comptes? pros?|(auto|micro)[- ]?entrepreneurs?|sarl|eurl|sasu|"
+            r"(version|offre|formule|option) pros?)\b"
         ),
     ),
     ("savings", re.compile(r"\b(savings?|saver|isa|epargne|livret)\b")),
@@ -53,13 +54,23 @@ _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     # "Visa Premier" is the fr_FR catalog's premium card (tools/data/cards_fr_FR.yaml).
-    ("premium", re.compile(r"\b(premium|premier|gold|platinum|metal|black card|haut de gamme)\b")),
+    # "la carte Première" (typed in the feminine of "carte"), not "la première année".
+    (
+        "premium",
+        re.compile(
+            # "le premier versement", "les premiers mois" name no card
+            r"\b(premium|premier(?!s| (versement|depot|dépôt|paiement|retrait|mois|jour|achat|"
+            r"virement|rendez-vous|contact|pas|compte|livret|temps|lieu|trimestre))|gold|"
+            r"platinum|metal|black card|haut de gamme|"
+            r"(carte|visa|cb) premi[eè]re)\b"
+        ),
+    ),
     ("standard", re.compile(r"\b(standard|basic|regular|normal|classic|classique)\b")),
 ]
 
 _BRANCH_CHANNEL = re.compile(
     r"\b(branch|branches|in person|in-person|visit|face to face|face-to-face|walk in|"
-    r"at the bank|in store|agence|en agence|guichet)\b"
+    r"at the bank|in store|agence|en agence|guichet|apporter|amener|me munir)\b"
 )
 _DIGITAL_CHANNEL = re.compile(
     r"\b(online|on line|on-line|digital|digitally|app|mobile|website|web site|internet|"

@@ -109,7 +109,8 @@ _CAPABILITY = re.compile(
 #: everyone: activation, ordering, a feature). A negation keeps it personal.
 _CAPABILITY_FR = re.compile(
     r"^\W*(comment|puis-je|peut-on|est-ce que (je peux|on peut)|je peux|on peut|"
-    r"je voudrais|je souhaite|j'aimerais|combien de temps|en combien de temps|quel delai)\b"
+    r"je voudrais|je souhaite|j'aimerais|combien de temps|en combien de temps|quel delai|"
+    r"que (dois-je |doit-on |faut-il )?faire|qu'est-ce que je dois faire|quoi faire)\b"
     r".*\b(activer|commander|bloquer|debloquer|utiliser|ajouter|payer|obtenir|avoir|recevoir)\b"
 )
 _NEGATION_FR = re.compile(r"\b(ne|n'|pas|plus|jamais|aucun\w*)\b|\bn'")
@@ -245,7 +246,10 @@ _TOPICS_FR: dict[Route, re.Pattern[str]] = {
         r"\b(porte[- ]?cles?|bracelets?|distributeurs?|retraits?|retirer|cb|carte bleue|apple pay|"
         r"google pay|payer (avec|par) (mon |le |votre )?(telephone|portable|mobile|montre))\b"
     ),
-    Route.BRANCH: re.compile(r"\b(agences?|agense|agance|guichets?|succursales?)\b"),
+    Route.BRANCH: re.compile(
+        r"\b(agences?|agense|agance|guichets?|succursales?|"
+        r"(heures?|horaires?|jours?) d'(ouverture|fermeture))\b"
+    ),
     Route.ACCOUNT_OPENING: re.compile(
         r"\b(comptes?|livrets?|epargne|ouvrir|ouverture|papiers|justificatifs?|rib)\b"
     ),

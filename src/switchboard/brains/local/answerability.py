@@ -1,9 +1,7 @@
 """Answerability from the catalog: can the tools answer this question, and with which field?
 
-The router (BANKING77/CLINC150 intents) says which known intent an utterance
-resembles; most of those intents are about the customer's *own* account, so a
-general product question that looks like one of them used to go to a human.
-This module asks a different question: is the answer in our catalog?
+The router (BANKING77/CLINC150 intents) says which known intent an utterance resembles,
+mostly about the customer's *own* account; this module asks: is the answer in our catalog?
 
 Per question (:func:`CatalogReader.read`):
 
@@ -12,9 +10,8 @@ Per question (:func:`CatalogReader.read`):
 2. **Topic and entities** come from the slot extractor (card type, account type,
    channel, location) and from topic words; **fields** from field cues (fee,
    eligibility, delivery, hours and a day, phone, address, documents...).
-3. **Retrieval**: the question's multilingual embedding is compared with every
-   catalog fact phrasing (:mod:`catalog_facts`); the closest fact's cosine is the
-   answerability score, and its route/field/entities fill what the cues left open
+3. **Retrieval**: the closest catalog fact phrasing (:mod:`catalog_facts`) by multilingual
+   embedding gives the answerability score (its cosine) and fills what the cues left open
    (a feature question finds the card whose feature line matches).
 
 The result is a :class:`Reading`; :mod:`catalog_router` turns readings into the
@@ -65,6 +62,7 @@ from switchboard.brains.local.field_cues import (
     fold,
     with_day_hours,
 )
+from switchboard.brains.local.french_readings import vague_opener_fr
 from switchboard.domain.types import Locale, Route
 from switchboard.nlu.slots import extract_slots
 
@@ -425,8 +423,9 @@ _HYPOTHETICAL = re.compile(
     r"\b(if|once|when|after) (i|we) (open|opened|apply|applied|sign up|order|join|switch|"
     r"become)\b|\b(after|once|when|before) (opening|signing up|applying|joining)\b|"
     r"\b(si|quand|lorsque|une fois que) (j'ouvre|je souscris|je commande|je deviens|"
-    r"on ouvre)\b|"
-    r"\b(my future|ma future|mon futur)\b",
+    r"on ouvre)\b|\bje (vais|compte|veux|voudrais|souhaite|pense) ouvrir\b|"
+    r"\bpour que (mon|ma) (\w+ ){1,2}soit (valid|ouvert|activ|pret)\w*|\b(ma|mon) futur\w*\b|"
+    r"\bmy future\b",
     re.IGNORECASE,
 )
 
@@ -479,14 +478,15 @@ _ASKS_FR_FIRST = re.compile(
 )
 #: French ways of asking that use the first person without speaking of oneself.
 _ASKING_SELF_FR = re.compile(
-    r"\b(puis-je|dois-je|est-ce que je (peux|dois|pourrais)|je (peux|pourrais|dois|voudrais|"
+    r"\b(puis-je|dois-je|est-ce que je (peux|peut|dois|doit|pourrais)|"
+    r"je (peux|peut|doit|pourrais|dois|voudrais|me permets de|vous demande|"
     r"souhaite|souhaiterais|cherche|veux|vais)|j'aimerais|j'ai besoin|comment (je|puis-je)|"
-    r"ai-je|faut-il que je|je m'interesse|je suis interesse\w*|"
+    r"ai-je|faut-il que je|je m'interesse|je suis interesse\w*|(est-ce que )?j'(y )?ai droit|"
     # A fact about oneself, given to be answered for it ("je suis étudiant, je peux…").
-    r"je suis (un |une )?(etudiant\w*|majeur\w*|mineur\w*|salarie\w*|independant\w*|"
+    r"(moi,? )?je suis (un |une )?(etudiant\w*|majeur\w*|mineur\w*|salarie\w*|independant\w*|"
     r"(auto-)?entrepreneur\w*|retraite\w*|francais\w*|resident\w*|nouveau client|"
-    r"nouvelle cliente)|j'ai \d+ ans|j'habite( a| en| dans)?|"
-    r"je pars (en voyage|a l'etranger|en vacances)|je voyage)\b"
+    r"nouvelle cliente|au smic|au chomage|boursier\w*)|j'ai \d+ ans|j'habite( a| en| dans)?|"
+    r"je (pars|vais partir|voyage) (en|au|aux|a|pour) [\w'-]+|je voyage)\b"
 )
 
 
@@ -509,13 +509,13 @@ def _names_product(slots: Any, route: Route, text: str) -> bool:
 _QUESTION_FORM = re.compile(
     r"^\W*(what|whats|what's|how|hows|is|are|do|does|can|could|which|who|when|where|will|"
     r"would|should|tell me|any|quel\w*|combien|comment|est-ce|y a-t-il|faut-il|puis-je|"
-    r"peut-on)\b|\?\s*$",
+    r"peut-on|pourriez-vous|pouvez-vous|savez-vous|je me permets de vous demander)\b|\?\s*$",
     re.IGNORECASE,
 )
 #: First person asking how to do something ("how do I", "can I"): not about one's affairs.
 _ASKING_SELF = re.compile(
     r"\b(how|can|could|do|would|should|will|shall|may|when|where) (i|we)\b|\bi'?m\b|"
-    r"\b(i|we) (need|have) to\b",
+    r"\b(i|we) (need|have) to\b|\bme (permets|dire|donner|preciser|indiquer|expliquer)\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON_WORDS = re.compile(r"\b(i|i've|i'd|i'll|my|me|mine|we|our|us)\b", re.IGNORECASE)
@@ -574,7 +574,7 @@ def is_product_question(text: str, reading: Reading) -> bool:
     if (
         reading.route is Route.ACCOUNT_OPENING
         and "documents_required" in reading.fields
-        and _DOCUMENTS_ASKED.search(text)
+        and _DOCUMENTS_ASKED.search(folded)
     ):
         return True  # "What proof of address do you accept?": the bank's own list
     return (
@@ -586,7 +586,7 @@ def is_product_question(text: str, reading: Reading) -> bool:
 
 
 #: Asking which documents the bank takes (an account-opening documents question only).
-_DOCUMENTS_ASKED = re.compile(r"\bdo you (accept|take|require|need|ask for)\b", re.IGNORECASE)
+_DOCUMENTS_ASKED = re.compile(r"\bdo you (accept|take|require|need|ask for)\b|\bjustificatifs? d")
 
 
 def is_plain_product_part(text: str, reading: Reading) -> bool:
@@ -656,6 +656,8 @@ class CatalogReader:
         place = self.index.branch_named(text)
         if place is not None and (
             not slots.location or self.index.branch_in(place, str(slots.location))
+            # fr_FR: "près de la gare Part-Dieu" names the branch, not a place "Gare"
+            or (self.locale is Locale.FR_FR and not self.index.branch_city(str(slots.location)))
         ):
             # A branch named by its own name ("the Wall Street branch", "Canary Wharf").
             entities["location"] = place
@@ -714,16 +716,12 @@ class CatalogReader:
                 entities["day"] = day
                 fields = with_day_hours(fields)
         reading = Reading(
-            route=route,
-            fields=fields,
-            entities=entities,
-            score=score,
-            own_account=own,
-            topic=topic,
-            inferred_card=inferred,
+            route=route, fields=fields, entities=entities, score=score, own_account=own,
+            topic=topic, inferred_card=inferred,
         )
+        opener = vague_opener_fr(text, self.locale) and not (slots.location or slots.card_type)
         vague = is_vague(text) or vague_in_english(text, self.locale)
-        reading.vague = vague and not self._has_question(text, slots)
+        reading.vague = opener or (vague and not self._has_question(text, slots))
         return reading
 
     def _feature_entities(

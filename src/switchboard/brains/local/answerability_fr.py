@@ -42,7 +42,9 @@ _ASKS_ABOUT_FR = re.compile(
     r"\b(parle[sz]?-moi|dites-moi|dis-moi|expliquez-moi|explique-moi|presentez-moi|"
     r"renseignez-moi|dites-m'en|dis-m'en|je m'interesse|je suis interesse\w*|"
     r"ca m'interesse|(des |les )?(infos?|informations?|renseignements?|precisions?) "
-    r"(sur|concernant|a propos))\b"
+    r"(sur|concernant|a propos)|je me permets de vous demander|savez-vous si|"
+    r"(je (voudrais|souhaiterais|souhaite)|j'aimerais) savoir si|"
+    r"(pourriez|pouvez)-vous (me dire|m'indiquer|me preciser))\b"
 )
 #: First person asking to know, not telling ("je voudrais savoir le prix du porte-clés…").
 _WANTS_TO_KNOW_FR = re.compile(
@@ -55,7 +57,7 @@ _WANTS_TO_KNOW_FR = re.compile(
 ELLIPSIS_MAX_WORDS = 5
 #: Longest French line a request-for-a-person reading with no person word may be read
 #: in the dialogue's context ("Je peux les joindre à quel numéro ?" after a branch answer).
-CONTEXT_MAX_WORDS = 8
+CONTEXT_MAX_WORDS = 12
 
 
 def names_person_or_contact(text: str) -> bool:

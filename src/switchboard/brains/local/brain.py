@@ -24,11 +24,13 @@ from dataclasses import replace
 from typing import Any
 
 from switchboard.brains.local.catalog_turn import catalog_render, catalog_turn, is_catalog_turn
+from switchboard.brains.local.field_cues import field_cues
 from switchboard.brains.local.nlg import CARD_TYPES, Renderer
 from switchboard.domain.types import (
     TOOL_ROUTES,
     Action,
     HandoverReason,
+    Locale,
     Route,
     ToolCall,
     ToolResult,
@@ -36,6 +38,13 @@ from switchboard.domain.types import (
 from switchboard.nlu.dialogue import fills_pending
 from switchboard.nlu.slots import Slots, extract_slots
 from switchboard.ports import BrainStep, BrainTurn, RouteDecision
+
+
+def _fr_field(turn: BrainTurn) -> bool:
+    """True when a French turn asks an account-opening field by its cue words."""
+    locale = turn.contact.locale
+    return locale is Locale.FR_FR and bool(field_cues(turn.user_text, Route.ACCOUNT_OPENING))
+
 
 #: BANKING77 intents → which part of the card output answers them.
 _INTENT_ASPECTS: dict[str, tuple[str, ...]] = {
@@ -114,6 +123,11 @@ class LocalBrain:
         }
         if read:
             slots = replace(slots, **read)  # type: ignore[arg-type]  # str slots only
+        named = nlu.entities.get("location")
+        if turn.contact.locale is Locale.FR_FR and named and str(named).isdigit():
+            # "près de la gare Part-Dieu": the branch named by its own name (the router read
+            # its postcode), not the place "Gare" the slot extractor took.
+            slots = replace(slots, location=str(named))
         route, intent = nlu.route, nlu.intent
         # An exact answer to the question just asked ("I'll do it at a branch" to "branch or
         # online?") continues it, unless it carries the other route's own slot ("the
@@ -148,6 +162,10 @@ class LocalBrain:
         common = {"intent": intent, "confidence": nlu.confidence}
         if route is Route.ACCOUNT_OPENING:
             asked = turn.user_text.rstrip().endswith("?")
+            if asked and expecting == "channel" and slots.channel is None and _fr_field(turn):
+                # "Et qu'est-ce qu'il faut comme documents ?" after "en agence ou en ligne ?":
+                # a field asked, answered for the common case (online, named in the reply).
+                state["pending"] = None
             return self._account_opening(state, render, common, asked=asked)
         if route is Route.CARD_INFO:
             return self._card_info(state, render, slots, intent, common)

@@ -9,14 +9,12 @@ implements both ``classify(text)`` and ``classify_in_context(text, context)``
    handover policy's fine intent sets, ``agent/handover.py``) are kept as they are;
 3. several questions in one message are split and read one by one (``parts``):
    each part the tools cover is answered, a part that needs a human is marked;
-4. a vague opener becomes a clarifying question (intent ``sb_vague``), never a
-   handover;
-5. a follow-up ("and on Saturday?", "what about online?", "I'm 34 and live in
-   the UK") takes its route and tool arguments from the dialogue state;
-6. a product question the catalog answers (closest fact cosine over
-   :data:`ANSWERABLE`, no own-account wording) goes to its tool route with the
-   asked ``fields`` and ``entities``, even when the router read a BANKING77
-   intent that maps to handover (intent ``sb_catalog_<field>``).
+4. a vague opener becomes a clarifying question (intent ``sb_vague``), never a handover;
+5. a follow-up ("and on Saturday?", "what about online?", "I'm 34 and live in the UK")
+   takes its route and tool arguments from the dialogue state;
+6. a product question the catalog answers (closest fact cosine over :data:`ANSWERABLE`, no
+   own-account wording) goes to its tool route with the asked ``fields`` and ``entities``,
+   even when the router read a BANKING77 intent that maps to handover (``sb_catalog_<field>``).
 
 Everything else keeps the inner router's decision, so own-account questions
 ("why was I charged a fee") still go to a human.
@@ -30,6 +28,7 @@ from typing import Any
 
 from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SENSITIVE_INTENTS
 from switchboard.brains.local import english_readings as en
+from switchboard.brains.local import french_readings as frr
 from switchboard.brains.local.answer_wording import own_account_wording
 from switchboard.brains.local.answerability import (
     ANSWERABLE,
@@ -113,7 +112,8 @@ _LEAD = re.compile(r"^\s*(and|also|plus|then)\b[\s,]*", re.IGNORECASE)
 #: French joins between two questions ("Combien coûte la Visa Premier et où est votre agence…").
 _SPLIT_FR = re.compile(
     r",?\s+(?:et|puis|mais)\s+(?=(?:où|ou est|quel\w*|combien|comment|quand|est-ce|pourquoi|"
-    r"puis-je|peut-on|y a-t-il|avez-vous|faut-il)\b)|"
+    r"puis-je|peut-on|y a-t-il|avez-vous|faut-il|pouvez-vous|pourriez-vous|vous pouvez|"
+    r"vous pourriez|dites-moi|indiquez-moi|je peux|on peut|il y a|c'est)\b)|"
     r",\s+(?=(?:où|quel\w*|combien|comment|quand|est-ce|puis-je|avez-vous|y a-t-il)\b)",
     re.IGNORECASE,
 )
@@ -254,7 +254,7 @@ class CatalogRouter:
         locale = Locale(context.get("locale") or Locale.EN_GB.value)
         dialogue: dict[str, Any] = dict(context.get("dialogue") or {})
         fixed = spell_fixer(locale).fix(text) if text.strip() else text
-        fixed = en.respell(fixed, locale)  # English real-word slips ("debt card")
+        fixed = frr.respell_fr(en.respell(fixed, locale), locale)  # "debt card", "marseillaise"
         inner = self.inner_for(locale)
         base = inner.classify(fixed)
         if not fixed.strip():
@@ -281,7 +281,8 @@ class CatalogRouter:
                 )
             ) or (locale is not Locale.FR_FR and _weak_sensitive_follow_up_en(base, fixed)):
                 follow = self._follow_up(fixed, reader.read(fixed), dialogue)
-                if follow is not None and field_cues(fixed, follow.route or Route.BRANCH):
+                cued = follow is not None and field_cues(fixed, follow.route or Route.BRANCH)
+                if follow is not None and (cued or frr.switches_channel(fixed, locale)):
                     return self._decision(follow, base, "sb_follow_up")
             weak = self._weak_sensitive(base, fixed, any_length=True) or (
                 # "Parlez-moi du bracelet sans contact" read as a request for a person at 0.4:
@@ -290,6 +291,8 @@ class CatalogRouter:
                 and base.confidence < WEAK_EXPLICIT_FR
                 and not asks_for_a_person(fixed)
             ) or (base.intent in EXPLICIT_INTENTS and person_reading_without_person(fixed))
+            weak = weak or frr.vague_opener_fr(fixed, locale)  # "J'appelle pour une carte" (0.89)
+            weak = weak or frr.loss_reading_without_loss(base.intent, fixed, locale)
             if locale is Locale.FR_FR and weak and not _TROUBLE_FR.search(fold(fixed)):
                 vague = reader.read(fixed)
                 if vague.vague:
@@ -308,8 +311,8 @@ class CatalogRouter:
                 bool(_ASKS_INFO_FR.search(fold(fixed)))
                 or fixed.rstrip().endswith("?")
                 or asks_about(fixed)
-                # "decouvert autorisé étudiant": a terse product query (topic and field)
-                or (len(fixed.split()) <= 4 and is_plain_product_part(fixed, reader.read(fixed)))
+                # "decouvert autorisé étudiant": a terse product query (topic and field, ≤ 6 words)
+                or (len(fixed.split()) <= 6 and is_plain_product_part(fixed, reader.read(fixed)))
             )
             if locale is Locale.FR_FR and weak and asks and not _TROUBLE_FR.search(fold(fixed)):
                 # The French router's weakest readings ("Le porte-clés a-t-il besoin d'être
@@ -358,7 +361,9 @@ class CatalogRouter:
                     update={"route": Route.HANDOVER, "intent": "sb_own_event_fr", "fields": []}
                 )
             return base
-        if base.route is not Route.HANDOVER and en.needs_human(text, reader.locale):
+        if base.route is not Route.HANDOVER and (
+            en.needs_human(text, reader.locale) or frr.needs_human_fr(text, reader.locale)
+        ):
             # "My paycheck hasn't posted yet": the customer's own money, late or missing.
             return base.model_copy(
                 update={"route": Route.HANDOVER, "intent": "sb_own_money_incident", "fields": []}
@@ -422,7 +427,7 @@ class CatalogRouter:
     ) -> RouteDecision:
         """The catalog's decision for a line the router sent to a human or declined."""
         if reading.topic is None or reading.route is None:
-            return base
+            return frr.off_topic_fr(base, text, reader.locale)
         bar = ANSWERABLE if base.route is Route.HANDOVER else ANSWERABLE_OFF_TOPIC
         if reader.locale is Locale.FR_FR and (
             "account_type" in reading.entities or "card_type" in reading.entities
@@ -458,7 +463,7 @@ class CatalogRouter:
             is_product_question(text, reading) or (several and is_plain_product_part(text, reading))
         ):
             return self._decision(reading, base, None)
-        return base
+        return frr.off_topic_fr(base, text, reader.locale)
 
     @staticmethod
     def _asks_city_branch(text: str, reading: Reading, reader: CatalogReader) -> bool:
@@ -502,7 +507,8 @@ class CatalogRouter:
         words = text.split()
         statement = bool(_STATEMENT.search(text))
         folded = fold(text)
-        french = bool(_FOLLOW_UP_FR.search(folded)) and not _TROUBLE_FR.search(folded)
+        switch = frr.switches_channel(text, Locale.FR_FR)  # fr: "merci, et pour la Classic ?"
+        french = (bool(_FOLLOW_UP_FR.search(folded)) or switch) and not _TROUBLE_FR.search(folded)
         leaning = (
             elliptic
             or bool(_FOLLOW_UP.search(text))
@@ -636,7 +642,7 @@ _BRANCH_FIELD_WORDS = re.compile(
 _FR_OWN_EVENT = re.compile(
     r"\bon m'?a\b|\bm'(a|ont) (ete )?(preleve|debite|facture|vole|pris|bloque|refuse)\w*|"
     r"\b(a|ont|m'a) (garde|avale|mange|retenu|confisque|capture)\w* (ma|mon|la|le)\b|"
-    r"\b(ma|mon|la|le|elle|il) (\w+ )?(carte |compte |livret )?(est|a ete|s'est) "
+    r"\b(ma|mon|la|le|elle|il) (\w+ )?(carte |compte |livret )?(est|a ete|s'est|a|ont) "
     r"(bloque|refuse|pirate|vide|suspendu|gele|avale|desactive|perdu|vole|casse|abime|"
     r"endommage|disparu|expire|annule)\w*|"
     # trouble with a product or a request: "un souci avec la Visa Premier", "ne fonctionne
@@ -665,7 +671,6 @@ _ASKS_INFO_FR = re.compile(
 _THERE = re.compile(
     r"\b(there|at that branch|at it|sur place|la-bas|là-bas|dans cette agence)\b", re.I
 )
-#: The customer's own money or banking thing gone missing or wrong (accent-folded text).
 #: The customer's own bank records ("a copy of my statements", "mon relevé de compte"):
 #: only a human with access to the account can help, whatever the router read.
 _OWN_RECORDS = re.compile(
@@ -673,6 +678,7 @@ _OWN_RECORDS = re.compile(
     r"account (number|details|history)|sort code|pin( number)?|overdraft)\b|"
     r"\b(mon|mes) (releves?|solde|operations|prelevements?|rib|code (secret|confidentiel))\b"
 )
+#: The customer's own money or banking thing gone missing or wrong (accent-folded text).
 _MONEY_INCIDENT = re.compile(
     r"\bmy (\w+ )?(deposits?|pay ?checks?|paychecks?|salary|wages|payments?|transfers?|money|"
     r"funds|refunds?|cards?|account|statements?|balance|savings|pension|benefits)\b"
@@ -698,7 +704,7 @@ _ASKS = re.compile(
 #: French question words on accent-folded text ("où" → "ou").
 _ASKS_FR = re.compile(
     r"^\W*(ou|quel\w*|combien|comment|quand|est-ce|puis-je|peut-on|y a-t-il|avez-vous|"
-    r"faut-il|je peux|on peut|vous avez|il y a)\b"
+    r"faut-il|je peux|on peut|vous avez|il y a|je (re)?cherche|agences?)\b"
 )
 #: A join that puts a new question next to the last one ("+", ";", "and", "also", "et").
 _EXPLICIT_JOIN = re.compile(r"\+|;|\b(and|also|plus|et|aussi|puis|mais)\b", re.IGNORECASE)

@@ -153,9 +153,12 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
 #: :func:`field_cues` reads them with the English ones, in the English priority order.
 #: "combien" alone is a fee only when it is not "combien de temps/jours" nor earnings.
 _FR_COST = (
-    r"frais|cout\w*|tarifs?|prix|payant\w*|gratuit\w*|"
-    r"(?<!gagner )combien(?! de (temps|jours)| (faut-il |dois-je |il faut )?gagner)|"
-    r"par mois|par an|mensualite\w*|cotisation\w*"
+    r"frais|cout\w*|tarifs?|prix|payant\w*|gratuit\w*|gratos|"
+    r"(?<!gagner )(?<!toucher )combien"
+    r"(?! de (temps|jours|minutes)| (faut-il |dois-je |il faut )?(gagner|toucher|percevoir))|"
+    r"par mois|par an|mensualite\w*|cotis\w*|factur\w*|tous les mois|chaque mois|"
+    r"tous les ans|chaque annee|abonnement\w*|mensuel\w*|annuel\w*|commissions?|surcout\w*|"
+    r"majoration\w*"
 )
 FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.BRANCH, "phone"): re.compile(r"\b(telephone|numero|appeler|joindre|tel)\b"),
@@ -164,26 +167,33 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"\b(horaires?|ouvert\w*|ouvre\w*|ferme\w*|heures?|jusqu'a quand)\b"
     ),
     (Route.ACCOUNT_OPENING, "min_deposit"): re.compile(
-        r"\b(minimum|minimal\w*|depot|versement|verser|premier versement|a partir de combien)\b"
+        r"\b(minimum|minimal\w*|depot|versement|verser|premier versement|a partir de combien|"
+        r"accessible des|(des|a partir de) \d+ ?(euros?|eur)|"
+        r"combien pour (l'|le |la |en )?ouvrir|"
+        r"combien (faut-il|il faut|dois-je) (mettre|deposer))\b"
     ),
     (Route.ACCOUNT_OPENING, "overdraft"): re.compile(r"\b(decouvert\w*|agios)\b"),
     (Route.ACCOUNT_OPENING, "documents_required"): re.compile(
         r"\b(documents?|papiers?|pieces?|justificatifs?|(il )?(me |nous )?faut quoi|"
         r"faut-il quoi|qu'est-ce qu'il (me )?faut|"
-        r"que faut-il|quoi fournir|fournir|apporter|kbis|passeport|carte d'identite)\b"
+        r"que faut-il|quoi fournir|fournir|apporter|kbis|passeport|carte d'identite|rib)\b"
     ),
     (Route.ACCOUNT_OPENING, "requirements"): re.compile(
         r"\b(quel age|age|ans|majeur\w*|mineur\w*|conditions?|resid\w*|qui peut|"
-        r"eligib\w*|smartphone|(a|de|depuis) l'etranger|hors de france|non[- ]resident\w*)\b"
+        r"eligib\w*|smartphone|(a|de|depuis) l'etranger|hors de france|non[- ]resident\w*|"
+        r"immatricul\w*|siren|siret|domicili\w*|(faut-il|il faut|doit-on|faut) (etre|que)|"
+        r"(y )?(avoir|ai|a) droit)\b"
     ),
     (Route.ACCOUNT_OPENING, "processing_time"): re.compile(
-        r"\b(combien de temps|combien de jours|delais?|duree|prend|rapidement|vite|quand)\b"
+        r"\b(combien de (temps|jours|minutes)|delais?|duree|prend|rapidement|vite|quand|actif|"
+        r"active|utilisable|tout de suite|immediat\w*|aussitot)\b"
     ),
     (Route.ACCOUNT_OPENING, "monthly_fee"): re.compile(rf"\b({_FR_COST}|tenue de compte)\b"),
     (Route.ACCOUNT_OPENING, "process_steps"): re.compile(
         r"\b(etapes?|procedure|demarches?|deroul\w*|comment (faire pour )?ouvrir|"
         r"comment (on ouvre|ouvre-t-on|puis-je ouvrir|je peux ouvrir)|"
-        r"verifi\w* (mon |votre |l')?identite|comment (ca )?se passe)\b"
+        r"verifi\w* (mon |votre |l')?identite|comment (ca )?se passe|sign\w*|contrat|"
+        r"convention)\b"
     ),
     (Route.ACCOUNT_OPENING, "benefits"): re.compile(
         r"\b(avantages?|proposez-vous|vous proposez|parlez-moi|c'est quoi|interet|"
@@ -195,9 +205,11 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"(une|la) carte( bancaire| visa)?)\b"
     ),
     (Route.CARD_INFO, "eligibility"): re.compile(
-        r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|"
-        r"avoir droit|y avoir droit|\d+ ans|age (minimum|minimal|requis)|"
-        r"(faut-il|il faut) (avoir )?(un|une) (compte|carte))\b"
+        r"\b(revenus?|gagner|salaire|qui peut|conditions?|eligib\w*|quel age|toucher|percevoir|"
+        r"(avoir|ai|a|as) droit|y (avoir|ai|a) droit|\d+ ans|age (minimum|minimal|requis)|"
+        r"limite d'age|age limite|a partir de quel age|quel est l'age|majeur\w*|mineur\w*|"
+        r"(faut-il|il faut) (deja )?(avoir )?(un|une) (compte|carte|cb)|dispo\w* pour|"
+        r"accessible aux?|reserve\w* aux?|pour les (etudiants|jeunes|mineurs|pros?))\b"
     ),
     (Route.CARD_INFO, "delivery_time"): re.compile(
         r"\b(combien de jours|combien de temps|delais?|livr(?!ets?\b)\w*|recoi\w*|recevoir|recu|"
@@ -208,11 +220,16 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"\b(commander|obtenir|comment (l'|en )?(avoir|recevoir|demander))\b"
     ),
     (Route.CARD_INFO, "fees"): re.compile(
-        rf"\b({_FR_COST}|etranger|hors zone euro|hors de la zone euro|retraits?|distributeurs?)\b"
+        rf"\b({_FR_COST}|etranger|hors zone euro|hors de la zone euro|retraits?|distributeurs?|"
+        r"en dollars|en devises?|autre devise)\b"
     ),
     (Route.CARD_INFO, "feature"): re.compile(
         r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"
-        r"plafonds?|telephone|batterie|recharge|assistance|voyage\w*)\b"
+        r"plafonds?|telephone|batterie|recharge|assistance|voyage\w*|physique|plastique|"
+        r"vraie carte|carte (reelle|materielle|en dur)|pause|suspendre|geler|verrouill\w*|"
+        r"desactiv\w*|reactiv\w*|piles?|charger|ligne (dediee|telephonique)|numero dedie|"
+        r"(payer|paiements?|acheter|achats?|utilis\w*|regler) (\w+ )?(en ligne|sur internet)|"
+        r"acheter|achats?|en magasin|commer[cç]ants?)\b"
     ),
 }
 
@@ -255,6 +272,19 @@ def field_cues(text: str, route: Route) -> list[str]:
         found[found.index("hours")] = "hours_day"
     if route is Route.CARD_INFO:
         found = _english_card_fields(text, found)
+    if route is Route.BRANCH and found and "address" not in found and _WHERE_FR.search(folded):
+        found.insert(0, "address")  # "Vous êtes où à Nantes et c'est ouvert jusqu'à quand ?"
+    if route is Route.CARD_INFO and _AGE_FR.search(folded):
+        # "Et niveau âge, c'est à partir de combien ?": the eligibility, not a price.
+        found = ["eligibility", *[f for f in found if f != "eligibility"]]
+        if not _PRICE_FR.search(folded):
+            found = [f for f in found if f != "fees"]
+    if route is Route.CARD_INFO and _FEATURES_FR.search(folded) and "features" not in found:
+        found.append("features")  # "ses avantages": the card's whole feature list
+    if route is Route.CARD_INFO and "feature" in found and _PHYSICAL_FR.search(folded):
+        # "Je reçois une vraie carte avec la virtuelle ?": the feature line ("Aucune carte
+        # physique n'est envoyée"), not the delivery time "reçois" would ask.
+        found = ["feature", *[f for f in found if f not in ("feature", "delivery_time")]]
     if route is Route.CARD_INFO and found[:1] == ["fees"] and _WITHDRAWAL.search(text):
         # "Are withdrawals at your ATMs free?": the fee line, then the card's own cash line
         # ("Fee-free withdrawals at our ATMs nationwide").
@@ -282,6 +312,19 @@ def _english_card_fields(text: str, found: list[str]) -> list[str]:
     return found
 
 
+#: French: where a branch is, asked next to another branch field.
+_WHERE_FR = re.compile(r"\b(vous etes ou|c'est ou|ou (est|se trouve|se situe|etes)|situee?)\b")
+#: French: an age asked about, and price words other than a bare "combien".
+_AGE_FR = re.compile(
+    r"(\bquel |\bniveau |\bl'|\bd'|\bcote )age\b|\b(\d+ ans|majeur\w*|mineur\w*)\b"
+)
+_PRICE_FR = re.compile(r"\b(frais|cout\w*|tarifs?|prix|payant\w*|gratuit\w*|cotisation\w*|euros?)")
+#: French: what a card offers, as a whole ("les avantages de la Premier").
+_FEATURES_FR = re.compile(
+    r"\b(avantages?|atouts?|points forts|fonctionnalites|ce qu'elle (offre|propose))\b"
+)
+#: French: a physical card asked about (the virtual card's "no physical card" line).
+_PHYSICAL_FR = re.compile(r"\b(physique|plastique|vraie carte|carte (reelle|materielle|en dur))\b")
 _WITHDRAWAL = re.compile(r"\b(withdraw\w*|atms?|cash machines?|cashpoints?)\b", re.IGNORECASE)
 
 

@@ -83,6 +83,10 @@ _FR_REQUEST = re.compile(
     r"(un|une) (vraie? )?(personne|humain|conse?il+(er|ere))\b"
     # "qu'un conseiller me réponde", "un agent peut(-il) me répondre ?"
     r"|\bqu'? ?(un|une) (personne|" + _NOUN + r") (me|nous) (reponde|rappelle|contacte|appelle)\b"
+    # "je veux que quelqu'un me rappelle", "qu'on me rappelle", "recontactez-moi"
+    r"|\b(que |qu')(quel?qu'? ?un|qqn|on) (me|nous) "
+    r"(reponde|rappelle|recontacte|contacte|appelle)\b"
+    r"|\b(rappelez|recontactez|rappelle|recontacte)[- ](moi|nous)\b"
     r"|\bqu'? ?(un|une) (personne|"
     + _NOUN
     + r") s'occupe\b"

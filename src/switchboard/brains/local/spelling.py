@@ -79,10 +79,40 @@ _SHORTHAND_FR = {
     "svp": "svp",
     "pk": "pourquoi",
     "pq": "pourquoi",
+    # SMS style (round 6): greetings and the first person run together.
+    "bjr": "bonjour",
+    "bsr": "bonsoir",
+    "slt": "salut",
+    "g": "j'ai",
+    "jai": "j'ai",
+    "cest": "c'est",
+    "jveux": "je veux",
+    "jvoudrais": "je voudrais",
+    "jpeux": "je peux",
+    "chui": "je suis",
+    "jsuis": "je suis",
+    "vs": "vous",
+    "tt": "tout",
+    "dc": "donc",
+    "ke": "que",
+    "kan": "quand",
+    "koment": "comment",
+    "quesque": "qu'est-ce que",
+    "keske": "qu'est-ce que",
+    "kesque": "qu'est-ce que",
+    "queske": "qu'est-ce que",
+    "cmt": "comment",
+    "cmb": "combien",
+    "mtn": "maintenant",
+    "ya": "il y a",
+    "yen": "il y en",
 }
 #: A French word this frequent in ``pyspellchecker``'s French list is kept as typed unless
 #: a catalog word sounds like it ("conte" → "compte"); "savoir" is not "avoir".
 KNOWN_FR_COUNT = 1_000
+#: A typed word seen fewer times than this in that list is no form of a French word of
+#: its own ("frai", "marseil"): a sound-alike one ending away is its correction.
+RARE_FR_COUNT = 100
 #: A French word this frequent is never corrected at all ("haut" is not "aux").
 COMMON_FR_COUNT = 20_000
 
@@ -261,6 +291,8 @@ def _other_form(folded: str, candidate: str, typed: str) -> bool:
     """
     if candidate == folded + "t" or (typed.endswith("é") and candidate.endswith("er")):
         return False
+    if _french_counts().get(typed.lower(), 0) < RARE_FR_COUNT:
+        return False  # not a French word ("marseil", "toulous", "frai"): a typo, not a form
     prefix = 0
     for a, b in zip(folded, candidate, strict=False):
         if a != b:
