@@ -64,6 +64,10 @@ _BRANCH_CHANNEL = re.compile(
 _DIGITAL_CHANNEL = re.compile(
     r"\b(online|on line|on-line|digital|digitally|app|mobile|website|web site|internet|"
     r"on my phone|from home|remotely|en ligne|application|site web|"
+    # a visit declined: "I'd rather not go into a branch", "without going to a branch"
+    r"rather not (go|visit|pop)\w*|(don'?t|do not) (really )?(want|fancy|like|wanna)( to)? "
+    r"(go|visit|pop|head)\w*|without (going|visiting|having to go)|instead of going|"
+    r"(from|on) (my|the) (sofa|couch|settee|bed)|"
     r"(on|from|with|using) (my|a|your) (phone|smartphone|laptop|computer|tablet)|"
     r"(depuis|sur|avec) (mon|un|le|votre) (telephone|smartphone|portable|mobile|ordinateur|"
     r"tablette)|a distance|"

@@ -50,6 +50,7 @@ from switchboard.brains.local.answer_wording import (
     own_card_product_question_fr,
 )
 from switchboard.brains.local.catalog_facts import Fact, catalog_facts
+from switchboard.brains.local.english_cues import mask_prospective
 from switchboard.brains.local.english_readings import (
     adjust_reading,
     asks_for_help,
@@ -422,8 +423,8 @@ _MY_DEVICE = re.compile(
 #: A customer-to-be speaking of what would follow ("if I open an account online", "si
 #: j'ouvre un compte"): their "my card" is the product they would get, not their affairs.
 _HYPOTHETICAL = re.compile(
-    r"\b(if|once|when|after) (i|we) (open|opened|apply|applied|sign up|order|join|switch|"
-    r"become)\b|\b(after|once|when|before) (opening|signing up|applying|joining)\b|"
+    r"\b(if|once|when|after) (i|we)('ve| have)? (open|opened|apply|applied|sign up|order|join|"
+    r"switch|become)\b|\b(after|once|when|before) (opening|signing up|applying|joining)\b|"
     r"\b(si|quand|lorsque|une fois que) (j'ouvre|je souscris|je commande|je deviens|"
     r"on ouvre)\b|"
     r"\b(my future|ma future|mon futur)\b",
@@ -530,7 +531,8 @@ def _asks_plainly(text: str) -> bool:
     terse = len(text.split()) <= TERSE_WORDS  # "wristband age requirement", "premium card fee"
     if not (_QUESTION_FORM.search(text) or terse) or _personal(text):
         return False
-    return not _FIRST_PERSON_WORDS.search(_ASKING_SELF.sub(" ", mask_family(text)))
+    plain = _ASKING_SELF.sub(" ", mask_family(mask_prospective(text)))  # "after I apply"
+    return not _FIRST_PERSON_WORDS.search(plain)
 
 
 #: A line this short with no verb of its own is a terse query, asked like a question.

@@ -52,6 +52,7 @@ from switchboard.brains.local.answerability_fr import (
     names_person_or_contact,
     person_reading_without_person,
 )
+from switchboard.brains.local.english_cues import card_of_the_account
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
@@ -503,11 +504,13 @@ class CatalogRouter:
         statement = bool(_STATEMENT.search(text))
         folded = fold(text)
         french = bool(_FOLLOW_UP_FR.search(folded)) and not _TROUBLE_FR.search(folded)
+        account_card = card_of_the_account(text, "card_type" in reading.entities, last_route)
         leaning = (
             elliptic
             or bool(_FOLLOW_UP.search(text))
             or french
             or (day_of(text) is not None and last_route is Route.BRANCH)
+            or account_card
         )
         same = en.same_subject(text, reading.topic, reading.entities, last_route)
         own_cues = field_cues(text, last_route) if reading.topic is None or same else []
@@ -521,6 +524,8 @@ class CatalogRouter:
             and "card_type" not in reading.entities
         ):
             topic = last_route  # "and in a branch?" after an online answer
+        if account_card:
+            topic = last_route  # "and when does the card show up?" after an account answer
         if topic is not None and topic is not last_route and not statement:
             own = {k: v for k, v in reading.entities.items() if k in ("card_type", "location")}
             if own or topic_of(text) is not None:

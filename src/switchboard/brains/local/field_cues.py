@@ -40,7 +40,9 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.BRANCH,
         "services",
         re.compile(
-            r"\b(services?|business banking|specialists?|do they (do|offer|handle))\b", re.I
+            r"\b(services?|business banking|specialists?|do they (do|offer|handle)|"
+            r"(able to|can they|do they|can you) open (an |new )?accounts?)\b",
+            re.I,
         ),
     ),
     (
@@ -79,7 +81,7 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "processing_time",
         re.compile(
             r"\b(how long|how quickly|how fast|how soon|when can i|when will|when does|"
-            r"when do (i|we)|when would|take|arriv\w*)\b",
+            r"when do (i|we)|when would|take|arriv\w*|hear back|find out|decision|approv\w*)\b",
             re.I,
         ),
     ),
@@ -121,12 +123,23 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    (Route.CARD_INFO, "activation", re.compile(r"\bactivat\w*\b", re.I)),
+    (
+        Route.CARD_INFO,
+        "activation",
+        re.compile(
+            r"\bactivat\w*\b|\b(turn|switch)(ing)? (it|them|this|that|the \w+) on\b|"
+            r"\bset (it|them|this|that) up\b|\bstart using (it|them)\b",
+            re.I,
+        ),
+    ),
     (
         Route.CARD_INFO,
         "ordering_process",
         re.compile(
-            r"\b(how (do|can|would) (i|you|we) (order|get|obtain)|order one|obtain)\b", re.I
+            r"\b(how (do|can|would) (i|you|we) (order|get|obtain)|order one|obtain|"
+            r"(order|request)(ing)? (a|an|the|one|it)|set up (a|an|one)|"
+            r"get (a|an|one) [\w ]{0,25}set up)\b",
+            re.I,
         ),
     ),
     (

@@ -1,0 +1,200 @@
+"""English readings, answerability round 6 (en_GB, en_US).
+
+Small, general readings of English wording, each called at one point of the shared
+code (:mod:`english_readings`, :mod:`answerability`, :mod:`field_cues`), so the
+French readings do not move:
+
+- :func:`rephrase`: wording put in the form the readings know before routing: a
+  preference not to visit a branch ("I'd rather not go into a branch") is the
+  online channel, "from my sofa" is "from home", "wrist band" is "wristband",
+  "checking out your cards" is looking at them (not a checking account).
+- :func:`mask_prospective`: a customer-to-be's own clauses ("after I apply",
+  "once I've applied", "if I'm approved", "how soon do I") are not first-person
+  wording about their affairs.
+- :func:`browsing_opener`: "I've been looking at your cards" announces a
+  question without asking it (clarify).
+- :func:`info_opener`: "I'm after some information please" asks for help with
+  no subject yet (clarify, even when the router read a greeting).
+
+Every pattern is ours.
+"""
+
+from __future__ import annotations
+
+import re
+
+from switchboard.domain.types import Locale, Route
+
+
+def _english(locale: Locale | str | None) -> bool:
+    """True for en_GB and en_US (a locale value or its string)."""
+    value = locale.value if isinstance(locale, Locale) else str(locale or "")
+    return value in (Locale.EN_GB.value, Locale.EN_US.value)
+
+
+# -- rephrasing before routing --------------------------------------------------------
+
+_VISIT_VERB = r"(go|going|goes|visit|visiting|pop|popping|come|coming|head|heading|trek|trekking)"
+_BRANCH_PLACE = (
+    r"(in(to)?|to|down to|out to|round to)?\s*(a|the|your|one of your)?\s*(branch(es)?|bank)"
+)
+
+#: A preference not to visit a branch: the customer wants the online channel.
+_NO_VISIT = re.compile(
+    r"\b(i'?d rather not|i would rather not|i'?d prefer not to|i would prefer not to|"
+    r"i don'?t (really )?(want|fancy|like|have time|wanna)( to)?|i do not (want|wish)( to)?|"
+    r"i can'?t be bothered( to)?|rather than|instead of|no need to|without having to|"
+    r"not having to)\s+" + _VISIT_VERB + r"\s+" + _BRANCH_PLACE + r"\b",
+    re.IGNORECASE,
+)
+#: Rephrasings: (pattern, replacement), applied in order.
+_REPHRASE: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_NO_VISIT, "without going to a branch"),
+    (
+        re.compile(
+            r"\b(from|on) (my|the) (sofa|couch|settee|bed|kitchen table|living room|desk)\b",
+            re.IGNORECASE,
+        ),
+        "from home",
+    ),
+    (re.compile(r"\bwrist[ -]bands?\b", re.IGNORECASE), "wristband"),
+    (re.compile(r"\bkey[ -]rings?\b", re.IGNORECASE), "key fob"),
+    (re.compile(r"\bchecking out (your|the|some|a few|all)\b", re.IGNORECASE), r"looking at \1"),
+)
+
+
+def rephrase(text: str, locale: Locale | str | None) -> str:
+    """``text`` with English wording put in the form the readings know (module docstring).
+
+    Returns ``text`` unchanged for other locales.
+    """
+    if not _english(locale):
+        return text
+    browsing = _BROWSING.match(text.strip())
+    if browsing:  # "I've been looking at your cards": an opener, not the customer's affairs
+        return f"a question about your {browsing.group('topic')}"
+    for pattern, repl in _REPHRASE:
+        text = pattern.sub(repl, text)
+    return text
+
+
+# -- a customer-to-be's own clauses ---------------------------------------------------
+
+#: "after I apply", "once I've applied", "if I'm approved", "when I get accepted".
+_PROSPECTIVE = re.compile(
+    r"\b(if|once|when|after|before|until|whether) (i|we)('ve| have|'m| am| get| got| was)?"
+    r"( been)? (open|opened|apply|applied|sign(ed)? up|order(ed)?|join(ed)?|switch(ed)?|"
+    r"approved|accepted|successful|submit(ted)?|send it off|sent it off)\b|"
+    r"\b(i|we) (hear back|find out|get (a|the) decision|get an answer)\b|"
+    r"\bhow (soon|long|quickly|fast) (do|will|would|can|could|should|must|might) (i|we)\b",
+    re.IGNORECASE,
+)
+
+
+def mask_prospective(text: str) -> str:
+    """``text`` with a customer-to-be's own clauses blanked ("after I apply online…").
+
+    Used before looking for first-person wording: "After I apply online for checking,
+    how soon do I find out if I'm approved?" asks the catalog's processing time.
+    """
+    return _PROSPECTIVE.sub(" ", text)
+
+
+# -- openers that ask nothing yet -----------------------------------------------------
+
+#: "I've been looking at your cards", "been reading about your accounts".
+_BROWSING = re.compile(
+    r"^\W*((hi|hello|hey|so|well|right|ok(ay)?)\W+)*(i'?ve |i have |i was |i'?m |i am |we'?ve )?"
+    r"(just )?(been )?(looking|browsing|reading|checking out|having a look|having a read|thinking)"
+    r"( at| through| about| into| up on)? (your|the|some of your|all your|a few of your)\s+"
+    r"(?P<topic>(debit |bank |current |savings? |checking |business |student )?"
+    r"(cards?|accounts?|branch(es)?|products?|website|app|offers?|options?|range))"
+    r"( on (your|the) (website|app|site))?( (online|today|recently|lately))?\W*$",
+    re.IGNORECASE,
+)
+
+
+def browsing_opener(text: str, locale: Locale | str | None) -> bool:
+    """True for an English line saying the customer has been looking at a topic.
+
+    "So I've been looking at your cards": which one and what about it is still to be
+    asked (clarify); a field or product type after it makes it a question.
+    """
+    return _english(locale) and bool(_BROWSING.match(text.strip()))
+
+
+#: "I'm after some information please", "looking for some info", "just some info".
+_INFO_OPENER = re.compile(
+    r"^\W*((hi|hello|hey|hiya|morning|afternoon|evening|good (morning|afternoon|evening))"
+    r"( there)?\W+)?(i'?m |i am |i was |we'?re )?(just )?"
+    r"((after|looking for|hoping for|wanting|needing|in need of|seeking) )?"
+    r"(some|a bit of|a little|a few|general)?\s*(info|information|details|advice)"
+    r"( please| pls| thanks| if possible)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def info_opener(text: str, locale: Locale | str | None) -> bool:
+    """True for an English request for information with no subject ("I'm after some info").
+
+    It announces a question even after a greeting the router read as small talk.
+    """
+    return _english(locale) and bool(_INFO_OPENER.match(text.strip()))
+
+
+#: "Just a general enquiry", "a quick question please": a question announced, none asked.
+_ANNOUNCE_ONLY = re.compile(
+    r"^\W*((hi|hello|hey|hiya|morning)( there)?\W+)?(just |it'?s |it is )?(a |one )?"
+    r"(quick |general |small |simple |short )?(question|query|enquiry|inquiry)"
+    r"( (please|pls|for you|if that'?s ok))?\W*$",
+    re.IGNORECASE,
+)
+
+
+def opener_only(text: str, locale: Locale | str | None) -> bool:
+    """True for an English line that only opens the conversation (nothing asked yet).
+
+    A browsing line (:func:`browsing_opener`), a request for information with no
+    subject (:func:`info_opener`) or a bare announcement ("Just a general enquiry").
+    The router may read such a line as frustration or a request for a person; it
+    holds no person, trouble or own-account word, so it is read as an opener.
+    """
+    return (
+        browsing_opener(text, locale)
+        or info_opener(text, locale)
+        or (_english(locale) and bool(_ANNOUNCE_ONLY.match(text.strip())))
+    )
+
+
+# -- the card that comes with an account ----------------------------------------------
+
+#: "the card", "my card", "the debit card" with no card type named.
+_THE_CARD = re.compile(r"\b(the|my|our|a|its) (debit |bank |new )?card\b", re.IGNORECASE)
+#: When it comes: the account's own timing line states when its card arrives.
+_CARD_COMES = re.compile(
+    r"\b(arriv\w*|come|comes|coming|show(s)? up|turn(s)? up|get here|land|lands|"
+    r"deliver\w*|posted|mailed|sent|how long|when)\b",
+    re.IGNORECASE,
+)
+#: Anything else about a card (its fee, use abroad, features) is a card question.
+_CARD_OTHER = re.compile(
+    r"\b(fees?|cost|charge\w*|price|free|abroad|overseas|apple|google|samsung|freeze|lock|"
+    r"premium|virtual|contactless|standard|replac\w*|lost|stolen|activat\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def card_of_the_account(text: str, card_named: bool, last_route: Route | None) -> bool:
+    """True for "and when does the card show up?" right after an account-opening answer.
+
+    The card is the one that comes with the account, and the account's timing line
+    says when it arrives ("your debit card arrives in 3-5 business days"). English
+    only by its words; a named card type (``card_named``) or a fee, feature or
+    incident word makes it a card question.
+    """
+    return (
+        last_route is Route.ACCOUNT_OPENING
+        and not card_named
+        and bool(_THE_CARD.search(text) and _CARD_COMES.search(text))
+        and not _CARD_OTHER.search(text)
+    )

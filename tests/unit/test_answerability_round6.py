@@ -1,0 +1,188 @@
+"""Answerability, sixth round (English): causes found on fresh en_GB / en_US tune lines.
+
+Each test is one cause fixed in this round (``brains/local/english_cues.py`` and its
+call sites), checked on wording of our own (not lines of the evaluation sets).
+Loads the shipped router artifacts and the multilingual encoder once (module scope).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from switchboard.brains.local.catalog_router import CatalogRouter
+from switchboard.brains.local.english_cues import (
+    browsing_opener,
+    card_of_the_account,
+    info_opener,
+    mask_prospective,
+    opener_only,
+    rephrase,
+)
+from switchboard.brains.local.field_cues import field_cues
+from switchboard.brains.local.spelling import spell_fixer
+from switchboard.domain.types import Locale, Route
+from switchboard.nlu.slots import extract_slots
+
+GB = {"locale": "en_GB"}
+US = {"locale": "en_US"}
+
+
+@pytest.fixture(scope="module")
+def router() -> CatalogRouter:
+    from switchboard.brains.local.locale_router import LocaleRouter
+    from switchboard.config import RouterSettings
+
+    return CatalogRouter(LocaleRouter.load(RouterSettings()))
+
+
+def _after(router: CatalogRouter, first: str, text: str, locale: str) -> object:
+    """The decision for ``text`` in the dialogue left by ``first`` (one earlier turn)."""
+    d0 = router.classify_in_context(first, {"locale": locale})
+    dialogue = {"route": d0.route.value, "slots": d0.entities, "fields": d0.fields}
+    return router.classify_in_context(text, {"locale": locale, "dialogue": dialogue})
+
+
+# -- a visit declined is the online channel ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd rather not go to a branch, can I open a savings account?",
+        "I don't really want to pop into a branch to sign up",
+        "can I do it instead of going into the bank",
+    ],
+)
+def test_a_visit_declined_names_the_online_channel(text: str) -> None:
+    assert "without going to a branch" in rephrase(text, Locale.EN_GB)
+    assert extract_slots(text.lower(), Locale.EN_GB).channel == "digital"
+
+
+def test_rephrase_is_english_only_and_keeps_plain_lines() -> None:
+    line = "I'd rather not go to a branch"
+    assert rephrase(line, Locale.FR_FR) == line
+    assert rephrase("Where is the branch in Leeds?", "en_GB") == "Where is the branch in Leeds?"
+    assert rephrase("can I apply from my couch", "en_US") == "can I apply from home"
+    assert rephrase("how much is the wrist band", "en_US") == "how much is the wristband"
+
+
+def test_visit_declined_line_answers_online(router: CatalogRouter) -> None:
+    d = router.classify_in_context(
+        "I'd prefer not to go into a branch, can I open a savings account from my laptop?", US
+    )
+    assert d.route is Route.ACCOUNT_OPENING
+    assert d.entities.get("channel") == "digital"
+
+
+# -- a customer-to-be's own clauses -----------------------------------------------------
+
+
+def test_prospective_clauses_are_masked() -> None:
+    masked = mask_prospective("Once I've applied, how soon do I get told if I'm approved?")
+    assert "I've applied" not in masked and "how soon do I" not in masked
+    assert mask_prospective("why was I charged") == "why was I charged"
+
+
+def test_processing_time_cues_for_a_decision() -> None:
+    assert "processing_time" in field_cues("when do I hear back", Route.ACCOUNT_OPENING)
+    assert "processing_time" in field_cues("how fast is the decision", Route.ACCOUNT_OPENING)
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx"),
+    [
+        ("Once we have applied for a savings account, how fast is the decision?", GB),
+        ("If I apply for business checking online, how soon would I get approved?", US),
+    ],
+)
+def test_prospective_question_asks_the_timing(router: CatalogRouter, text: str, ctx: dict) -> None:
+    d = router.classify_in_context(text, ctx)
+    assert d.route is Route.ACCOUNT_OPENING
+    assert "processing_time" in d.fields
+
+
+# -- openers that ask nothing yet -------------------------------------------------------
+
+
+def test_opener_patterns() -> None:
+    assert browsing_opener("I've been reading about your savings accounts", "en_GB")
+    assert not browsing_opener("I've been looking at your cards, which is cheapest?", "en_GB")
+    assert info_opener("Hi, just after some info please", "en_US")
+    assert not info_opener("info on the premium card", "en_US")
+    assert opener_only("A quick question please", "en_GB")
+    assert not opener_only("A quick question about my refund", "en_GB")
+    assert not opener_only("I've been reading about your savings accounts", "fr_FR")
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx"),
+    [
+        ("Been browsing your accounts", GB),
+        ("hey, I've been checking out your cards", US),
+        ("Good morning, I'm looking for some information", GB),
+        ("Just a quick query", US),
+    ],
+)
+def test_openers_clarify(router: CatalogRouter, text: str, ctx: dict) -> None:
+    d = router.classify_in_context(text, ctx)
+    assert d.intent == "sb_vague"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've been looking at my account and there's a payment I don't know",
+        "I want to speak to a person",
+        "I have a complaint",
+    ],
+)
+def test_openers_never_take_a_handover_line(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, GB).route is Route.HANDOVER
+
+
+# -- the card that comes with an account ------------------------------------------------
+
+
+def test_card_of_the_account_words() -> None:
+    last = Route.ACCOUNT_OPENING
+    assert card_of_the_account("so when will the card get here?", False, last)
+    assert not card_of_the_account("so when will the card get here?", True, last)
+    assert not card_of_the_account("how much is the card abroad?", False, last)
+    assert not card_of_the_account("when will the card get here?", False, Route.CARD_INFO)
+
+
+def test_card_after_an_account_answer_is_its_timing(router: CatalogRouter) -> None:
+    first = "How do I open a student account online?"
+    d = _after(router, first, "great, when does the card arrive?", "en_GB")
+    assert d.route is Route.ACCOUNT_OPENING
+    assert d.fields == ["processing_time"]
+
+
+# -- card fields ------------------------------------------------------------------------
+
+
+def test_activation_and_ordering_cues() -> None:
+    assert "activation" in field_cues("how do I switch it on?", Route.CARD_INFO)
+    assert "activation" in field_cues("how do I set it up when it comes", Route.CARD_INFO)
+    ordering = field_cues("can I order a virtual card in the app", Route.CARD_INFO)
+    assert "ordering_process" in ordering
+    assert "services" in field_cues("can they open accounts at Brixton", Route.BRANCH)
+
+
+# -- spelling ---------------------------------------------------------------------------
+
+
+def test_spelling_prefers_our_branch_city_and_spells_out_shorthand() -> None:
+    assert spell_fixer(Locale.EN_US).fix("brooklin branch hours") == "brooklyn branch hours"
+    assert spell_fixer(Locale.EN_GB).fix("wot age for the sticker") == "what age for the sticker"
+
+
+# -- validation: a clock's minutes are not a house number --------------------------------
+
+
+def test_clock_minutes_are_not_a_house_number() -> None:
+    from switchboard.validation.places import extract_addresses
+    from switchboard.validation.quantities import Consumed
+
+    text = "On Saturday, Houston Main Street is open 9:00 AM–12:00 PM. It is closed on Sunday."
+    assert extract_addresses(text, Consumed(len(text))) == []
