@@ -186,3 +186,70 @@ def test_clock_minutes_are_not_a_house_number() -> None:
 
     text = "On Saturday, Houston Main Street is open 9:00 AM–12:00 PM. It is closed on Sunday."
     assert extract_addresses(text, Consumed(len(text))) == []
+
+
+# -- batch t24 --------------------------------------------------------------------------
+
+
+def test_business_words_and_plural_card_nouns_name_the_product() -> None:
+    assert extract_slots("accounts for sole traders", Locale.EN_GB).account_type == "business"
+    assert extract_slots("for a sole proprietorship", Locale.EN_US).account_type == "business"
+    assert extract_slots("are key fobs free", Locale.EN_GB).card_type == "contactless"
+    assert extract_slots("regular checking deposit", Locale.EN_US).card_type is None
+    assert extract_slots("the regular card abroad", Locale.EN_US).card_type == "standard"
+
+
+def test_you_lot_and_wallet_names_are_respelt() -> None:
+    assert rephrase("Do you lot do savings?", "en_GB") == "Do you do savings?"
+    assert rephrase("can y'all help", "en_US") == "can you help"
+    assert rephrase("add it to googlepay", "en_GB") == "add it to Google Pay"
+
+
+def test_paying_over_time_asks_the_fee_line() -> None:
+    assert field_cues("is it a one-off payment or monthly", Route.CARD_INFO)[0] == "fees"
+    fields = field_cues("the metal card, how do I avoid paying for it every month", Route.CARD_INFO)
+    assert fields[0] == "fees"
+    assert "eligibility" in field_cues("who is allowed one", Route.CARD_INFO)
+
+
+def test_product_fee_question_shape() -> None:
+    from switchboard.brains.local.english_cues import product_fee_question
+
+    assert product_fee_question("Is the sticker a one-off charge?", "en_GB")
+    assert not product_fee_question("Is my card a one-off charge?", "en_GB")
+    assert not product_fee_question("Is the sticker a one-off charge?", "fr_FR")
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx", "route"),
+    [
+        ("Is the key fob a one-time charge?", US, Route.CARD_INFO),
+        ("Hello, wondering if you could help me with a card question", GB, Route.CARD_INFO),
+    ],
+)
+def test_t24_readings(router: CatalogRouter, text: str, ctx: dict, route: Route) -> None:
+    d = router.classify_in_context(text, ctx)
+    assert d.route in (route, Route.SMALLTALK)
+    assert d.route is not Route.HANDOVER
+
+
+def test_channel_switch_after_a_branch_answer(router: CatalogRouter) -> None:
+    from switchboard.brains.local.english_cues import channel_switch
+
+    assert channel_switch("what about doing it online instead?", "en_GB")
+    assert not channel_switch("what about my online banking password?", "en_GB")
+    d = _after(router, "How do I open a current account in branch?", "and online?", "en_GB")
+    assert d.route is Route.ACCOUNT_OPENING
+    assert d.entities.get("channel") == "digital"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was charged twice for the key fob",
+        "Is my card a one-off charge? I see two payments",
+        "help me with a question about a payment I don't recognise",
+    ],
+)
+def test_t24_handover_lines_stay(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, GB).route is Route.HANDOVER

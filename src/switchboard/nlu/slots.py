@@ -28,8 +28,9 @@ _ACCOUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "business",
         re.compile(
-            r"\b(business(?! (days?|hours))|company|companies|sole trader|limited company|ltd|llc|"
-            r"self[- ]employed|freelancer?|entreprise|professionnel\w*|societe|"
+            r"\b(business(?! (days?|hours))|company|companies|sole traders?|limited company|"
+            r"ltd|llc|sole proprietors?(hip)?|self[- ]employed|freelancers?|entreprise|"
+            r"professionnel\w*|societe|"
             r"comptes? pros?|(auto|micro)[- ]?entrepreneurs?|sarl|eurl|sasu)\b"
         ),
     ),
@@ -48,13 +49,20 @@ _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "contactless",
         re.compile(
-            r"\b(contactless|tap to pay|sans contact|nfc|key ?fob|wristband|"
+            r"\b(contactless|tap to pay|sans contact|nfc|key ?fobs?|wristbands?|"
             r"stickers?|wearables?|key ?rings?|bracelet|porte[- ]?cl[eé]f?s?|autocollant)\b"
         ),
     ),
     # "Visa Premier" is the fr_FR catalog's premium card (tools/data/cards_fr_FR.yaml).
     ("premium", re.compile(r"\b(premium|premier|gold|platinum|metal|black card|haut de gamme)\b")),
-    ("standard", re.compile(r"\b(standard|basic|regular|normal|classic|classique)\b")),
+    # "regular checking", "a basic current account": an account, not the standard card.
+    (
+        "standard",
+        re.compile(
+            r"\b(standard|basic|regular|normal|classic|classique)\b"
+            r"(?! (checking|current|savings?|accounts?|bank accounts?))"
+        ),
+    ),
 ]
 
 _BRANCH_CHANNEL = re.compile(

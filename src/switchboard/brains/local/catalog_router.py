@@ -30,7 +30,6 @@ from typing import Any
 
 from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SENSITIVE_INTENTS
 from switchboard.brains.local import english_readings as en
-from switchboard.brains.local.answer_wording import own_account_wording
 from switchboard.brains.local.answerability import (
     ANSWERABLE,
     ANSWERABLE_OFF_TOPIC,
@@ -52,7 +51,11 @@ from switchboard.brains.local.answerability_fr import (
     names_person_or_contact,
     person_reading_without_person,
 )
-from switchboard.brains.local.english_cues import card_of_the_account
+from switchboard.brains.local.english_cues import (
+    card_of_the_account,
+    channel_switch,
+    weak_follow_up_en,
+)
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 from switchboard.brains.local.spelling import spell_fixer
@@ -156,33 +159,6 @@ def _unworded_smalltalk(base: RouteDecision, text: str) -> RouteDecision:
     )
 
 
-#: en: below this confidence a sensitive intent on a short follow-up with no incident or
-#: own-account wording ("can I lock it in the app?" after a card answer, read as a lost
-#: phone at 0.72) is read in the dialogue's context instead.
-WEAK_SENSITIVE_EN = 0.8
-
-
-def _weak_sensitive_follow_up_en(base: RouteDecision, text: str) -> bool:
-    """English: a sensitive intent read below :data:`WEAK_SENSITIVE_EN` on a short line.
-
-    Eight words or fewer, no own-account or incident wording ("lost", "stolen",
-    "fraud", "my balance"...), no negation. The caller still needs a follow-up of the
-    last answer with a field cue of its own; anything else keeps the handover.
-    """
-    weak_person = (  # "how do I waive it" read as a request for a person at 0.42
-        base.intent in EXPLICIT_INTENTS
-        and base.confidence < WEAK_EXPLICIT_FR
-        and not asks_for_a_person(text)
-    )
-    return (
-        (weak_person or (base.intent in SENSITIVE_INTENTS and base.confidence < WEAK_SENSITIVE_EN))
-        and len(text.split()) <= 8
-        and not own_account_wording(text)
-        and not re.search(r"n't\b|\bnot\b|\bcannot\b|\bnever\b", text, re.I)
-        and not reports_an_incident(text)
-    )
-
-
 def _weak_frustration_fr(base: RouteDecision, text: str) -> bool:
     """French frustration read with low confidence on a short line with no trouble word.
 
@@ -280,9 +256,11 @@ class CatalogRouter:
                     or _weak_frustration_fr(base, fixed)
                     or unworded
                 )
-            ) or (locale is not Locale.FR_FR and _weak_sensitive_follow_up_en(base, fixed)):
+            ) or (locale is not Locale.FR_FR and weak_follow_up_en(base, fixed)):
                 follow = self._follow_up(fixed, reader.read(fixed), dialogue)
-                if follow is not None and field_cues(fixed, follow.route or Route.BRANCH):
+                if follow is not None and (
+                    field_cues(fixed, follow.route or Route.BRANCH) or channel_switch(fixed, locale)
+                ):
                     return self._decision(follow, base, "sb_follow_up")
             weak = self._weak_sensitive(base, fixed, any_length=True) or (
                 # "Parlez-moi du bracelet sans contact" read as a request for a person at 0.4:
@@ -564,7 +542,7 @@ class CatalogRouter:
         part before it with a field cue of its own ("…and how do I waive it?") is
         answered in that part's context; None keeps the handover.
         """
-        if reader.locale is Locale.FR_FR or not _weak_sensitive_follow_up_en(base, text):
+        if reader.locale is Locale.FR_FR or not weak_follow_up_en(base, text):
             return None
         follow = self._follow_up(text, reader.read(text), context)
         if follow is None or not field_cues(text, follow.route or Route.BRANCH):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from switchboard.domain.types import Locale, Route
+from switchboard.ports import RouteDecision
 
 
 def _english(locale: Locale | str | None) -> bool:
@@ -58,6 +59,11 @@ _REPHRASE: tuple[tuple[re.Pattern[str], str], ...] = (
         "from home",
     ),
     (re.compile(r"\bwrist[ -]bands?\b", re.IGNORECASE), "wristband"),
+    # "do you lot / you guys / y'all offer…": the bank addressed, "do you offer…"
+    (re.compile(r"\b(you (lot|guys|all|folks|people)|y'?all)\b", re.IGNORECASE), "you"),
+    (re.compile(r"\b(google ?pay|g ?pay)\b", re.IGNORECASE), "Google Pay"),
+    (re.compile(r"\bapple ?pay\b", re.IGNORECASE), "Apple Pay"),
+    (re.compile(r"\bsamsung ?pay\b", re.IGNORECASE), "Samsung Pay"),
     (re.compile(r"\bkey[ -]rings?\b", re.IGNORECASE), "key fob"),
     (re.compile(r"\bchecking out (your|the|some|a few|all)\b", re.IGNORECASE), r"looking at \1"),
 )
@@ -162,6 +168,7 @@ def opener_only(text: str, locale: Locale | str | None) -> bool:
     return (
         browsing_opener(text, locale)
         or info_opener(text, locale)
+        or help_with_query(text, locale)
         or (_english(locale) and bool(_ANNOUNCE_ONLY.match(text.strip())))
     )
 
@@ -197,4 +204,115 @@ def card_of_the_account(text: str, card_named: bool, last_route: Route | None) -
         and not card_named
         and bool(_THE_CARD.search(text) and _CARD_COMES.search(text))
         and not _CARD_OTHER.search(text)
+    )
+
+
+#: "wondering if you can help me with an account query": help with a question not asked.
+_HELP_WITH_QUERY = re.compile(
+    r"^\W*((hi|hello|hey|hiya|morning|afternoon|evening)( there)?\W+)?"
+    r"((i was |i'?m |i am |just )?(wondering|hoping) (if|whether) )?"
+    r"(you|someone|somebody|anyone) (can|could|might be able to) help( me)?( out)? with "
+    r"(a|an|one|some) (quick |small |general |simple )?"
+    r"((account|card|cards|branch|banking|savings|checking|current account|business) )?"
+    r"(query|question|enquiry|inquiry|queries|questions)( please)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def help_with_query(text: str, locale: Locale | str | None) -> bool:
+    """True for an English request for help with a question it does not ask yet.
+
+    "Hi, wondering if you can help me with an account query": clarify, never a handover.
+    """
+    return _english(locale) and bool(_HELP_WITH_QUERY.match(text.strip()))
+
+
+#: "Is the wristband a one-time charge?", "Are key fobs a one-off payment or monthly?"
+_PRODUCT_FEE_SHAPE = re.compile(
+    r"^\W*(is|are|does|do) (the |a |your )?(premium |standard |virtual |contactless )?"
+    r"(key ?fobs?|wristbands?|stickers?|wearables?|(debit )?cards?|devices?)\s+"
+    r"(an? |just an? )?(one[- ]off|one[- ]time|monthly|annual|yearly|upfront|recurring)\b",
+    re.IGNORECASE,
+)
+
+
+def product_fee_question(text: str, locale: Locale | str | None) -> bool:
+    """True for an English question whether a product is a one-off or monthly cost.
+
+    The router may read "charge"/"payment" as a charge on the customer's account;
+    shaped as a question about a product, with no first person, it asks the fee line.
+    """
+    return (
+        _english(locale)
+        and bool(_PRODUCT_FEE_SHAPE.match(text.strip()))
+        and not re.search(r"\b(i|my|me|i'?ve|i'?m|we|our)\b", text, re.IGNORECASE)
+    )
+
+
+#: "what about doing it online instead?", "and in a branch?": the channel changed.
+_CHANNEL_SWITCH = re.compile(
+    r"^\W*(and |so |ok(ay)? |what about |how about |could i |can i )?"
+    r"(doing it |do it |opening it |open it |applying |apply |signing up )?"
+    r"(online|in the app|on the app|through the app|on the website|in (a |the )?branch|"
+    r"in person)( instead| then| rather)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def channel_switch(text: str, locale: Locale | str | None) -> bool:
+    """True for an English follow-up that only changes the channel ("what about online?")."""
+    return _english(locale) and bool(_CHANNEL_SWITCH.match(text.strip()))
+
+
+# -- weak protected readings of a follow-up -----------------------------------------------
+
+#: en: below this confidence a sensitive intent on a short follow-up with no incident or
+#: own-account wording ("can I lock it in the app?" after a card answer, read as a lost
+#: phone at 0.72) is read in the dialogue's context instead.
+WEAK_SENSITIVE_EN = 0.8
+#: Below this, a request for a person with no person in it ("how do I waive it" at 0.42).
+WEAK_EXPLICIT = 0.5
+#: Below this, frustration on a channel switch ("what about doing it online instead?").
+WEAK_FRUSTRATION = 0.4
+
+
+def weak_follow_up_en(base: RouteDecision, text: str) -> bool:
+    """English: a weak protected reading of a short line that may lean on the last answer.
+
+    A sensitive intent under :data:`WEAK_SENSITIVE_EN`, a request for a person under
+    :data:`WEAK_EXPLICIT` with no person asked for, or frustration under
+    :data:`WEAK_FRUSTRATION` on a line that only changes the channel; eight words or
+    fewer, no own-account or incident wording ("lost", "stolen", "fraud", "my
+    balance"...), no negation. The caller still needs a follow-up of the last answer
+    with a field cue of its own (or a channel switch); anything else keeps the handover.
+    (Moved from :mod:`catalog_router` in round 6.)
+    """
+    from switchboard.agent.handover import (
+        EXPLICIT_INTENTS,
+        FRUSTRATION_INTENTS,
+        SENSITIVE_INTENTS,
+    )
+    from switchboard.brains.local.answer_wording import own_account_wording
+    from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
+
+    weak_person = (
+        base.intent in EXPLICIT_INTENTS
+        and base.confidence < WEAK_EXPLICIT
+        and not asks_for_a_person(text)
+    )
+    weak_frustration = (
+        base.intent in FRUSTRATION_INTENTS
+        and base.confidence < WEAK_FRUSTRATION
+        and channel_switch(text, Locale.EN_GB)
+    )
+    return (
+        (
+            weak_person
+            or weak_frustration
+            or (base.intent in SENSITIVE_INTENTS and base.confidence < WEAK_SENSITIVE_EN)
+        )
+        and len(text.split()) <= 8
+        and not own_account_wording(text)
+        and not re.search(r"n't\b|\bnot\b|\bcannot\b|\bnever\b", text, re.I)
+        and not reports_an_incident(text)
     )

@@ -32,9 +32,9 @@ from functools import lru_cache
 from itertools import pairwise
 
 from switchboard.brains.local.english_cues import (
-    browsing_opener,
     info_opener,
     opener_only,
+    product_fee_question,
     rephrase,
 )
 from switchboard.domain.types import Locale, Route
@@ -557,7 +557,7 @@ def vague_in_english(text: str, locale: Locale | str | None) -> bool:
     return (
         asks_for_help(text, locale)
         or info_request_vague(text, locale)
-        or browsing_opener(text, locale)  # "I've been looking at your cards"
+        or opener_only(text, locale)  # "I've been looking at your cards"
     )
 
 
@@ -652,7 +652,8 @@ def faint_reading(confidence: float, text: str, locale: Locale | str | None) -> 
     """
     if not is_english(locale) or _KEEP.search(text):
         return False
-    if confidence >= FAINT and not opener_only(text, locale):
+    opener = opener_only(text, locale) or product_fee_question(text, locale)
+    if confidence >= FAINT and not opener:
         return False  # round 6: "Just a general enquiry" read as a request for a person
     from switchboard.brains.local.answer_wording import own_account_wording
     from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident

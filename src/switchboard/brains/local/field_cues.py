@@ -23,6 +23,12 @@ def fold(text: str) -> str:
     return "".join(ch for ch in norm if not unicodedata.combining(ch))
 
 
+#: Paying for a card over time ("a one-off payment or monthly?", "avoid paying every month").
+_PAY_WORDS = (
+    r"one[- ]off|one[- ]time|monthly|every month|per month|a month|upfront|"
+    r"avoid paying|pay for it|paying for it"
+)
+
 #: Field cues, in priority order per route: (route, field, pattern).
 FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
     (Route.BRANCH, "phone", re.compile(r"\b(phone|number|call|ring|téléphone)\b", re.I)),
@@ -108,7 +114,7 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.CARD_INFO,
         "eligibility",
         re.compile(
-            r"\b(eligib\w*|qualif\w*|who can|earn|how old|requirements?|what age|"
+            r"\b(eligib\w*|qualif\w*|who can|earn|how old|requirements?|what age|allowed|entitled|"
             r"(minimum|age) (age|limit)|pay in|paying in|\d+[ -]?years?[ -]old|year olds?)\b",
             re.I,
         ),
@@ -147,7 +153,7 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "fees",
         re.compile(
             r"\b(fees?|cost|costs|charge|charges|charged|price|how much|free|abroad|overseas|"
-            r"waive\w*|foreign|outside the|withdrawals?|atm|frais)\b",
+            r"waive\w*|foreign|outside the|withdrawals?|atm|frais|" + _PAY_WORDS + r")\b",
             re.I,
         ),
     ),
@@ -275,7 +281,7 @@ def field_cues(text: str, route: Route) -> list[str]:
     if route is Route.CARD_INFO and "feature" in found and "fees" in found:
         # "Is the key fob free?": the fee first, then the feature line that names it;
         # "can I use Apple Pay abroad" is a feature question only.
-        fee_words = r"\b(fee|fees|cost|costs|charges?|charged|free|price|how much)\b"
+        fee_words = rf"\b(fee|fees|cost|costs|charges?|charged|free|price|how much|{_PAY_WORDS})\b"
         if not re.search(fee_words, text, re.I) and not re.search(rf"\b({_FR_COST})\b", folded):
             found.remove("fees")
     return found
