@@ -202,7 +202,8 @@ def test_business_words_and_plural_card_nouns_name_the_product() -> None:
 def test_you_lot_and_wallet_names_are_respelt() -> None:
     assert rephrase("Do you lot do savings?", "en_GB") == "Do you do savings?"
     assert rephrase("can y'all help", "en_US") == "can you help"
-    assert rephrase("add it to googlepay", "en_GB") == "add it to Google Pay"
+    assert rephrase("add it to googlepay", "en_GB") == "add it to google pay"
+    assert rephrase("add it to Google Pay", "en_GB") == "add it to Google Pay"
 
 
 def test_paying_over_time_asks_the_fee_line() -> None:
@@ -253,3 +254,39 @@ def test_channel_switch_after_a_branch_answer(router: CatalogRouter) -> None:
 )
 def test_t24_handover_lines_stay(router: CatalogRouter, text: str) -> None:
     assert router.classify_in_context(text, GB).route is Route.HANDOVER
+
+
+# -- batch t25 --------------------------------------------------------------------------
+
+
+def test_questions_opened_by_a_negation_ask_the_same() -> None:
+    asked = rephrase("Isn't there a fee for the sticker?", "en_GB")
+    assert asked == "is there a fee for the sticker?"
+    assert rephrase("Don't you charge for it?", "en_US") == "do you charge for it?"
+    assert rephrase("It isn't there", "en_GB") == "It isn't there"
+
+
+@pytest.mark.parametrize(
+    "text", ["Right, I've got a couple of questions", "Can you tell me about cards?"]
+)
+def test_more_openers_clarify(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, GB).intent == "sb_vague"
+
+
+def test_a_named_branch_asked_for_a_service_is_a_branch_question(router: CatalogRouter) -> None:
+    from switchboard.brains.local.english_cues import branch_service_asked
+
+    assert branch_service_asked("does Leeds do business banking", "en_GB")
+    assert not branch_service_asked("can I open a business account in Leeds", "en_GB")
+    d = router.classify_in_context("Does the Chicago Loop branch do business banking?", US)
+    assert d.route is Route.BRANCH
+    assert "services" in d.fields
+
+
+def test_what_comes_with_an_account_asks_its_benefits() -> None:
+    assert "benefits" in field_cues("does savings come with a card", Route.ACCOUNT_OPENING)
+
+
+def test_negated_own_account_line_stays_with_a_human(router: CatalogRouter) -> None:
+    d = router.classify_in_context("Isn't there a fee on my account for this?", GB)
+    assert d.route is Route.HANDOVER

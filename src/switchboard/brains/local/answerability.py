@@ -50,7 +50,7 @@ from switchboard.brains.local.answer_wording import (
     own_card_product_question_fr,
 )
 from switchboard.brains.local.catalog_facts import Fact, catalog_facts
-from switchboard.brains.local.english_cues import mask_prospective
+from switchboard.brains.local.english_cues import branch_service_asked, mask_prospective
 from switchboard.brains.local.english_readings import (
     adjust_reading,
     asks_for_help,
@@ -661,7 +661,7 @@ class CatalogReader:
         ):
             # A branch named by its own name ("the Wall Street branch", "Canary Wharf").
             entities["location"] = place
-            if topic is None or topic is Route.BRANCH:
+            if topic in (None, Route.BRANCH) or branch_service_asked(text, self.locale):
                 topic = Route.BRANCH
         if not slots.location and place is None and (topic or best.route) is Route.BRANCH:
             city = self.index.city_in(text)

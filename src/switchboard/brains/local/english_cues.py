@@ -7,7 +7,9 @@ French readings do not move:
 - :func:`rephrase`: wording put in the form the readings know before routing: a
   preference not to visit a branch ("I'd rather not go into a branch") is the
   online channel, "from my sofa" is "from home", "wrist band" is "wristband",
-  "checking out your cards" is looking at them (not a checking account).
+  "you lot" is "you", a question opened by a negation ("Isn't there a fee…?")
+  asks the same thing, and an opener ("I've been checking out your cards", "Can
+  you tell me about accounts?") is a question announced about that topic.
 - :func:`mask_prospective`: a customer-to-be's own clauses ("after I apply",
   "once I've applied", "if I'm approved", "how soon do I") are not first-person
   wording about their affairs.
@@ -51,6 +53,11 @@ _NO_VISIT = re.compile(
 #: Rephrasings: (pattern, replacement), applied in order.
 _REPHRASE: tuple[tuple[re.Pattern[str], str], ...] = (
     (_NO_VISIT, "without going to a branch"),
+    # A question opened by a negation asks the same thing ("Isn't there a fee for…?").
+    (re.compile(r"^(\W*)(isn'?t|is not) there\b", re.IGNORECASE), r"\1is there"),
+    (re.compile(r"^(\W*)(aren'?t|are not) there\b", re.IGNORECASE), r"\1are there"),
+    (re.compile(r"^(\W*)(doesn'?t|does not) (the|your)\b", re.IGNORECASE), r"\1does \3"),
+    (re.compile(r"^(\W*)(don'?t|do not) you\b", re.IGNORECASE), r"\1do you"),
     (
         re.compile(
             r"\b(from|on) (my|the) (sofa|couch|settee|bed|kitchen table|living room|desk)\b",
@@ -61,9 +68,10 @@ _REPHRASE: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bwrist[ -]bands?\b", re.IGNORECASE), "wristband"),
     # "do you lot / you guys / y'all offer…": the bank addressed, "do you offer…"
     (re.compile(r"\b(you (lot|guys|all|folks|people)|y'?all)\b", re.IGNORECASE), "you"),
-    (re.compile(r"\b(google ?pay|g ?pay)\b", re.IGNORECASE), "Google Pay"),
-    (re.compile(r"\bapple ?pay\b", re.IGNORECASE), "Apple Pay"),
-    (re.compile(r"\bsamsung ?pay\b", re.IGNORECASE), "Samsung Pay"),
+    # wallet names run together ("googlepay", "gpay"); two words are left as typed
+    (re.compile(r"\b(googlepay|gpay)\b", re.IGNORECASE), "google pay"),
+    (re.compile(r"\bapplepay\b", re.IGNORECASE), "apple pay"),
+    (re.compile(r"\bsamsungpay\b", re.IGNORECASE), "samsung pay"),
     (re.compile(r"\bkey[ -]rings?\b", re.IGNORECASE), "key fob"),
     (re.compile(r"\bchecking out (your|the|some|a few|all)\b", re.IGNORECASE), r"looking at \1"),
 )
@@ -76,9 +84,9 @@ def rephrase(text: str, locale: Locale | str | None) -> str:
     """
     if not _english(locale):
         return text
-    browsing = _BROWSING.match(text.strip())
-    if browsing:  # "I've been looking at your cards": an opener, not the customer's affairs
-        return f"a question about your {browsing.group('topic')}"
+    opener = _BROWSING.match(text.strip()) or _TOPIC_OVERVIEW.match(text.strip())
+    if opener:  # "I've been looking at your cards": an opener, not the customer's affairs
+        return f"a question about your {opener.group('topic')}"
     for pattern, repl in _REPHRASE:
         text = pattern.sub(repl, text)
     return text
@@ -150,9 +158,18 @@ def info_opener(text: str, locale: Locale | str | None) -> bool:
 
 #: "Just a general enquiry", "a quick question please": a question announced, none asked.
 _ANNOUNCE_ONLY = re.compile(
-    r"^\W*((hi|hello|hey|hiya|morning)( there)?\W+)?(just |it'?s |it is )?(a |one )?"
-    r"(quick |general |small |simple |short )?(question|query|enquiry|inquiry)"
+    r"^\W*((hi|hello|hey|hiya|morning|right|so|ok(ay)?)( there)?\W+)?"
+    r"(just |it'?s |it is |i'?ve got |i have |i'?ve |got )?"
+    r"(a |one |two |a few |a couple( of)? |some |several )?"
+    r"(quick |general |small |simple |short )?(questions?|query|queries|enquiry|enquiries|inquiry)"
     r"( (please|pls|for you|if that'?s ok))?\W*$",
+    re.IGNORECASE,
+)
+#: "Can you tell me about accounts?": a whole topic, no product type or field yet.
+_TOPIC_OVERVIEW = re.compile(
+    r"^\W*(can|could) you (please )?(tell me|explain)( a (bit|little))?( more)? about "
+    r"(your |the )?(bank )?(?P<topic>accounts|cards|debit cards|branches|products|options)"
+    r"( (please|you have|you offer))?\W*$",
     re.IGNORECASE,
 )
 
@@ -161,7 +178,9 @@ def opener_only(text: str, locale: Locale | str | None) -> bool:
     """True for an English line that only opens the conversation (nothing asked yet).
 
     A browsing line (:func:`browsing_opener`), a request for information with no
-    subject (:func:`info_opener`) or a bare announcement ("Just a general enquiry").
+    subject (:func:`info_opener`), help with a query (:func:`help_with_query`), a bare
+    announcement ("Just a general enquiry", "I've got a couple of questions") or a
+    whole topic asked about ("Can you tell me about accounts?").
     The router may read such a line as frustration or a request for a person; it
     holds no person, trouble or own-account word, so it is read as an opener.
     """
@@ -170,6 +189,7 @@ def opener_only(text: str, locale: Locale | str | None) -> bool:
         or info_opener(text, locale)
         or help_with_query(text, locale)
         or (_english(locale) and bool(_ANNOUNCE_ONLY.match(text.strip())))
+        or (_english(locale) and bool(_TOPIC_OVERVIEW.match(text.strip())))
     )
 
 
@@ -315,4 +335,25 @@ def weak_follow_up_en(base: RouteDecision, text: str) -> bool:
         and not own_account_wording(text)
         and not re.search(r"n't\b|\bnot\b|\bcannot\b|\bnever\b", text, re.I)
         and not reports_an_incident(text)
+    )
+
+
+# -- a branch's services ----------------------------------------------------------------
+
+_BRANCH_SERVICE = re.compile(r"\b(business banking|services?|specialists?)\b", re.IGNORECASE)
+_ACCOUNT_ASKED = re.compile(
+    r"\b(accounts?|checking|savings|open|opening|apply|documents?|fees?|cost)\b", re.IGNORECASE
+)
+
+
+def branch_service_asked(text: str, locale: Locale | str | None) -> bool:
+    """True when a branch named by its own name is asked about a service it offers.
+
+    "Does the Wall Street branch do business banking?": the branch's services, not the
+    business account (no account, opening, document or fee word). English only.
+    """
+    return (
+        _english(locale)
+        and bool(_BRANCH_SERVICE.search(text))
+        and not _ACCOUNT_ASKED.search(text)
     )

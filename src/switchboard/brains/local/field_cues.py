@@ -101,7 +101,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.ACCOUNT_OPENING,
         "benefits",
         re.compile(
-            r"\b(do you (have|offer|do)|is there an?|tell me about|benefits?)\b|"
+            r"\b(do you (have|offer|do)|is there an?|tell me about|benefits?|comes? with|"
+            r"included|perks?)\b|"
             # "What's student checking?": the whole line asks what the account is.
             r"^\W*(what'?s|what is|whats) (an? |the |your )?([\w-]+ ){0,2}"
             r"(accounts?|checking|savings|saver)\W*$",
