@@ -290,3 +290,17 @@ def test_what_comes_with_an_account_asks_its_benefits() -> None:
 def test_negated_own_account_line_stays_with_a_human(router: CatalogRouter) -> None:
     d = router.classify_in_context("Isn't there a fee on my account for this?", GB)
     assert d.route is Route.HANDOVER
+
+
+def test_find_out_about_a_topic_stays_an_opener(router: CatalogRouter) -> None:
+    assert "processing_time" not in field_cues("find out about accounts", Route.ACCOUNT_OPENING)
+    d = router.classify_in_context("I'd like to find out about accounts", GB)
+    assert d.intent == "sb_vague"
+
+
+def test_the_card_in_the_same_message_stays_a_card_part(router: CatalogRouter) -> None:
+    d = router.classify_in_context(
+        "What do I need to open a current account online? Also when does the debit card come?", GB
+    )
+    routes = [p.route for p in (d.parts or [])] if getattr(d, "parts", None) else [d.route]
+    assert Route.CARD_INFO in routes or d.route is Route.CARD_INFO

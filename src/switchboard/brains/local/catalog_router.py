@@ -482,7 +482,11 @@ class CatalogRouter:
         statement = bool(_STATEMENT.search(text))
         folded = fold(text)
         french = bool(_FOLLOW_UP_FR.search(folded)) and not _TROUBLE_FR.search(folded)
-        account_card = card_of_the_account(text, "card_type" in reading.entities, last_route)
+        # "and when does the card show up?" after an account answer (a later turn only:
+        # "…open checking? Also how long does the debit card take?" asks the card).
+        account_card = not dialogue.get("part") and card_of_the_account(
+            text, "card_type" in reading.entities, last_route
+        )
         leaning = (
             elliptic
             or bool(_FOLLOW_UP.search(text))
@@ -595,6 +599,7 @@ class CatalogRouter:
                     "route": part.route.value,
                     "slots": {**(context.get("slots") or {}), **part.entities},
                     "fields": part.fields,
+                    "part": True,  # an earlier part of this message, not the last answer
                 }
             decisions.append(part.model_copy(update={"text": text}))
         tools = [d for d in decisions if d.route in TOOL_ROUTES and d.intent != "sb_vague"]

@@ -87,7 +87,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "processing_time",
         re.compile(
             r"\b(how long|how quickly|how fast|how soon|when can i|when will|when does|"
-            r"when do (i|we)|when would|take|arriv\w*|hear back|find out|decision|approv\w*)\b",
+            r"when do (i|we)|when would|take|arriv\w*|hear back|find out (if|whether)|decision|"
+            r"approv\w*)\b",
             re.I,
         ),
     ),

@@ -428,7 +428,7 @@ class SpellFixer:
             key=lambda s: (
                 s.distance,
                 s.term not in self.domain,
-                s.term not in _own_words(self.locale),
+                self.english and s.term not in _own_words(self.locale),
                 _edit_rank(low, s.term),
                 -s.count,
             ),
