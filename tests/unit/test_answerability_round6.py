@@ -304,3 +304,49 @@ def test_the_card_in_the_same_message_stays_a_card_part(router: CatalogRouter) -
     )
     routes = [p.route for p in (d.parts or [])] if getattr(d, "parts", None) else [d.route]
     assert Route.CARD_INFO in routes or d.route is Route.CARD_INFO
+
+
+# -- batch t26 --------------------------------------------------------------------------
+
+
+def test_charging_it_up_is_a_battery_not_a_fee() -> None:
+    assert rephrase("will I need to charge it up?", "en_GB") == "does it need charging?"
+    assert rephrase("do you charge it to my account", "en_US") == "do you charge it to my account"
+
+
+def test_shipping_asks_the_delivery_time() -> None:
+    assert "delivery_time" in field_cues("shipping time on the key fob", Route.CARD_INFO)
+    assert "delivery_time" in field_cues("when is it dispatched", Route.CARD_INFO)
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx"), [("Is the sticker free?", GB), ("Are the wristbands free of charge?", US)]
+)
+def test_is_the_product_free(router: CatalogRouter, text: str, ctx: dict) -> None:
+    d = router.classify_in_context(text, ctx)
+    assert d.route is Route.CARD_INFO
+    assert d.fields[0] == "fees"
+
+
+def test_is_my_card_free_stays_with_the_router(router: CatalogRouter) -> None:
+    assert router.classify_in_context("Is the card free? I was charged", GB).route is Route.HANDOVER
+
+
+def test_a_follow_up_feature_is_the_line_it_asks(router: CatalogRouter) -> None:
+    d = _after(router, "how much is the wristband?", "can I lock it?", "en_US")
+    assert d.route is Route.CARD_INFO
+    assert d.entities.get("feature") == "3"  # "Lock or cancel it in the app"
+
+
+def test_features_of_merged_parts_are_all_answered(router: CatalogRouter) -> None:
+    d = router.classify_in_context("how much is the key fob, and can I freeze it?", GB)
+    assert set(d.entities.get("feature", "").split(",")) == {"0", "3"}
+
+
+def test_field_answer_renders_each_merged_feature() -> None:
+    from switchboard.brains.local.field_answers import card_answer
+
+    features = ["A1", "B2", "C3", "D4"]
+    output = {"card_details": {"name": "Contactless wearable", "features": features}}
+    answer = card_answer(output, ["feature"], {"feature": "0,3"}, Locale.EN_GB)
+    assert "A1" in answer.text and "D4" in answer.text and "B2" not in answer.text

@@ -54,6 +54,7 @@ from switchboard.brains.local.answerability_fr import (
 from switchboard.brains.local.english_cues import (
     card_of_the_account,
     channel_switch,
+    refresh_feature,
     weak_follow_up_en,
 )
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
@@ -345,6 +346,7 @@ class CatalogRouter:
         reading = reader.read(text)
         follow = self._follow_up(text, reading, dialogue, elliptic)
         if follow is not None:
+            refresh_feature(follow, text, reader.index, reader.locale)  # "can I freeze it?"
             return self._decision(
                 follow, base, "sb_follow_up" if not _STATEMENT.search(text) else "sb_statement"
             )
@@ -767,6 +769,9 @@ def _merge_parts(parts: list[RouteDecision]) -> list[RouteDecision]:
             if prev.route is part.route and part.route in TOOL_ROUTES and same_args:
                 fields = prev.fields + [f for f in part.fields if f not in prev.fields]
                 entities = {**prev.entities, **part.entities}
+                if prev.entities.get("feature") and part.entities.get("feature"):  # each line
+                    both = f"{prev.entities['feature']},{part.entities['feature']}".split(",")
+                    entities["feature"] = ",".join(dict.fromkeys(both))
                 merged[-1] = prev.model_copy(
                     update={
                         "fields": fields,

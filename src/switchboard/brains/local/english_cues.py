@@ -24,6 +24,7 @@ Every pattern is ours.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from switchboard.domain.types import Locale, Route
 from switchboard.ports import RouteDecision
@@ -66,6 +67,16 @@ _REPHRASE: tuple[tuple[re.Pattern[str], str], ...] = (
         "from home",
     ),
     (re.compile(r"\bwrist[ -]bands?\b", re.IGNORECASE), "wristband"),
+    # "do I have to charge it up?": a battery, not a fee
+    (
+        re.compile(
+            r"\b(do|will|would|should|must) (i|you|we) (have|need) to (re)?charge (it|them)"
+            r"( up)?\b",
+            re.IGNORECASE,
+        ),
+        "does it need charging",
+    ),
+    (re.compile(r"\bcharge (it|them) up\b", re.IGNORECASE), r"charging \1"),
     # "do you lot / you guys / y'all offer…": the bank addressed, "do you offer…"
     (re.compile(r"\b(you (lot|guys|all|folks|people)|y'?all)\b", re.IGNORECASE), "you"),
     # wallet names run together ("googlepay", "gpay"); two words are left as typed
@@ -251,7 +262,8 @@ def help_with_query(text: str, locale: Locale | str | None) -> bool:
 _PRODUCT_FEE_SHAPE = re.compile(
     r"^\W*(is|are|does|do) (the |a |your )?(premium |standard |virtual |contactless )?"
     r"(key ?fobs?|wristbands?|stickers?|wearables?|(debit )?cards?|devices?)\s+"
-    r"(an? |just an? )?(one[- ]off|one[- ]time|monthly|annual|yearly|upfront|recurring)\b",
+    r"((an? |just an? )?(one[- ]off|one[- ]time|monthly|annual|yearly|upfront|recurring)\b|"
+    r"(free|free of charge|chargeable|paid for|extra|cost (anything|extra|money))\W*$)",
     re.IGNORECASE,
 )
 
@@ -357,3 +369,24 @@ def branch_service_asked(text: str, locale: Locale | str | None) -> bool:
         and bool(_BRANCH_SERVICE.search(text))
         and not _ACCOUNT_ASKED.search(text)
     )
+
+
+# -- a follow-up about another feature of the same card --------------------------------
+
+
+def refresh_feature(reading: Any, text: str, index: Any, locale: Locale | str | None) -> None:
+    """Point a follow-up's feature at the line ``text`` asks about ("can I freeze it?").
+
+    A follow-up takes the card and its details from the dialogue, including the feature
+    line the last answer quoted ("Pay with a wristband, key fob…"); a feature question
+    of its own asks another line of the same card. ``reading`` is an answerability
+    ``Reading`` (changed in place); ``index`` its ``CatalogIndex``. English only.
+    """
+    card = reading.entities.get("card_type")
+    if not _english(locale) or "feature" not in reading.fields or not card:
+        return
+    line = index.feature_by_words(text, card)
+    if line is None:
+        line, _ = index.best_feature(text, card)
+    if line is not None:
+        reading.entities["feature"] = str(line)

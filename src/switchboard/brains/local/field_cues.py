@@ -125,7 +125,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.CARD_INFO,
         "delivery_time",
         re.compile(
-            r"\b(deliver\w*|arriv\w*|how long|how quickly|how fast|when will|take to get|"
+            r"\b(deliver\w*|arriv\w*|how long|how quickly|how fast|when will|take to get|ship\w*|"
+            r"dispatch\w*|postage|"
             r"how many (working |business )?days|turns? up|shows? up|in the (mail|post)|"
             r"same day)\b",
             re.I,
