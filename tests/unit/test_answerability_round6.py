@@ -350,3 +350,30 @@ def test_field_answer_renders_each_merged_feature() -> None:
     output = {"card_details": {"name": "Contactless wearable", "features": features}}
     answer = card_answer(output, ["feature"], {"feature": "0,3"}, Locale.EN_GB)
     assert "A1" in answer.text and "D4" in answer.text and "B2" not in answer.text
+
+
+# -- batch t27 --------------------------------------------------------------------------
+
+
+def test_a_condition_on_opening_asks_the_requirements() -> None:
+    cues = field_cues("can I open a business account if I'm an LLC", Route.ACCOUNT_OPENING)
+    assert "requirements" in cues
+    cues = field_cues("what does someone under 18 need for student checking", Route.ACCOUNT_OPENING)
+    assert cues[0] == "documents_required"
+
+
+def test_an_account_there_after_a_branch_answer_asks_its_services(router: CatalogRouter) -> None:
+    from switchboard.brains.local.english_cues import service_at_branch
+
+    assert service_at_branch("can I open a savings account there?", Route.BRANCH)
+    assert not service_at_branch("can I open a savings account there?", Route.CARD_INFO)
+    d = _after(router, "Where's the Brixton branch?", "could I open an account there?", "en_GB")
+    assert d.route is Route.BRANCH
+    assert d.fields == ["services"]
+
+
+def test_a_bare_request_for_help_with_here_clarifies() -> None:
+    from switchboard.brains.local.english_readings import asks_for_help
+
+    assert asks_for_help("need a bit of help here", "en_GB")
+    assert not asks_for_help("need a bit of help here, my card was stolen", "en_GB")

@@ -55,6 +55,7 @@ from switchboard.brains.local.english_cues import (
     card_of_the_account,
     channel_switch,
     refresh_feature,
+    service_at_branch,
     weak_follow_up_en,
 )
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
@@ -510,6 +511,9 @@ class CatalogRouter:
             topic = last_route  # "and in a branch?" after an online answer
         if account_card:
             topic = last_route  # "and when does the card show up?" after an account answer
+        service_there = service_at_branch(text, last_route)  # "can I open an account there?"
+        if service_there:
+            topic = last_route
         if topic is not None and topic is not last_route and not statement:
             own = {k: v for k, v in reading.entities.items() if k in ("card_type", "location")}
             if own or topic_of(text) is not None:
@@ -529,6 +533,7 @@ class CatalogRouter:
                 fields = list(dialogue.get("fields") or [])
         else:
             fields = field_cues(text, route) or list(dialogue.get("fields") or [])
+            fields = ["services"] if service_there else fields
         if route is Route.BRANCH and "day" in entities and day_of(text):
             fields = with_day_hours(fields)
         if route is Route.ACCOUNT_OPENING and "channel" in reading.entities:

@@ -390,3 +390,26 @@ def refresh_feature(reading: Any, text: str, index: Any, locale: Locale | str | 
         line, _ = index.best_feature(text, card)
     if line is not None:
         reading.entities["feature"] = str(line)
+
+
+# -- a service asked of the branch just shown ------------------------------------------
+
+_AT_THAT_BRANCH = re.compile(
+    r"\b(there|that branch|this branch|that one|this one|at that location)\b", re.IGNORECASE
+)
+_SERVICE_THERE = re.compile(
+    r"\b(open(ing)? (an? |my |new )?([\w-]+ ){0,2}(accounts?|checking|savings)|"
+    r"business banking|card services|sort out (a|my) card)\b",
+    re.IGNORECASE,
+)
+
+
+def service_at_branch(text: str, last_route: Route | None) -> bool:
+    """True for "can I open a current account there?" right after a branch answer.
+
+    It asks whether that branch offers the service (its ``services``), which not every
+    branch does; the account's document list would not say so. English words.
+    """
+    return last_route is Route.BRANCH and bool(
+        _AT_THAT_BRANCH.search(text) and _SERVICE_THERE.search(text)
+    )

@@ -358,7 +358,7 @@ _HELP_FILLER = frozenset(
     "hi hiya hello hey there morning afternoon evening good i i'm im was am is would like "
     "need needing want wanted after just looking for hoping wondering if you can could please "
     "pls me out a an some bit little of with something quick get need please thanks guys "
-    "folks anyone someone somebody one".split()
+    "folks anyone someone somebody one here today now bit".split()
 )
 
 

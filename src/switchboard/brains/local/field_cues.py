@@ -66,7 +66,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "documents_required",
         re.compile(
             r"\b(documents?|docs|id|identification|bring|paperwork|proof|what do i need|"
-            r"what does \w+ need|need to (bring|provide|show)|national insurance|"
+            r"what (does|do|would) [\w ]{1,30}? need|need to (bring|provide|show)|"
+            r"national insurance|"
             r"take (\w+ )?(with|along)|have with me|"
             r"social security|ssn|itin|ein|passport|licen[cs]e)\b",
             re.I,
@@ -78,7 +79,10 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(how old|age|aged|old enough|eligib\w*|qualif\w*|resident|smartphone|"
             r"requirements?|who can|\d+[ -]?years?[ -]old|year olds?|under \d+|over \d+|"
-            r"i'?m \d+|i am \d+)\b",
+            r"i'?m \d+|i am \d+|"
+            # "can I open a business account if I'm an LLC": a condition of eligibility
+            r"(open|get|apply for)\b.{0,40}\bif (i'?m|i am|my|we'?re|we are|i have|we have|"
+            r"i'?ve|i don'?t|i do not))\b",
             re.I,
         ),
     ),
