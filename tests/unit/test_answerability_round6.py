@@ -377,3 +377,39 @@ def test_a_bare_request_for_help_with_here_clarifies() -> None:
 
     assert asks_for_help("need a bit of help here", "en_GB")
     assert not asks_for_help("need a bit of help here, my card was stolen", "en_GB")
+
+
+# -- batch t28 --------------------------------------------------------------------------
+
+
+def test_a_card_for_the_phone_only_is_the_virtual_card() -> None:
+    text = "a card just for my phone, nothing physical"
+    assert extract_slots(text, Locale.EN_US).card_type == "virtual"
+    assert extract_slots("no plastic card please", Locale.EN_GB).card_type == "virtual"
+
+
+def test_open_an_account_is_no_opening_hours_cue() -> None:
+    assert "hours" not in field_cues("which branch can I open an account at", Route.BRANCH)
+    assert "hours" in field_cues("when does the branch open", Route.BRANCH)
+    assert "hours" in field_cues("opening hours for Leeds", Route.BRANCH)
+
+
+@pytest.mark.parametrize(
+    ("text", "ctx"),
+    [
+        ("Where in Glasgow can I go to open a savings account?", GB),
+        ("Where in Boston can I go to open an account?", US),
+    ],
+)
+def test_where_to_open_an_account_in_a_city_is_a_branch(
+    router: CatalogRouter, text: str, ctx: dict
+) -> None:
+    d = router.classify_in_context(text, ctx)
+    assert d.route is Route.BRANCH
+    assert d.entities.get("service_type") == "account_opening"
+
+
+def test_a_lower_case_branch_city_with_a_branch_field(router: CatalogRouter) -> None:
+    d = router.classify_in_context("what time does glasgow close", GB)
+    assert d.route is Route.BRANCH
+    assert router.classify_in_context("is it raining in leeds", GB).route is not Route.BRANCH

@@ -45,7 +45,15 @@ _ACCOUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("virtual", re.compile(r"\b(virtual|digital card|online card|disposable|virtuel(le)?s?)\b")),
+    (
+        "virtual",
+        re.compile(
+            r"\b(virtual|digital card|online card|disposable|virtuel(le)?s?|"
+            # "a card just for my phone, nothing physical": no plastic card is sent
+            r"nothing physical|non[- ]physical|no (physical|plastic)( card)?|"
+            r"card (just |only )?(for|on|in) (my|the|a) phone( only)?)\b"
+        ),
+    ),
     (
         "contactless",
         re.compile(
@@ -89,7 +97,10 @@ _SERVICE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "business_banking",
         re.compile(r"\b(business(?! (days?|hours))|company|entreprise|professionnel\w*)\b"),
     ),
-    ("account_opening", re.compile(r"\b(open(ing)? (an |a )?account|ouvrir|ouverture)\b")),
+    (
+        "account_opening",
+        re.compile(r"\b(open(ing)? (an |a |my )?([\w-]+ )?account|ouvrir|ouverture)\b"),
+    ),
     ("card_services", re.compile(r"\b(card|cards|carte|cartes)\b")),
 ]
 

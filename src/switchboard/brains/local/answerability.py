@@ -50,7 +50,11 @@ from switchboard.brains.local.answer_wording import (
     own_card_product_question_fr,
 )
 from switchboard.brains.local.catalog_facts import Fact, catalog_facts
-from switchboard.brains.local.english_cues import branch_service_asked, mask_prospective
+from switchboard.brains.local.english_cues import (
+    asks_which_branch,
+    branch_service_asked,
+    mask_prospective,
+)
 from switchboard.brains.local.english_readings import (
     adjust_reading,
     asks_for_help,
@@ -620,7 +624,7 @@ def _topic(text: str, slots: Any) -> Route | None:
     if (
         topic is Route.BRANCH
         and slots.location
-        and not opening
+        and (not opening or asks_which_branch(text))  # "Which branch in Leeds opens accounts?"
         and not set(field_cues(text, Route.ACCOUNT_OPENING)) - {"benefits"}
     ):
         return Route.BRANCH
@@ -666,7 +670,7 @@ class CatalogReader:
         if not slots.location and place is None and (topic or best.route) is Route.BRANCH:
             city = self.index.city_in(text)
             if city is not None:
-                entities["location"] = city  # "opening hours glasgow"
+                entities["location"], topic = city, Route.BRANCH  # "opening hours glasgow"
         named = self.index.card_named(text)
         if named is not None and topic in (None, Route.CARD_INFO):
             # The question names something only this card has ("key fob", "lounge").

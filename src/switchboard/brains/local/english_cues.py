@@ -54,6 +54,15 @@ _NO_VISIT = re.compile(
 #: Rephrasings: (pattern, replacement), applied in order.
 _REPHRASE: tuple[tuple[re.Pattern[str], str], ...] = (
     (_NO_VISIT, "without going to a branch"),
+    # "Where in Leeds can I go to open an account?": a branch there.
+    (
+        re.compile(
+            r"^(\W*)where (in|near|around|abouts in) (?P<place>[\w' -]+?) (can|could|should|do) "
+            r"(i|we) (go|head|pop)( in| into| to)?\b",
+            re.IGNORECASE,
+        ),
+        r"\1which branch in \g<place> can I go to",
+    ),
     # A question opened by a negation asks the same thing ("Isn't there a fee for…?").
     (re.compile(r"^(\W*)(isn'?t|is not) there\b", re.IGNORECASE), r"\1is there"),
     (re.compile(r"^(\W*)(aren'?t|are not) there\b", re.IGNORECASE), r"\1are there"),
@@ -413,3 +422,18 @@ def service_at_branch(text: str, last_route: Route | None) -> bool:
     return last_route is Route.BRANCH and bool(
         _AT_THAT_BRANCH.search(text) and _SERVICE_THERE.search(text)
     )
+
+
+#: "Where is your branch in Leeds…", "Which branch in Leeds can I go to…".
+_WHICH_BRANCH = re.compile(
+    r"^\W*(where|where'?s|which (of your )?branch(es)?|what branch)\b", re.IGNORECASE
+)
+
+
+def asks_which_branch(text: str) -> bool:
+    """True for a line that asks where or which branch ("Which branch in Leeds can I go to…").
+
+    With a place named, opening an account there asks for a branch that opens accounts,
+    not the account's documents (English words).
+    """
+    return bool(_WHICH_BRANCH.search(text))

@@ -37,7 +37,9 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.BRANCH,
         "hours",
         re.compile(
-            r"\b(open|opens|opening|close|closes|closing|hours|what time|late|"
+            # "open an account" is no opening hours
+            r"\b(open(?!\s+(an?|my|new|up|your)\s)|opens|opening(?!\s+(an?|my|new|your)\s)|"
+            r"close|closes|closing|hours|what time|late|"
             r"horaires?|ouvert\w*|ferm\w*)\b",
             re.I,
         ),
