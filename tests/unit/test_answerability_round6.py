@@ -413,3 +413,27 @@ def test_a_lower_case_branch_city_with_a_branch_field(router: CatalogRouter) -> 
     d = router.classify_in_context("what time does glasgow close", GB)
     assert d.route is Route.BRANCH
     assert router.classify_in_context("is it raining in leeds", GB).route is not Route.BRANCH
+
+
+# -- batch t29 --------------------------------------------------------------------------
+
+
+def test_an_age_or_status_to_be_asks_the_requirements() -> None:
+    assert "requirements" in field_cues("can I get a student account at 17", Route.ACCOUNT_OPENING)
+    assert "requirements" in field_cues("do I need to be a UK company", Route.ACCOUNT_OPENING)
+    assert "requirements" not in field_cues("open at 17:00", Route.ACCOUNT_OPENING)
+
+
+def test_asking_about_options_is_an_opener(router: CatalogRouter) -> None:
+    assert opener_only("Hello, I need to ask about my options", "en_GB")
+    assert not opener_only("I need to ask about my overdraft fee", "en_GB")
+    d = router.classify_in_context("Hello, I need to ask about my options", US)
+    assert d.route is not Route.HANDOVER
+
+
+def test_documents_there_after_a_branch_part_stay_the_account(router: CatalogRouter) -> None:
+    d = router.classify_in_context(
+        "Where is the Cardiff branch? What documents do I need to open a current account there?",
+        GB,
+    )
+    assert d.route is not Route.HANDOVER

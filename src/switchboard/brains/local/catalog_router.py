@@ -511,7 +511,9 @@ class CatalogRouter:
             topic = last_route  # "and in a branch?" after an online answer
         if account_card:
             topic = last_route  # "and when does the card show up?" after an account answer
-        service_there = service_at_branch(text, last_route)  # "can I open an account there?"
+        # "can I open an account there?" in a later turn (a part of the same message keeps
+        # asking the account: "Where's the Leeds branch, and can I open savings there?")
+        service_there = not dialogue.get("part") and service_at_branch(text, last_route)
         if service_there:
             topic = last_route
         if topic is not None and topic is not last_route and not statement:

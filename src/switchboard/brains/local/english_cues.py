@@ -210,7 +210,18 @@ def opener_only(text: str, locale: Locale | str | None) -> bool:
         or help_with_query(text, locale)
         or (_english(locale) and bool(_ANNOUNCE_ONLY.match(text.strip())))
         or (_english(locale) and bool(_TOPIC_OVERVIEW.match(text.strip())))
+        or (_english(locale) and bool(_ASK_ABOUT.match(text.strip())))
     )
+
+
+#: "I need to ask about my options", "I wanted to ask you something".
+_ASK_ABOUT = re.compile(
+    r"^\W*((hi|hello|hey|hiya|morning)( there)?\W+)?(i |i'?d |we )?"
+    r"(need|want|wanted|would like|like|was hoping|have) to ask (you )?"
+    r"(about (my|the|your|some) (options|choices|products)|something|a (quick )?question|"
+    r"a few things|a couple of things)( please)?\W*$",
+    re.IGNORECASE,
+)
 
 
 # -- the card that comes with an account ----------------------------------------------
@@ -419,9 +430,19 @@ def service_at_branch(text: str, last_route: Route | None) -> bool:
     It asks whether that branch offers the service (its ``services``), which not every
     branch does; the account's document list would not say so. English words.
     """
-    return last_route is Route.BRANCH and bool(
-        _AT_THAT_BRANCH.search(text) and _SERVICE_THERE.search(text)
+    return (
+        last_route is Route.BRANCH
+        and bool(_AT_THAT_BRANCH.search(text) and _SERVICE_THERE.search(text))
+        and not _ACCOUNT_FIELD.search(text)
     )
+
+
+#: An account field asked ("what documents do I need to open a savings account there?").
+_ACCOUNT_FIELD = re.compile(
+    r"\b(documents?|docs|bring|need|id|proof|requirements?|how long|fees?|cost|deposit|"
+    r"minimum|steps?|process)\b",
+    re.IGNORECASE,
+)
 
 
 #: "Where is your branch in Leeds…", "Which branch in Leeds can I go to…".

@@ -81,7 +81,7 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(how old|age|aged|old enough|eligib\w*|qualif\w*|resident|smartphone|"
             r"requirements?|who can|\d+[ -]?years?[ -]old|year olds?|under \d+|over \d+|"
-            r"i'?m \d+|i am \d+|"
+            r"i'?m \d+|i am \d+|need to be|have to be|must i be|at (1[3-9]|[2-9]\d)(?![:.]\d)|"
             # "can I open a business account if I'm an LLC": a condition of eligibility
             r"(open|get|apply for)\b.{0,40}\bif (i'?m|i am|my|we'?re|we are|i have|we have|"
             r"i'?ve|i don'?t|i do not))\b",
