@@ -437,3 +437,35 @@ def test_documents_there_after_a_branch_part_stay_the_account(router: CatalogRou
         GB,
     )
     assert d.route is not Route.HANDOVER
+
+
+# -- batch t30 --------------------------------------------------------------------------
+
+
+def test_a_statement_is_glued_to_its_question() -> None:
+    from switchboard.brains.local.catalog_router import question_parts
+
+    parts = question_parts(
+        "I live in Leeds, where is your branch? And is it open on Saturday?", Locale.EN_GB
+    )
+    assert parts[0].startswith("I live in Leeds, where")
+    assert len(parts) == 2
+    assert question_parts("I found my card, how can I use it again?", Locale.EN_GB) == [
+        "I found my card, how can I use it again?"
+    ]
+
+
+def test_a_missing_document_asks_the_alternatives(router: CatalogRouter) -> None:
+    assert rephrase("what if I don't have a passport?", "en_GB") == "without a passport?"
+    assert rephrase("what if I don't have my card anymore", "en_GB") == (
+        "what if I don't have my card anymore"
+    )
+    first = "What ID do I need to open savings online?"
+    d = _after(router, first, "what if I don't have a passport?", "en_GB")
+    assert d.route is Route.ACCOUNT_OPENING
+    assert "documents_required" in d.fields
+
+
+def test_a_new_account_and_credit_score_stays_with_a_human(router: CatalogRouter) -> None:
+    text = "is it true that opening a new account can decrease your credit score"
+    assert router.classify_in_context(text, US).route is Route.HANDOVER

@@ -99,7 +99,10 @@ _SERVICE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "account_opening",
-        re.compile(r"\b(open(ing)? (an |a |my )?([\w-]+ )?account|ouvrir|ouverture)\b"),
+        re.compile(
+            r"\b(open(ing)? (an |a )?((savings?|current|checking|student|business) )?account|"
+            r"ouvrir|ouverture)\b"
+        ),
     ),
     ("card_services", re.compile(r"\b(card|cards|carte|cartes)\b")),
 ]

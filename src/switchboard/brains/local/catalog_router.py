@@ -54,6 +54,7 @@ from switchboard.brains.local.answerability_fr import (
 from switchboard.brains.local.english_cues import (
     card_of_the_account,
     channel_switch,
+    glue_statements_en,
     refresh_feature,
     service_at_branch,
     weak_follow_up_en,
@@ -757,6 +758,8 @@ def question_parts(text: str, locale: Locale) -> list[str]:
         glued = glue_statements([p for p, _ in french])
         joins = {p: j for p, j in french}
         pieces = [(p, joins.get(p, False)) for p in glued]
+    else:
+        pieces = glue_statements_en(pieces)  # "I'm a student at Leeds uni, can I get…"
     if len(pieces) < 2 or sum(_asks(p, j) for p, j in pieces) < 2:
         return [text]
     return [p for p, _ in pieces]

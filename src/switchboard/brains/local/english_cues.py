@@ -63,6 +63,27 @@ _REPHRASE: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         r"\1which branch in \g<place> can I go to",
     ),
+    # A document or status the customer lacks asks the alternatives ("what if I don't have
+    # a passport?", "if I'm not a UK resident"): a requirements question, not trouble.
+    (
+        re.compile(
+            r"\b(what )?if (i|we) (don'?t|do not|dont) have (a |an |my |any )?"
+            r"(?P<doc>passport|driving licen[cs]e|driver'?s licen[cs]e|photo id|id|"
+            r"proof of address|utility bill|national insurance number|ni number|ssn|"
+            r"social security number|itin|smartphone|(uk |us )?mobile( number)?|"
+            r"email( address)?)\b",
+            re.IGNORECASE,
+        ),
+        r"without a \g<doc>",
+    ),
+    (
+        re.compile(
+            r"\bif (i'?m|im|i am|we'?re|we are) not (a |an )?"
+            r"(?P<status>((uk|us|british|american) )?(resident|citizen|national)|student)\b",
+            re.IGNORECASE,
+        ),
+        r"for someone who is not a \g<status>",
+    ),
     # A question opened by a negation asks the same thing ("Isn't there a fee for…?").
     (re.compile(r"^(\W*)(isn'?t|is not) there\b", re.IGNORECASE), r"\1is there"),
     (re.compile(r"^(\W*)(aren'?t|are not) there\b", re.IGNORECASE), r"\1are there"),
@@ -458,3 +479,36 @@ def asks_which_branch(text: str) -> bool:
     not the account's documents (English words).
     """
     return bool(_WHICH_BRANCH.search(text))
+
+
+# -- a statement glued to the question after it ------------------------------------------
+
+#: "I'm a student at Leeds uni, …", "I live in Boston, …", "My son is 16, …".
+_STATEMENT_EN = re.compile(
+    r"^\W*(i'?m|im|i am|we'?re|we are|i live|we live|i work|i study|i'?ve just|i have just|"
+    r"i just|my (son|daughter|partner|wife|husband|kid|child) (is|has))\b",
+    re.IGNORECASE,
+)
+_ASKS_EN = re.compile(r"\?\s*$|^\W*(what|how|where|when|which|who|why|can|could|is|are|do|does)\b",
+                      re.IGNORECASE)
+
+
+def glue_statements_en(pieces: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Join an English statement part to the question after it (one question, not two).
+
+    "I'm a student at Leeds uni, can I get your student account and what's the
+    overdraft?": the statement says who asks; it is read with the question after it,
+    not as a part of its own. ``pieces`` are ``(part, joined)`` pairs.
+    """
+    glued: list[tuple[str, bool]] = []
+    pending = ""
+    for part, joined in pieces:
+        if _STATEMENT_EN.match(part) and not _ASKS_EN.search(part):
+            pending = f"{pending}{part}, "
+            continue
+        # The glued part still asks when its question did ("…, can I get…").
+        glued.append((pending + part, joined or bool(pending and _ASKS_EN.search(part))))
+        pending = ""
+    if pending:
+        glued.append((pending.rstrip(", "), False))
+    return glued
