@@ -469,3 +469,11 @@ def test_a_missing_document_asks_the_alternatives(router: CatalogRouter) -> None
 def test_a_new_account_and_credit_score_stays_with_a_human(router: CatalogRouter) -> None:
     text = "is it true that opening a new account can decrease your credit score"
     assert router.classify_in_context(text, US).route is Route.HANDOVER
+
+
+def test_an_account_follow_up_takes_the_channel_its_words_quote(router: CatalogRouter) -> None:
+    d = _after(router, "Tell me about student checking", "is there a minimum balance?", "en_US")
+    assert d.route is Route.ACCOUNT_OPENING
+    assert d.entities.get("channel") == "branch"  # only the branch text says it
+    d = _after(router, "How do I open student checking online?", "any minimum balance?", "en_US")
+    assert d.entities.get("channel") == "digital"  # a channel the customer named is kept

@@ -55,7 +55,7 @@ from switchboard.brains.local.english_cues import (
     card_of_the_account,
     channel_switch,
     glue_statements_en,
-    refresh_feature,
+    refresh_details,
     service_at_branch,
     weak_follow_up_en,
 )
@@ -348,7 +348,7 @@ class CatalogRouter:
         reading = reader.read(text)
         follow = self._follow_up(text, reading, dialogue, elliptic)
         if follow is not None:
-            refresh_feature(follow, text, reader.index, reader.locale)  # "can I freeze it?"
+            refresh_details(follow, text, reader.index, reader.locale)  # "can I freeze it?"
             return self._decision(
                 follow, base, "sb_follow_up" if not _STATEMENT.search(text) else "sb_statement"
             )

@@ -512,3 +512,33 @@ def glue_statements_en(pieces: list[tuple[str, bool]]) -> list[tuple[str, bool]]
     if pending:
         glued.append((pending.rstrip(", "), False))
     return glued
+
+
+def refresh_channel(reading: Any, text: str, locale: Locale | str | None) -> None:
+    """Give an account follow-up the one channel whose catalog text it quotes.
+
+    "is there a minimum balance?" after student checking (no channel said): only the
+    branch text says "no minimum balance", so the branch answers, as it would for the
+    same question asked whole (:func:`english_readings.channel_quoted`). English only;
+    a channel the customer named is kept.
+    """
+    account = reading.entities.get("account_type")
+    if not _english(locale) or reading.route is not Route.ACCOUNT_OPENING or not account:
+        return
+    if reading.entities.get("channel"):
+        return
+    from switchboard.brains.local.english_readings import channel_quoted
+
+    channel = channel_quoted(text, locale, str(account))
+    if channel is not None:
+        reading.entities["channel"] = channel
+
+
+def refresh_details(reading: Any, text: str, index: Any, locale: Locale | str | None) -> None:
+    """A follow-up's own details: the feature line and the channel it asks about.
+
+    See :func:`refresh_feature` and :func:`refresh_channel`; ``reading`` is changed in
+    place.
+    """
+    refresh_feature(reading, text, index, locale)
+    refresh_channel(reading, text, locale)
