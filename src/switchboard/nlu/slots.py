@@ -28,8 +28,9 @@ _ACCOUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "business",
         re.compile(
-            r"\b(business(?! (days?|hours))|company|companies|sole trader|limited company|ltd|llc|"
-            r"self[- ]employed|freelancer?|entreprise|professionnel\w*|societe|"
+            r"\b(business(?! (days?|hours))|company|companies|sole traders?|limited company|"
+            r"ltd|llc|sole proprietors?(hip)?|self[- ]employed|freelancers?|entreprise|"
+            r"professionnel\w*|societe|"
             r"comptes? pros?|(auto|micro)[- ]?entrepreneurs?|sarl|eurl|sasu|"
             r"(version|offre|formule|option) pros?)\b"
         ),
@@ -45,11 +46,19 @@ _ACCOUNT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("virtual", re.compile(r"\b(virtual|digital card|online card|disposable|virtuel(le)?s?)\b")),
+    (
+        "virtual",
+        re.compile(
+            r"\b(virtual|digital card|online card|disposable|virtuel(le)?s?|"
+            # "a card just for my phone, nothing physical": no plastic card is sent
+            r"nothing physical|non[- ]physical|no (physical|plastic)( card)?|"
+            r"card (just |only )?(for|on|in) (my|the|a) phone( only)?)\b"
+        ),
+    ),
     (
         "contactless",
         re.compile(
-            r"\b(contactless|tap to pay|sans contact|nfc|key ?fob|wristband|"
+            r"\b(contactless|tap to pay|sans contact|nfc|key ?fobs?|wristbands?|"
             r"stickers?|wearables?|key ?rings?|bracelet|porte[- ]?cl[eé]f?s?|autocollant)\b"
         ),
     ),
@@ -65,7 +74,14 @@ _CARD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"(carte|visa|cb) premi[eè]re)\b"
         ),
     ),
-    ("standard", re.compile(r"\b(standard|basic|regular|normal|classic|classique)\b")),
+    # "regular checking", "a basic current account": an account, not the standard card.
+    (
+        "standard",
+        re.compile(
+            r"\b(standard|basic|regular|normal|classic|classique)\b"
+            r"(?! (checking|current|savings?|accounts?|bank accounts?))"
+        ),
+    ),
 ]
 
 _BRANCH_CHANNEL = re.compile(
@@ -75,6 +91,10 @@ _BRANCH_CHANNEL = re.compile(
 _DIGITAL_CHANNEL = re.compile(
     r"\b(online|on line|on-line|digital|digitally|app|mobile|website|web site|internet|"
     r"on my phone|from home|remotely|en ligne|application|site web|"
+    # a visit declined: "I'd rather not go into a branch", "without going to a branch"
+    r"rather not (go|visit|pop)\w*|(don'?t|do not) (really )?(want|fancy|like|wanna)( to)? "
+    r"(go|visit|pop|head)\w*|without (going|visiting|having to go)|instead of going|"
+    r"(from|on) (my|the) (sofa|couch|settee|bed)|"
     r"(on|from|with|using) (my|a|your) (phone|smartphone|laptop|computer|tablet)|"
     r"(depuis|sur|avec) (mon|un|le|votre) (telephone|smartphone|portable|mobile|ordinateur|"
     r"tablette)|a distance|"
@@ -88,7 +108,13 @@ _SERVICE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "business_banking",
         re.compile(r"\b(business(?! (days?|hours))|company|entreprise|professionnel\w*)\b"),
     ),
-    ("account_opening", re.compile(r"\b(open(ing)? (an |a )?account|ouvrir|ouverture)\b")),
+    (
+        "account_opening",
+        re.compile(
+            r"\b(open(ing)? (an |a )?((savings?|current|checking|student|business) )?account|"
+            r"ouvrir|ouverture)\b"
+        ),
+    ),
     ("card_services", re.compile(r"\b(card|cards|carte|cartes)\b")),
 ]
 

@@ -186,7 +186,8 @@ def extract_addresses(text: str, used: Consumed) -> list[Place]:
     for pat in (_EN_STREET, _FR_STREET):
         for m in pat.finditer(text):
             before = text[m.start() - 1] if m.start() else " "
-            if (not before.isalnum() and before not in ".,£$€") and used.free(m.start(), m.end()):
+            # ":" before: a clock's minutes ("9:00 AM–12:00 PM. Houston Main Street").
+            if (not before.isalnum() and before not in ".,:£$€") and used.free(m.start(), m.end()):
                 used.take(m.start(), m.end())
                 out.append(Place("address", norm_address(m.group(0)), m.group(0).strip(),
                                  m.start(), m.end()))

@@ -47,6 +47,11 @@ from switchboard.brains.local.answer_wording import (
     own_card_product_question_fr,
 )
 from switchboard.brains.local.catalog_facts import Fact, catalog_facts
+from switchboard.brains.local.english_cues import (
+    asks_which_branch,
+    branch_service_asked,
+    mask_prospective,
+)
 from switchboard.brains.local.english_readings import (
     adjust_reading,
     asks_for_help,
@@ -420,8 +425,8 @@ _MY_DEVICE = re.compile(
 #: A customer-to-be speaking of what would follow ("if I open an account online", "si
 #: j'ouvre un compte"): their "my card" is the product they would get, not their affairs.
 _HYPOTHETICAL = re.compile(
-    r"\b(if|once|when|after) (i|we) (open|opened|apply|applied|sign up|order|join|switch|"
-    r"become)\b|\b(after|once|when|before) (opening|signing up|applying|joining)\b|"
+    r"\b(if|once|when|after) (i|we)('ve| have)? (open|opened|apply|applied|sign up|order|join|"
+    r"switch|become)\b|\b(after|once|when|before) (opening|signing up|applying|joining)\b|"
     r"\b(si|quand|lorsque|une fois que) (j'ouvre|je souscris|je commande|je deviens|"
     r"on ouvre)\b|\bje (vais|compte|veux|voudrais|souhaite|pense) ouvrir\b|"
     r"\bpour que (mon|ma) (\w+ ){1,2}soit (valid|ouvert|activ|pret)\w*|\b(ma|mon) futur\w*\b|"
@@ -530,7 +535,8 @@ def _asks_plainly(text: str) -> bool:
     terse = len(text.split()) <= TERSE_WORDS  # "wristband age requirement", "premium card fee"
     if not (_QUESTION_FORM.search(text) or terse) or _personal(text):
         return False
-    return not _FIRST_PERSON_WORDS.search(_ASKING_SELF.sub(" ", mask_family(text)))
+    plain = _ASKING_SELF.sub(" ", mask_family(mask_prospective(text)))  # "after I apply"
+    return not _FIRST_PERSON_WORDS.search(plain)
 
 
 #: A line this short with no verb of its own is a terse query, asked like a question.
@@ -618,7 +624,7 @@ def _topic(text: str, slots: Any) -> Route | None:
     if (
         topic is Route.BRANCH
         and slots.location
-        and not opening
+        and (not opening or asks_which_branch(text))  # "Which branch in Leeds opens accounts?"
         and not set(field_cues(text, Route.ACCOUNT_OPENING)) - {"benefits"}
     ):
         return Route.BRANCH
@@ -661,12 +667,12 @@ class CatalogReader:
         ):
             # A branch named by its own name ("the Wall Street branch", "Canary Wharf").
             entities["location"] = place
-            if topic is None or topic is Route.BRANCH:
+            if topic in (None, Route.BRANCH) or branch_service_asked(text, self.locale):
                 topic = Route.BRANCH
         if not slots.location and place is None and (topic or best.route) is Route.BRANCH:
             city = self.index.city_in(text)
             if city is not None:
-                entities["location"] = city  # "opening hours glasgow"
+                entities["location"], topic = city, Route.BRANCH  # "opening hours glasgow"
         named = self.index.card_named(text)
         if named is not None and topic in (None, Route.CARD_INFO):
             # The question names something only this card has ("key fob", "lounge").

@@ -29,7 +29,6 @@ from typing import Any
 from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SENSITIVE_INTENTS
 from switchboard.brains.local import english_readings as en
 from switchboard.brains.local import french_readings as frr
-from switchboard.brains.local.answer_wording import own_account_wording
 from switchboard.brains.local.answerability import (
     ANSWERABLE,
     ANSWERABLE_OFF_TOPIC,
@@ -50,6 +49,14 @@ from switchboard.brains.local.answerability_fr import (
     may_read_in_context,
     names_person_or_contact,
     person_reading_without_person,
+)
+from switchboard.brains.local.english_cues import (
+    card_of_the_account,
+    channel_switch,
+    glue_statements_en,
+    refresh_details,
+    service_at_branch,
+    weak_follow_up_en,
 )
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
@@ -155,33 +162,6 @@ def _unworded_smalltalk(base: RouteDecision, text: str) -> RouteDecision:
     )
 
 
-#: en: below this confidence a sensitive intent on a short follow-up with no incident or
-#: own-account wording ("can I lock it in the app?" after a card answer, read as a lost
-#: phone at 0.72) is read in the dialogue's context instead.
-WEAK_SENSITIVE_EN = 0.8
-
-
-def _weak_sensitive_follow_up_en(base: RouteDecision, text: str) -> bool:
-    """English: a sensitive intent read below :data:`WEAK_SENSITIVE_EN` on a short line.
-
-    Eight words or fewer, no own-account or incident wording ("lost", "stolen",
-    "fraud", "my balance"...), no negation. The caller still needs a follow-up of the
-    last answer with a field cue of its own; anything else keeps the handover.
-    """
-    weak_person = (  # "how do I waive it" read as a request for a person at 0.42
-        base.intent in EXPLICIT_INTENTS
-        and base.confidence < WEAK_EXPLICIT_FR
-        and not asks_for_a_person(text)
-    )
-    return (
-        (weak_person or (base.intent in SENSITIVE_INTENTS and base.confidence < WEAK_SENSITIVE_EN))
-        and len(text.split()) <= 8
-        and not own_account_wording(text)
-        and not re.search(r"n't\b|\bnot\b|\bcannot\b|\bnever\b", text, re.I)
-        and not reports_an_incident(text)
-    )
-
-
 def _weak_frustration_fr(base: RouteDecision, text: str) -> bool:
     """French frustration read with low confidence on a short line with no trouble word.
 
@@ -279,10 +259,11 @@ class CatalogRouter:
                     or _weak_frustration_fr(base, fixed)
                     or unworded
                 )
-            ) or (locale is not Locale.FR_FR and _weak_sensitive_follow_up_en(base, fixed)):
+            ) or (locale is not Locale.FR_FR and weak_follow_up_en(base, fixed)):
                 follow = self._follow_up(fixed, reader.read(fixed), dialogue)
                 cued = follow is not None and field_cues(fixed, follow.route or Route.BRANCH)
-                if follow is not None and (cued or frr.switches_channel(fixed, locale)):
+                switch = frr.switches_channel(fixed, locale) or channel_switch(fixed, locale)
+                if follow is not None and (cued or switch):
                     return self._decision(follow, base, "sb_follow_up")
             weak = self._weak_sensitive(base, fixed, any_length=True) or (
                 # "Parlez-moi du bracelet sans contact" read as a request for a person at 0.4:
@@ -371,6 +352,7 @@ class CatalogRouter:
         reading = reader.read(text)
         follow = self._follow_up(text, reading, dialogue, elliptic)
         if follow is not None:
+            refresh_details(follow, text, reader.index, reader.locale)  # "can I freeze it?"
             return self._decision(
                 follow, base, "sb_follow_up" if not _STATEMENT.search(text) else "sb_statement"
             )
@@ -509,11 +491,17 @@ class CatalogRouter:
         folded = fold(text)
         switch = frr.switches_channel(text, Locale.FR_FR)  # fr: "merci, et pour la Classic ?"
         french = (bool(_FOLLOW_UP_FR.search(folded)) or switch) and not _TROUBLE_FR.search(folded)
+        # "and when does the card show up?" after an account answer (a later turn only:
+        # "…open checking? Also how long does the debit card take?" asks the card).
+        account_card = not dialogue.get("part") and card_of_the_account(
+            text, "card_type" in reading.entities, last_route
+        )
         leaning = (
             elliptic
             or bool(_FOLLOW_UP.search(text))
             or french
             or (day_of(text) is not None and last_route is Route.BRANCH)
+            or account_card
         )
         same = en.same_subject(text, reading.topic, reading.entities, last_route)
         own_cues = field_cues(text, last_route) if reading.topic is None or same else []
@@ -527,6 +515,13 @@ class CatalogRouter:
             and "card_type" not in reading.entities
         ):
             topic = last_route  # "and in a branch?" after an online answer
+        if account_card:
+            topic = last_route  # "and when does the card show up?" after an account answer
+        # "can I open an account there?" in a later turn (a part of the same message keeps
+        # asking the account: "Where's the Leeds branch, and can I open savings there?")
+        service_there = not dialogue.get("part") and service_at_branch(text, last_route)
+        if service_there:
+            topic = last_route
         if topic is not None and topic is not last_route and not statement:
             own = {k: v for k, v in reading.entities.items() if k in ("card_type", "location")}
             if own or topic_of(text) is not None:
@@ -546,6 +541,7 @@ class CatalogRouter:
                 fields = list(dialogue.get("fields") or [])
         else:
             fields = field_cues(text, route) or list(dialogue.get("fields") or [])
+            fields = ["services"] if service_there else fields
         if route is Route.BRANCH and "day" in entities and day_of(text):
             fields = with_day_hours(fields)
         if route is Route.ACCOUNT_OPENING and "channel" in reading.entities:
@@ -565,7 +561,7 @@ class CatalogRouter:
         part before it with a field cue of its own ("…and how do I waive it?") is
         answered in that part's context; None keeps the handover.
         """
-        if reader.locale is Locale.FR_FR or not _weak_sensitive_follow_up_en(base, text):
+        if reader.locale is Locale.FR_FR or not weak_follow_up_en(base, text):
             return None
         follow = self._follow_up(text, reader.read(text), context)
         if follow is None or not field_cues(text, follow.route or Route.BRANCH):
@@ -618,6 +614,7 @@ class CatalogRouter:
                     "route": part.route.value,
                     "slots": {**(context.get("slots") or {}), **part.entities},
                     "fields": part.fields,
+                    "part": True,  # an earlier part of this message, not the last answer
                 }
             decisions.append(part.model_copy(update={"text": text}))
         tools = [d for d in decisions if d.route in TOOL_ROUTES and d.intent != "sb_vague"]
@@ -766,6 +763,8 @@ def question_parts(text: str, locale: Locale) -> list[str]:
         glued = glue_statements([p for p, _ in french])
         joins = {p: j for p, j in french}
         pieces = [(p, joins.get(p, False)) for p in glued]
+    else:
+        pieces = glue_statements_en(pieces)  # "I'm a student at Leeds uni, can I get…"
     if len(pieces) < 2 or sum(_asks(p, j) for p, j in pieces) < 2:
         return [text]
     return [p for p, _ in pieces]
@@ -785,6 +784,9 @@ def _merge_parts(parts: list[RouteDecision]) -> list[RouteDecision]:
             if prev.route is part.route and part.route in TOOL_ROUTES and same_args:
                 fields = prev.fields + [f for f in part.fields if f not in prev.fields]
                 entities = {**prev.entities, **part.entities}
+                if prev.entities.get("feature") and part.entities.get("feature"):  # each line
+                    both = f"{prev.entities['feature']},{part.entities['feature']}".split(",")
+                    entities["feature"] = ",".join(dict.fromkeys(both))
                 merged[-1] = prev.model_copy(
                     update={
                         "fields": fields,

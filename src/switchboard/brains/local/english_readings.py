@@ -31,6 +31,12 @@ import unicodedata
 from functools import lru_cache
 from itertools import pairwise
 
+from switchboard.brains.local.english_cues import (
+    info_opener,
+    opener_only,
+    product_fee_question,
+    rephrase,
+)
 from switchboard.domain.types import Locale, Route
 
 
@@ -71,7 +77,7 @@ def respell(text: str, locale: Locale | str | None) -> str:
         return text
     for pattern, repl in _REAL_WORD_SLIPS:
         text = pattern.sub(repl, text)
-    return text
+    return rephrase(text, locale)  # round 6: "I'd rather not go into a branch"...
 
 
 # -- a visit to a branch --------------------------------------------------------------
@@ -352,7 +358,7 @@ _HELP_FILLER = frozenset(
     "hi hiya hello hey there morning afternoon evening good i i'm im was am is would like "
     "need needing want wanted after just looking for hoping wondering if you can could please "
     "pls me out a an some bit little of with something quick get need please thanks guys "
-    "folks anyone someone somebody one".split()
+    "folks anyone someone somebody one here today now bit".split()
 )
 
 
@@ -365,6 +371,8 @@ def asks_for_help(text: str, locale: Locale | str | None = None) -> bool:
     """
     if locale is not None and not is_english(locale):
         return False
+    if info_opener(text, locale or Locale.EN_GB):
+        return True  # "I'm after some information please"
     words = re.findall(r"[a-z']+", fold(text))
     if not words or len(words) > 12 or not _HELP_WORDS & set(words):
         return False
@@ -546,7 +554,11 @@ def vague_in_english(text: str, locale: Locale | str | None) -> bool:
     A bare request for help (:func:`asks_for_help`) or for information on a whole
     topic (:func:`info_request_vague`).
     """
-    return asks_for_help(text, locale) or info_request_vague(text, locale)
+    return (
+        asks_for_help(text, locale)
+        or info_request_vague(text, locale)
+        or opener_only(text, locale)  # "I've been looking at your cards"
+    )
 
 
 def needs_human(text: str, locale: Locale | str | None) -> bool:
@@ -638,8 +650,11 @@ def faint_reading(confidence: float, text: str, locale: Locale | str | None) -> 
     incident, own-account, negation, complaint or person wording, so the catalog
     reading decides (it still hands over anything that is not a product question).
     """
-    if not is_english(locale) or confidence >= FAINT or _KEEP.search(text):
+    if not is_english(locale) or _KEEP.search(text):
         return False
+    opener = opener_only(text, locale) or product_fee_question(text, locale)
+    if confidence >= FAINT and not opener:
+        return False  # round 6: "Just a general enquiry" read as a request for a person
     from switchboard.brains.local.answer_wording import own_account_wording
     from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
 

@@ -207,15 +207,16 @@ def card_answer(
             lines.append(t["card_ordering"].format(name=name) + "\n" + bullets(steps))
             spoken.append(f"{t['card_ordering'].format(name=name)} {steps[0]}")
         elif field == "feature" and features:
-            index = entities.get("feature")
-            chosen = (
-                features[int(index)]
-                if index is not None and index.isdigit() and int(index) < len(features)
-                else None
-            )
-            if chosen is not None:
-                lines.append(t["card_feature"].format(name=name, value=chosen.rstrip(".")))
-                spoken.append(lines[-1])
+            # One feature line, or several ("0,3") from parts of one message merged.
+            chosen = [
+                features[int(i)]
+                for i in str(entities.get("feature") or "").split(",")
+                if i.isdigit() and int(i) < len(features)
+            ]
+            if chosen:
+                for one in chosen:
+                    lines.append(t["card_feature"].format(name=name, value=one.rstrip(".")))
+                    spoken.append(lines[-1])
             else:
                 lines.append(t["card_features"].format(name=name) + "\n" + bullets(features))
                 spoken.append(t["card_feature"].format(name=name, value=features[0].rstrip(".")))

@@ -23,6 +23,12 @@ def fold(text: str) -> str:
     return "".join(ch for ch in norm if not unicodedata.combining(ch))
 
 
+#: Paying for a card over time ("a one-off payment or monthly?", "avoid paying every month").
+_PAY_WORDS = (
+    r"one[- ]off|one[- ]time|monthly|every month|per month|a month|upfront|"
+    r"avoid paying|pay for it|paying for it"
+)
+
 #: Field cues, in priority order per route: (route, field, pattern).
 FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
     (Route.BRANCH, "phone", re.compile(r"\b(phone|number|call|ring|téléphone)\b", re.I)),
@@ -31,7 +37,9 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.BRANCH,
         "hours",
         re.compile(
-            r"\b(open|opens|opening|close|closes|closing|hours|what time|late|"
+            # "open an account" is no opening hours
+            r"\b(open(?!\s+(an?|my|new|up|your)\s)|opens|opening(?!\s+(an?|my|new|your)\s)|"
+            r"close|closes|closing|hours|what time|late|"
             r"horaires?|ouvert\w*|ferm\w*)\b",
             re.I,
         ),
@@ -40,7 +48,9 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.BRANCH,
         "services",
         re.compile(
-            r"\b(services?|business banking|specialists?|do they (do|offer|handle))\b", re.I
+            r"\b(services?|business banking|specialists?|do they (do|offer|handle)|"
+            r"(able to|can they|do they|can you) open (an |new )?accounts?)\b",
+            re.I,
         ),
     ),
     (
@@ -58,7 +68,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "documents_required",
         re.compile(
             r"\b(documents?|docs|id|identification|bring|paperwork|proof|what do i need|"
-            r"what does \w+ need|need to (bring|provide|show)|national insurance|"
+            r"what (does|do|would) [\w ]{1,30}? need|need to (bring|provide|show)|"
+            r"national insurance|"
             r"take (\w+ )?(with|along)|have with me|"
             r"social security|ssn|itin|ein|passport|licen[cs]e)\b",
             re.I,
@@ -70,7 +81,10 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(how old|age|aged|old enough|eligib\w*|qualif\w*|resident|smartphone|"
             r"requirements?|who can|\d+[ -]?years?[ -]old|year olds?|under \d+|over \d+|"
-            r"i'?m \d+|i am \d+)\b",
+            r"i'?m \d+|i am \d+|need to be|have to be|must i be|at (1[3-9]|[2-9]\d)(?![:.]\d)|"
+            # "can I open a business account if I'm an LLC": a condition of eligibility
+            r"(open|get|apply for)\b.{0,40}\bif (i'?m|i am|my|we'?re|we are|i have|we have|"
+            r"i'?ve|i don'?t|i do not))\b",
             re.I,
         ),
     ),
@@ -79,7 +93,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "processing_time",
         re.compile(
             r"\b(how long|how quickly|how fast|how soon|when can i|when will|when does|"
-            r"when do (i|we)|when would|take|arriv\w*)\b",
+            r"when do (i|we)|when would|take|arriv\w*|hear back|find out (if|whether)|decision|"
+            r"approv\w*)\b",
             re.I,
         ),
     ),
@@ -93,7 +108,8 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.ACCOUNT_OPENING,
         "benefits",
         re.compile(
-            r"\b(do you (have|offer|do)|is there an?|tell me about|benefits?)\b|"
+            r"\b(do you (have|offer|do)|is there an?|tell me about|benefits?|comes? with|"
+            r"included|perks?)\b|"
             # "What's student checking?": the whole line asks what the account is.
             r"^\W*(what'?s|what is|whats) (an? |the |your )?([\w-]+ ){0,2}"
             r"(accounts?|checking|savings|saver)\W*$",
@@ -106,7 +122,7 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.CARD_INFO,
         "eligibility",
         re.compile(
-            r"\b(eligib\w*|qualif\w*|who can|earn|how old|requirements?|what age|"
+            r"\b(eligib\w*|qualif\w*|who can|earn|how old|requirements?|what age|allowed|entitled|"
             r"(minimum|age) (age|limit)|pay in|paying in|\d+[ -]?years?[ -]old|year olds?)\b",
             re.I,
         ),
@@ -115,18 +131,30 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         Route.CARD_INFO,
         "delivery_time",
         re.compile(
-            r"\b(deliver\w*|arriv\w*|how long|how quickly|how fast|when will|take to get|"
+            r"\b(deliver\w*|arriv\w*|how long|how quickly|how fast|when will|take to get|ship\w*|"
+            r"dispatch\w*|postage|"
             r"how many (working |business )?days|turns? up|shows? up|in the (mail|post)|"
             r"same day)\b",
             re.I,
         ),
     ),
-    (Route.CARD_INFO, "activation", re.compile(r"\bactivat\w*\b", re.I)),
+    (
+        Route.CARD_INFO,
+        "activation",
+        re.compile(
+            r"\bactivat\w*\b|\b(turn|switch)(ing)? (it|them|this|that|the \w+) on\b|"
+            r"\bset (it|them|this|that) up\b|\bstart using (it|them)\b",
+            re.I,
+        ),
+    ),
     (
         Route.CARD_INFO,
         "ordering_process",
         re.compile(
-            r"\b(how (do|can|would) (i|you|we) (order|get|obtain)|order one|obtain)\b", re.I
+            r"\b(how (do|can|would) (i|you|we) (order|get|obtain)|order one|obtain|"
+            r"(order|request)(ing)? (a|an|the|one|it)|set up (a|an|one)|"
+            r"get (a|an|one) [\w ]{0,25}set up)\b",
+            re.I,
         ),
     ),
     (
@@ -134,7 +162,7 @@ FIELD_CUES: tuple[tuple[Route | None, str, re.Pattern[str]], ...] = (
         "fees",
         re.compile(
             r"\b(fees?|cost|costs|charge|charges|charged|price|how much|free|abroad|overseas|"
-            r"waive\w*|foreign|outside the|withdrawals?|atm|frais)\b",
+            r"waive\w*|foreign|outside the|withdrawals?|atm|frais|" + _PAY_WORDS + r")\b",
             re.I,
         ),
     ),
@@ -292,7 +320,7 @@ def field_cues(text: str, route: Route) -> list[str]:
     if route is Route.CARD_INFO and "feature" in found and "fees" in found:
         # "Is the key fob free?": the fee first, then the feature line that names it;
         # "can I use Apple Pay abroad" is a feature question only.
-        fee_words = r"\b(fee|fees|cost|costs|charges?|charged|free|price|how much)\b"
+        fee_words = rf"\b(fee|fees|cost|costs|charges?|charged|free|price|how much|{_PAY_WORDS})\b"
         if not re.search(fee_words, text, re.I) and not re.search(rf"\b({_FR_COST})\b", folded):
             found.remove("fees")
     return found

@@ -50,6 +50,10 @@ _SHORTHAND = {
     "plz": "please",
     "hw": "how",
     "wht": "what",
+    "wot": "what",
+    "wat": "what",
+    "wen": "when",
+    "cn": "can",
     "whr": "where",
     "abt": "about",
     "acct": "account",
@@ -125,8 +129,21 @@ _TOKEN = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-zÀ-ÿ]+)*")
 
 def _catalog_words(locale: Locale) -> set[str]:
     """Lower-case words of the locale's catalog (accounts, cards, branches) and its cities."""
-    from switchboard.brains.local.catalog_facts import catalog_facts
     from switchboard.nlu.slots import _COUNTRY
+
+    words = set(_own_words(locale))
+    words.update(_big_cities(_COUNTRY[locale]))
+    return words
+
+
+@lru_cache(maxsize=4)
+def _own_words(locale: Locale) -> frozenset[str]:
+    """Lower-case words of the locale's catalog texts alone (no gazetteer city).
+
+    Between two corrections as close, the catalog's own word wins ("brooklin" →
+    "brooklyn", where we have a branch, not the gazetteer's "brookline").
+    """
+    from switchboard.brains.local.catalog_facts import catalog_facts
     from switchboard.tools.catalog import load_catalog
 
     catalog = load_catalog(locale)
@@ -139,9 +156,7 @@ def _catalog_words(locale: Locale) -> set[str]:
         text = " ".join(
             [p.model_dump_json() for p in parts] + [f.text for f in catalog_facts(locale)]
         )
-    words = {w.lower() for w in _TOKEN.findall(text) if len(w) >= 3}
-    words.update(_big_cities(_COUNTRY[locale]))
-    return words
+    return frozenset(w.lower() for w in _TOKEN.findall(text) if len(w) >= 3)
 
 
 def _string_values(value: object) -> list[str]:
@@ -445,6 +460,7 @@ class SpellFixer:
             key=lambda s: (
                 s.distance,
                 s.term not in self.domain,
+                self.english and s.term not in _own_words(self.locale),
                 _edit_rank(low, s.term),
                 -s.count,
             ),
