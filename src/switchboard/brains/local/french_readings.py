@@ -15,10 +15,10 @@ accent-folded lowercase text (:func:`field_cues.fold`).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from switchboard.brains.local.field_cues import fold
 from switchboard.domain.types import Locale
+from switchboard.ports import RouteDecision
 
 #: A greeting or a form of address opening a line ("Bonjour madame,", "Re-bonjour").
 _GREETING = (
@@ -221,7 +221,7 @@ _BANKING_OR_OWN_FR = re.compile(
 WEAK_HANDOVER_FR = 0.6
 
 
-def off_topic_fr(base: Any, text: str, locale: Locale | str | None) -> Any:
+def off_topic_fr(base: RouteDecision, text: str, locale: Locale | str | None) -> RouteDecision:
     """A weak handover reading of a French line with no banking word, as off-topic (fr_FR).
 
     "Il fait beau à Marseille aujourd'hui ?" read as a transfer at 0.35: no banking,
