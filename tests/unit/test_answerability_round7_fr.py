@@ -1,0 +1,50 @@
+"""Answerability, seventh round (French): regions and the bank's presence read as
+places for branches, and product questions the router read as trouble.
+
+Loads the shipped router artifacts and the multilingual encoder once (module scope).
+Phrasings are our own, not lines of ``data/eval/``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from switchboard.brains.local.catalog_router import CatalogRouter
+from switchboard.brains.local.french_readings import place_fr
+from switchboard.domain.types import Locale, Route
+
+FR = {"locale": "fr_FR"}
+
+
+@pytest.fixture(scope="module")
+def router() -> CatalogRouter:
+    from switchboard.brains.local.locale_router import LocaleRouter
+    from switchboard.config import RouterSettings
+
+    return CatalogRouter(LocaleRouter.load(RouterSettings()))
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Une agence en Normandie ?", "Rouen"),
+        ("vous avez quelque chose dans le Pas-de-Calais", "Arras"),
+        ("J'habite en région parisienne", "Paris"),
+        ("Vous êtes implantés à Lille ?", "vous avez une agence"),
+    ],
+)
+def test_place_fr(text: str, place: str) -> None:
+    assert place in place_fr(text, Locale.FR_FR)
+    assert place_fr(text, Locale.EN_GB) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Y a-t-il une de vos agences en Alsace ?",
+        "Vous êtes présents sur la Côte d'Azur ?",
+        "je suis dans le Rhône, une agence pas loin ?",
+    ],
+)
+def test_regions_find_a_branch(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, FR).route is Route.BRANCH
