@@ -48,3 +48,29 @@ def test_place_fr(text: str, place: str) -> None:
 )
 def test_regions_find_a_branch(router: CatalogRouter, text: str) -> None:
     assert router.classify_in_context(text, FR).route is Route.BRANCH
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # The bracelet's feature lines: 1 "Fonctionne partout…", 2 "Sans batterie ni recharge".
+        ("Le porte-clés, on peut l'utiliser dans tous les commerces ?", "1"),
+        ("Il y a une pile à remplacer dans le bracelet ?", "2"),
+    ],
+)
+def test_feature_questions_pick_their_line(router: CatalogRouter, text: str, line: str) -> None:
+    decision = router.classify_in_context(text, FR)
+    assert decision.route is Route.CARD_INFO
+    assert "feature" in decision.fields
+    assert decision.entities.get("feature") == line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ma carte ne marche plus nulle part",
+        "Le bracelet ne fonctionne pas avec le terminal du magasin",
+    ],
+)
+def test_works_with_trouble_keeps_the_handover(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, FR).route is Route.HANDOVER

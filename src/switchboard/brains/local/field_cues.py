@@ -229,7 +229,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"vraie carte|carte (reelle|materielle|en dur)|pause|suspendre|geler|verrouill\w*|"
         r"desactiv\w*|reactiv\w*|piles?|charger|ligne (dediee|telephonique)|numero dedie|"
         r"(payer|paiements?|acheter|achats?|utilis\w*|regler) (\w+ )?(en ligne|sur internet)|"
-        r"acheter|achats?|en magasin|commer[cç]ants?)\b"
+        r"acheter|achats?|en magasin|commer[cç]ants?|partout|dans tous les (magasins|commerces))\b"
     ),
 }
 

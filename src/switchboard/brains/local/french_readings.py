@@ -251,6 +251,23 @@ def off_topic_fr(base: Any, text: str, locale: Locale | str | None) -> Any:
     )
 
 
+#: French words of a question for the word a feature line uses (accent-folded): "faut-il
+#: changer la pile ?" asks the "Sans batterie ni recharge" line.
+FEATURE_SYNONYMS_FR = {
+    "pile": "batterie",
+    "piles": "batterie",
+    "batteries": "batterie",
+    "recharger": "recharge",
+    "boutique": "ligne",
+    "boutiques": "ligne",
+    "internet": "ligne",
+    "web": "ligne",
+    "commerces": "partout",
+    "magasins": "partout",
+    "commercants": "partout",
+}
+
+
 #: A region or a well-known département, by its capital city (accent-folded keys):
 #: "une agence en Bretagne" is looked up from Rennes, and the nearest branch follows.
 _REGIONS_FR = {
