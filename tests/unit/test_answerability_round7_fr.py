@@ -74,3 +74,37 @@ def test_feature_questions_pick_their_line(router: CatalogRouter, text: str, lin
 )
 def test_works_with_trouble_keeps_the_handover(router: CatalogRouter, text: str) -> None:
     assert router.classify_in_context(text, FR).route is Route.HANDOVER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Est-ce qu'on a droit à une carte avec le compte professionnel ?",
+        "Le compte pro, il comprend une carte Visa ?",
+    ],
+)
+def test_business_account_card_is_answered(router: CatalogRouter, text: str) -> None:
+    decision = router.classify_in_context(text, FR)
+    assert decision.route is Route.ACCOUNT_OPENING
+    assert "benefits" in decision.fields
+
+
+def test_business_card_in_both_channels() -> None:
+    from switchboard.tools.catalog import load_catalog
+
+    business = load_catalog(Locale.FR_FR).accounts.accounts["business"]
+    assert "Visa Business" in business.branch.benefits
+    assert "Visa Business" in business.digital.benefits
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("Le premier virement à l'ouverture, c'est combien au minimum ?", False),
+        ("Mon virement de 300 euros a disparu", True),
+    ],
+)
+def test_first_transfer_is_not_own_account(text: str, own: bool) -> None:
+    from switchboard.brains.local.answer_wording import own_account_wording
+
+    assert own_account_wording(text) is own

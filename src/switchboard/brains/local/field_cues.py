@@ -176,7 +176,8 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.ACCOUNT_OPENING, "documents_required"): re.compile(
         r"\b(documents?|papiers?|pieces?|justificatifs?|(il )?(me |nous )?faut quoi|"
         r"faut-il quoi|qu'est-ce qu'il (me )?faut|"
-        r"que faut-il|quoi fournir|fournir|apporter|kbis|passeport|carte d'identite|rib)\b"
+        r"que faut-il|quoi fournir|fournir|apporter|kbis|passeport|carte d'identite|rib|"
+        r"premier (virement|versement|depot))\b"
     ),
     (Route.ACCOUNT_OPENING, "requirements"): re.compile(
         r"\b(quel age|age|ans|majeur\w*|mineur\w*|conditions?|resid\w*|qui peut|"
@@ -200,6 +201,7 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"(avez-vous|vous avez|existe-t-il) (un|une|des)|"
         # what comes with the account ("fourni avec une carte", "offert", "les chèques")
         r"fourni\w*|inclu\w*|compris\w*|disponible\w*|offert\w*|cheques?|especes|"
+        r"(donne\w*|ouvre\w*|a|ai|aurai|avoir) droit|comprend|comprennent|"
         r"logiciel\w*|comptab\w*|"
         r"(fourni\w*|livre\w*|vient|venir|accompagne\w*|on a|on aura|j'aurai) (avec )?"
         r"(une|la) carte( bancaire| visa)?)\b"
