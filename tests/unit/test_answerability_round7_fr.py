@@ -108,3 +108,15 @@ def test_first_transfer_is_not_own_account(text: str, own: bool) -> None:
     from switchboard.brains.local.answer_wording import own_account_wording
 
     assert own_account_wording(text) is own
+
+
+def test_region_names_are_spelt() -> None:
+    from switchboard.brains.local.spelling import spell_fixer
+
+    assert "bretagne" in spell_fixer(Locale.FR_FR).fix("une agence en bretagn").lower()
+
+
+def test_charged_asks_the_battery_line(router: CatalogRouter) -> None:
+    decision = router.classify_in_context("Faut-il que le porte-clés soit chargé ?", FR)
+    assert decision.route is Route.CARD_INFO
+    assert decision.entities.get("feature") == "2"  # "Sans batterie ni recharge"

@@ -229,7 +229,8 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"
         r"plafonds?|telephone|batterie|recharge|assistance|voyage\w*|physique|plastique|"
         r"vraie carte|carte (reelle|materielle|en dur)|pause|suspendre|geler|verrouill\w*|"
-        r"desactiv\w*|reactiv\w*|piles?|charger|ligne (dediee|telephonique)|numero dedie|"
+        r"desactiv\w*|reactiv\w*|piles?|charger|(etre |d'etre |soit )charge\w*|"
+        r"ligne (dediee|telephonique)|numero dedie|"
         r"(payer|paiements?|acheter|achats?|utilis\w*|regler) (\w+ )?(en ligne|sur internet)|"
         r"acheter|achats?|en magasin|commer[cç]ants?|partout|dans tous les (magasins|commerces))\b"
     ),

@@ -258,6 +258,9 @@ FEATURE_SYNONYMS_FR = {
     "piles": "batterie",
     "batteries": "batterie",
     "recharger": "recharge",
+    "charge": "recharge",
+    "chargee": "recharge",
+    "charger": "recharge",
     "boutique": "ligne",
     "boutiques": "ligne",
     "internet": "ligne",
@@ -316,6 +319,13 @@ _REGION_FR = re.compile(
     + "|".join(sorted((re.escape(k) for k in _REGIONS_FR), key=len, reverse=True))
     + r")\b"
 )
+
+
+def region_words_fr() -> set[str]:
+    """Words (5+ letters) of the region names :func:`place_fr` knows, for the spell checker."""
+    return {w for name in _REGIONS_FR for w in re.findall(r"[a-z]+", name) if len(w) >= 5}
+
+
 #: "Vous êtes présents à Bordeaux ?": the bank's presence in a place asks for a branch.
 _PRESENCE_FR = re.compile(
     r"\b(vous etes|etes-vous|vous etes bien|est-ce que vous etes) "
