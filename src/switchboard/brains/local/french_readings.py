@@ -322,8 +322,11 @@ _REGION_FR = re.compile(
 
 
 def region_words_fr() -> set[str]:
-    """Words (5+ letters) of the region names :func:`place_fr` knows, for the spell checker."""
-    return {w for name in _REGIONS_FR for w in re.findall(r"[a-z]+", name) if len(w) >= 5}
+    """One-word region names (5+ letters) :func:`place_fr` knows, for the spell checker.
+
+    Parts of compound names are left out: "comte" (of Franche-Comté) would swallow "conte".
+    """
+    return {name for name in _REGIONS_FR if name.isalpha() and len(name) >= 5}
 
 
 #: "Vous êtes présents à Bordeaux ?": the bank's presence in a place asks for a branch.
