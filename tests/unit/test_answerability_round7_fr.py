@@ -120,3 +120,16 @@ def test_charged_asks_the_battery_line(router: CatalogRouter) -> None:
     decision = router.classify_in_context("Faut-il que le porte-clés soit chargé ?", FR)
     assert decision.route is Route.CARD_INFO
     assert decision.entities.get("feature") == "2"  # "Sans batterie ni recharge"
+
+
+def test_savings_withdrawal_as_second_part_asks_benefits(router: CatalogRouter) -> None:
+    text = "Je voudrais un livret d'épargne. On peut reprendre son argent à tout moment ?"
+    decision = router.classify_in_context(text, FR)
+    assert decision.route is Route.ACCOUNT_OPENING
+    fields = [f for p in decision.parts for f in p.fields] if decision.parts else decision.fields
+    assert "benefits" in fields
+
+
+def test_own_savings_withdrawal_keeps_the_handover(router: CatalogRouter) -> None:
+    text = "Retirez tout l'argent de mon livret aujourd'hui s'il vous plaît"
+    assert router.classify_in_context(text, FR).route is Route.HANDOVER

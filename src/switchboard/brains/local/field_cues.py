@@ -202,7 +202,8 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         # what comes with the account ("fourni avec une carte", "offert", "les chèques")
         r"fourni\w*|inclu\w*|compris\w*|disponible\w*|offert\w*|cheques?|especes|"
         r"(donne\w*|ouvre\w*|a|ai|aurai|avoir) droit|comprend|comprennent|"
-        r"logiciel\w*|comptab\w*|"
+        r"logiciel\w*|comptab\w*|(retirer|reprendre|recuperer) (mon|mes|l'|son|ses|de l')|"
+        r"quand (je|on) (veu[tx]|le souhaite)|a tout moment|n'importe quand|"
         r"(fourni\w*|livre\w*|vient|venir|accompagne\w*|on a|on aura|j'aurai) (avec )?"
         r"(une|la) carte( bancaire| visa)?)\b"
     ),
