@@ -34,7 +34,7 @@ OWN_ACCOUNT = re.compile(
     r"won'?t work|topping up|cheques?|balance|did i|spen[dt]|non-?functional|broken|"
     r"already have|if i (do not |don't )?live|in the eu|outside the (uk|us)|"
     r"pourquoi (ai|a|j)|mon solde|mon virement|mes opérations|volée?s?|perdue?s?|fraude|"
-    r"opposition|prélèvements?|virements?|rembours\w+|débité\w*)\b",
+    r"opposition|prélèvements?|(?<!premier )virements?|rembours\w+|débité\w*)\b",
     re.IGNORECASE,
 )
 

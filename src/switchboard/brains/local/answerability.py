@@ -67,7 +67,7 @@ from switchboard.brains.local.field_cues import (
     fold,
     with_day_hours,
 )
-from switchboard.brains.local.french_readings import vague_opener_fr
+from switchboard.brains.local.french_readings import FEATURE_SYNONYMS_FR, vague_opener_fr
 from switchboard.domain.types import Locale, Route
 from switchboard.nlu.slots import extract_slots
 
@@ -184,6 +184,7 @@ class CatalogIndex:
         words = {
             w for w in re.findall(r"[a-zà-ÿ]+", fold(text)) if len(w) >= 4 or w in _SHORT_WORDS
         } - _COMMON
+        words |= {FEATURE_SYNONYMS_FR[w] for w in words if w in FEATURE_SYNONYMS_FR}  # "pile"
         for fact in self.facts:  # the card's own name names the card, not a feature
             if fact.field == "features" and fact.entities.get("card_type") == card_type:
                 words -= set(re.findall(r"[a-zà-ÿ]+", fold(fact.text)))

@@ -31,7 +31,9 @@ _PERSON_OR_CONTACT_FR = re.compile(
 )
 #: Trouble, an event or a change of one's own affairs: never read as a product question.
 _TROUBLE_FR = re.compile(
-    r"\b(ne|pas|plus(?! proche)|jamais|marche|fonctionne|bloque\w*|probleme\w*|souci\w*|erreur\w*|"
+    r"\b(ne|pas|plus(?! proche)|jamais|"
+    r"(marche|fonctionne)(?! (partout|avec|comment|sans|dans tous|a l'etranger|hors))|"
+    r"bloque\w*|probleme\w*|souci\w*|erreur\w*|"
     r"debite\w*|preleve\w*|perd\w*|vol\w*|urgen\w*|reclam\w*|plainte|litige|contest\w*|"
     r"decede\w*|deces|fraud\w*|pirat\w*|rembours\w*|annul\w*|resili\w*|clotur\w*|"
     r"fermer|modifier|changer|augmenter|baisser)\b|\bn'"

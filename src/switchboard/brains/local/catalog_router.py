@@ -93,7 +93,9 @@ _FOLLOW_UP_FR = re.compile(
 )
 #: A French line about a problem is never a follow-up ("elle ne marche plus").
 _TROUBLE_FR = re.compile(
-    r"\b(ne|pas|plus|jamais|marche|fonctionne|bloque\w*|probleme|souci|erreur|debite\w*|"
+    r"\b(ne|pas|plus|jamais|"
+    r"(marche|fonctionne)(?! (partout|avec|comment|sans|dans tous|a l'etranger|hors))|"
+    r"bloque\w*|probleme|souci|erreur|debite\w*|"
     r"preleve\w*|perdu\w*|vole\w*)\b|\bn'"
 )
 #: fr_FR: below this confidence a sensitive intent on a short follow-up ("Et le téléphone ?"

@@ -204,7 +204,8 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
     (Route.ACCOUNT_OPENING, "documents_required"): re.compile(
         r"\b(documents?|papiers?|pieces?|justificatifs?|(il )?(me |nous )?faut quoi|"
         r"faut-il quoi|qu'est-ce qu'il (me )?faut|"
-        r"que faut-il|quoi fournir|fournir|apporter|kbis|passeport|carte d'identite|rib)\b"
+        r"que faut-il|quoi fournir|fournir|apporter|kbis|passeport|carte d'identite|rib|"
+        r"premier (virement|versement|depot))\b"
     ),
     (Route.ACCOUNT_OPENING, "requirements"): re.compile(
         r"\b(quel age|age|ans|majeur\w*|mineur\w*|conditions?|resid\w*|qui peut|"
@@ -228,7 +229,9 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"(avez-vous|vous avez|existe-t-il) (un|une|des)|"
         # what comes with the account ("fourni avec une carte", "offert", "les chèques")
         r"fourni\w*|inclu\w*|compris\w*|disponible\w*|offert\w*|cheques?|especes|"
-        r"logiciel\w*|comptab\w*|"
+        r"(donne\w*|ouvre\w*|a|ai|aurai|avoir) droit|comprend|comprennent|"
+        r"logiciel\w*|comptab\w*|(retirer|reprendre|recuperer) (mon|mes|l'|son|ses|de l')|"
+        r"quand (je|on) (veu[tx]|le souhaite)|a tout moment|n'importe quand|"
         r"(fourni\w*|livre\w*|vient|venir|accompagne\w*|on a|on aura|j'aurai) (avec )?"
         r"(une|la) carte( bancaire| visa)?)\b"
     ),
@@ -255,9 +258,10 @@ FIELD_CUES_FR: dict[tuple[Route, str], re.Pattern[str]] = {
         r"\b(apple pay|google pay|samsung pay|assurance\w*|bloqu\w*|debloqu\w*|blocage|"
         r"plafonds?|telephone|batterie|recharge|assistance|voyage\w*|physique|plastique|"
         r"vraie carte|carte (reelle|materielle|en dur)|pause|suspendre|geler|verrouill\w*|"
-        r"desactiv\w*|reactiv\w*|piles?|charger|ligne (dediee|telephonique)|numero dedie|"
+        r"desactiv\w*|reactiv\w*|piles?|charger|(etre |d'etre |soit )charge\w*|"
+        r"ligne (dediee|telephonique)|numero dedie|"
         r"(payer|paiements?|acheter|achats?|utilis\w*|regler) (\w+ )?(en ligne|sur internet)|"
-        r"acheter|achats?|en magasin|commer[cç]ants?)\b"
+        r"acheter|achats?|en magasin|commer[cç]ants?|partout|dans tous les (magasins|commerces))\b"
     ),
 }
 

@@ -195,11 +195,13 @@ _DEMONYM_FR = re.compile(
 def respell_fr(text: str, locale: Locale | str | None) -> str:
     """``text`` with a branch named by its city's adjective spelt as the city (fr_FR only).
 
-    "l'adresse de votre agence marseillaise" → "… agence de Marseille".
+    "l'adresse de votre agence marseillaise" → "… agence de Marseille"; a region or
+    the bank's presence is then read by :func:`place_fr`.
     """
     if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
         return text
-    return _DEMONYM_FR.sub(lambda m: f"{m.group(1)} de {_DEMONYMS_FR[m.group(2).lower()]}", text)
+    text = _DEMONYM_FR.sub(lambda m: f"{m.group(1)} de {_DEMONYMS_FR[m.group(2).lower()]}", text)
+    return place_fr(text, locale)
 
 
 #: Banking words, the customer's own things, trouble or a person (accent-folded): a
@@ -247,3 +249,110 @@ def off_topic_fr(base: RouteDecision, text: str, locale: Locale | str | None) ->
     return base.model_copy(
         update={"route": Route.OUT_OF_SCOPE, "intent": "sb_off_topic_fr", "fields": []}
     )
+
+
+#: French words of a question for the word a feature line uses (accent-folded): "faut-il
+#: changer la pile ?" asks the "Sans batterie ni recharge" line.
+FEATURE_SYNONYMS_FR = {
+    "pile": "batterie",
+    "piles": "batterie",
+    "batteries": "batterie",
+    "recharger": "recharge",
+    "charge": "recharge",
+    "chargee": "recharge",
+    "charger": "recharge",
+    "boutique": "ligne",
+    "boutiques": "ligne",
+    "internet": "ligne",
+    "web": "ligne",
+    "commerces": "partout",
+    "magasins": "partout",
+    "commercants": "partout",
+}
+
+
+#: A region or a well-known département, by its capital city (accent-folded keys):
+#: "une agence en Bretagne" is looked up from Rennes, and the nearest branch follows.
+_REGIONS_FR = {
+    "bretagne": "Rennes",
+    "normandie": "Rouen",
+    "nord": "Lille",
+    "nord-pas-de-calais": "Lille",
+    "pas-de-calais": "Arras",
+    "hauts-de-france": "Lille",
+    "picardie": "Amiens",
+    "ile-de-france": "Paris",
+    "region parisienne": "Paris",
+    "grand est": "Strasbourg",
+    "alsace": "Strasbourg",
+    "lorraine": "Metz",
+    "champagne": "Reims",
+    "bourgogne": "Dijon",
+    "franche-comte": "Besançon",
+    "centre-val de loire": "Orléans",
+    "pays de la loire": "Nantes",
+    "loire-atlantique": "Nantes",
+    "vendee": "La Roche-sur-Yon",
+    "nouvelle-aquitaine": "Bordeaux",
+    "aquitaine": "Bordeaux",
+    "gironde": "Bordeaux",
+    "pays basque": "Bayonne",
+    "occitanie": "Toulouse",
+    "haute-garonne": "Toulouse",
+    "languedoc": "Montpellier",
+    "herault": "Montpellier",
+    "auvergne": "Clermont-Ferrand",
+    "rhone-alpes": "Lyon",
+    "auvergne-rhone-alpes": "Lyon",
+    "rhone": "Lyon",
+    "savoie": "Chambéry",
+    "provence": "Marseille",
+    "provence-alpes-cote d'azur": "Marseille",
+    "paca": "Marseille",
+    "bouches-du-rhone": "Marseille",
+    "cote d'azur": "Nice",
+    "corse": "Ajaccio",
+}
+_REGION_FR = re.compile(
+    r"\b(en|dans le|dans la|dans l'|dans les|en region|region|sur la|sur le|du cote de la|"
+    r"du cote du|vers la|vers le)\s*("
+    + "|".join(sorted((re.escape(k) for k in _REGIONS_FR), key=len, reverse=True))
+    + r")\b"
+)
+
+
+def region_words_fr() -> set[str]:
+    """One-word region names (5+ letters) :func:`place_fr` knows, for the spell checker.
+
+    Parts of compound names are left out: "comte" (of Franche-Comté) would swallow "conte".
+    """
+    return {name for name in _REGIONS_FR if name.isalpha() and len(name) >= 5}
+
+
+#: "Vous êtes présents à Bordeaux ?": the bank's presence in a place asks for a branch.
+_PRESENCE_FR = re.compile(
+    r"\b(vous etes|etes-vous|vous etes bien|est-ce que vous etes) "
+    r"(presents?|implantes?|installes?|representes?)\b"
+)
+
+
+def place_fr(text: str, locale: Locale | str | None) -> str:
+    """``text`` with a region named by its capital city, presence read as a branch (fr_FR).
+
+    "Vous avez des agences en Bretagne ?" → "… à Rennes ?" (the nearest branch is then
+    found from there); "Vous êtes présents à Bordeaux ?" → "Vous avez une agence à
+    Bordeaux ?". Matched on accent-folded text; ``text`` is returned unchanged otherwise.
+    """
+    if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
+        return text
+    folded = fold(text).replace("’", "'")
+    if len(folded) != len(text):
+        text = folded
+    hit = _REGION_FR.search(folded)
+    if hit:
+        text = text[: hit.start()] + "à " + _REGIONS_FR[hit.group(2)] + text[hit.end() :]
+        folded = fold(text).replace("’", "'")
+    presence = _PRESENCE_FR.search(folded)
+    if presence:
+        text = text[: presence.start()] + "vous avez une agence" + text[presence.end() :]
+    return text

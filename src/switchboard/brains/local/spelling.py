@@ -25,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from switchboard.brains.local.french_readings import region_words_fr
 from switchboard.domain.types import Locale
 
 #: Dictionary words below this count are dropped when the English list loads.
@@ -346,6 +347,7 @@ class SpellFixer:
         self.domain = _catalog_words(locale)
         if not self.english:
             self.domain |= _french_training_words()
+            self.domain |= region_words_fr()  # "normandi" → "normandie"
         self._folded = {_fold(w) for w in self.domain} if not self.english else set()
         self._freq: dict[str, int] = {}
         if self.english:
