@@ -71,6 +71,7 @@ from switchboard.brains.local.personal_wording import (
     _asks_plainly,
     _personal,
 )
+from switchboard.brains.local.plain_questions import plain_card_question
 from switchboard.domain.types import Locale, Route
 from switchboard.nlu.slots import extract_slots
 
@@ -478,6 +479,7 @@ def is_product_question(text: str, reading: Reading) -> bool:
         or bool(_PRODUCT_REFERENCE.search(text) or _PRODUCT_REFERENCE_FR.search(folded))
         or bool(_HYPOTHETICAL.search(folded))
         or names_card_service(text)  # "how long does a replacement card take"
+        or plain_card_question(text, reading)  # "How do I set a PIN on a new debit card?"
     )
 
 

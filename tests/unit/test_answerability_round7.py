@@ -1,0 +1,54 @@
+"""Answerability, seventh round (English): systemic causes found on the en_GB / en_US tune set.
+
+Each test is one cause fixed in this round, checked on wording of our own (not lines
+of the evaluation sets). Loads the shipped router artifacts and the multilingual
+encoder once (module scope).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from switchboard.brains.local.catalog_router import CatalogRouter
+from switchboard.domain.types import Route
+
+GB = {"locale": "en_GB"}
+US = {"locale": "en_US"}
+
+
+@pytest.fixture(scope="module")
+def router() -> CatalogRouter:
+    from switchboard.brains.local.locale_router import LocaleRouter
+    from switchboard.config import RouterSettings
+
+    return CatalogRouter(LocaleRouter.load(RouterSettings()))
+
+
+# -- a plain card question is answered whatever BANKING77 intent it resembles ------------
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("What do you charge for taking cash out at another bank's ATM?", US),
+        ("How do I choose a PIN for a brand new debit card?", GB),
+    ],
+)
+def test_a_plain_card_question_is_answered(router: CatalogRouter, text: str, context: dict) -> None:
+    assert router.classify_in_context(text, context).route is Route.CARD_INFO
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("How do I report my card stolen?", GB),
+        ("Can I get a refund on the ATM fee?", US),
+        ("Why was the card declined at the cash machine?", GB),
+        ("The card doesn't work at the ATM, what's the fee?", US),
+        ("My PIN is blocked, how do I unblock it?", GB),
+    ],
+)
+def test_card_trouble_still_goes_to_a_human(
+    router: CatalogRouter, text: str, context: dict
+) -> None:
+    assert router.classify_in_context(text, context).route is Route.HANDOVER
