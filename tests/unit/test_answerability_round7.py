@@ -52,3 +52,16 @@ def test_card_trouble_still_goes_to_a_human(
     router: CatalogRouter, text: str, context: dict
 ) -> None:
     assert router.classify_in_context(text, context).route is Route.HANDOVER
+
+
+# -- the online channel's account text says the debit card comes with it -----------------
+
+
+@pytest.mark.parametrize("locale", ["en_GB", "en_US"])
+@pytest.mark.parametrize("account", ["checking", "student"])
+def test_online_account_text_names_the_debit_card(locale: str, account: str) -> None:
+    """The dialogue defaults to the online channel: its text must carry the card fact."""
+    from switchboard.tools.catalog import load_catalog
+
+    product = load_catalog(locale).accounts.accounts[account]
+    assert "debit card" in product.digital.benefits
