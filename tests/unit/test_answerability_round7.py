@@ -65,3 +65,23 @@ def test_online_account_text_names_the_debit_card(locale: str, account: str) -> 
 
     product = load_catalog(locale).accounts.accounts[account]
     assert "debit card" in product.digital.benefits
+
+
+# -- interest in a whole topic is clarified -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("We're keen on your business accounts", GB),
+        ("I'm really interested in a savings account", US),
+    ],
+)
+def test_interest_in_a_topic_is_clarified(router: CatalogRouter, text: str, context: dict) -> None:
+    assert router.classify_in_context(text, context).intent == "sb_vague"
+
+
+def test_interest_in_a_named_card_is_not_an_opener() -> None:
+    from switchboard.brains.local.english_cues import browsing_opener
+
+    assert not browsing_opener("I'm interested in the premium card's fee", "en_GB")

@@ -159,9 +159,14 @@ def mask_prospective(text: str) -> str:
 
 #: "I've been looking at your cards", "been reading about your accounts".
 _BROWSING = re.compile(
-    r"^\W*((hi|hello|hey|so|well|right|ok(ay)?)\W+)*(i'?ve |i have |i was |i'?m |i am |we'?ve )?"
-    r"(just )?(been )?(looking|browsing|reading|checking out|having a look|having a read|thinking)"
-    r"( at| through| about| into| up on)? (your|the|some of your|all your|a few of your)\s+"
+    r"^\W*((hi|hello|hey|so|well|right|ok(ay)?)\W+)*"
+    r"(i'?ve |i have |i was |i'?m |i am |we'?ve |we'?re |we are )?(just )?(been )?(really )?"
+    r"(looking|browsing|reading|checking out|having a look|having a read|thinking|"
+    # Round 7: interest in a whole topic, no product type or field ("I'm interested in
+    # your debit cards", "curious about a checking account"): which one, what about it.
+    r"interested|curious|keen)"
+    r"( at| through| about| into| up on| in| on)? (your|the|some of your|all your|"
+    r"a few of your|a|an)\s+"
     r"(?P<topic>(debit |bank |current |savings? |checking |business |student )?"
     r"(cards?|accounts?|branch(es)?|products?|website|app|offers?|options?|range))"
     r"( on (your|the) (website|app|site))?( (online|today|recently|lately))?\W*$",
