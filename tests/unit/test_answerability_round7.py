@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from switchboard.brains.local.catalog_router import CatalogRouter
-from switchboard.domain.types import Route
+from switchboard.domain.types import Locale, Route
+from switchboard.nlu.slots import extract_slots
 
 GB = {"locale": "en_GB"}
 US = {"locale": "en_US"}
@@ -85,3 +86,28 @@ def test_interest_in_a_named_card_is_not_an_opener() -> None:
     from switchboard.brains.local.english_cues import browsing_opener
 
     assert not browsing_opener("I'm interested in the premium card's fee", "en_GB")
+
+
+# -- asking whether a branch visit is needed asks for the online channel -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("Is it necessary to visit a branch to open a savings account?", GB),
+        ("Do we really need to come into the bank to sign up for checking?", US),
+    ],
+)
+def test_asking_if_a_visit_is_needed_reads_online(
+    router: CatalogRouter, text: str, context: dict
+) -> None:
+    decision = router.classify_in_context(text, context)
+    assert decision.route is Route.ACCOUNT_OPENING
+    assert decision.entities.get("channel") == "digital"
+    # The brain reads the slots of the raw text first: they must say online too.
+    assert extract_slots(text.lower(), Locale(context["locale"])).channel == "digital"
+
+
+def test_a_visit_to_report_a_theft_still_goes_to_a_human(router: CatalogRouter) -> None:
+    text = "Do I have to go into a branch to report my card stolen?"
+    assert router.classify_in_context(text, GB).route is Route.HANDOVER

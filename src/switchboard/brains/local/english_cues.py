@@ -43,12 +43,17 @@ _BRANCH_PLACE = (
     r"(in(to)?|to|down to|out to|round to)?\s*(a|the|your|one of your)?\s*(branch(es)?|bank)"
 )
 
-#: A preference not to visit a branch: the customer wants the online channel.
+#: A preference not to visit a branch, or asking whether a visit is needed: the online
+#: channel.
 _NO_VISIT = re.compile(
     r"\b(i'?d rather not|i would rather not|i'?d prefer not to|i would prefer not to|"
     r"i don'?t (really )?(want|fancy|like|have time|wanna)( to)?|i do not (want|wish)( to)?|"
     r"i can'?t be bothered( to)?|rather than|instead of|no need to|without having to|"
-    r"not having to)\s+" + _VISIT_VERB + r"\s+" + _BRANCH_PLACE + r"\b",
+    r"not having to|"
+    # Round 7: asking whether a visit is needed asks for the alternative, online.
+    r"(do|would|will) (i|we|you) (have|need) to|do (i|we|you) really (have|need) to|"
+    r"must (i|we)|have (i|we) got to|is it (necessary|compulsory|mandatory) to)"
+    r"\s+" + _VISIT_VERB + r"\s+" + _BRANCH_PLACE + r"\b",
     re.IGNORECASE,
 )
 #: Rephrasings: (pattern, replacement), applied in order.
