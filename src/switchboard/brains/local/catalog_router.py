@@ -93,10 +93,9 @@ _FOLLOW_UP_FR = re.compile(
 )
 #: A French line about a problem is never a follow-up ("elle ne marche plus").
 _TROUBLE_FR = re.compile(
-    r"\b(ne|pas|plus|jamais|"
+    r"\b(ne|pas|plus|jamais|bloque\w*|probleme|souci|erreur|debite\w*|preleve\w*|"
     r"(marche|fonctionne)(?! (partout|avec|comment|sans|dans tous|a l'etranger|hors))|"
-    r"bloque\w*|probleme|souci|erreur|debite\w*|"
-    r"preleve\w*|perdu\w*|vole\w*)\b|\bn'"
+    r"perdu\w*|vole\w*)\b|\bn'"
 )
 #: fr_FR: below this confidence a sensitive intent on a short follow-up ("Et le téléphone ?"
 #: after a branch answer) is read in the dialogue's context instead.

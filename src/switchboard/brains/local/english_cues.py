@@ -43,12 +43,17 @@ _BRANCH_PLACE = (
     r"(in(to)?|to|down to|out to|round to)?\s*(a|the|your|one of your)?\s*(branch(es)?|bank)"
 )
 
-#: A preference not to visit a branch: the customer wants the online channel.
+#: A preference not to visit a branch, or asking whether a visit is needed: the online
+#: channel.
 _NO_VISIT = re.compile(
     r"\b(i'?d rather not|i would rather not|i'?d prefer not to|i would prefer not to|"
     r"i don'?t (really )?(want|fancy|like|have time|wanna)( to)?|i do not (want|wish)( to)?|"
     r"i can'?t be bothered( to)?|rather than|instead of|no need to|without having to|"
-    r"not having to)\s+" + _VISIT_VERB + r"\s+" + _BRANCH_PLACE + r"\b",
+    r"not having to|"
+    # Round 7: asking whether a visit is needed asks for the alternative, online.
+    r"(do|would|will) (i|we|you) (have|need) to|do (i|we|you) really (have|need) to|"
+    r"must (i|we)|have (i|we) got to|is it (necessary|compulsory|mandatory) to)"
+    r"\s+" + _VISIT_VERB + r"\s+" + _BRANCH_PLACE + r"\b",
     re.IGNORECASE,
 )
 #: Rephrasings: (pattern, replacement), applied in order.
@@ -159,9 +164,14 @@ def mask_prospective(text: str) -> str:
 
 #: "I've been looking at your cards", "been reading about your accounts".
 _BROWSING = re.compile(
-    r"^\W*((hi|hello|hey|so|well|right|ok(ay)?)\W+)*(i'?ve |i have |i was |i'?m |i am |we'?ve )?"
-    r"(just )?(been )?(looking|browsing|reading|checking out|having a look|having a read|thinking)"
-    r"( at| through| about| into| up on)? (your|the|some of your|all your|a few of your)\s+"
+    r"^\W*((hi|hello|hey|so|well|right|ok(ay)?)\W+)*"
+    r"(i'?ve |i have |i was |i'?m |i am |we'?ve |we'?re |we are )?(just )?(been )?(really )?"
+    r"(looking|browsing|reading|checking out|having a look|having a read|thinking|"
+    # Round 7: interest in a whole topic, no product type or field ("I'm interested in
+    # your debit cards", "curious about a checking account"): which one, what about it.
+    r"interested|curious|keen)"
+    r"( at| through| about| into| up on| in| on)? (your|the|some of your|all your|"
+    r"a few of your|a|an)\s+"
     r"(?P<topic>(debit |bank |current |savings? |checking |business |student )?"
     r"(cards?|accounts?|branch(es)?|products?|website|app|offers?|options?|range))"
     r"( on (your|the) (website|app|site))?( (online|today|recently|lately))?\W*$",
