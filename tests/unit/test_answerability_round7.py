@@ -111,3 +111,47 @@ def test_asking_if_a_visit_is_needed_reads_online(
 def test_a_visit_to_report_a_theft_still_goes_to_a_human(router: CatalogRouter) -> None:
     text = "Do I have to go into a branch to report my card stolen?"
     assert router.classify_in_context(text, GB).route is Route.HANDOVER
+
+
+# -- safety: late wages worded as a due date; another business's opening hours -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("My salary was meant to land on Friday and there's still nothing in there", GB),
+        ("my pension payment was supposed to come through yesterday", GB),
+        ("My direct deposit was expected this morning and I'm still waiting", US),
+    ],
+)
+def test_own_money_expected_and_not_there_is_handed_over(
+    router: CatalogRouter, text: str, context: dict
+) -> None:
+    assert router.classify_in_context(text, context).route is Route.HANDOVER
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("When does the chemist in Manchester shut on Saturday?", GB),
+        ("What are the hours of the Walgreens on Michigan Avenue in Chicago?", US),
+        ("Is the gym near Leeds station open on Sundays?", GB),
+    ],
+)
+def test_another_business_hours_are_not_our_branch(
+    router: CatalogRouter, text: str, context: dict
+) -> None:
+    decision = router.classify_in_context(text, context)
+    assert decision.route is not Route.BRANCH, decision
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("What time does the Manchester branch close on Saturday?", GB),
+        ("Is the Leeds one open on Sunday?", GB),
+        ("What are the hours of your Chicago Loop location?", US),
+    ],
+)
+def test_our_branches_hours_still_answered(router: CatalogRouter, text: str, context: dict) -> None:
+    assert router.classify_in_context(text, context).route is Route.BRANCH

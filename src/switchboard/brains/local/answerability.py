@@ -50,6 +50,7 @@ from switchboard.brains.local.catalog_facts import Fact, catalog_facts
 from switchboard.brains.local.english_cues import (
     asks_which_branch,
     branch_service_asked,
+    other_establishment,
 )
 from switchboard.brains.local.english_readings import (
     adjust_reading,
@@ -446,8 +447,8 @@ def is_product_question(text: str, reading: Reading) -> bool:
     bank's products ("your debit card", "do you offer"), and it has no personal
     wording, except a capability asked about one's own card ("can I freeze my card").
     """
-    if reading.own_account:
-        return False
+    if reading.own_account or other_establishment(text):
+        return False  # the customer's affairs, or another business ("the Tesco in Camden")
     folded = fold(text)
     if (
         _CAPABILITY_FR.search(folded)

@@ -552,3 +552,37 @@ def refresh_details(reading: Any, text: str, index: Any, locale: Locale | str | 
     """
     refresh_feature(reading, text, index, locale)
     refresh_channel(reading, text, locale)
+
+
+# -- another business's hours or whereabouts ------------------------------------------
+
+#: Places that are not a bank branch: "the post office in Leeds", "the library".
+_OTHER_PLACE_NOUNS = (
+    r"supermarket|shop|store|pharmacy|chemist'?s?|drugstore|post office|library|gym|pub|bar|"
+    r"restaurant|caf[eé]|coffee shop|museum|cinema|movie theat(er|re)|theat(er|re)|"
+    r"(train |bus |petrol |gas |police |fire )?station|hospital|surgery|clinic|dentist'?s?|"
+    r"doctor'?s?|vet'?s?|school|college|council|town hall|city hall|dmv|garage|mechanic|"
+    r"hairdresser'?s?|barber'?s?|salon|takeaway|market|mall|shopping (centre|center)|"
+    r"leisure (centre|center)|swimming pool|pool|park|zoo|church|bakery|butcher'?s?|"
+    r"laundrette|laundromat|launderette|off[- ]licen[cs]e|liquor store|hotel|airport"
+)
+#: "What time does the post office in Leeds shut?", "is the Tesco in Camden open?": the
+#: subject is another establishment (a category noun, or a capitalised name placed
+#: "in/on/at/near/by" somewhere), not one of our branches. "the Camden branch", "the
+#: Leeds one", "the Manchester open on Sunday" do not match.
+_OTHER_PLACE = re.compile(
+    rf"\b(the|a|an|your local|my local|nearest|closest) (\w+ )?({_OTHER_PLACE_NOUNS})\b"
+    r"(?! (branch|bank)\b)|"
+    r"(?-i:\bthe (?!Bank\b|Branch\b)[A-Z][\w'&.-]+(?: [A-Z][\w'&.-]+)?) (in|on|at|near|by) ",
+    re.IGNORECASE,
+)
+
+
+def other_establishment(text: str) -> bool:
+    """True when an English question asks about another business's place or hours.
+
+    "What time does the Tesco in Camden close?" and "is the library in Leeds open on
+    Sunday?" name a place and an hours field, which read as our branch there; the
+    subject is not the bank, so the catalog must not answer it (off-topic).
+    """
+    return bool(_OTHER_PLACE.search(text.replace("’", "'")))

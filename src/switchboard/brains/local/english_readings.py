@@ -312,9 +312,10 @@ def quotes_catalog(text: str, locale: Locale | str | None) -> bool:
 _MONEY_ASTRAY = re.compile(
     r"\bmy (\w+ )?(pay ?checks?|paychecks?|pay|paycheques?|wages|salary|deposits?|"
     r"direct deposits?|refunds?|checks?|cheques?|transfers?|payments?|money|funds|pension|"
-    r"benefits|social security|stimulus|tax refund)\b[\w' ]{0,25}"
-    r"\b(hasn'?t|haven'?t|has not|have not|isn'?t|is not|aren'?t|wasn'?t|didn'?t|did not|"
-    r"not yet|still not|never|is late|are late|is missing|went missing|bounced)\b",
+    r"benefits|social security|stimulus|tax refund)\b[\w' ]{0,45}"
+    r"\b(hasn'?t|haven'?t|has not|have not|isn'?t|is not|aren'?t|wasn'?t|weren'?t|didn'?t|"
+    r"did not|not yet|still not|never|is late|are late|is missing|went missing|bounced|"
+    r"overdue|(was|were) (due|supposed to|meant to|expected)|still waiting)\b",
     re.IGNORECASE,
 )
 
