@@ -20,14 +20,6 @@ US = {"locale": "en_US"}
 FR = {"locale": "fr_FR"}
 
 
-@pytest.fixture(scope="module")
-def router() -> CatalogRouter:
-    from switchboard.brains.local.locale_router import LocaleRouter
-    from switchboard.config import RouterSettings
-
-    return CatalogRouter(LocaleRouter.load(RouterSettings()))
-
-
 @pytest.mark.parametrize(
     ("typo", "fixed"),
     [

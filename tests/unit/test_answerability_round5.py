@@ -29,14 +29,6 @@ GB = {"locale": "en_GB"}
 US = {"locale": "en_US"}
 
 
-@pytest.fixture(scope="module")
-def router() -> CatalogRouter:
-    from switchboard.brains.local.locale_router import LocaleRouter
-    from switchboard.config import RouterSettings
-
-    return CatalogRouter(LocaleRouter.load(RouterSettings()))
-
-
 def _after(router: CatalogRouter, first: str, text: str, locale: str) -> object:
     """The decision for ``text`` in the dialogue left by ``first`` (one earlier turn)."""
     d0 = router.classify_in_context(first, {"locale": locale})

@@ -19,14 +19,6 @@ from switchboard.nlu.slots import extract_slots
 FR = {"locale": "fr_FR"}
 
 
-@pytest.fixture(scope="module")
-def router() -> CatalogRouter:
-    from switchboard.brains.local.locale_router import LocaleRouter
-    from switchboard.config import RouterSettings
-
-    return CatalogRouter(LocaleRouter.load(RouterSettings()))
-
-
 @pytest.mark.parametrize(
     ("text", "vague"),
     [

@@ -17,14 +17,6 @@ GB = {"locale": "en_GB"}
 US = {"locale": "en_US"}
 
 
-@pytest.fixture(scope="module")
-def router() -> CatalogRouter:
-    from switchboard.brains.local.locale_router import LocaleRouter
-    from switchboard.config import RouterSettings
-
-    return CatalogRouter(LocaleRouter.load(RouterSettings()))
-
-
 # -- a plain card question is answered whatever BANKING77 intent it resembles ------------
 
 
