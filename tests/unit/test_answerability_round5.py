@@ -24,16 +24,10 @@ from switchboard.brains.local.english_readings import (
 )
 from switchboard.brains.local.field_cues import field_cues
 from switchboard.domain.types import Locale, Route
+from switchboard.testing.dialogue import decide_after as _after
 
 GB = {"locale": "en_GB"}
 US = {"locale": "en_US"}
-
-
-def _after(router: CatalogRouter, first: str, text: str, locale: str) -> object:
-    """The decision for ``text`` in the dialogue left by ``first`` (one earlier turn)."""
-    d0 = router.classify_in_context(first, {"locale": locale})
-    dialogue = {"route": d0.route.value, "slots": d0.entities, "fields": d0.fields}
-    return router.classify_in_context(text, {"locale": locale, "dialogue": dialogue})
 
 
 # -- real-word slips ---------------------------------------------------------------

@@ -22,16 +22,10 @@ from switchboard.brains.local.field_cues import field_cues
 from switchboard.brains.local.spelling import spell_fixer
 from switchboard.domain.types import Locale, Route
 from switchboard.nlu.slots import extract_slots
+from switchboard.testing.dialogue import decide_after as _after
 
 GB = {"locale": "en_GB"}
 US = {"locale": "en_US"}
-
-
-def _after(router: CatalogRouter, first: str, text: str, locale: str) -> object:
-    """The decision for ``text`` in the dialogue left by ``first`` (one earlier turn)."""
-    d0 = router.classify_in_context(first, {"locale": locale})
-    dialogue = {"route": d0.route.value, "slots": d0.entities, "fields": d0.fields}
-    return router.classify_in_context(text, {"locale": locale, "dialogue": dialogue})
 
 
 # -- a visit declined is the online channel ---------------------------------------------
