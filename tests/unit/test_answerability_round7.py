@@ -143,6 +143,7 @@ def test_another_business_hours_are_not_our_branch(
         ("What time does the Manchester branch close on Saturday?", GB),
         ("Is the Leeds one open on Sunday?", GB),
         ("What are the hours of your Chicago Loop location?", US),
+        ("Which branch is closest to the train station in Leeds?", GB),
     ],
 )
 def test_our_branches_hours_still_answered(router: CatalogRouter, text: str, context: dict) -> None:

@@ -577,6 +577,9 @@ _OTHER_PLACE = re.compile(
     re.IGNORECASE,
 )
 
+#: The question is about us: a branch, the bank, "you/your".
+_OURS = re.compile(r"\b(branch(es)?|bank|banks|you|your)\b", re.IGNORECASE)
+
 
 def other_establishment(text: str) -> bool:
     """True when an English question asks about another business's place or hours.
@@ -585,4 +588,6 @@ def other_establishment(text: str) -> bool:
     Sunday?" name a place and an hours field, which read as our branch there; the
     subject is not the bank, so the catalog must not answer it (off-topic).
     """
-    return bool(_OTHER_PLACE.search(text.replace("’", "'")))
+    text = text.replace("’", "'")
+    # "closest branch to the train station": a landmark beside our branch, not the subject
+    return not _OURS.search(text) and bool(_OTHER_PLACE.search(text))
