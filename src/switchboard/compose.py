@@ -56,8 +56,14 @@ async def _default_router(settings: Settings) -> IntentRouter:
     """
     from switchboard.brains.local.catalog_router import CatalogRouter
     from switchboard.brains.local.locale_router import LocaleRouter
+    from switchboard.domain.types import Locale
 
-    router = CatalogRouter(await asyncio.to_thread(LocaleRouter.load, settings.router))
+    router = CatalogRouter(
+        await asyncio.to_thread(LocaleRouter.load, settings.router),
+        second_opinion_locales=frozenset(
+            Locale(code) for code in settings.router.second_opinion_locales
+        ),
+    )
     await asyncio.to_thread(router.warm, settings.locale)
     # The first forward pass of a torch model is several times slower than the
     # rest; pay it here rather than on the first customer's turn.

@@ -74,6 +74,14 @@ class RouterSettings(BaseModel):
         default=_REPO_ROOT / "var" / "models",
         description="where the exported ONNX encoder is kept (`switchboard encoder export`)",
     )
+    second_opinion_locales: list[str] = Field(
+        default_factory=lambda: ["fr_FR"],
+        description=(
+            "locales where the learned answer model may turn the rules' handover or decline "
+            "into a catalog answer (brains/local/second_opinion.py; English is off by default: "
+            "it answered BANKING77 lines the route map sends to a human)"
+        ),
+    )
 
 
 class RoutingSettings(BaseModel):

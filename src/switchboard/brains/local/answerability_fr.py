@@ -30,7 +30,7 @@ _PERSON_OR_CONTACT_FR = re.compile(
     r"robot|bot|machine)\b"
 )
 #: Trouble, an event or a change of one's own affairs: never read as a product question.
-_TROUBLE_FR = re.compile(
+TROUBLE_FR = re.compile(
     r"\b(ne|pas|plus(?! proche)|jamais|"
     r"(marche|fonctionne)(?! (partout|avec|comment|sans|dans tous|a l'etranger|hors))|"
     r"bloque\w*|probleme\w*|souci\w*|erreur\w*|"
@@ -38,6 +38,7 @@ _TROUBLE_FR = re.compile(
     r"decede\w*|deces|fraud\w*|pirat\w*|rembours\w*|annul\w*|resili\w*|clotur\w*|"
     r"fermer|modifier|changer|augmenter|baisser)\b|\bn'"
 )
+_TROUBLE_FR = TROUBLE_FR
 #: Asking for information about something ("parlez-moi du bracelet", "je m'intéresse à la
 #: carte virtuelle", "des infos sur le livret"): a product question, not a request for a person.
 _ASKS_ABOUT_FR = re.compile(

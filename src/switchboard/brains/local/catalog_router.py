@@ -29,6 +29,7 @@ from typing import Any
 from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SENSITIVE_INTENTS
 from switchboard.brains.local import english_readings as en
 from switchboard.brains.local import french_readings as frr
+from switchboard.brains.local.answer_model import shipped_answer_model
 from switchboard.brains.local.answerability import (
     ANSWERABLE,
     ANSWERABLE_OFF_TOPIC,
@@ -60,6 +61,12 @@ from switchboard.brains.local.english_cues import (
 )
 from switchboard.brains.local.field_cues import day_of, field_cues, fold, with_day_hours
 from switchboard.brains.local.person_request import asks_for_a_person, reports_an_incident
+from switchboard.brains.local.second_opinion import (
+    SECOND_OPINION_LOCALES,
+    catalog_decision,
+    second_look,
+)
+from switchboard.brains.local.smalltalk_words import unworded_smalltalk
 from switchboard.brains.local.spelling import spell_fixer
 from switchboard.domain.types import TOOL_ROUTES, Locale, Route
 from switchboard.ports import IntentRouter, RouteDecision
@@ -129,40 +136,6 @@ _LEAD_FR = re.compile(r"^\s*(et|aussi|puis|sinon|autre question)\b[\s,:]*", re.I
 _SMALLTALK_INTENTS = frozenset({"greeting", "thank_you", "goodbye", "yes", "no", "cancel"})
 
 
-#: The words a greeting, a thank-you or a goodbye is said with (accent-folded).
-_SMALLTALK_WORDS: dict[str, re.Pattern[str]] = {
-    "thank_you": re.compile(
-        r"\b(thank\w*|thx|ty|cheers|ta|merci|appreciated?|great|perfect|brilliant|awesome|"
-        r"lovely|cool|nice|helpful|super|parfait|genial|top|excellent|fantastic|wonderful|"
-        r"ok|okay|good|sympa)\b"
-    ),
-    "greeting": re.compile(
-        r"\b(hi|hello|hey|hiya|howdy|yo|morning|afternoon|evening|greetings|bonjour|"
-        r"bonsoir|salut|coucou|allo|how are you|ca va)\b"
-    ),
-    "goodbye": re.compile(
-        r"\b(bye|goodbye|see you|later|that'?s all|that is all|au revoir|bonne (journee|soiree)|"
-        r"a plus|ciao|done|nothing else|c'est tout|no thanks?|non merci|adieu|a bientot|"
-        r"take care|cheerio)\b"
-    ),
-}
-
-
-def _unworded_smalltalk(base: RouteDecision, text: str) -> RouteDecision:
-    """A thank-you, greeting or goodbye with none of its words is off-topic.
-
-    The router's small-talk intents catch lines far from them ("Write me a poem
-    about autumn" read as a thank-you at 0.55); a real one uses its words
-    (:data:`_SMALLTALK_WORDS`, English and French).
-    """
-    words = _SMALLTALK_WORDS.get(base.intent)
-    if words is None or words.search(fold(text)):
-        return base
-    return base.model_copy(
-        update={"route": Route.OUT_OF_SCOPE, "intent": "oos", "out_of_scope": True}
-    )
-
-
 def _weak_frustration_fr(base: RouteDecision, text: str) -> bool:
     """French frustration read with low confidence on a short line with no trouble word.
 
@@ -187,11 +160,22 @@ class CatalogRouter:
             other attributes stay reachable through this object).
         embedder: the multilingual sentence encoder for the fact index; None
             uses :func:`~switchboard.brains.local.multilingual.shared_use_embedder`.
+        answer_model: the learned second opinion (:mod:`answer_model`); ``"shipped"``
+            loads the repository's artifact, None lets the rules decide alone.
+        second_opinion_locales: where the model's opinion is asked (``second_opinion``).
     """
 
-    def __init__(self, inner: IntentRouter, embedder: Any = None) -> None:
+    def __init__(
+        self,
+        inner: IntentRouter,
+        embedder: Any = None,
+        answer_model: Any = "shipped",
+        second_opinion_locales: frozenset[Locale] = SECOND_OPINION_LOCALES,
+    ) -> None:
         self.inner = inner
+        self._second_locales = second_opinion_locales
         self._embedder = embedder
+        self._answer_model = shipped_answer_model() if answer_model == "shipped" else answer_model
         self._readers: dict[Locale, CatalogReader] = {}
         self._lock = threading.Lock()
 
@@ -240,8 +224,16 @@ class CatalogRouter:
         base = inner.classify(fixed)
         if not fixed.strip():
             return base
-        base = _unworded_smalltalk(base, fixed)
+        base = unworded_smalltalk(base, fixed)
         reader = self.reader(locale)
+        decision = self._rules(fixed, base, reader, dialogue)
+        return second_look(fixed, decision, base, reader, self._answer_model, self._second_locales)
+
+    def _rules(
+        self, fixed: str, base: RouteDecision, reader: CatalogReader, dialogue: dict[str, Any]
+    ) -> RouteDecision:
+        """The rules' decision for the spell-corrected line (module docstring, 2-6)."""
+        locale = reader.locale
         parts = question_parts(fixed, locale)
         if len(parts) > 1 and any(topic_of(p) is not None for p in parts):
             multi = self._multi(parts, base, reader, dialogue)
@@ -462,19 +454,7 @@ class CatalogRouter:
 
     @staticmethod
     def _decision(reading: Reading, base: RouteDecision, intent: str | None) -> RouteDecision:
-        assert reading.route is not None
-        field = reading.fields[0] if reading.fields else "overview"
-        return base.model_copy(
-            update={
-                "route": reading.route,
-                "intent": intent or f"sb_catalog_{field}",
-                "confidence": max(base.confidence, reading.score),
-                "fields": list(reading.fields),
-                "entities": dict(reading.entities),
-                "answerability": reading.score,
-                "out_of_scope": False,
-            }
-        )
+        return catalog_decision(reading, base, intent)
 
     def _follow_up(
         self, text: str, reading: Reading, dialogue: dict[str, Any], elliptic: bool = False
