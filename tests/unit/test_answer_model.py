@@ -164,3 +164,22 @@ async def test_french_line_answered_end_to_end(tmp_path: Path) -> None:
     assert reply.action is Action.ANSWER
     assert "get_debit_card_info" in {r.name for r in reply.tools if r.ok}
     assert "jours ouvrés" in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Route safety (bench/answerability_routes.py): nothing of these is in the card
+        # catalog, and the route map sends their BANKING77 intents to a human.
+        "Is there a fee for topping up with a card?",
+        "How do I earn rewards on the debit card?",
+        "How long does it take to verify an ATM withdrawal?",
+        "Do I have a PIN for the debit card?",
+        "How do I get the card linked to the app?",
+        "I can't get this stupid card to work",
+        "Can I get a virtual card for one-time purchases?",
+        "Can I get your debit card in EU?",
+    ],
+)
+def test_beyond_the_card_catalog_stays_with_a_human(router: CatalogRouter, text: str) -> None:
+    assert router.classify_in_context(text, {}).route not in TOOL_ROUTES

@@ -73,6 +73,9 @@ ANSWER_BAR = 0.9
 #: :mod:`second_opinion`, no French handover line reached the guards' answer even at 0.5;
 #: 0.7 keeps a margin (6 of 7 in-scope lines the rules missed, out of fold, answered).
 ANSWER_BAR_FR = 0.7
+#: Probability of ``decline`` above which a handover that names none of our banking is
+#: declined as off-topic instead.
+DECLINE_BAR = 0.9
 
 _TOOL_ROUTES = {"account_opening", "card_info", "branch"}
 _KIND_LABEL = {"in_scope": "answer", "vague": "clarify", "handover": "handover",

@@ -32,7 +32,10 @@ OWN_ACCOUNT = re.compile(
     r"(spending|card|daily|withdrawal|payment|transaction)? ?limits|"
     r"(money|funds|cash) (from|between) (one|my|an?|the|two|\w+ )?(\w+ )?accounts?|"
     r"won'?t work|topping up|cheques?|balance|did i|spen[dt]|non-?functional|broken|"
-    r"already have|if i (do not |don't )?live|in the eu|outside the (uk|us)|"
+    r"already have|if i (do not |don't )?live|in (the )?eu|outside the (uk|us)|"
+    r"(get|make) (it|this|that|the|my) (\w+ ){0,3}to work|"
+    r"one.?time (transactions?|purchases?|payments?)|do i (already )?have (a|an|my|any)|"
+    r"rewards?|"
     r"pourquoi (ai|a|j)|mon solde|mon virement|mes opérations|volée?s?|perdue?s?|fraude|"
     r"opposition|prélèvements?|(?<!premier )virements?|rembours\w+|débité\w*)\b",
     re.IGNORECASE,

@@ -25,16 +25,23 @@ _INCIDENT = re.compile(
     r"compromis\w*|declin\w*|block\w*|stuck|swallow\w*|ate|eaten|kept|retain\w*|"
     r"charged|dispute\w*|refund\w*|reimburs\w*|cancel\w*|wrong|problem\w*|issue\w*|"
     r"error|broken|damaged|expired|expir\w*|locked|unauthori[sz]ed|recogni[sz]e|"
-    r"suspicious|pending|missing|still|yet|again|twice|"
-    r"not|n't|cannot|never|why)\b",
+    r"suspicious|pending|missing|still|yet|again|twice|damn\w*|bloody|stupid|useless|"
+    r"not|n't|cannot|never|why)\b|"
+    # the customer's own state or a card that will not work ("Do I have a card PIN?",
+    # "how do I get this virtual card to work?")
+    r"\bdo i (already )?have (a|an|my|any)\b|\bto work\b",
     re.IGNORECASE,
 )
 #: Not about our card catalog: where an ATM is, which countries, topping up with another
-#: bank's card, a card only deictically named ("this card") or another issuer's brand.
+#: bank's card, a card only deictically named ("this card") or another issuer's brand;
+#: rewards, verifying a withdrawal, linking a card, disposable cards (none is in the
+#: catalog: the BANKING77 lines that ask them go to a human by the route map).
 _ELSEWHERE = re.compile(
     r"\b(where|international|foreign card|eu|european|europe|country|countries|"
-    r"top.?up\w*|adding (funds|money)|add (funds|money)|this card|that card|freedom|"
-    r"mastercard|amex|american express|discover|sapphire|other card)\b",
+    r"top.?up\w*|topp?ing|adding (funds|money)|add (funds|money)|this card|that card|freedom|"
+    r"mastercard|amex|american express|discover|sapphire|other card|rewards?|"
+    r"verif\w*|linked|link (it|the|my|a|your)|disposable|single.?use|"
+    r"one.?time (transaction|purchase|payment|use))\b",
     re.IGNORECASE,
 )
 #: Asking whether the bank offers something ("do you refund ATM fees"): not an event.

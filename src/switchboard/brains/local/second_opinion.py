@@ -30,7 +30,12 @@ from __future__ import annotations
 import re
 
 from switchboard.agent.handover import EXPLICIT_INTENTS, FRUSTRATION_INTENTS, SENSITIVE_INTENTS
-from switchboard.brains.local.answer_model import ANSWER_BAR, ANSWER_BAR_FR, AnswerModel
+from switchboard.brains.local.answer_model import (
+    ANSWER_BAR,
+    ANSWER_BAR_FR,
+    DECLINE_BAR,
+    AnswerModel,
+)
 from switchboard.brains.local.answerability import CatalogReader, Reading, topic_of
 from switchboard.brains.local.answerability_fr import TROUBLE_FR
 from switchboard.brains.local.english_cues import other_establishment
@@ -62,6 +67,8 @@ _OWN_AFFAIRS_FR = re.compile(
 SECOND_OPINION_LOCALES = frozenset({Locale.FR_FR})
 #: Decision intent of a line the model answered.
 MODEL_INTENT = "sb_catalog_model"
+#: Decision intent of a handover the model read as off-topic (declined).
+OFF_TOPIC_INTENT = "sb_model_off_topic"
 
 
 def catalog_decision(reading: Reading, base: RouteDecision, intent: str | None) -> RouteDecision:
@@ -122,27 +129,29 @@ def second_look(
         locales: where the model may overturn the rules (:data:`SECOND_OPINION_LOCALES`).
 
     Returns:
-        ``decision`` unchanged, or a tool-route decision with intent :data:`MODEL_INTENT`.
+        ``decision`` unchanged; a tool-route decision with intent :data:`MODEL_INTENT`; or,
+        for a handover the model reads as off-topic (``decline`` ≥ :data:`DECLINE_BAR`)
+        that names none of our banking, a decline with intent :data:`OFF_TOPIC_INTENT`.
     """
-    if model is None or reader.locale not in locales:
+    if model is None or reader.locale not in locales or _guarded(text, decision, base, reader):
         return decision
-    if decision.route not in (Route.HANDOVER, Route.OUT_OF_SCOPE):
-        return decision
-    if decision.parts or decision.intent in _PROTECTED or base.intent in _PROTECTED:
-        return decision
-    if asks_for_a_person(text) or reports_an_incident(text) or other_establishment(text):
-        return decision
-    if needs_human(text, reader.locale) or needs_human_fr(text, reader.locale):
-        return decision  # own money astray, a bereavement ("nous a quittés")
-    if reader.locale is Locale.FR_FR and (
-        TROUBLE_FR.search(fold(text)) or _OWN_AFFAIRS_FR.search(fold(text))
-    ):
-        return decision
-    if decision.route is Route.OUT_OF_SCOPE and not _names_banking(text, reader):
+    p = model.proba(reader.index.embedder.embed_one(text))
+    banking = _names_banking(text, reader)
+    if decision.route is Route.HANDOVER and p["decline"] >= DECLINE_BAR and not banking:
+        # "Tu me fais une blague sur les chats ?" read as frustration at 0.3: off-topic.
+        return decision.model_copy(
+            update={
+                "route": Route.OUT_OF_SCOPE,
+                "intent": OFF_TOPIC_INTENT,
+                "fields": [],
+                "entities": {},
+                "out_of_scope": True,
+            }
+        )
+    if decision.route is Route.OUT_OF_SCOPE and not banking:
         return decision  # "À quelle heure part le dernier train pour Rennes ?": a place only
-    vector = reader.index.embedder.embed_one(text)
     bar = ANSWER_BAR_FR if reader.locale is Locale.FR_FR else ANSWER_BAR
-    if model.proba(vector)["answer"] < bar:
+    if p["answer"] < bar:
         return decision
     reading = reader.read(text)
     if reading.route is None or reading.own_account or reading.vague:
@@ -152,9 +161,33 @@ def second_look(
     return catalog_decision(reading, base, MODEL_INTENT)
 
 
+def _guarded(
+    text: str, decision: RouteDecision, base: RouteDecision, reader: CatalogReader
+) -> bool:
+    """True when the rules' decision stands whatever the model says (module docstring)."""
+    if decision.route not in (Route.HANDOVER, Route.OUT_OF_SCOPE):
+        return True
+    if decision.parts or decision.intent in _PROTECTED or base.intent in _PROTECTED:
+        return True
+    if asks_for_a_person(text) or reports_an_incident(text) or other_establishment(text):
+        return True
+    if needs_human(text, reader.locale) or needs_human_fr(text, reader.locale):
+        return True  # own money astray, a bereavement ("nous a quittés")
+    folded = fold(text)
+    return reader.locale is Locale.FR_FR and bool(
+        TROUBLE_FR.search(folded) or _OWN_AFFAIRS_FR.search(folded)
+    )
+
+
 def model_answered(decision: RouteDecision) -> bool:
     """True when :func:`second_look` turned the rules' decision into an answer."""
     return decision.intent == MODEL_INTENT
 
 
-__all__ = ["MODEL_INTENT", "catalog_decision", "model_answered", "second_look"]
+__all__ = [
+    "MODEL_INTENT",
+    "OFF_TOPIC_INTENT",
+    "catalog_decision",
+    "model_answered",
+    "second_look",
+]
