@@ -254,6 +254,28 @@ def test_validator_accepts_a_closure_of_one_branch_among_several() -> None:
     assert not wrong.passed
 
 
+
+def test_closed_nearest_branch_names_the_next_one_open_that_day() -> None:
+    output = _branch_output("0.2 miles")
+    other = dict(output["branches"][0])  # type: ignore[index]
+    other.update(name="Manchester Piccadilly", hours="Mon–Fri 09:00–17:00, Sun 10:00–14:00",
+                 distance="1.1 miles")
+    output["branches"] = [output["branches"][0], other]  # type: ignore[index]
+    answer = branch_answer(output, ["hours_day"], {"day": "sun"}, Locale.EN_GB)
+    assert answer.text == (
+        "Manchester King Street is closed on Sunday. The nearest branch open on Sunday is "
+        "Manchester Piccadilly (1.1 miles away): 10:00–14:00."
+    )
+    result = ToolResult(
+        call_id="c1", name="find_nearest_branch", arguments={"location": "x"}, output=output
+    )
+    assert ValidationAgent().validate("open sunday?", [result], answer.text, Locale.EN_GB).passed
+    # None of the others open that day: only the closure is said.
+    other.update(hours="Mon–Fri 09:00–17:00")
+    alone = branch_answer(output, ["hours_day"], {"day": "sun"}, Locale.EN_GB)
+    assert alone.text == "Manchester King Street is closed on Sunday."
+
+
 # -- eval answers ----------------------------------------------------------------------
 
 

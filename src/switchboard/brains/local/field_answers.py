@@ -41,6 +41,7 @@ _EN = {
     "close_branch": "Can I help with anything else about this branch?",
     "closed_day": "{name} is closed on {day}.",
     "open_day": "On {day}, {name} is open {hours}.",
+    "open_instead": "The nearest branch open on {day} is {name}{distance}: {hours}.",
     "hours": "{name} is open {hours}.",
     "phone": "You can call {name} on {phone}.",
     "address": "{name} is at {address}.",
@@ -78,6 +79,7 @@ _FR = {
     "close_branch": "Puis-je vous aider pour autre chose concernant cette agence ?",
     "closed_day": "{name} est fermée le {day}.",
     "open_day": "Le {day}, {name} est ouverte {hours}.",
+    "open_instead": "L'agence la plus proche ouverte le {day} est {name}{distance} : {hours}.",
     "hours": "{name} est ouverte : {hours}.",
     "phone": "Vous pouvez appeler {name} au {phone}.",
     "address": "{name} se trouve {address}.",
@@ -338,6 +340,31 @@ def day_hours(hours: str, day: str, locale: Locale) -> str | None:
     return None
 
 
+def _open_instead(
+    others: Sequence[dict[str, Any]], day: str, day_name: str, t: dict[str, str], locale: Locale
+) -> list[str]:
+    """The next-nearest branch of the tool output open on ``day``, as one line (or none).
+
+    "Which branch is open on Saturday?" answered with a nearest branch that is closed
+    that day must not stop there: the tool returned the next ones too
+    (``branches.max_results``), so the first of them open that day is named with its
+    distance and that day's hours.
+    """
+    for other in others:
+        hours = day_hours(str(other.get("hours", "")), day, locale)
+        if hours is not None:
+            distance = str(other.get("distance", ""))
+            return [
+                t["open_instead"].format(
+                    day=day_name,
+                    name=str(other.get("name", "")),
+                    distance=t["distance"].format(distance=distance) if distance else "",
+                    hours=hours,
+                )
+            ]
+    return []
+
+
 def branch_answer(
     output: dict[str, Any], fields: Sequence[str], entities: dict[str, str], locale: Locale
 ) -> Answer:
@@ -367,6 +394,7 @@ def branch_answer(
                 on_day = day_hours(hours, one, locale)
                 if on_day is None:
                     lines.append(t["closed_day"].format(name=name, day=day_name))
+                    lines.extend(_open_instead(branches[1:], one, day_name, t, locale))
                 else:
                     lines.append(t["open_day"].format(name=name, day=day_name, hours=on_day))
         elif field in ("hours", "hours_day"):
