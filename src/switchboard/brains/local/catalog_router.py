@@ -55,6 +55,7 @@ from switchboard.brains.local.english_cues import (
     card_of_the_account,
     channel_switch,
     glue_statements_en,
+    other_document,
     refresh_details,
     service_at_branch,
     weak_follow_up_en,
@@ -134,6 +135,19 @@ _SPLIT_FR = re.compile(
 )
 _LEAD_FR = re.compile(r"^\s*(et|aussi|puis|sinon|autre question)\b[\s,:]*", re.IGNORECASE)
 _SMALLTALK_INTENTS = frozenset({"greeting", "thank_you", "goodbye", "yes", "no", "cancel"})
+
+
+def _document_off_topic(base: RouteDecision) -> RouteDecision:
+    """A line about another document ("How do I renew my driver's license?"): declined."""
+    return base.model_copy(
+        update={
+            "route": Route.OUT_OF_SCOPE,
+            "intent": "sb_other_document",
+            "fields": [],
+            "entities": {},
+            "out_of_scope": True,
+        }
+    )
 
 
 def _weak_frustration_fr(base: RouteDecision, text: str) -> bool:
@@ -335,13 +349,15 @@ class CatalogRouter:
                     update={"route": Route.HANDOVER, "intent": "sb_own_event_fr", "fields": []}
                 )
             return base
-        if base.route is not Route.HANDOVER and (
-            en.needs_human(text, reader.locale) or frr.needs_human_fr(text, reader.locale)
-        ):
-            # "My paycheck hasn't posted yet": the customer's own money, late or missing.
+        if en.needs_human(text, reader.locale) or frr.needs_human_fr(text, reader.locale):
+            # "My paycheck hasn't posted yet"; a router handover is then never overridden.
+            if base.route is Route.HANDOVER:
+                return base
             return base.model_copy(
                 update={"route": Route.HANDOVER, "intent": "sb_own_money_incident", "fields": []}
             )
+        if other_document(text, topic_of) and not dialogue.get("route"):
+            return _document_off_topic(base)
         reading = reader.read(text)
         follow = self._follow_up(text, reading, dialogue, elliptic)
         if follow is not None:

@@ -151,6 +151,18 @@ _THIRD_PARTY_FR = re.compile(
     r"(compte|comptes|carte|livret) de (mon|ma|mes) (pere|mere|parents?|mari|femme|epou\w*|"
     r"conjoint\w*|fils|fille|enfants?|grand-\w+|oncle|tante|frere|soeur))\b"
 )
+#: A complaint or calls left unanswered (accent-folded): seed 2 trigger 4, a human takes it.
+_COMPLAINT_FR = re.compile(
+    r"\b(me plaindre|porter plainte|deposer (une )?(plainte|reclamation)|reclamation|"
+    r"mecontent\w*|insatisfait\w*|sans (aucune )?reponse|personne ne (repond|rappelle)|"
+    r"jamais rappele\w*|(\w+ )?fois que j'appelle)\b"
+)
+#: Changing the customer's own card or account limit (accent-folded): a human decides it.
+_OWN_LIMIT_FR = re.compile(
+    r"\b(augment\w*|baiss\w*|relev\w*|modifi\w*|chang\w*|debloqu\w*|depass\w*|"
+    r"hausse|rehauss\w*) (\w+ ){0,3}(plafonds?|limites?)\b|"
+    r"\b(plafonds?|limites?) (\w+ ){0,3}(ma|mon|mes) (carte|cb|compte)\b"
+)
 #: Anger at the bank (accent-folded): a human takes it (the router read some as a thank-you).
 _ANGER_FR = re.compile(
     r"\b(voleurs?|escrocs?|arnaqueurs?|bandits|incompetent\w*|inadmissible|inacceptable|"
@@ -163,8 +175,10 @@ def needs_human_fr(text: str, locale: Locale | str | None) -> bool:
 
     A bereavement ("Ma grand-mère est morte et elle avait un livret chez vous", "la
     succession de mon père"), anger at the bank ("vous êtes des voleurs"), or someone
-    else's affairs ("ma mère est hospitalisée, je voudrais gérer son compte"): the router
-    read some as off-topic, a thank-you or an account opening.
+    else's affairs ("ma mère est hospitalisée, je voudrais gérer son compte"), a
+    complaint or calls left unanswered ("je veux me plaindre"), or a change to one's own
+    card or account limit ("relever le plafond de ma carte"): the router read some as
+    off-topic, a thank-you, an account opening or a card feature question.
     """
     if str(getattr(locale, "value", locale)) != Locale.FR_FR.value:
         return False
@@ -173,6 +187,8 @@ def needs_human_fr(text: str, locale: Locale | str | None) -> bool:
         _BEREAVEMENT_FR.search(folded)
         or _ANGER_FR.search(folded)
         or _THIRD_PARTY_FR.search(folded)
+        or _COMPLAINT_FR.search(folded)
+        or _OWN_LIMIT_FR.search(folded)
     )
 
 
