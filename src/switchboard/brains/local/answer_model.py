@@ -170,6 +170,13 @@ def row_weights(rows: Sequence[Row]) -> FloatArray:
     )
 
 
+def softmax(logits: FloatArray, axis: int = -1) -> FloatArray:
+    """Softmax of ``logits`` along ``axis`` (max-shifted), float32."""
+    shifted = np.exp(logits - logits.max(axis=axis, keepdims=True))
+    out: FloatArray = (shifted / shifted.sum(axis=axis, keepdims=True)).astype(np.float32)
+    return out
+
+
 @dataclass
 class AnswerModel:
     """Softmax regression over USE vectors: ``coef`` ``(5, 512)``, ``intercept`` ``(5,)``."""
@@ -193,18 +200,12 @@ class AnswerModel:
 
     def proba(self, vector: FloatArray) -> dict[str, float]:
         """Probability per label for one sentence vector ``(512,)``."""
-        logits = self.coef @ vector.astype(np.float32) + self.intercept
-        logits = logits - logits.max()
-        e = np.exp(logits)
-        p = e / e.sum()
+        p = softmax(self.coef @ vector.astype(np.float32) + self.intercept)
         return {label: float(v) for label, v in zip(self.labels, p, strict=True)}
 
     def proba_many(self, x: FloatArray) -> FloatArray:
         """Probabilities ``(n, 5)`` for vectors ``x`` ``(n, 512)``."""
-        logits = x @ self.coef.T + self.intercept
-        logits -= logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        out: FloatArray = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+        out: FloatArray = softmax(x @ self.coef.T + self.intercept, axis=1).astype(np.float32)
         return out
 
     def save(self, model_dir: Path = MODEL_DIR) -> None:
