@@ -13,7 +13,7 @@ from switchboard.brains.local.answerability import topic_of
 from switchboard.brains.local.catalog_router import CatalogRouter
 from switchboard.brains.local.english_cues import other_document
 from switchboard.brains.local.french_readings import needs_human_fr
-from switchboard.domain.types import TOOL_ROUTES, Route
+from switchboard.domain.types import TOOL_ROUTES, Locale, Route
 from switchboard.testing.dialogue import decide_after
 
 FR = {"locale": "fr_FR"}
@@ -85,3 +85,15 @@ def test_a_router_handover_the_french_rules_agree_with_is_never_overridden(
     # ("plafond") must not turn it into a card feature answer.
     text = "Je souhaite augmenter le plafond de ma carte pour payer un voyage"
     assert router.classify_in_context(text, FR).route is Route.HANDOVER
+
+
+def test_one_feature_asked_leads_and_the_cards_other_lines_follow_in_chat() -> None:
+    from switchboard.brains.local.field_answers import card_answer
+
+    features = ["Online payments at once", "No physical card", "New number in one tap"]
+    output = {"card_details": {"name": "Virtual card", "features": features}}
+    answer = card_answer(output, ["feature"], {"feature": "1"}, Locale.EN_GB)
+    assert answer.text.startswith("The Virtual card offers: No physical card.")
+    assert answer.text.index("It also comes with:") > answer.text.index("No physical card")
+    assert "Online payments at once" in answer.text and "New number in one tap" in answer.text
+    assert "Online payments" not in answer.spoken  # speech keeps the one line picked

@@ -61,6 +61,7 @@ _EN = {
     "card_ordering": "To get the {name}:",
     "card_feature": "The {name} offers: {value}.",
     "card_features": "Our {name} offers:",
+    "card_also": "It also comes with:",
     "spoken_list": "you'll need {items}",
     "spoken_more": "Shall I text you the full list?",
     "spoken_hours": "Shall I text you its opening hours and phone number?",
@@ -99,6 +100,7 @@ _FR = {
     "card_ordering": "Pour obtenir la {name} :",
     "card_feature": "La {name} offre : {value}.",
     "card_features": "Notre {name} offre :",
+    "card_also": "Elle comprend aussi :",
     "spoken_list": "il vous faudra {items}",
     "spoken_more": "Voulez-vous que je vous envoie la liste complète par SMS ?",
     "spoken_hours": "Voulez-vous recevoir ses horaires et son numéro par SMS ?",
@@ -219,6 +221,12 @@ def card_answer(
                 for one in chosen:
                     lines.append(t["card_feature"].format(name=name, value=one.rstrip(".")))
                     spoken.append(lines[-1])
+                rest = [f for f in features if f not in chosen]
+                if len(chosen) == 1 and rest:
+                    # The pick among a card's feature lines is a reading of the question;
+                    # the chat reply lists the card's other lines after it (speech keeps
+                    # the one picked).
+                    lines.append(t["card_also"] + "\n" + bullets(rest))
             else:
                 lines.append(t["card_features"].format(name=name) + "\n" + bullets(features))
                 spoken.append(t["card_feature"].format(name=name, value=features[0].rstrip(".")))
