@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from switchboard.brains.local.answerability import topic_of
+from switchboard.brains.local.answerability import other_document
 from switchboard.brains.local.catalog_router import CatalogRouter
-from switchboard.brains.local.english_cues import other_document
 from switchboard.brains.local.french_readings import needs_human_fr
 from switchboard.domain.types import TOOL_ROUTES, Locale, Route
 from switchboard.testing.dialogue import decide_after
@@ -52,7 +51,7 @@ def test_a_cards_limits_asked_plainly_stay_a_product_question(router: CatalogRou
     ],
 )
 def test_other_documents_are_off_topic(router: CatalogRouter, text: str, locale: str) -> None:
-    assert other_document(text, topic_of)
+    assert other_document(text)
     decision = router.classify_in_context(text, {"locale": locale})
     assert decision.route is Route.OUT_OF_SCOPE
 
@@ -67,7 +66,7 @@ def test_other_documents_are_off_topic(router: CatalogRouter, text: str, locale:
 def test_a_document_for_our_account_is_still_ours(
     router: CatalogRouter, text: str, locale: str
 ) -> None:
-    assert not other_document(text, topic_of)
+    assert not other_document(text)
     assert router.classify_in_context(text, {"locale": locale}).route in TOOL_ROUTES
 
 

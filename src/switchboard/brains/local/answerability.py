@@ -330,6 +330,32 @@ def topic_of(text: str) -> Route | None:
     return None
 
 
+
+#: An identity or official document of the customer's own that we do not issue
+#: (accent-folded; English and French): renewing a driver's licence or an identity card
+#: is not a question about our cards.
+_OTHER_DOCUMENT = re.compile(
+    r"\b(driver'?s'? licen[cs]e|driving licen[cs]e|licen[cs]e plate|passport|"
+    r"(state |national )?id card|identity card|green card|social security card|"
+    r"birth certificate|visa application|"
+    r"carte d'identite|carte nationale d'identite|cni|permis( de conduire)?|passeport|"
+    r"carte vitale|carte grise|titre de sejour|carte de sejour|acte de naissance)\b"
+)
+
+
+def other_document(text: str) -> bool:
+    """True when a line is about an official document we do not issue, and nothing of ours.
+
+    "How do I renew my driver's license in Texas?" and "Comment renouveler ma carte
+    d'identité ?" name a document and, once it is taken out, no card, account or branch
+    (:func:`topic_of`): off-topic. "Can I use my passport to open an account?" keeps its
+    account.
+    """
+    folded = fold(text)
+    if not _OTHER_DOCUMENT.search(folded):
+        return False
+    return topic_of(_OTHER_DOCUMENT.sub(" ", folded)) is None
+
 #: A branch asked for by kind of place ("closest location to 60603", "nearest branch").
 _BRANCH_PLACE = re.compile(
     r"\b(branch(es)?|(your|closest|nearest|a|any) ([\w'-]+ ){0,2}(locations?|offices?)|"

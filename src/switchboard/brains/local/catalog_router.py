@@ -41,6 +41,7 @@ from switchboard.brains.local.answerability import (
     asks_branch_at_place,
     is_plain_product_part,
     is_product_question,
+    other_document,
     topic_of,
 )
 from switchboard.brains.local.answerability_fr import (
@@ -55,7 +56,6 @@ from switchboard.brains.local.english_cues import (
     card_of_the_account,
     channel_switch,
     glue_statements_en,
-    other_document,
     refresh_details,
     service_at_branch,
     weak_follow_up_en,
@@ -356,7 +356,7 @@ class CatalogRouter:
             return base.model_copy(
                 update={"route": Route.HANDOVER, "intent": "sb_own_money_incident", "fields": []}
             )
-        if other_document(text, topic_of) and not dialogue.get("route"):
+        if other_document(text) and not dialogue.get("route"):
             return _document_off_topic(base)
         reading = reader.read(text)
         follow = self._follow_up(text, reading, dialogue, elliptic)

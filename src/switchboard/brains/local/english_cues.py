@@ -592,30 +592,3 @@ def other_establishment(text: str) -> bool:
     # "closest branch to the train station": a landmark beside our branch, not the subject
     return not _OURS.search(text) and bool(_OTHER_PLACE.search(text))
 
-
-#: An identity or official document of the customer's own that we do not issue
-#: (accent-folded; English and French): renewing a driver's licence or an identity card
-#: is not a question about our cards.
-_OTHER_DOCUMENT = re.compile(
-    r"\b(driver'?s'? licen[cs]e|driving licen[cs]e|licen[cs]e plate|passport|"
-    r"(state |national )?id card|identity card|green card|social security card|"
-    r"birth certificate|visa application|"
-    r"carte d'identite|carte nationale d'identite|cni|permis( de conduire)?|passeport|"
-    r"carte vitale|carte grise|titre de sejour|carte de sejour|acte de naissance)\b",
-    re.IGNORECASE,
-)
-
-
-def other_document(text: str, topic: Any) -> bool:
-    """True when a line is about an official document we do not issue, and nothing of ours.
-
-    ``topic`` is :func:`~answerability.topic_of` (passed in to keep this module free of
-    the reader). "How do I renew my driver's license in Texas?" and "Comment renouveler
-    ma carte d'identité ?" name a document and, once it is taken out, no card, account or
-    branch: off-topic. "Can I use my passport to open an account?" keeps its account.
-    """
-    folded = text.replace("’", "'").lower()
-    folded = folded.translate(str.maketrans("éèêàâîôûç", "eeeaaiouc"))
-    if not _OTHER_DOCUMENT.search(folded):
-        return False
-    return topic(_OTHER_DOCUMENT.sub(" ", folded)) is None
