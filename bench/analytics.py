@@ -42,8 +42,14 @@ def rates(n: int) -> None:
     from switchboard.analytics.sentiment_eval import DATA_DIR, evaluate, load_utterances
     from switchboard.analytics.sentiment_model import AngerModel
     from switchboard.analytics.sentiment_monitor import EscalationRule
+    from switchboard.brains.local.embedder import embedder_for
+    from switchboard.config import load_settings
 
-    model = VaderClassifier(AngerModel.load())
+    # The MiniLM the product would share with its router (runtime and precision of
+    # SWITCHBOARD_ROUTER__ENCODER_BACKEND / __ENCODER_PRECISION).
+    router = load_settings().router
+    model = VaderClassifier(AngerModel.load(embedder=embedder_for("minilm", router)))
+    print(f"encoder: {router.encoder_backend} {router.encoder_precision}")
     print("== escalation rule on scripted conversations (n angry = n calm =", n, ")")
     for split in ("train", "dev", "heldout"):
         data = load_utterances(DATA_DIR / split)

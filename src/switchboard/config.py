@@ -70,6 +70,14 @@ class RouterSettings(BaseModel):
             "offline from the installed weights), torch, or auto (onnx, else torch)"
         ),
     )
+    encoder_precision: Literal["fp32", "int8"] = Field(
+        "int8",
+        description=(
+            "MiniLM weights on ONNX Runtime: int8 (dynamically quantised, about half the CPU "
+            "per text; answer and route figures unchanged on the blind splits, see "
+            "docs/architecture.md) or fp32 (the exported graph; the router was fitted on it)"
+        ),
+    )
     onnx_dir: Path = Field(
         default=_REPO_ROOT / "var" / "models",
         description="where the exported ONNX encoder is kept (`switchboard encoder export`)",
@@ -474,9 +482,11 @@ class Settings(BaseSettings):
         False, description="run the Alembic migrations (upgrade head) when the server starts"
     )
     database_pool_size: int = Field(
-        5, ge=1, description="PostgreSQL connections kept open per process (SQLAlchemy's "
-        "default). 16 (+16 overflow, 32 threads) was slightly better at 300 customers but "
-        "lost more turns at 500 (overload) in bench/cluster_load.py; to be A/B tested again",
+        10, ge=1, description="PostgreSQL connections kept open per process: at least the "
+        "worker threads that run store calls (cores + 4) plus the sentiment and audit "
+        "writers, so a busy replica does not open and close an overflow connection per "
+        "transaction (SQLAlchemy's default of 5 did: ~12 new PostgreSQL backends a second "
+        "at 500 customers in bench/cluster_load.py)",
     )
     database_max_overflow: int = Field(
         10, ge=0, description="extra PostgreSQL connections opened at peaks, closed after use"
