@@ -68,6 +68,39 @@ def _event(contact_id: str, text: str) -> Event:
     )
 
 
+async def test_a_renewal_whose_cancel_comes_back_as_an_error_still_ends_the_lock(
+    prefix: str, new_redis: Callable[[], Awaitable[Any]]
+) -> None:
+    """Under overload a cancel landing inside a Redis call can surface as an ordinary
+    error (the pool's wait timing out as the cancel arrived). The renewer used to
+    take that for a blip and renew for ever, so the holder never left its lock and
+    every later turn of the contact was refused as busy (bench/cluster_load.py)."""
+    a = ClusterContactLocks(await new_redis(), prefix=prefix, ttl_ms=300)
+    b = ClusterContactLocks(await new_redis(), prefix=prefix, ttl_ms=300, wait_s=2)
+    real_renew = a._leases._renew
+    in_renewal = asyncio.Event()
+
+    async def renew_turning_cancel_into_error(*args: Any, **kwargs: Any) -> Any:
+        in_renewal.set()
+        try:
+            await asyncio.sleep(0.2)  # a slow Redis call, cancelled half way
+        except asyncio.CancelledError:
+            raise ConnectionError("No connection available.") from None
+        return await real_renew(*args, **kwargs)
+
+    a._leases._renew = renew_turning_cancel_into_error  # type: ignore[method-assign]
+
+    async def turn() -> None:
+        async with a.lock("contact-3"):
+            await in_renewal.wait()  # leave while the renewal is inside Redis
+
+    holder = asyncio.create_task(turn())
+    done, _ = await asyncio.wait({holder}, timeout=3)
+    assert holder in done, "the holder never left its lock (its renewer did not stop)"
+    async with b.lock("contact-3") as fence:  # and the lock is free, not renewed for ever
+        assert fence.token > 0
+
+
 async def test_the_supervisor_board_of_each_replica_sees_the_others_contacts(
     prefix: str, new_redis: Callable[[], Awaitable[Any]]
 ) -> None:

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("switchboard.cluster.locks")
 
+#: Longest a lease holder waits for its renewer to stop when it leaves (seconds).
+RENEWER_STOP_S = 1.0
+
 # KEYS: lease, fence counter · ARGV: ttl_ms. > 0 token (taken), 0 busy, < 0 -seq (done).
 _TAKE = """
 local v = redis.call('GET', KEYS[1])
@@ -130,21 +133,38 @@ class _Leases:
 
     @asynccontextmanager
     async def renewing(self, fence: Fence) -> AsyncIterator[None]:
-        """Renew ``fence``'s lease every ttl/3 while the block runs."""
+        """Renew ``fence``'s lease every ttl/3 while the block runs.
+
+        The renewer stops on a flag, not only on cancellation: a cancellation that
+        lands inside a Redis call can come out of the client as an ordinary error
+        (seen under overload in ``bench/cluster_load.py``: the pool's wait for a
+        free connection timed out as the cancel arrived), which the renewer treats
+        as a blip. It then renewed the lease for ever while its holder waited for it
+        to end: the contact's turns were refused as ``busy`` until the customer gave
+        up. Leaving waits at most :data:`RENEWER_STOP_S` for the renewer; one still
+        inside its last Redis call ends there (a renewal after the release is a
+        no-op: the script renews only the holder's own token).
+        """
+        stop = asyncio.Event()
 
         async def renew() -> None:
-            while True:
-                await asyncio.sleep(self.ttl_ms / 3000)
-                with contextlib.suppress(Exception):  # Redis blip: the next renewal may land
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.ttl_ms / 3000)
+                if stop.is_set():
+                    return
+                try:
                     await self._renew(keys=[fence.key], args=[fence.token, self.ttl_ms])
+                except Exception as exc:  # Redis blip (or a cancel turned into an error)
+                    log.debug("lease renewal failed: %s", exc)
 
         task = asyncio.get_running_loop().create_task(renew())
         try:
             yield
         finally:
+            stop.set()
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task}, timeout=RENEWER_STOP_S)
 
     async def release(self, fence: Fence) -> None:
         """Delete the lease if ``fence`` still holds it (never raises)."""
