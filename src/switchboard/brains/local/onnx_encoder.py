@@ -21,8 +21,8 @@ int8 weights per output channel, activations quantised per call) of the checked
 fp32 graph, for about half the CPU per text (2.6 ms instead of 5.0 ms for one
 short utterance on this machine, ``switchboard encoder check --int8``). The
 vectors move a little (cosine to fp32: mean 0.992, 1st percentile 0.976 over 4,000
-BANKING77/CLINC150 lines); the router and the anger model, fitted on fp32
-vectors, changed the route of 4 of those 4,000 lines. A quantised graph is kept
+BANKING77/CLINC150 lines); the router, fitted on fp32 vectors, changed the route
+of 4 of those 4,000 lines (whole-turn figures: docs/architecture.md). A quantised graph is kept
 only when its cosine to fp32 on :data:`PROBES` is at least :data:`INT8_MIN_COSINE`.
 
 Each export is checked against torch on :data:`PROBES` before it is kept
@@ -235,7 +235,10 @@ def quantize_int8(onnx_dir: Path, model_path: Path | None = None, *, force: bool
         except (OSError, ValueError):
             pass
     started = time.perf_counter()
-    fd, tmp_name = tempfile.mkstemp(prefix=".int8-", suffix=".onnx", dir=onnx_dir)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".int8-", suffix=".onnx", dir=onnx_dir)
+    except OSError as exc:
+        raise RouterModelError(f"cannot write the int8 encoder into {onnx_dir}: {exc}") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -243,7 +246,7 @@ def quantize_int8(onnx_dir: Path, model_path: Path | None = None, *, force: bool
 
         quantize_dynamic(source, tmp, weight_type=QuantType.QInt8, per_channel=True)
         fp32 = OnnxMiniLmEmbedder(source, model_path, cache_size=0).embed(PROBES)
-        int8 = OnnxMiniLmEmbedder(tmp, model_path, cache_size=0).embed(PROBES)
+        int8 = OnnxMiniLmEmbedder(tmp, model_path, cache_size=0, batch_size=1).embed(PROBES)
         worst = float((fp32 * int8).sum(axis=1).min())
         if worst < INT8_MIN_COSINE:
             raise RouterModelError(
