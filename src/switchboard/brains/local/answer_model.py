@@ -205,8 +205,7 @@ class AnswerModel:
 
     def proba_many(self, x: FloatArray) -> FloatArray:
         """Probabilities ``(n, 5)`` for vectors ``x`` ``(n, 512)``."""
-        out: FloatArray = softmax(x @ self.coef.T + self.intercept, axis=1).astype(np.float32)
-        return out
+        return softmax(x @ self.coef.T + self.intercept, axis=1)
 
     def save(self, model_dir: Path = MODEL_DIR) -> None:
         """Write the float32 weights and the JSON metadata into ``model_dir``."""

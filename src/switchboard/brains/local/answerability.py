@@ -330,7 +330,6 @@ def topic_of(text: str) -> Route | None:
     return None
 
 
-
 #: An identity or official document of the customer's own that we do not issue
 #: (accent-folded; English and French): renewing a driver's licence or an identity card
 #: is not a question about our cards.
@@ -355,6 +354,7 @@ def other_document(text: str) -> bool:
     if not _OTHER_DOCUMENT.search(folded):
         return False
     return topic_of(_OTHER_DOCUMENT.sub(" ", folded)) is None
+
 
 #: A branch asked for by kind of place ("closest location to 60603", "nearest branch").
 _BRANCH_PLACE = re.compile(

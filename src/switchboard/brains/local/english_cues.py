@@ -591,4 +591,3 @@ def other_establishment(text: str) -> bool:
     text = text.replace("’", "'")
     # "closest branch to the train station": a landmark beside our branch, not the subject
     return not _OURS.search(text) and bool(_OTHER_PLACE.search(text))
-
