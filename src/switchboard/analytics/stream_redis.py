@@ -26,6 +26,7 @@ from switchboard.analytics.stream import (
     SegmentStream,
     TranscriptSegment,
 )
+from switchboard.analytics.stream_consumer import MemoryProcessedLog, ProcessedLog
 from switchboard.errors import ConfigError, InputError, StreamError
 
 log = logging.getLogger("switchboard.analytics.stream")
@@ -393,6 +394,61 @@ class FailoverStream:
                 self._down("pending", exc)
         return n
 
+    def processed_log(self) -> ProcessedLog | None:
+        """The primary's shared processed log with an in-process copy, or None.
+
+        A :class:`FailoverProcessedLog`; None when the primary has none (every consumer
+        then keeps its own in memory). Without it, consumers of a Redis stream behind
+        the failover each kept a private log: a segment a turn had scored and marked on
+        one replica was scored, and its contact read and stored, again on the replica
+        whose consumer it was delivered to (``bench/cluster_load.py``: about half of all
+        turns at 2 replicas).
+        """
+        factory = getattr(self.primary, "processed_log", None)
+        if not callable(factory):
+            return None
+        return FailoverProcessedLog(factory(), self)
+
     async def aclose(self) -> None:
         """Close both streams."""
         await asyncio.gather(self.primary.aclose(), self.fallback.aclose())
+
+
+class FailoverProcessedLog:
+    """A consumer group's processed log in the primary, with an in-process copy.
+
+    ``mark`` writes both; ``seen`` answers from the copy first, then asks the
+    primary. While the primary is down (the stream's cool-down, or this log's own
+    call failing) only the copy is used, so a consumer keeps working and still
+    skips what this process handled; other processes' marks are missed until the
+    primary is back.
+
+    Args:
+        primary: the shared log (``RedisStream.processed_log()``).
+        stream: the failover stream whose up/down state it follows.
+    """
+
+    def __init__(self, primary: ProcessedLog, stream: FailoverStream) -> None:
+        self.primary = primary
+        self.stream = stream
+        self.local = MemoryProcessedLog()
+
+    async def seen(self, key: str) -> bool:
+        """True when this process or (while reachable) any process marked ``key``."""
+        if await self.local.seen(key):
+            return True
+        if self.stream.primary_up:
+            try:
+                return await self.primary.seen(key)
+            except Exception as exc:  # redis-py's own errors are not OSError
+                self.stream._down("processed-log read", exc)
+        return False
+
+    async def mark(self, key: str) -> None:
+        """Mark ``key`` here and, while reachable, in the primary (never raises)."""
+        await self.local.mark(key)
+        if self.stream.primary_up:
+            try:
+                await self.primary.mark(key)
+            except Exception as exc:
+                self.stream._down("processed-log write", exc)
