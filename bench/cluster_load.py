@@ -25,10 +25,16 @@ runs on a private PostgreSQL server (:class:`switchboard.testing.pg.PrivatePostg
 also with ``--private-postgres``), never on the machine's shared one; without it the
 replicas use a throw-away schema of the shared server.
 
+The measured window opens once every customer's socket is connected and every agent
+is logged in and available (``--settle`` waits longer still). Handover requests come
+at message 2 of each such customer by default, a burst in the window's first ~20 s;
+``--human-at 2-30`` spreads them over the run.
+
 Prints: turns/s, reply latency p50/p95/p99 (message sent → its reply or delivery
-frame), errors, messages lost (sent, never answered), duplicated (an answer or an
-agent message received twice under different seq), customers lost, reconnects,
-and the load average. Usage:
+frame) in all, by answering frame, by message number (1st, 2nd, 3rd, later) and per
+``--window`` seconds, errors, messages lost (sent, never answered), duplicated (an
+answer or an agent message received twice under different seq), customers lost,
+reconnects, and the load average. Usage:
 
   .venv/bin/python bench/cluster_load.py --replicas 2 --customers 100 --duration 120 \\
       --think 10 --kill-at 60
@@ -89,8 +95,9 @@ class Stats:
     """Counters of the whole run."""
 
     latencies: list[float] = field(default_factory=list)
-    # (answered at, monotonic s; latency s; answering frame type; handover request?)
-    samples: list[tuple[float, float, str, bool]] = field(default_factory=list)
+    # (answered at, monotonic s; latency s; answering frame type; handover request?;
+    # the message's number in its customer's conversation, 1 = first)
+    samples: list[tuple[float, float, str, bool, int]] = field(default_factory=list)
     answered: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
@@ -98,6 +105,7 @@ class Stats:
     delayed: int = 0
     busy: int = 0
     ready: int = 0
+    agents_ready: int = 0
     drops: Counter[str] = field(default_factory=Counter)
     agent_sent: set[str] = field(default_factory=set)
     agent_acked: set[str] = field(default_factory=set)
@@ -114,10 +122,15 @@ class Customer:
         self.token = ""
         self.rng = random.Random(n)
         self.wants_human = self.rng.random() < args.human_share
+        # Which message asks for a human: the same for all (a burst at the start of the
+        # window) or spread over a range of message numbers (``--human-at 2-30``).
+        first, _, last = args.human_at.partition("-")
+        self.human_at = self.rng.randint(int(first), int(last or first))
         self.contact_id = ""
         self.last_seq: int | None = None
         self.sent: dict[str, float] = {}
         self.texts: dict[str, str] = {}
+        self.number: dict[str, int] = {}
         self.unacked: dict[str, str] = {}
         self.answered: set[str] = set()
         self.busy_wait: dict[str, float] = {}
@@ -151,8 +164,9 @@ class Customer:
         count = 0
         while time.monotonic() < self.until:
             count += 1
-            text_ = HUMAN if self.wants_human and count == 2 else self.rng.choice(QUESTIONS)
-            await self._send(text_)
+            asks = self.wants_human and count == self.human_at
+            text_ = HUMAN if asks else self.rng.choice(QUESTIONS)
+            await self._send(text_, count)
             await asyncio.sleep(self.rng.expovariate(1 / self.args.think))
         grace = time.monotonic() + self.args.grace
         while self.unacked and time.monotonic() < grace:  # noqa: ASYNC110  # polls two conditions
@@ -161,8 +175,9 @@ class Customer:
         if self.socket is not None:
             await self.socket.close()
 
-    async def _send(self, text_: str) -> None:
+    async def _send(self, text_: str, number: int) -> None:
         mid = uuid.uuid4().hex[:16]
+        self.number[mid] = number
         self.unacked[mid] = text_
         self.sent[mid] = time.monotonic()
         self.texts[mid] = text_
@@ -252,7 +267,7 @@ class Customer:
             latency = now - self.sent.get(mid, now)
             self.stats.latencies.append(latency)
             asked_human = self.texts.get(mid) == HUMAN
-            self.stats.samples.append((now, latency, kind, asked_human))
+            self.stats.samples.append((now, latency, kind, asked_human, self.number.get(mid, 0)))
         if kind == "agent_message":
             self.stats.agent_seen[frame["text"]] += 1
         return kind
@@ -281,6 +296,7 @@ async def agent(n: int, base: str, stats: Stats, until: float) -> None:
         agent_id = signed.json()["agent_id"]
     last: int | None = None
     unacked: dict[str, str] = {}
+    ready = False
     while time.monotonic() < until + 30:
         after = "" if last is None else f"?after={last}"
         try:
@@ -290,6 +306,9 @@ async def agent(n: int, base: str, stats: Stats, until: float) -> None:
             ) as ws:  # fmt: skip
                 if last is None:  # first connect only: a resumed desk keeps its contact
                     await ws.send(json.dumps({"type": "status", "status": "available"}))
+                    if not ready:
+                        ready = True
+                        stats.agents_ready += 1
                 for mid, t in unacked.items():
                     await ws.send(json.dumps({"type": "message", "text": t, "id": mid}))
                 async for raw in ws:
@@ -367,13 +386,22 @@ async def load(rig: Rig, args: Any) -> None:
     customers = [Customer(i, base, stats, args) for i in range(args.customers)]
     go = asyncio.Event()
     runs = asyncio.gather(*(c.run(go) for c in customers))
-    # Contacts are started and sockets connected first, outside the measured window.
+    # Contacts are started, sockets connected and agents logged in and available first,
+    # outside the measured window (agents sign in at the start of their shift, not in
+    # the middle of the customers' traffic; a login hashes a password, ~0.1 s of CPU).
     deadline = time.monotonic() + 180
-    while stats.ready + sum(c.lost for c in customers) < len(customers):
+    while (
+        stats.ready + sum(c.lost for c in customers) < len(customers)
+        or stats.agents_ready + sum(t.done() for t in agents) < len(agents)
+    ):
         if time.monotonic() > deadline:
             break
         await asyncio.sleep(0.5)
-    print(f"{stats.ready} customers connected; load {os.getloadavg()}", flush=True)
+    print(f"{stats.ready} customers connected, {stats.agents_ready} agents available; "
+          f"load {os.getloadavg()}", flush=True)
+    if args.settle > 0:  # let the connect storm's background work finish first
+        await asyncio.sleep(args.settle)
+        print(f"settled {args.settle:.0f} s; load {os.getloadavg()}", flush=True)
     await meter.start()
     start = time.monotonic()
     for c in customers:
@@ -410,11 +438,18 @@ def print_tail(stats: Stats, window_s: float = 60.0) -> None:
     if not stats.samples:
         return
     groups: dict[str, list[float]] = {}
-    for _, latency, kind, asked_human in stats.samples:
+    numbered: dict[str, list[float]] = {}
+    for _, latency, kind, asked_human, number in stats.samples:
         groups.setdefault("handover request" if asked_human else kind, []).append(latency)
+        label = {1: "1st", 2: "2nd", 3: "3rd"}.get(number, "later")
+        numbered.setdefault(label, []).append(latency)
     print("  by answer: " + "; ".join(
         f"{name} n={len(v)} p50 {pct(v, 50):.0f} p99 {pct(v, 99):.0f}"
         for name, v in sorted(groups.items())))
+    print("  by message number: " + "; ".join(
+        f"{name} n={len(numbered[name])} p50 {pct(numbered[name], 50):.0f} "
+        f"p99 {pct(numbered[name], 99):.0f}"
+        for name in ("1st", "2nd", "3rd", "later") if name in numbered))
     t0 = min(t for t, *_ in stats.samples)
     windows: dict[int, list[float]] = {}
     for t, latency, *_ in stats.samples:
@@ -435,7 +470,7 @@ def report(stats: Stats, customers: list[Customer], elapsed: float, args: Any) -
     lat = stats.latencies
     print(f"latency ms p50 {pct(lat, 50):.0f}  p95 {pct(lat, 95):.0f}  p99 {pct(lat, 99):.0f}  "
           f"max {max(lat, default=0) * 1000:.0f}")
-    print_tail(stats)
+    print_tail(stats, args.window)
     print(f"messages lost {lost}, duplicated {stats.duplicates}; agent messages lost "
           f"{agent_lost} of {len(stats.agent_acked)} relayed ({agent_unacked} never acknowledged),"
           f" duplicated {agent_dup}")
@@ -457,8 +492,15 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=0, help="default: customers × share + 2")
     parser.add_argument("--think", type=float, default=10.0, help="mean seconds between messages")
     parser.add_argument("--duration", type=float, default=120.0)
+    parser.add_argument("--settle", type=float, default=0.0,
+                        help="seconds between every socket connected and the first message")
+    parser.add_argument("--window", type=float, default=60.0,
+                        help="seconds per window of the p99-per-window line")
     parser.add_argument("--grace", type=float, default=30.0, help="wait for answers at the end")
     parser.add_argument("--human-share", type=float, default=0.1)
+    parser.add_argument("--human-at", default="2",
+                        help="message number that asks for a human: N, or a range A-B "
+                        "(each such customer picks one; spreads the handovers over the run)")
     parser.add_argument("--kill-at", type=float, default=None)
     parser.add_argument("--restart-after", type=float, default=5.0)
     parser.add_argument("--redis-restart-at", type=float, default=None)
