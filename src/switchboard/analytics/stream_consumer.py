@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
@@ -88,6 +89,9 @@ class StreamConsumer:
         batch: entries read per call.
         block_ms: how long a read waits for new entries, ms.
         claim_idle_ms: entries pending this long are re-claimed from their consumer, ms.
+            The consumer looks for them at most every ``claim_idle_ms / 2`` (and on
+            every round while a look finds some), so an entry left by a dead consumer
+            is taken over within 1.5 × ``claim_idle_ms``.
         max_deliveries: attempts before a failing entry is dropped (logged).
         from_start: a new group starts at the beginning of the stream (else at its end).
         accept: segments the handler acts on (None: all). The others are acknowledged
@@ -129,6 +133,7 @@ class StreamConsumer:
         self._task: asyncio.Task[None] | None = None
         self._group_ready = False
         self._stopping = False
+        self._next_claim = 0.0  # time.monotonic() of the next look for stale entries
 
     def start(self) -> None:
         """Run :meth:`run` in a background task (needs a running event loop)."""
@@ -173,7 +178,12 @@ class StreamConsumer:
                 backoff = min(backoff * 2, 2.0)
 
     async def poll(self, *, block_ms: int | None = None) -> int:
-        """One round: re-claim stale entries, else read new ones; process them in order.
+        """One round: re-claim stale entries (when due), else read new ones; process in order.
+
+        Looking for stale entries costs a Redis command per round; rounds come with
+        every segment (each wakes a blocked read), so the look is spaced by
+        ``claim_idle_ms / 2`` rather than made every round (issue 14: ~3.5 of the
+        ~38 Redis commands per chat turn at 500 customers were such looks).
 
         Args:
             block_ms: override of the read wait, ms.
@@ -187,9 +197,14 @@ class StreamConsumer:
         if not self._group_ready:
             await self.stream.ensure_group(self.group, from_start=self.from_start)
             self._group_ready = True
-        deliveries = await self.stream.claim_stale(
-            self.group, self.consumer, min_idle_ms=self.claim_idle_ms, count=self.batch
-        )
+        deliveries: list[Delivery] = []
+        now = time.monotonic()
+        if now >= self._next_claim:
+            deliveries = await self.stream.claim_stale(
+                self.group, self.consumer, min_idle_ms=self.claim_idle_ms, count=self.batch
+            )
+            if not deliveries:  # none stale now: look again after half the idle time
+                self._next_claim = now + self.claim_idle_ms / 2000
         if not deliveries:
             deliveries = await self.stream.read(
                 self.group,

@@ -370,6 +370,8 @@ class RoutingEngine:
         now = now or self.clock()
         with self.store.begin() as c:
             waiting = self.store.waiting(c)
+            if not waiting:  # the usual case: no agents, assignments or rates to read
+                return {}
             rows = {w.key: w for w in waiting}
             contacts = self.store.waiting_contact_ids(c)
             ewts = self._estimate(waiting, self.store.agents(c), self.store.assigned(c), now)
@@ -575,8 +577,13 @@ class RoutingEngine:
         with self.store.begin() as c:
             if self.acw_s > 0:  # with no ACW period, an agent leaves ACW by itself
                 self.store.end_acw(c, now - timedelta(seconds=self.acw_s), now)
-            agents = [a for a in self.store.agents(c) if a.status is AgentStatus.AVAILABLE]
-            waiting = self.store.waiting(c) if agents else []
+            # Waiting contacts first: with none (the usual case) the agents are not read.
+            waiting = self.store.waiting(c)
+            agents = (
+                [a for a in self.store.agents(c) if a.status is AgentStatus.AVAILABLE]
+                if waiting
+                else []
+            )
         agents.sort(key=lambda a: (a.status_since, a.name))
         for agent in agents:
             if not waiting:
