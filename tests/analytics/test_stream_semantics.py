@@ -283,3 +283,36 @@ def test_create_bus_per_backend() -> None:
     assert isinstance(bus.stream.primary, RedisStream) and bus.stream.primary.key == "k"
     with pytest.raises(ConfigError):
         create_bus(StreamSettings(backend="kafka"))
+
+
+async def test_stale_entries_are_looked_for_every_half_idle_time_not_every_round(
+    stream_and_log: Any,
+) -> None:
+    stream, log = stream_and_log
+    looks = 0
+    claim_stale = stream.claim_stale
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal looks
+        looks += 1
+        return await claim_stale(*args, **kwargs)
+
+    stream.claim_stale = counted
+    seen: list[str] = []
+
+    async def handle(segment: TranscriptSegment) -> None:
+        seen.append(segment.text)
+
+    await stream.ensure_group("g")
+    await _publish(stream, _segments(3))
+    await stream.read("g", "dead", count=3)  # read, never acknowledged: left pending
+    alive = StreamConsumer(stream, "g", handle, consumer="alive", processed=log(),
+                           claim_idle_ms=2000)  # fmt: skip
+    for _ in range(4):  # rounds with nothing stale (each ≤ ~0.1 s): one look, the next
+        await alive.poll(block_ms=1)  # is due 1 s later
+    assert looks == 1 and seen == []
+    await asyncio.sleep(2.05)  # the dead consumer's entries are now idle > 2 s
+    for _ in range(5):
+        await alive.poll(block_ms=1)
+    assert seen == [s.text for s in _segments(3)]  # taken over all the same
+    assert await stream.pending_count("g") == 0
