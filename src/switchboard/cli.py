@@ -135,6 +135,8 @@ def serve(
     run_server(  # SIGTERM: drain chat sockets (finish turns, flush, reconnect), then stop
         app,
         app.state.drain,
+        freeze_heap=settings.gc_freeze,
+        gc_young_threshold=settings.gc_young_threshold,
         host=bind_host,
         port=bind_port,
         log_config=None,

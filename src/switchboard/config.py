@@ -495,6 +495,15 @@ class Settings(BaseSettings):
         None, ge=4, le=256, description="threads of the event loop's default executor, "
         "which runs every blocking store call; None keeps asyncio's (cores + 4, at most 32)",
     )
+    gc_freeze: bool = Field(
+        True, description="`switchboard serve`: once startup has built the service, move "
+        "its objects out of the garbage collector's full walks and set the young "
+        "threshold below (api/heap.py; 300-630 ms pauses under load without it)",
+    )
+    gc_young_threshold: int = Field(
+        10_000, ge=100, description="with gc_freeze: allocations between two young "
+        "collections (CPython's default 700 promotes a turn's short-lived objects)",
+    )
     auth: AuthSettings = Field(default_factory=AuthSettings)
     voice_engine: str = Field(
         "pipeline",

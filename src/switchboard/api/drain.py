@@ -32,6 +32,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from switchboard.api.heap import YOUNG_THRESHOLD, freeze_startup_heap
+
 log = logging.getLogger("switchboard.api.drain")
 
 #: Close code sent after ``reconnect`` (RFC 6455 §7.4.1 registry: 1012 "Service Restart").
@@ -106,9 +108,19 @@ def drain_of(app: Any) -> Drain:
     return drain
 
 
-def run_server(app: Any, drain: Drain, **config: Any) -> None:
+def run_server(
+    app: Any,
+    drain: Drain,
+    *,
+    freeze_heap: bool = True,
+    gc_young_threshold: int | None = YOUNG_THRESHOLD,
+    **config: Any,
+) -> None:
     """Run ``app`` with uvicorn; the first SIGTERM/SIGINT drains before uvicorn shuts down.
 
+    ``freeze_heap``: once the app's startup has run, move what it built out of the
+    garbage collector's walks and set the young generation's threshold to
+    ``gc_young_threshold`` (:func:`switchboard.api.heap.freeze_startup_heap`).
     ``config``: :class:`uvicorn.Config` keyword arguments (host, port, ...).
     """
     import uvicorn
@@ -122,6 +134,19 @@ def run_server(app: Any, drain: Drain, **config: Any) -> None:
         async def serve(self, sockets: Any = None) -> None:
             self._loop = asyncio.get_running_loop()
             await super().serve(sockets)
+
+        async def startup(self, sockets: Any = None) -> None:
+            # Between the app's startup (service built, models loaded) and the first
+            # listening socket: no request waits for the one full collection.
+            lifespan_startup = self.lifespan.startup
+
+            async def started_then_frozen() -> None:
+                await lifespan_startup()
+                if freeze_heap and not self.lifespan.should_exit:
+                    freeze_startup_heap(gc_young_threshold)
+
+            self.lifespan.startup = started_then_frozen
+            await super().startup(sockets)
 
         def handle_exit(self, sig: int, frame: Any) -> None:
             if self._draining is not None or self._loop is None or not self.started:
