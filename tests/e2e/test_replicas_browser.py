@@ -108,6 +108,10 @@ def test_a_replica_dies_mid_conversation_and_nothing_is_lost_or_doubled(
             seen = replicas_seen(desk_frames, "agent")
             if seen and seen[-1] != replica_a:
                 break
+            # On A: sign out, or the reloaded page reopens the stored session by itself
+            # and hides the sign-in form (the retry then timed out filling it).
+            desk.get_by_role("button", name="Sign out").click()
+            desk.wait_for_selector("body[data-signed-in='false']", timeout=30_000)
             desk_frames.clear()
         replica_b = replicas_seen(desk_frames, "agent")[-1]
         assert replica_b != replica_a, "the agent's desk must be on the other replica"
